@@ -80,14 +80,15 @@ func ParseCSV(r io.Reader) ([]Row, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
 			}
 			return nil, &CSVError{Line: line, Msg: err.Error()}
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
 			return nil, &CSVError{Line: line, Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))}
 		}

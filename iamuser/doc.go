@@ -1,0 +1,27 @@
+// Package iamuser onboards and offboards the people of an AWS account as IAM
+// users, replacing the bash onboarding script most teams keep.
+//
+// [Manager.Onboard] validates a [Spec] and checks its groups before any change,
+// then creates the user (path, tags, permissions boundary), a console password
+// generated from crypto/rand that satisfies the account's password policy
+// (reset required at first sign-in), a virtual MFA device created and enabled
+// at once with the codes of the previous and current TOTP steps — no waiting —,
+// group memberships, and optionally an access key and SSH public keys. The
+// [Result] can be written as a bundle for the person ([Result.WriteBundle]): a
+// CSV row, the otpauth URI and the QR code, all mode 0600.
+//
+// Onboarding is resumable: re-running it for a half-made user keeps what
+// exists and finishes the rest, replacing a leftover unassigned MFA device.
+// IAM's eventual consistency right after CreateUser is waited out with bounded
+// retries on the injected clock; throttling is left to the SDK's retryer.
+//
+// Offboarding is plan-then-apply: [Manager.PlanOffboard] reads everything that
+// blocks DeleteUser and returns a printable [OffboardPlan];
+// [Manager.ApplyOffboard] removes it in AWS's documented order, tolerates what
+// is already gone, never calls DeleteUser while a step failed, and verifies the
+// user is gone. [ParseCSV] and [Manager.OnboardBulk] onboard a whole file with
+// bounded concurrency and per-row results.
+//
+// The Manager calls IAM through the narrow interfaces [OnboardAPI] and
+// [OffboardAPI], which *iam.Client satisfies; tests use the in-memory account.
+package iamuser
