@@ -3,6 +3,7 @@ package fakes
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -147,7 +148,7 @@ func parseSSHKey(body string) (ssh.PublicKey, error) {
 		if err != nil {
 			return nil, &types.InvalidPublicKeyException{Message: msg("The public key is invalid: %v", err)}
 		}
-		return k, nil
+		return checkRSASize(k)
 	}
 	k, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(body))
 	if err != nil || len(strings.TrimSpace(string(rest))) > 0 {
@@ -157,6 +158,16 @@ func parseSSHKey(body string) (ssh.PublicKey, error) {
 	case ssh.KeyAlgoRSA, ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521:
 	default:
 		return nil, &types.InvalidPublicKeyException{Message: msg("Unsupported key type %s.", k.Type())}
+	}
+	return checkRSASize(k)
+}
+
+// checkRSASize refuses RSA keys shorter than the 2048 bits IAM requires.
+func checkRSASize(k ssh.PublicKey) (ssh.PublicKey, error) {
+	if ck, ok := k.(ssh.CryptoPublicKey); ok {
+		if rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
+			return nil, &types.InvalidPublicKeyException{Message: msg("The public key must be at least 2048 bits; this one has %d.", rk.N.BitLen())}
+		}
 	}
 	return k, nil
 }

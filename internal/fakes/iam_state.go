@@ -32,6 +32,7 @@ func (s *iamState) init() {
 type user struct {
 	name, id, arn, path string
 	created             time.Time
+	visible             time.Time // end of the user's eventual-consistency window
 	tags                []types.Tag
 	boundary            string
 	login               *types.LoginProfile
@@ -109,7 +110,7 @@ func (a *Account) lookupUser(name *string, visible bool) (*user, error) {
 	if !ok {
 		return nil, noSuchUser(*name)
 	}
-	if visible && a.consistency > 0 && a.clock.Now().Before(u.created.Add(a.consistency)) {
+	if visible && a.clock.Now().Before(u.visible) {
 		return nil, noSuchUser(*name)
 	}
 	return u, nil

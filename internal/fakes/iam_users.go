@@ -55,12 +55,14 @@ func (f *IAM) CreateUser(ctx context.Context, in *iam.CreateUserInput, _ ...func
 		if _, ok := a.iam.users[key]; ok {
 			return nil, &types.EntityAlreadyExistsException{Message: msg("User with name %s already exists.", *in.UserName)}
 		}
+		now := a.clock.Now().UTC()
 		u := &user{
 			name:     *in.UserName,
 			id:       a.newID("AIDA", 17),
 			arn:      a.arn("iam", "user"+path+*in.UserName),
 			path:     path,
-			created:  a.clock.Now().UTC(),
+			created:  now,
+			visible:  now.Add(a.consistency),
 			tags:     append([]types.Tag(nil), in.Tags...),
 			boundary: aws.ToString(in.PermissionsBoundary),
 			groups:   map[string]bool{},
@@ -97,7 +99,8 @@ func (f *IAM) ListUsers(ctx context.Context, in *iam.ListUsersInput, _ ...func(*
 				continue
 			}
 			su := u.sdk()
-			su.Tags = nil // ListUsers does not return tags
+			su.Tags = nil                // ListUsers does not return tags
+			su.PermissionsBoundary = nil // nor the permissions boundary
 			all = append(all, *su)
 		}
 		page, trunc, next, err := paginate(all, in.Marker, in.MaxItems)
@@ -366,7 +369,7 @@ func (f *IAM) GetAccountPasswordPolicy(ctx context.Context, in *iam.GetAccountPa
 func (f *IAM) UpdateAccountPasswordPolicy(ctx context.Context, in *iam.UpdateAccountPasswordPolicyInput, _ ...func(*iam.Options)) (*iam.UpdateAccountPasswordPolicyOutput, error) {
 	a := f.a
 	return call(ctx, a, "iam:UpdateAccountPasswordPolicy", in, func() (*iam.UpdateAccountPasswordPolicyOutput, error) {
-		minLen := int32(8)
+		minLen := int32(6) // IAM's documented default when the parameter is omitted
 		if in.MinimumPasswordLength != nil {
 			minLen = *in.MinimumPasswordLength
 		}
