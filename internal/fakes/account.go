@@ -113,6 +113,7 @@ type Account struct {
 	consistency time.Duration
 
 	iam iamState
+	sts stsState
 }
 
 // NewAccount returns an empty account.

@@ -17,6 +17,7 @@ import (
 type iamState struct {
 	users          map[string]*user
 	groups         map[string]*group
+	roles          map[string]*role
 	mfa            map[string]*mfaDevice // by serial number
 	passwordPolicy *types.PasswordPolicy
 	accessKeyOwner map[string]string // access key ID -> lower-cased user name
@@ -25,6 +26,7 @@ type iamState struct {
 func (s *iamState) init() {
 	s.users = map[string]*user{}
 	s.groups = map[string]*group{}
+	s.roles = map[string]*role{}
 	s.mfa = map[string]*mfaDevice{}
 	s.accessKeyOwner = map[string]string{}
 }
