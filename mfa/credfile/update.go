@@ -1,0 +1,141 @@
+package credfile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// ReadFile reads and parses the file at path. A missing file is an error that
+// matches fs.ErrNotExist; a malformed one gives a *ParseError (test with
+// errors.As).
+func ReadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("credfile: %w", err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("credfile: %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Update is UpdateContext with a context that is never cancelled: it waits
+// for the lock as long as it takes.
+func Update(path string, fn func(*File) error) error {
+	return UpdateContext(context.Background(), path, fn)
+}
+
+// UpdateContext edits the file at path under a lock and replaces it
+// atomically.
+//
+// It takes an exclusive advisory lock (flock) on the sibling file
+// path+".lock", which it creates and leaves in place, waiting for it until
+// ctx is done. It then reads the file (a missing file reads as empty) and
+// parses it; a parse error is returned as a *ParseError, and the file is left
+// alone. It calls fn with the parsed File; if fn returns an error, that error
+// is returned and nothing is written. If the contents changed, it writes them
+// to a temporary file in the same directory with mode 0600, syncs it, renames
+// it over path and syncs the directory; if they did not change, it writes
+// nothing. The file ends up with mode 0600 whatever its mode was, and keeps
+// its owner where the process may set it. A missing parent directory is
+// created with mode 0700. If path is a symbolic link, the file it points to is
+// edited and the link kept.
+//
+// Other programs (the AWS CLI itself, for one) do not take the lock: the
+// atomic rename means they see the old or the new file, never a mix.
+func UpdateContext(ctx context.Context, path string, fn func(*File) error) error {
+	if fn == nil {
+		return errors.New("credfile: update: nil edit function")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	target := path
+	if t, err := filepath.EvalSymlinks(path); err == nil {
+		target = t
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return fmt.Errorf("credfile: update: %w", err)
+	}
+	unlock, err := lock(ctx, target+".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	var info os.FileInfo
+	old, err := os.ReadFile(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		old = nil
+	case err != nil:
+		return fmt.Errorf("credfile: update: %w", err)
+	default:
+		if info, err = os.Stat(target); err != nil {
+			return fmt.Errorf("credfile: update: %w", err)
+		}
+	}
+	f, err := parseOwned(old) // edits never write to f.data in place
+	if err != nil {
+		return fmt.Errorf("credfile: %s: %w", target, err)
+	}
+	if err := fn(f); err != nil {
+		return err
+	}
+	if bytes.Equal(old, f.data) {
+		return nil
+	}
+	return writeAtomic(target, f.data, info)
+}
+
+// writeAtomic replaces path with data: a temporary file in the same
+// directory, mode 0600, synced, renamed over path, directory synced.
+func writeAtomic(path string, data []byte, old os.FileInfo) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("credfile: write: %w", err)
+	}
+	renamed := false
+	defer func() {
+		if err != nil && !renamed {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("credfile: write: %w", err)
+	}
+	keepOwner(tmp, old)
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("credfile: write: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("credfile: write: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("credfile: write: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("credfile: write: %w", err)
+	}
+	renamed = true
+	// The new file is in place; a failed directory sync only weakens
+	// durability across a crash, so report it but do not remove anything.
+	d, derr := os.Open(dir)
+	if derr != nil {
+		return fmt.Errorf("credfile: write: sync directory: %w", derr)
+	}
+	defer d.Close()
+	if derr := d.Sync(); derr != nil && !errors.Is(derr, syscall.EINVAL) {
+		return fmt.Errorf("credfile: write: sync directory: %w", derr)
+	}
+	return nil
+}
