@@ -405,7 +405,25 @@ func (o *onboarding) addGroups(ctx context.Context) error {
 		o.step("groups", StepSkipped, "none asked for")
 		return nil
 	}
+	member := map[string]bool{}
+	if !o.fresh {
+		p := iam.NewListGroupsForUserPaginator(o.m.api, &iam.ListGroupsForUserInput{UserName: aws.String(o.spec.UserName)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("listing the user's groups: %w", err)
+			}
+			for _, g := range page.Groups {
+				member[strings.ToLower(aws.ToString(g.GroupName))] = true
+			}
+		}
+	}
+	var added []string
 	for _, g := range o.spec.Groups {
+		o.res.Groups = append(o.res.Groups, g)
+		if member[strings.ToLower(g)] {
+			continue
+		}
 		err := o.m.retryConsistency(ctx, o.fresh, func() error {
 			_, err := o.m.api.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String(o.spec.UserName), GroupName: aws.String(g)})
 			return err
@@ -413,9 +431,13 @@ func (o *onboarding) addGroups(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("adding to group %s: %w", g, err)
 		}
-		o.res.Groups = append(o.res.Groups, g)
+		added = append(added, g)
 	}
-	o.step("groups", StepCreated, strings.Join(o.spec.Groups, ", "))
+	if len(added) == 0 {
+		o.step("groups", StepExisting, strings.Join(o.spec.Groups, ", "))
+	} else {
+		o.step("groups", StepCreated, strings.Join(added, ", "))
+	}
 	return nil
 }
 

@@ -222,7 +222,7 @@ func TestOnboardResumesAfterFailure(t *testing.T) {
 			e.acct.ResetCalls()
 			_, err = e.m.Onboard(t.Context(), spec)
 			require.NoError(t, err)
-			for _, create := range []string{"iam:CreateVirtualMFADevice", "iam:CreateAccessKey", "iam:EnableMFADevice"} {
+			for _, create := range []string{"iam:CreateVirtualMFADevice", "iam:CreateAccessKey", "iam:EnableMFADevice", "iam:AddUserToGroup"} {
 				assert.Zero(t, e.acct.Calls(create), create)
 			}
 		})

@@ -1,0 +1,88 @@
+// Package iamkit automates the AWS IAM chores a small infrastructure team
+// otherwise does by hand with shell scripts and the AWS CLI. This package
+// holds no code: it is the map. Each chore is a package of its own, and the
+// example frontends under examples/ show how to wire them into a program.
+//
+// # Packages
+//
+//   - [github.com/iamkit/iamkit/iamuser] onboards a person: the IAM user, a
+//     console password generated to satisfy the account's password policy
+//     (reset required at first sign-in), a virtual MFA device created and
+//     enabled at once — no waiting for a second code —, groups, and
+//     optionally an access key and SSH public keys; the secrets come back as
+//     a bundle written with mode 0600. Onboarding resumes a half-made user.
+//     Offboarding removes everything that blocks DeleteUser, in AWS's
+//     documented order, then the user. Bulk onboarding reads a CSV file.
+//   - [github.com/iamkit/iamkit/mfa] pairs virtual MFA devices: TOTP codes
+//     for the previous and current 30-second steps, so EnableMFADevice is
+//     called at once; the otpauth:// key URI; its QR code as a PNG and as
+//     text for a terminal. Its subpackage
+//     [github.com/iamkit/iamkit/mfa/credfile] edits ~/.aws/credentials and
+//     ~/.aws/config losslessly. Planned: MFA session credentials the way
+//     aws-mfa obtains them, and an audit of users without MFA.
+//   - federation (planned) will build console sign-in URLs for people who
+//     have no IAM user: Cognito identity pools, AssumeRole and
+//     GetFederationToken credentials, exchanged at the sign-in endpoint.
+//   - trustpolicy (planned) will edit role trust policies as documents: add
+//     and remove principals as set operations, prune principals of deleted
+//     users, diff, and apply to one role or across accounts.
+//   - hostsync (in progress) turns IAM users and their SSH keys into Linux
+//     users, groups, sudo rights and an SSH key cache on a host, plan first,
+//     without ever deleting on a partial or failed read of IAM.
+//
+// # How they fit
+//
+// Each package declares the few AWS SDK methods it calls as a narrow
+// interface, with the SDK's exact signatures; *iam.Client (and the other
+// SDK clients) satisfy them directly. Callers build clients with
+// config.LoadDefaultConfig, so profiles, SSO, environment variables,
+// instance roles, the SDK's retryer and AWS_ENDPOINT_URL work as everywhere
+// else. There is no wrapper over the SDK.
+//
+// The module's internal/fakes package is one in-memory AWS account that
+// satisfies the same interfaces: IAM and STS so far, sharing one state
+// (Cognito Identity, the sign-in endpoint, S3 and a fake Linux host join as
+// the packages that need them arrive), with the SDK's typed errors,
+// pagination, eventual consistency, fault injection and per-operation call
+// counters. Every test, benchmark and
+// the demo (go run ./examples/iamkit demo) run against it, without an AWS
+// account.
+//
+// Whatever changes state in bulk is split into plan and apply: the plan is a
+// plain value that prints as a dry run and changes nothing; applying it
+// reports per item, counts work already done as done, and can be re-run
+// after a failure. Time and randomness are injected, so tests never sleep.
+// Secrets (passwords, TOTP seeds, access key secrets) are never logged and
+// are written only to files with mode 0600.
+//
+// # Example
+//
+// Onboard a person, hand over the bundle, and later offboard them, plan
+// first:
+//
+//	cfg, err := config.LoadDefaultConfig(ctx)
+//	if err != nil {
+//		return err
+//	}
+//	m := iamuser.New(iam.NewFromConfig(cfg), iamuser.WithLogger(logger))
+//
+//	res, err := m.Onboard(ctx, iamuser.Spec{
+//		UserName: "alice",
+//		Groups:   []string{"developers"},
+//	})
+//	if err != nil {
+//		return err // a *iamuser.StepError: re-run to resume
+//	}
+//	fmt.Println(res) // the steps, without secrets
+//	files, err := res.WriteBundle("bundles/alice") // password, MFA secret, QR code: mode 0600
+//
+//	plan, err := m.PlanOffboard(ctx, "alice")
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Print(plan) // the dry run
+//	report, err := m.ApplyOffboard(ctx, plan)
+//
+// The command-line example in examples/iamkit does exactly this behind
+// "iamkit user create" and "iamkit user delete".
+package iamkit

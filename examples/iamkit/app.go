@@ -1,0 +1,370 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/iamkit/iamkit/iamuser"
+	"github.com/iamkit/iamkit/mfa"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0 // the command did what was asked
+	exitFailed = 1 // the operation failed (AWS refused, a row failed, ...)
+	exitUsage  = 2 // the command line or its input is invalid; nothing was changed
+)
+
+// app is one run of the CLI: its streams and the seams tests replace. There is
+// no package-level state; main builds one app and calls run.
+type app struct {
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	stdoutTTY bool // stdout is a terminal: show the MFA QR code (--qr=auto)
+	stderrTTY bool // stderr is a terminal: draw a progress bar
+
+	// newIAM builds the IAM client the user commands call. The default loads
+	// the standard AWS configuration chain; tests hand in the fake account.
+	newIAM func(ctx context.Context) (iamuser.API, error)
+	// clock is the clock TOTP codes are computed with (the fake account's
+	// clock in tests).
+	clock mfa.Clock
+
+	level *slog.LevelVar // Warn, or Debug with --verbose
+	log   *slog.Logger   // to stderr; the library never logs a secret
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	// Library logs and the progress bar reach stderr from several goroutines.
+	stderr = &syncWriter{w: stderr}
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	return &app{
+		stdin:  stdin,
+		stdout: stdout,
+		stderr: stderr,
+		newIAM: loadIAM,
+		clock:  mfa.SystemClock{},
+		level:  level,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+	}
+}
+
+// loadIAM builds an IAM client from the standard AWS configuration chain:
+// AWS_PROFILE and the shared config files (including SSO), environment
+// variables, container and instance credentials, AWS_ENDPOINT_URL and
+// AWS_ENDPOINT_URL_IAM, AWS_RETRY_MODE. IAM is a global service; when no
+// region is configured, us-east-1 (where IAM's endpoint lives) is used.
+func loadIAM(ctx context.Context) (iamuser.API, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return iam.NewFromConfig(cfg), nil
+}
+
+// manager returns an iamuser.Manager on api with the app's clock and logger.
+func (a *app) manager(api iamuser.API) *iamuser.Manager {
+	return iamuser.New(api, iamuser.WithClock(a.clock), iamuser.WithLogger(a.log))
+}
+
+// command is one entry of the command tree: a group (subs) or a leaf (run).
+// Later command groups (hostsync, mfa, console, trust) are added to
+// commands() and need nothing else from the dispatcher.
+type command struct {
+	name     string
+	summary  string   // one line, shown in the parent's list
+	args     string   // what follows the command path in the usage line
+	help     string   // shown by --help after the usage line
+	examples []string // shown by --help
+	run      func(ctx context.Context, a *app, c *command, args []string) error
+	subs     []*command
+
+	path string // "iamkit user create", set by the dispatcher
+}
+
+// commands is the top level of the command tree.
+func commands() []*command {
+	return []*command{
+		userCommand(),
+		demoCommand(),
+	}
+}
+
+func rootCommand() *command {
+	return &command{
+		name: "iamkit",
+		args: "[--verbose] COMMAND [ARGS]",
+		help: `iamkit automates AWS IAM chores: onboarding and offboarding people with
+MFA enabled at once, bulk onboarding from CSV. Commands that call AWS use the
+standard configuration chain (AWS_PROFILE, SSO, environment variables,
+instance roles, AWS_ENDPOINT_URL).
+
+Exit codes: 0 success, 1 the operation failed, 2 invalid command line or
+input (nothing was changed).`,
+		examples: []string{
+			"iamkit demo",
+			"iamkit user create --help",
+		},
+		subs: commands(),
+	}
+}
+
+func (c *command) find(name string) *command {
+	for _, s := range c.subs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// errHelp is returned once help was printed on request: exit 0.
+var errHelp = errors.New("help requested")
+
+// usageError is a bad command line: exit 2, with a pointer to --help.
+type usageError struct {
+	path string
+	msg  string
+}
+
+func (e *usageError) Error() string { return e.path + ": " + e.msg }
+
+func (c *command) usageError(format string, args ...any) error {
+	return &usageError{path: c.path, msg: fmt.Sprintf(format, args...)}
+}
+
+// cmdError is any other error of a command, prefixed with its path.
+type cmdError struct {
+	path string
+	err  error
+}
+
+func (e *cmdError) Error() string { return e.path + ": " + e.err.Error() }
+func (e *cmdError) Unwrap() error { return e.err }
+
+// run executes the command line args (without the program name) and returns
+// the exit code. Errors are reported on stderr.
+func (a *app) run(ctx context.Context, args []string) int {
+	return a.exitCode(a.dispatch(ctx, rootCommand(), "iamkit", args))
+}
+
+func (a *app) dispatch(ctx context.Context, c *command, path string, args []string) error {
+	c.path = path
+	if c.run != nil {
+		err := c.run(ctx, a, c, args)
+		var ue *usageError
+		if err == nil || errors.Is(err, errHelp) || errors.As(err, &ue) {
+			return err
+		}
+		return &cmdError{path: path, err: err}
+	}
+	// A group: its own flags (--verbose, --help), then a subcommand.
+	fs := a.flagSet(c)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			a.usage(a.stdout, c, fs)
+			return errHelp
+		}
+		return c.usageError("%v", err)
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		a.usage(a.stderr, c, fs)
+		return c.usageError("missing command")
+	}
+	if args[0] == "help" {
+		if len(args) == 1 {
+			a.usage(a.stdout, c, fs)
+			return errHelp
+		}
+		return a.dispatch(ctx, c, path, append(append([]string{}, args[1:]...), "--help"))
+	}
+	sub := c.find(args[0])
+	if sub == nil {
+		return c.usageError("unknown command %q", args[0])
+	}
+	return a.dispatch(ctx, sub, path+" "+sub.name, args[1:])
+}
+
+func (a *app) exitCode(err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return exitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(a.stderr, "%s\nRun '%s --help' for usage.\n", ue, ue.path)
+		return exitUsage
+	}
+	fmt.Fprintln(a.stderr, err)
+	var ve *iamuser.ValidationError
+	var ce *iamuser.CSVError
+	if errors.As(err, &ve) || errors.As(err, &ce) {
+		return exitUsage // bad input found before anything was changed
+	}
+	return exitFailed
+}
+
+// flagSet returns a flag set for c that reports errors to the caller instead
+// of printing them, with the flags every command has.
+func (a *app) flagSet(c *command) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.path, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	verbose := func(string) error { a.level.Set(slog.LevelDebug); return nil }
+	fs.BoolFunc("verbose", "log debug messages to stderr", verbose)
+	fs.BoolFunc("v", aliasPrefix+"-verbose", verbose)
+	return fs
+}
+
+// parse parses a leaf command's args, flags and positional arguments in any
+// order ("--" ends the flags). On -h or --help it prints the usage to stdout
+// and returns errHelp.
+func (a *app) parse(c *command, fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		a.usage(a.stdout, c, fs)
+		return nil, errHelp
+	}
+	if err != nil {
+		return nil, c.usageError("%v", err)
+	}
+	return pos, nil
+}
+
+// parseInterspersed is fs.Parse letting positional arguments come before,
+// between or after the flags, as in "iamkit user delete alice --dry-run".
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usage prints c's help: usage line, description, subcommands, flags and
+// examples.
+func (a *app) usage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s %s\n", c.path, c.args)
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+	}
+	if len(c.subs) > 0 {
+		fmt.Fprintf(w, "\nCommands:\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		for _, s := range c.subs {
+			fmt.Fprintf(tw, "  %s\t%s\n", s.name, s.summary)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\nFlags:\n")
+	printFlags(w, fs)
+	if len(c.examples) > 0 {
+		fmt.Fprintf(w, "\nExamples:\n")
+		for _, e := range c.examples {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
+	if len(c.subs) > 0 {
+		fmt.Fprintf(w, "\nRun '%s COMMAND --help' for the flags and examples of a command.\n", c.path)
+	}
+}
+
+// aliasPrefix starts the usage of a flag that is another name for one
+// defined before it: "same as -u". printFlags shows the two together.
+const aliasPrefix = "same as -"
+
+// printFlags lists fs's flags as "-u, --user NAME" with the usage below,
+// aliases merged, long names with two dashes (one works as well).
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	dash := func(name string) string {
+		if len(name) == 1 {
+			return "-" + name
+		}
+		return "--" + name
+	}
+	aliases := map[string][]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if target, ok := strings.CutPrefix(f.Usage, aliasPrefix); ok {
+			target = strings.TrimLeft(target, "-")
+			aliases[target] = append(aliases[target], f.Name)
+		}
+	})
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Usage, aliasPrefix) {
+			return
+		}
+		names := []string{dash(f.Name)}
+		for _, a := range aliases[f.Name] {
+			if len(a) == 1 {
+				names = append([]string{dash(a)}, names...) // short names first
+			} else {
+				names = append(names, dash(a))
+			}
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  " + strings.Join(names, ", ")
+		if arg != "" {
+			line += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+	})
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+var _ flag.Value = (*stringList)(nil)
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// mask stands in for a secret in output: its length only, never a character.
+func mask(secret string) string {
+	if secret == "" {
+		return "(none)"
+	}
+	return fmt.Sprintf("%s (%d characters)", strings.Repeat("*", 8), len(secret))
+}

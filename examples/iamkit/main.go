@@ -1,0 +1,41 @@
+// Command iamkit is the example command-line frontend of the iamkit library.
+//
+// It is deliberately thin: each command parses its flags, builds SDK clients
+// with config.LoadDefaultConfig (so AWS_PROFILE, SSO, environment variables,
+// IMDS and AWS_ENDPOINT_URL work as they do for the AWS CLI), calls one
+// library function and prints the result.
+//
+//	iamkit demo                                  the whole story on an in-memory account
+//	iamkit user create -u NAME [-g GROUP]...     onboard a person
+//	iamkit user delete NAME [--dry-run]          offboard a person, plan first
+//	iamkit user import FILE.csv                  onboard many people from CSV
+//
+// Run "iamkit COMMAND --help" for the flags and examples of a command.
+//
+// Exit codes: 0 success, 1 the operation failed, 2 the command line or its
+// input is invalid (nothing was changed).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	a := newApp(os.Stdin, os.Stdout, os.Stderr)
+	a.stdoutTTY, a.stderrTTY = isTerminal(os.Stdout), isTerminal(os.Stderr)
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// isTerminal reports whether f is a character device, which is how a
+// terminal shows itself to Stat. (/dev/null is one too; writing a progress
+// bar or a QR code there is harmless.)
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

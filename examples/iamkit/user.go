@@ -1,0 +1,520 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/iamkit/iamkit/iamuser"
+	"github.com/iamkit/iamkit/mfa"
+)
+
+func userCommand() *command {
+	return &command{
+		name:    "user",
+		summary: "onboard and offboard IAM users",
+		args:    "COMMAND [ARGS]",
+		help: `Onboard a person (IAM user, console password, MFA enabled at once, groups,
+access key, SSH keys) and offboard them completely, one at a time or from a
+CSV file.`,
+		subs: []*command{
+			{
+				name:    "create",
+				summary: "onboard a person: user, password, MFA, groups, keys",
+				args:    "-u NAME [-g GROUP]... [flags]",
+				help: `Create the IAM user NAME with a console password (generated from the account's
+password policy, to be changed at first sign-in) and a virtual MFA device
+that is enabled at once; add it to the groups; optionally create an access key
+and upload SSH public keys.
+
+The secrets (password, MFA secret, access key secret) are never printed: they
+go into a credentials bundle written with mode 0600 into --out (NAME.csv,
+NAME.otpauth, NAME-mfa.png). Hand it over securely, then delete it. An
+existing bundle is never overwritten: if --out already holds NAME.csv, the
+next free DIR.2, DIR.3, ... is used. The MFA QR code is shown on stdout only
+when stdout is a terminal (see --qr): scanning it pairs the device.
+
+Re-running for a user that a failed run left half-made resumes: what exists
+is kept. Secrets AWS shows only once are not shown again; when a run makes
+no new secret, no bundle is written.`,
+				examples: []string{
+					"iamkit user create -u alice -g developers",
+					"iamkit user create -u alice -g developers -g oncall --ssh-key ~/.ssh/id_ed25519.pub",
+					"iamkit user create -u ci-bot --no-console --no-mfa --access-key --out ./secrets/ci-bot",
+					"AWS_PROFILE=admin iamkit user create -u bob --path /engineering/ --tag team=platform",
+				},
+				run: runUserCreate,
+			},
+			{
+				name:    "delete",
+				summary: "offboard a person: print the plan, then remove everything",
+				args:    "NAME [--dry-run]",
+				help: `Remove the IAM user NAME completely. First the plan is printed: every login
+profile, access key, signing certificate, SSH key, service-specific
+credential, MFA device (and unassigned virtual MFA devices named after the
+user), inline and attached policy and group membership that stands in the
+way, in the order AWS documents, ending with DeleteUser. Then, unless
+--dry-run is given, the plan is applied and each step reported; finally the
+user's absence is verified.
+
+Something already gone counts as done, so re-running after a failure
+finishes the job. A user that does not exist is not an error.`,
+				examples: []string{
+					"iamkit user delete alice --dry-run",
+					"iamkit user delete alice",
+				},
+				run: runUserDelete,
+			},
+			{
+				name:    "import",
+				summary: "onboard everyone in a CSV file, several at a time",
+				args:    "FILE.csv [--concurrency N] [--out DIR]",
+				help: `Onboard every row of FILE.csv ("-" reads stdin). The first line names the
+columns, in any order; only user_name is required:
+
+  ` + strings.Join(iamuser.CSVColumns, ", ") + `
+
+groups, tags (key=value) and ssh_public_keys hold several values separated
+by ';'; console and mfa default to true, access_key to false. Lines starting
+with # are comments. The whole file is checked before anything is created: a
+bad row stops the import with its line number and exit code 2.
+
+Rows run concurrently (--concurrency); a failing row does not stop the
+others. Each user's bundle is written with mode 0600 into DIR/NAME as soon as
+the row is done (never overwriting an earlier bundle). A progress bar is
+drawn on stderr when it is a terminal, plain lines otherwise; the results are
+printed per row at the end. The exit code is 1 if any row failed: fix it and
+re-run the same file, users already made are kept.`,
+				examples: []string{
+					"iamkit user import people.csv",
+					"iamkit user import people.csv --concurrency 4 --out ./bundles",
+					"printf 'user_name,groups\\nalice,developers;oncall\\n' | iamkit user import -",
+				},
+				run: runUserImport,
+			},
+		},
+	}
+}
+
+// ---- user create ----
+
+func runUserCreate(ctx context.Context, a *app, c *command, args []string) error {
+	fs := a.flagSet(c)
+	var (
+		spec             iamuser.Spec
+		groups, sshFiles stringList
+		tags             stringList
+	)
+	fs.StringVar(&spec.UserName, "u", "", "IAM user `NAME` (required)")
+	fs.StringVar(&spec.UserName, "user", "", aliasPrefix+"u")
+	fs.Var(&groups, "g", "add the user to `GROUP`, which must exist (repeatable)")
+	fs.Var(&groups, "group", aliasPrefix+"g")
+	fs.BoolVar(&spec.AccessKey, "access-key", false, "also create an access key (its secret goes into the bundle)")
+	fs.Var(&sshFiles, "ssh-key", "upload the OpenSSH public key(s) in `FILE`, one per line (repeatable)")
+	fs.StringVar(&spec.Path, "path", "", "IAM `PATH` of the user and its MFA device, e.g. /engineering/ (default /)")
+	fs.Var(&tags, "tag", "tag the user with `KEY=VALUE` (repeatable)")
+	fs.StringVar(&spec.PermissionsBoundary, "permissions-boundary", "", "managed policy `ARN` to set as the user's permissions boundary")
+	fs.BoolVar(&spec.NoMFA, "no-mfa", false, "do not create a virtual MFA device")
+	fs.BoolVar(&spec.NoConsole, "no-console", false, "do not create a console password (login profile)")
+	out := fs.String("out", "", "write the credentials bundle into `DIR` (default ./iamkit-out/NAME)")
+	qr := fs.String("qr", "auto", "show the MFA QR code on stdout: `WHEN` is auto (when stdout is a terminal), always or never")
+	pos, err := a.parse(c, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return c.usageError("unexpected argument %q (the user name goes after -u)", pos[0])
+	}
+	if spec.UserName == "" {
+		return c.usageError("missing -u NAME")
+	}
+	var showQR bool
+	switch *qr {
+	case "auto":
+		showQR = a.stdoutTTY
+	case "always":
+		showQR = true
+	case "never":
+	default:
+		return c.usageError("--qr must be auto, always or never, not %q", *qr)
+	}
+	spec.Groups = groups
+	for _, t := range tags {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok {
+			return c.usageError("--tag %q is not KEY=VALUE", t)
+		}
+		if spec.Tags == nil {
+			spec.Tags = map[string]string{}
+		}
+		spec.Tags[k] = v
+	}
+	for _, f := range sshFiles {
+		keys, err := readPublicKeys(f)
+		if err != nil {
+			return c.usageError("--ssh-key: %v", err)
+		}
+		spec.SSHPublicKeys = append(spec.SSHPublicKeys, keys...)
+	}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("iamkit-out", spec.UserName)
+	}
+	// Make sure the secrets will have somewhere to go before creating them.
+	if dir, err = bundleDir(dir, spec.UserName); err != nil {
+		return err
+	}
+
+	api, err := a.newIAM(ctx)
+	if err != nil {
+		return err
+	}
+	res, onboardErr := a.manager(api).Onboard(ctx, spec)
+	if res == nil {
+		_ = os.Remove(dir) // empty: nothing was made
+		return onboardErr
+	}
+	fmt.Fprintln(a.stdout, res)
+	fmt.Fprintln(a.stdout)
+	printSecrets(a.stdout, res)
+	paths, err := writeBundle(res, dir)
+	switch {
+	case err != nil:
+		// The secrets exist only in memory now; say so loudly.
+		err = fmt.Errorf("writing the credentials bundle: %w (the new secrets are lost: reset the password / recreate the MFA device or access key)", err)
+	case len(paths) == 0:
+		fmt.Fprintln(a.stdout, "No new secrets (AWS shows them only once): no bundle written.")
+	default:
+		fmt.Fprintln(a.stdout, "Credentials bundle (mode 0600; holds the secrets: hand it over securely, then delete it):")
+		for _, p := range paths {
+			fmt.Fprintf(a.stdout, "  %s\n", p)
+		}
+	}
+	if showQR && res.OTPAuthURI != "" {
+		text, qerr := mfa.QRCodeTerminal(res.OTPAuthURI)
+		if qerr != nil {
+			err = errors.Join(err, qerr)
+		} else {
+			fmt.Fprintf(a.stdout, "\nScan with the authenticator app (this code is the MFA secret: no screenshots):\n%s", text)
+		}
+	}
+	return errors.Join(onboardErr, err)
+}
+
+// printSecrets says what was made without revealing any secret.
+func printSecrets(w io.Writer, res *iamuser.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if res.SignInURL != "" {
+		fmt.Fprintf(tw, "Console sign-in:\t%s\n", res.SignInURL)
+	}
+	if res.Password != "" {
+		fmt.Fprintf(tw, "Password:\t%s, in the bundle; must be changed at first sign-in\n", mask(res.Password))
+	}
+	if res.MFASerial != "" {
+		fmt.Fprintf(tw, "MFA device:\t%s (enabled)\n", res.MFASerial)
+	}
+	if res.MFASeed != "" {
+		fmt.Fprintf(tw, "MFA secret:\t%s, in the bundle and the QR code\n", mask(res.MFASeed))
+	}
+	if res.AccessKeyID != "" {
+		fmt.Fprintf(tw, "Access key:\t%s\n", res.AccessKeyID)
+	}
+	if res.SecretAccessKey != "" {
+		fmt.Fprintf(tw, "Secret key:\t%s, in the bundle\n", mask(res.SecretAccessKey))
+	}
+	tw.Flush()
+}
+
+// readPublicKeys reads the OpenSSH public keys in file, one per line; blank
+// lines and # comments are skipped. A private key is refused.
+func readPublicKeys(file string) ([]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(data, []byte("PRIVATE KEY")) {
+		return nil, fmt.Errorf("%s holds a private key; give the public key (usually the .pub file)", file)
+	}
+	var keys []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			keys = append(keys, line)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s holds no public key", file)
+	}
+	return keys, nil
+}
+
+// hasSecrets reports whether res holds a secret AWS will not show again.
+func hasSecrets(res *iamuser.Result) bool {
+	return res.Password != "" || res.MFASeed != "" || res.SecretAccessKey != ""
+}
+
+// bundleDir returns dir, or the first of dir.2, dir.3, ... that does not
+// already hold a bundle for user: an earlier bundle may be the only copy of a
+// password, so it is never overwritten. The directory is created (mode 0700)
+// and checked to be writable.
+func bundleDir(dir, user string) (string, error) {
+	for i := 1; ; i++ {
+		d := dir
+		if i > 1 {
+			d = fmt.Sprintf("%s.%d", dir, i)
+		}
+		_, err := os.Stat(filepath.Join(d, user+".csv"))
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("bundle directory: %w", err)
+		}
+		if err := ensureWritable(d); err != nil {
+			return "", err
+		}
+		return d, nil
+	}
+}
+
+// ensureWritable creates dir (mode 0700) if needed and checks that a file can
+// be created in it, so that secrets made afterwards have somewhere to go.
+func ensureWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("bundle directory: %w", err)
+	}
+	probe, err := os.CreateTemp(dir, ".iamkit-probe-*")
+	if err != nil {
+		return fmt.Errorf("bundle directory %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// writeBundle writes res's bundle into dir when it holds a new secret, and
+// otherwise removes dir if it is empty (bundleDir made it). It returns the
+// files written.
+func writeBundle(res *iamuser.Result, dir string) ([]string, error) {
+	if !hasSecrets(res) {
+		_ = os.Remove(dir) // only succeeds when empty
+		return nil, nil
+	}
+	return res.WriteBundle(dir)
+}
+
+// ---- user delete ----
+
+func runUserDelete(ctx context.Context, a *app, c *command, args []string) error {
+	fs := a.flagSet(c)
+	dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
+	pos, err := a.parse(c, fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
+		return c.usageError("missing the user NAME")
+	case 1:
+	default:
+		return c.usageError("one user at a time: unexpected argument %q", pos[1])
+	}
+	name := pos[0]
+	if err := iamuser.ValidateUserName(name); err != nil {
+		return err
+	}
+	api, err := a.newIAM(ctx)
+	if err != nil {
+		return err
+	}
+	m := a.manager(api)
+	plan, err := m.PlanOffboard(ctx, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(a.stdout, plan)
+	if !plan.Exists {
+		return nil
+	}
+	if *dryRun {
+		fmt.Fprintln(a.stdout, "Dry run: nothing was changed.")
+		return nil
+	}
+	rep, err := m.ApplyOffboard(ctx, plan)
+	fmt.Fprintln(a.stdout)
+	printReport(a.stdout, rep)
+	return err
+}
+
+// printReport prints an offboarding report step by step.
+func printReport(w io.Writer, rep *iamuser.OffboardReport) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, r := range rep.Results {
+		fmt.Fprintf(tw, "%3d.\t%s\t%s", i+1, r.Action, r.Status)
+		if r.Err != nil {
+			fmt.Fprintf(tw, ": %v", r.Err)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	if rep.Verified {
+		fmt.Fprintf(w, "Verified: user %s no longer exists.\n", rep.UserName)
+	} else {
+		fmt.Fprintf(w, "User %s still exists: fix the failures above and re-run to finish.\n", rep.UserName)
+	}
+}
+
+// ---- user import ----
+
+func runUserImport(ctx context.Context, a *app, c *command, args []string) error {
+	fs := a.flagSet(c)
+	concurrency := fs.Int("concurrency", 8, "onboard up to `N` users at once")
+	out := fs.String("out", "iamkit-out", "write each user's credentials bundle into `DIR`/NAME")
+	pos, err := a.parse(c, fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) == 0:
+		return c.usageError("missing the CSV FILE")
+	case len(pos) > 1:
+		return c.usageError("one file at a time: unexpected argument %q", pos[1])
+	case *concurrency < 1:
+		return c.usageError("--concurrency must be at least 1, not %d", *concurrency)
+	}
+	rows, err := readCSV(a, pos[0])
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(a.stdout, "%s has no rows: nothing to do.\n", pos[0])
+		return nil
+	}
+	if err := ensureWritable(*out); err != nil {
+		return err
+	}
+	api, err := a.newIAM(ctx)
+	if err != nil {
+		return err
+	}
+
+	// Progress is called once per row, serialised, as soon as the row is done:
+	// the bundle is written right away so no secret waits in memory.
+	bundles := make(map[int]string, len(rows)) // row line → bundle dir or note
+	bundleErrs := make(map[int]error)
+	bar := &progress{w: a.stderr, tty: a.stderrTTY}
+	results := a.manager(api).OnboardBulk(ctx, rows, iamuser.BulkOptions{
+		Concurrency: *concurrency,
+		Progress: func(done, total int, r iamuser.BulkResult) {
+			if r.Result != nil && hasSecrets(r.Result) {
+				dir, err := bundleDir(filepath.Join(*out, r.Row.Spec.UserName), r.Row.Spec.UserName)
+				if err == nil {
+					_, err = r.Result.WriteBundle(dir)
+				}
+				if err != nil {
+					bundleErrs[r.Row.Line] = err
+				} else {
+					bundles[r.Row.Line] = dir
+				}
+			}
+			bar.update(done, total, r, bundleErrs[r.Row.Line])
+		},
+	})
+
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LINE\tUSER\tRESULT\tBUNDLE OR ERROR")
+	failed := 0
+	for _, r := range results {
+		status, detail := "ok", bundles[r.Row.Line]
+		if detail == "" {
+			detail = "no new secrets"
+		}
+		if r.Err == nil && resumed(r.Result) {
+			status = "resumed"
+		}
+		if err := errors.Join(r.Err, bundleErrs[r.Row.Line]); err != nil {
+			failed++
+			status, detail = "FAILED", oneLine(err)
+			if d := bundles[r.Row.Line]; d != "" {
+				detail += " (bundle: " + d + ")"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.Row.Line, r.Row.Spec.UserName, status, detail)
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "%d rows: %d ok, %d failed.\n", len(results), len(results)-failed, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d rows failed; fix them and re-run the same file (users already made are kept)", failed, len(results))
+	}
+	return nil
+}
+
+func readCSV(a *app, file string) ([]iamuser.Row, error) {
+	var r io.Reader = a.stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	rows, err := iamuser.ParseCSV(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return rows, nil
+}
+
+// resumed reports whether an onboarding found part of the work already done.
+func resumed(res *iamuser.Result) bool {
+	if res == nil {
+		return false
+	}
+	for _, s := range res.Steps {
+		if s.Status == iamuser.StepExisting || s.Status == iamuser.StepReplaced {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// progress reports bulk progress on stderr: a bar redrawn in place on a
+// terminal, one plain line per row otherwise (logs, CI).
+type progress struct {
+	w   io.Writer
+	tty bool
+}
+
+func (p *progress) update(done, total int, r iamuser.BulkResult, bundleErr error) {
+	status := "ok"
+	if err := errors.Join(r.Err, bundleErr); err != nil {
+		status = "failed: " + oneLine(err)
+	}
+	if !p.tty {
+		fmt.Fprintf(p.w, "[%d/%d] line %d %s: %s\n", done, total, r.Row.Line, r.Row.Spec.UserName, status)
+		return
+	}
+	const width = 30
+	filled := done * width / total
+	bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
+	if len(status) > 40 {
+		status = status[:40] + "…"
+	}
+	// \r and "erase line": the bar is redrawn in place.
+	fmt.Fprintf(p.w, "\r\x1b[K%s %d/%d  %s: %s", bar, done, total, r.Row.Spec.UserName, status)
+	if done == total {
+		fmt.Fprintln(p.w)
+	}
+}
