@@ -1,0 +1,136 @@
+package hostsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// ErrNoSuchUser is wrapped by a System's error for a local user that does
+// not exist.
+var ErrNoSuchUser = errors.New("hostsync: no such local user")
+
+// ErrUserExists is wrapped by System.CreateUser's error when the name is
+// taken.
+var ErrUserExists = errors.New("hostsync: local user already exists")
+
+// HostUser is one local account as a System reports it.
+type HostUser struct {
+	// Name is the Linux user name.
+	Name string
+	// UID is the user's UID.
+	UID int
+	// Groups are the local groups the user is a member of (supplementary
+	// groups; the primary group may be listed too). A user in the marker
+	// group is hostsync's own.
+	Groups []string
+	// Locked is true when the account is locked (password locked and login
+	// shell set to nologin).
+	Locked bool
+	// Sudo is true when hostsync's sudoers drop-in for the user exists.
+	Sudo bool
+	// Keys are the user's keys in hostsync's key cache. ListUsers and
+	// LookupUser may leave it empty; LoadHostState fills it in for managed
+	// users with ReadKeys.
+	Keys []Key
+}
+
+// MemberOf reports whether u is a member of the local group g.
+func (u HostUser) MemberOf(g string) bool { return slices.Contains(u.Groups, g) }
+
+// System is the Linux host as hostsync sees it. Names passed in are valid
+// Linux user names (ValidLinuxName) that Apply has checked against the plan's
+// Guard. Every method that changes something must leave the host consistent
+// when interrupted, and must be idempotent where this contract says so, so
+// that Apply can resume an interrupted run. Implementations: the Linux one,
+// and an in-memory one for tests (internal/fakes.Host).
+type System interface {
+	// ListUsers returns every local account, system accounts included, with
+	// Name, UID, Groups, Locked and Sudo filled in.
+	ListUsers(ctx context.Context) ([]HostUser, error)
+	// LookupUser returns one local account like ListUsers does, or an error
+	// wrapping ErrNoSuchUser.
+	LookupUser(ctx context.Context, name string) (HostUser, error)
+	// CreateUser creates an account with the given UID (useradd with
+	// USERADD_PROGRAM and USERADD_ARGS) that is a member of groups, creating
+	// any group that does not exist yet. groups[0] is the marker group, and
+	// the account must never exist outside it (useradd -G does both at
+	// once). A taken name is an error wrapping ErrUserExists; a taken UID is
+	// an error.
+	CreateUser(ctx context.Context, name string, uid int, groups []string) error
+	// AddGroups adds the account to groups, creating any that does not exist
+	// yet, and removes it from none. Idempotent.
+	AddGroups(ctx context.Context, name string, groups []string) error
+	// Lock locks the account: password locked and login shell set to
+	// nologin, so that no new session starts. Idempotent.
+	Lock(ctx context.Context, name string) error
+	// Unlock reverses Lock. Idempotent.
+	Unlock(ctx context.Context, name string) error
+	// EndSessions ends the user's sessions and processes. Idempotent.
+	EndSessions(ctx context.Context, name string) error
+	// Delete deletes the account with its home directory (USERDEL_PROGRAM
+	// and USERDEL_ARGS), its key cache entry and its sudoers drop-in. A
+	// missing account is an error wrapping ErrNoSuchUser.
+	Delete(ctx context.Context, name string) error
+	// ReadKeys returns the user's keys from the key cache; none if the cache
+	// holds nothing for the user.
+	ReadKeys(ctx context.Context, name string) ([]Key, error)
+	// WriteKeys replaces the user's keys in the key cache that the
+	// AuthorizedKeysCommand answers from; no keys removes the entry. It
+	// writes nothing when the cache already holds these keys, and writes
+	// atomically otherwise.
+	WriteKeys(ctx context.Context, name string, keys []Key) error
+	// GrantSudo installs the user's sudoers drop-in (SudoersFileName,
+	// SudoersLine). Idempotent.
+	GrantSudo(ctx context.Context, name string) error
+	// RevokeSudo removes the user's sudoers drop-in. Idempotent.
+	RevokeSudo(ctx context.Context, name string) error
+	// LoadState returns the bytes last saved with SaveState, or nil and no
+	// error when nothing was ever saved.
+	LoadState(ctx context.Context) ([]byte, error)
+	// SaveState replaces the persisted state atomically.
+	SaveState(ctx context.Context, state []byte) error
+}
+
+// HostState is what Plan knows of the host: its accounts and hostsync's
+// persisted state.
+type HostState struct {
+	// Users are all local accounts; managed ones (in the marker group) have
+	// their Keys filled in.
+	Users []HostUser
+	// State is the persisted state.
+	State State
+}
+
+// LoadHostState reads the host's accounts, the key cache of each managed
+// user (member of cfg's marker group) and the persisted state. A state file
+// that does not parse is an error wrapping ErrCorruptState: the caller
+// should change nothing until an admin looks at it.
+func LoadHostState(ctx context.Context, sys System, cfg Config) (HostState, error) {
+	cfg = cfg.withDefaults()
+	users, err := sys.ListUsers(ctx)
+	if err != nil {
+		return HostState{}, fmt.Errorf("hostsync: listing local users: %w", err)
+	}
+	users = slices.Clone(users)
+	for i := range users {
+		if !users[i].MemberOf(cfg.MarkerGroup) {
+			continue
+		}
+		keys, err := sys.ReadKeys(ctx, users[i].Name)
+		if err != nil {
+			return HostState{}, fmt.Errorf("hostsync: reading cached keys of %q: %w", users[i].Name, err)
+		}
+		users[i].Keys = keys
+	}
+	raw, err := sys.LoadState(ctx)
+	if err != nil {
+		return HostState{}, fmt.Errorf("hostsync: loading state: %w", err)
+	}
+	st, err := ParseState(raw)
+	if err != nil {
+		return HostState{}, err
+	}
+	return HostState{Users: users, State: st}, nil
+}
