@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -39,6 +40,11 @@ type app struct {
 	// clock is the clock TOTP codes are computed with (the fake account's
 	// clock in tests).
 	clock mfa.Clock
+	// newSTS builds the factory of STS clients "mfa session" signs with the
+	// long-term keys; tests hand in the fake account's STS.
+	newSTS func(ctx context.Context) (mfa.STSFactory, error)
+	// getenv reads the environment (AWS_PROFILE, MFA_DEVICE, ...).
+	getenv func(string) string
 
 	level *slog.LevelVar // Warn, or Debug with --verbose
 	log   *slog.Logger   // to stderr; the library never logs a secret
@@ -55,6 +61,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 		stderr: stderr,
 		newIAM: loadIAM,
 		clock:  mfa.SystemClock{},
+		newSTS: loadSTS,
+		getenv: os.Getenv,
 		level:  level,
 		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
@@ -100,6 +108,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		userCommand(),
+		mfaCommand(),
 		demoCommand(),
 	}
 }

@@ -63,6 +63,7 @@ func demoChapters() []chapter {
 		{"What it took: IAM calls", (*demo).iamCalls},
 		{"The credentials bundle", (*demo).bundle},
 		{"Onboarding again is safe", (*demo).again},
+		{"An MFA session, the aws-mfa way", (*demo).mfaSession},
 		{"Offboarding, step 1: the plan (a dry run)", (*demo).plan},
 		{"Offboarding, step 2: apply it", (*demo).offboard},
 		{"Nothing is left", (*demo).verify},

@@ -112,8 +112,9 @@ type Account struct {
 	// reference it by name (0: immediately visible).
 	consistency time.Duration
 
-	iam iamState
-	sts stsState
+	iam    iamState
+	sts    stsState
+	report credReportState
 }
 
 // NewAccount returns an empty account.
