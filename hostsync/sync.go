@@ -1,0 +1,150 @@
+package hostsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// SyncOptions tune Sync.
+type SyncOptions struct {
+	// DryRun plans without applying: the host is read, never changed.
+	DryRun bool
+	// Logger receives the run's structured logs; nil means none. Logs carry
+	// user names, key IDs and fingerprints, never key bodies or state
+	// bytes.
+	Logger *slog.Logger
+}
+
+// Sync runs one sync: it reads the host (LoadHostState), reads the source
+// (src.Desired), plans (Plan) and, unless opts.DryRun, applies the plan
+// (Apply). It returns the plan, the report (empty for a dry run) and an
+// error when the host could not be read, when the plan halted — the source
+// unknown (ErrSourceUnknown), DONOTSYNC (ErrDoNotSync), unresolved tags,
+// an invalid configuration or an inconsistent host; nothing was changed —
+// or when an action failed; the error then wraps Report.Err, so errors.Is
+// finds the halt reason.
+//
+// The source is not read when the plan would halt whatever it says
+// (DONOTSYNC, unresolved tags, an invalid configuration), so such a run
+// costs no IAM call. Run one Sync at a time per host (see the lock file).
+func Sync(ctx context.Context, src Source, sys System, cfg Config, opts SyncOptions) (SyncPlan, Report, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	hs, err := LoadHostState(ctx, sys, cfg)
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "hostsync: reading the host failed; nothing changed", slog.String("error", err.Error()))
+		return SyncPlan{}, Report{}, err
+	}
+
+	var p SyncPlan
+	if pre := Plan(Desired{}, hs, cfg); pre.Halted != nil && !errors.Is(pre.Halted, ErrSourceUnknown) {
+		p = pre // halts before looking at the source
+	} else {
+		srcStart := time.Now()
+		d := src.Desired(ctx)
+		attrs := []slog.Attr{slog.Bool("complete", d.Complete && d.Err == nil), slog.Int("users", len(d.Users)), slog.Duration("elapsed", time.Since(srcStart))}
+		if d.Err != nil {
+			attrs = append(attrs, slog.String("error", d.Err.Error()))
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "hostsync: source read", attrs...)
+		p = Plan(d, hs, cfg)
+	}
+	syncLogPlan(ctx, log, p, opts.DryRun)
+
+	if p.Halted != nil {
+		r := Report{Halted: p.Halted}
+		return p, r, fmt.Errorf("hostsync: sync: %w", r.Err())
+	}
+	if opts.DryRun {
+		return p, Report{}, nil
+	}
+	r := Apply(ctx, sys, p)
+	syncLogReport(ctx, log, r)
+	log.LogAttrs(ctx, slog.LevelInfo, "hostsync: sync done",
+		slog.Int("done", r.Count(StatusDone)), slog.Int("already_done", r.Count(StatusAlreadyDone)),
+		slog.Int("failed", r.Count(StatusFailed)), slog.Int("skipped", r.Count(StatusSkipped)),
+		slog.Int("not_run", r.Count(StatusNotRun)), slog.Duration("elapsed", time.Since(start)))
+	if err := r.Err(); err != nil {
+		return p, r, fmt.Errorf("hostsync: sync: %w", err)
+	}
+	return p, r, nil
+}
+
+// syncActionAttrs describes an action for a log record: never key bodies or
+// state bytes.
+func syncActionAttrs(a Action) []slog.Attr {
+	attrs := []slog.Attr{slog.String("action", string(a.Kind))}
+	if a.User != "" {
+		attrs = append(attrs, slog.String("user", a.User))
+	}
+	if a.IAMName != "" {
+		attrs = append(attrs, slog.String("iam_user", a.IAMName))
+	}
+	switch a.Kind {
+	case ActCreateUser:
+		attrs = append(attrs, slog.Int("uid", a.UID), slog.String("groups", strings.Join(a.Groups, ",")))
+	case ActAddGroups:
+		attrs = append(attrs, slog.String("groups", strings.Join(a.Groups, ",")))
+	case ActWriteKeys:
+		keys := make([]string, len(a.Keys))
+		for i, k := range a.Keys {
+			keys[i] = k.ID + "=" + k.Fingerprint
+		}
+		attrs = append(attrs, slog.String("keys", strings.Join(keys, ",")))
+	}
+	if a.Reason != "" {
+		attrs = append(attrs, slog.String("reason", a.Reason))
+	}
+	return attrs
+}
+
+func syncLogPlan(ctx context.Context, log *slog.Logger, p SyncPlan, dryRun bool) {
+	if p.Halted != nil {
+		log.LogAttrs(ctx, slog.LevelWarn, "hostsync: plan halted; nothing changes", slog.String("reason", p.Halted.Error()))
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, "hostsync: plan",
+		slog.Int("actions", len(p.Actions)), slog.Int("skipped", len(p.Skipped)), slog.Bool("dry_run", dryRun))
+	for _, s := range p.Skipped {
+		attrs := []slog.Attr{slog.String("reason", s.Reason)}
+		if s.IAMName != "" {
+			attrs = append(attrs, slog.String("iam_user", s.IAMName))
+		}
+		if s.User != "" {
+			attrs = append(attrs, slog.String("user", s.User))
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "hostsync: left alone", attrs...)
+	}
+	for _, n := range p.Notes {
+		log.LogAttrs(ctx, slog.LevelWarn, "hostsync: note", slog.String("note", n))
+	}
+	if dryRun {
+		for _, a := range p.Actions {
+			log.LogAttrs(ctx, slog.LevelInfo, "hostsync: would run", syncActionAttrs(a)...)
+		}
+	}
+}
+
+func syncLogReport(ctx context.Context, log *slog.Logger, r Report) {
+	for _, res := range r.Results {
+		attrs := append(syncActionAttrs(res.Action), slog.String("status", string(res.Status)))
+		level := slog.LevelInfo
+		switch res.Status {
+		case StatusAlreadyDone:
+			level = slog.LevelDebug
+		case StatusFailed, StatusSkipped, StatusNotRun:
+			level = slog.LevelError
+			if res.Err != nil {
+				attrs = append(attrs, slog.String("error", res.Err.Error()))
+			}
+		}
+		log.LogAttrs(ctx, level, "hostsync: action", attrs...)
+	}
+}
