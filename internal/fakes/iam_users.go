@@ -124,6 +124,7 @@ func (f *IAM) DeleteUser(ctx context.Context, in *iam.DeleteUserInput, _ ...func
 			return nil, &types.DeleteConflictException{Message: msg("Cannot delete entity, must remove %s first.", strings.Join(deps, ", "))}
 		}
 		delete(a.iam.users, strings.ToLower(u.name))
+		a.principalDeleted(u.arn, u.id)
 		return &iam.DeleteUserOutput{}, nil
 	})
 }
