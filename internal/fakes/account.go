@@ -112,6 +112,8 @@ type Account struct {
 	// reference it by name (0: immediately visible).
 	consistency time.Duration
 
+	dir *Directory // nil: not linked to other accounts
+
 	iam    iamState
 	sts    stsState
 	report credReportState

@@ -73,6 +73,7 @@ func (f *IAM) CreateRole(ctx context.Context, in *iam.CreateRoleInput, _ ...func
 			description: aws.ToString(in.Description),
 		}
 		a.iam.roles[key] = r
+		a.dir.created(r.arn, r.id)
 		return &iam.CreateRoleOutput{Role: r.sdk()}, nil
 	})
 }
@@ -81,6 +82,7 @@ func (f *IAM) CreateRole(ctx context.Context, in *iam.CreateRoleInput, _ ...func
 func (f *IAM) GetRole(ctx context.Context, in *iam.GetRoleInput, _ ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
 	a := f.a
 	return call(ctx, a, "iam:GetRole", in, func() (*iam.GetRoleOutput, error) {
+		a.resolveDeleted()
 		r, ok := a.iam.roles[strings.ToLower(aws.ToString(in.RoleName))]
 		if !ok {
 			return nil, &types.NoSuchEntityException{Message: msg("The role with name %s cannot be found.", aws.ToString(in.RoleName))}
@@ -105,6 +107,7 @@ func (f *IAM) DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, _ ...func
 		}
 		delete(a.iam.roles, key)
 		a.principalDeleted(r.arn, r.id)
+		a.dir.removed(r.arn, r.id)
 		return &iam.DeleteRoleOutput{}, nil
 	})
 }
@@ -150,6 +153,7 @@ func (f *IAM) UpdateAssumeRolePolicy(ctx context.Context, in *iam.UpdateAssumeRo
 func (f *IAM) ListRoles(ctx context.Context, in *iam.ListRolesInput, _ ...func(*iam.Options)) (*iam.ListRolesOutput, error) {
 	a := f.a
 	return call(ctx, a, "iam:ListRoles", in, func() (*iam.ListRolesOutput, error) {
+		a.resolveDeleted()
 		prefix := aws.ToString(in.PathPrefix)
 		var all []types.Role
 		for _, k := range sortedKeys(a.iam.roles) {
@@ -231,6 +235,7 @@ func (f *IAM) CreateServiceLinkedRole(ctx context.Context, in *iam.CreateService
 func (a *Account) TrustPolicy(roleName string) (string, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.resolveDeleted()
 	r, ok := a.iam.roles[strings.ToLower(roleName)]
 	if !ok {
 		return "", false
@@ -422,7 +427,9 @@ func (a *Account) awsPrincipalExists(v string) bool {
 			return false
 		}
 		if account != a.id || partition != a.partition {
-			return true // another account: syntax only
+			// Another account: resolved through the directory when linked,
+			// checked for syntax only otherwise.
+			return a.dir == nil || a.dir.exists(v)
 		}
 		if rm[1] == "user" {
 			u, ok := a.iam.users[strings.ToLower(rm[2])]

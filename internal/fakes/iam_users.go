@@ -70,6 +70,7 @@ func (f *IAM) CreateUser(ctx context.Context, in *iam.CreateUserInput, _ ...func
 			attached: map[string]string{},
 		}
 		a.iam.users[key] = u
+		a.dir.created(u.arn, u.id)
 		return &iam.CreateUserOutput{User: u.sdk()}, nil
 	})
 }
@@ -125,6 +126,7 @@ func (f *IAM) DeleteUser(ctx context.Context, in *iam.DeleteUserInput, _ ...func
 		}
 		delete(a.iam.users, strings.ToLower(u.name))
 		a.principalDeleted(u.arn, u.id)
+		a.dir.removed(u.arn, u.id)
 		return &iam.DeleteUserOutput{}, nil
 	})
 }
