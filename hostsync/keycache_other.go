@@ -1,0 +1,12 @@
+//go:build !unix
+
+package hostsync
+
+import "io/fs"
+
+// oNoFollow is 0 where the system has no O_NOFOLLOW.
+const oNoFollow = 0
+
+// fileOwner cannot tell a file's owner on this system: the key cache, which
+// must be root-owned, refuses to work.
+func fileOwner(fs.FileInfo) (int, bool) { return 0, false }

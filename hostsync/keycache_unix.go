@@ -1,0 +1,22 @@
+//go:build unix
+
+package hostsync
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// oNoFollow is O_NOFOLLOW: opening a symlink fails. (os.Root resolves a
+// symlink that stays inside the root by itself, so every open is also
+// checked against what Lstat saw.)
+const oNoFollow = syscall.O_NOFOLLOW
+
+// fileOwner returns the UID that owns a file.
+func fileOwner(fi fs.FileInfo) (int, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
