@@ -114,9 +114,10 @@ type Account struct {
 
 	dir *Directory // nil: not linked to other accounts
 
-	iam    iamState
-	sts    stsState
-	report credReportState
+	iam     iamState
+	sts     stsState
+	report  credReportState
+	cognito *cognitoState // Cognito Identity (cognito.go)
 }
 
 // NewAccount returns an empty account.
@@ -135,6 +136,7 @@ func NewAccount(opts ...Option) *Account {
 	}
 	a.faults.init()
 	a.iam.init()
+	a.cognito = newCognitoState()
 	return a
 }
 

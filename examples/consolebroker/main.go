@@ -1,0 +1,245 @@
+// Command consolebroker is a small AWS console sign-in broker for people who
+// have no IAM user: it authenticates a request through a pluggable check,
+// maps the person to a role, obtains the role's credentials and redirects
+// the browser to the console through the sign-in endpoint (package
+// federation).
+//
+// It runs as an HTTP server, or as a Lambda function behind a function URL
+// when started by the Lambda runtime (AWS_LAMBDA_RUNTIME_API is set). The
+// function URL must use InvokeMode RESPONSE_STREAM (the broker is served by
+// aws-lambda-go's lambdaurl); build for the provided.al2023 runtime:
+//
+//	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/consolebroker
+//
+// Configuration is read from the environment (flags are not practical in
+// Lambda):
+//
+//	BROKER_ROLES_FILE            person → role map (see ParseRoleMap); required
+//	BROKER_AUTH                  "header" (trusted reverse proxy) or "token-file"
+//	BROKER_USER_HEADER           header auth: the header naming the person (X-Forwarded-Email)
+//	BROKER_PROXY_SECRET_HEADER   header auth: the header carrying the proxy's secret (X-Broker-Secret)
+//	BROKER_PROXY_SECRET          header auth: the secret (16+ characters)
+//	BROKER_TOKEN_FILE            token-file auth: "person sha256-hex" lines (see ParseTokens)
+//	BROKER_SOURCE                "cognito" (default) or "assume-role"
+//	BROKER_POOL_ID               cognito: the identity pool (basic flow allowed)
+//	BROKER_DEVELOPER_PROVIDER    cognito: the pool's developer provider name
+//	BROKER_ROLE_DURATION         role session duration (Go duration; default 1h)
+//	BROKER_SESSION_DURATION      console session duration (default: none sent)
+//	BROKER_REGION                console region (default AWS_REGION)
+//	BROKER_REGIONAL_SIGNIN       "true": the regional sign-in host
+//	BROKER_ISSUER                the broker's own URL (the console links back to it)
+//	BROKER_LOGOUT_FIRST          "true": sign out of any console session first
+//	BROKER_SIGNIN_ENDPOINT       another federation endpoint URL (a private one, a test's)
+//	BROKER_ADDR                  server: listen address (default :8080)
+//
+// AWS clients come from config.LoadDefaultConfig. With the cognito source
+// the broker's credentials need cognito-identity:GetOpenIdTokenForDeveloperIdentity
+// on the pool, and the roles must trust the pool's authenticated identities;
+// with assume-role they need sts:AssumeRole on the roles.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/iamkit/iamkit/federation"
+	"github.com/iamkit/iamkit/mfa"
+)
+
+// Config is the broker's configuration.
+type Config struct {
+	RolesFile       string
+	Auth            string // "header" or "token-file"
+	UserHeader      string
+	SecretHeader    string
+	ProxySecret     string
+	TokenFile       string
+	Source          string // "cognito" or "assume-role"
+	PoolID          string
+	DevProvider     string
+	RoleDuration    time.Duration
+	SessionDuration time.Duration
+	Region          string
+	RegionalSignin  bool
+	Issuer          string
+	LogoutFirst     bool
+	Addr            string
+	SigninEndpoint  string // tests: the fake sign-in endpoint
+}
+
+// LoadConfig reads the configuration from getenv and checks it.
+func LoadConfig(getenv func(string) string) (*Config, error) {
+	get := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		RolesFile: getenv("BROKER_ROLES_FILE"), Auth: get("BROKER_AUTH", "header"),
+		UserHeader: get("BROKER_USER_HEADER", "X-Forwarded-Email"), SecretHeader: get("BROKER_PROXY_SECRET_HEADER", "X-Broker-Secret"),
+		ProxySecret: getenv("BROKER_PROXY_SECRET"), TokenFile: getenv("BROKER_TOKEN_FILE"),
+		Source: get("BROKER_SOURCE", "cognito"), PoolID: getenv("BROKER_POOL_ID"), DevProvider: getenv("BROKER_DEVELOPER_PROVIDER"),
+		Region: get("BROKER_REGION", getenv("AWS_REGION")), Issuer: getenv("BROKER_ISSUER"), Addr: get("BROKER_ADDR", ":8080"),
+		SigninEndpoint: getenv("BROKER_SIGNIN_ENDPOINT"),
+	}
+	var errs []error
+	dur := func(k string) time.Duration {
+		v := getenv(k)
+		if v == "" {
+			return 0
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k, err))
+		}
+		return d
+	}
+	flag := func(k string) bool {
+		v := getenv(k)
+		if v == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k, err))
+		}
+		return b
+	}
+	c.RoleDuration, c.SessionDuration = dur("BROKER_ROLE_DURATION"), dur("BROKER_SESSION_DURATION")
+	c.RegionalSignin, c.LogoutFirst = flag("BROKER_REGIONAL_SIGNIN"), flag("BROKER_LOGOUT_FIRST")
+	if c.RolesFile == "" {
+		errs = append(errs, errors.New("BROKER_ROLES_FILE is required"))
+	}
+	switch c.Auth {
+	case "header":
+		if c.ProxySecret == "" {
+			errs = append(errs, errors.New("header auth needs BROKER_PROXY_SECRET"))
+		}
+	case "token-file":
+		if c.TokenFile == "" {
+			errs = append(errs, errors.New("token-file auth needs BROKER_TOKEN_FILE"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("BROKER_AUTH %q: header or token-file", c.Auth))
+	}
+	switch c.Source {
+	case "cognito":
+		if c.PoolID == "" || c.DevProvider == "" {
+			errs = append(errs, errors.New("the cognito source needs BROKER_POOL_ID and BROKER_DEVELOPER_PROVIDER"))
+		}
+	case "assume-role":
+	default:
+		errs = append(errs, fmt.Errorf("BROKER_SOURCE %q: cognito or assume-role", c.Source))
+	}
+	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.SessionDuration); err != nil {
+		errs = append(errs, fmt.Errorf("BROKER_SESSION_DURATION: %w", err))
+	}
+	return c, errors.Join(errs...)
+}
+
+// Clients are the AWS clients the broker calls.
+type Clients struct {
+	Cognito federation.CognitoBasicAPI
+	STS     interface {
+		federation.WebIdentityAPI
+		federation.AssumeRoleAPI
+	}
+	HTTPClient *http.Client // for the sign-in endpoint; nil: the default
+}
+
+// NewBroker builds the broker from its configuration.
+func NewBroker(c *Config, clients Clients, log *slog.Logger) (*Broker, error) {
+	roles, err := LoadRoleMap(c.RolesFile)
+	if err != nil {
+		return nil, err
+	}
+	var auth Authenticator
+	if c.Auth == "token-file" {
+		auth, err = LoadTokenFile(c.TokenFile)
+	} else {
+		auth, err = NewHeaderAuth(c.UserHeader, c.SecretHeader, c.ProxySecret)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var src Source = &CognitoSource{Cognito: clients.Cognito, STS: clients.STS, PoolID: c.PoolID,
+		DeveloperProvider: c.DevProvider, Duration: c.RoleDuration, Logger: log}
+	if c.Source == "assume-role" {
+		src = &AssumeRoleSource{STS: clients.STS, Duration: c.RoleDuration, Logger: log}
+	}
+	si := &federation.SignIn{
+		Partition: roles.Partition(), Region: c.Region, Regional: c.RegionalSignin, Endpoint: c.SigninEndpoint,
+		HTTPClient: clients.HTTPClient, Issuer: c.Issuer, Logger: log,
+	}
+	if _, err := federation.LookupPartition(si.Partition); err != nil {
+		return nil, err
+	}
+	return &Broker{Auth: auth, Roles: roles, Source: src, SignIn: si, SessionDuration: c.SessionDuration, LogoutFirst: c.LogoutFirst, Logger: log}, nil
+}
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("consolebroker", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c, err := LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	cog := cognitoidentity.NewFromConfig(cfg, func(o *cognitoidentity.Options) {
+		if r, _, ok := cutRegion(c.PoolID); ok {
+			o.Region = r // the pool's own region
+		}
+	})
+	b, err := NewBroker(c, Clients{Cognito: cog, STS: sts.NewFromConfig(cfg)}, log)
+	if err != nil {
+		return err
+	}
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		lambdaurl.Start(b)
+		return nil
+	}
+	srv := &http.Server{Addr: c.Addr, Handler: b, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	log.Info("listening", "addr", c.Addr, "partition", b.SignIn.Partition, "source", c.Source, "auth", c.Auth)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// cutRegion splits an identity pool ID ("region:guid").
+func cutRegion(poolID string) (region, guid string, ok bool) {
+	region, guid, ok = strings.Cut(poolID, ":")
+	return region, guid, ok && region != ""
+}

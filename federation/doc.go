@@ -1,0 +1,67 @@
+// Package federation gives people without an IAM user a session in the AWS
+// console: it obtains temporary role (or federated-user) credentials, each
+// tagged with where it came from (mfa.Provenance), and exchanges them at the
+// partition's sign-in federation endpoint for a login URL.
+//
+// # Credentials that can sign in
+//
+// [CognitoBasicFlow] is the basic (classic) flow of a Cognito identity pool:
+// GetId → GetOpenIdToken → STS AssumeRoleWithWebIdentity, with the role, the
+// duration and the role session name the caller chooses — the session name
+// is who the person is, as CloudTrail and the console show it. Identities may
+// be unauthenticated, signed in with public providers (Logins) or
+// authenticated by your own backend ([DeveloperLogin], through
+// GetOpenIdTokenForDeveloperIdentity). The pool must allow the classic flow
+// and the role's trust policy must trust the pool:
+//
+//	{"Effect": "Allow",
+//	 "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+//	 "Action": "sts:AssumeRoleWithWebIdentity",
+//	 "Condition": {
+//	   "StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:…pool id…"},
+//	   "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}}
+//
+// A flow that fails after creating an unauthenticated identity deletes it
+// (DeleteIdentities); [FlowError] says which step failed and what became of
+// the identity. [CognitoEnhancedFlow] (GetId → GetCredentialsForIdentity) is
+// there for pools without the classic flow, with its limits: the pool picks
+// the role, the session name is always CognitoIdentityCredentials, the
+// session lasts one hour, and unauthenticated identities get Cognito's
+// scoped-down session policy.
+//
+// [AssumeRole] (optionally with an MFA code from an mfa.TokenSource) and
+// [FederationToken] serve callers with an IAM user. GetFederationToken needs
+// a session policy: without one the federated user, and its console session,
+// has no permissions at all, so FederationToken refuses the request
+// ([ErrNoSessionPolicy]) unless told to allow it.
+//
+// Credentials of unknown origin — a profile's, as config.LoadDefaultConfig
+// resolved them — are classified with [Identify] (GetCallerIdentity).
+//
+// # The sign-in endpoint
+//
+// [SignIn] calls getSigninToken with the Session JSON (sessionId, sessionKey,
+// sessionToken) and builds the login URL with Issuer, Destination and the
+// token ([SignIn.ConsoleURL] does both). The rules are checked before any
+// request ([CheckCredentials]): credentials from GetSessionToken are refused
+// ([ErrSessionTokenCredentials]) — the endpoint refuses them —, so are
+// long-term keys; SessionDuration is sent only with role credentials, 900 s
+// to 12 h, and never with federation tokens ([CheckSessionDuration]). The
+// URL must be used within 15 minutes ([ConsoleURL].Expires); optionally a
+// log-out-first URL signs the browser out of its current console session
+// before signing in.
+//
+// Endpoints follow the partition — "aws", "aws-cn", "aws-us-gov"; others
+// are an [ErrUnsupportedPartition] — taken from an ARN ([PartitionOf]), not
+// guessed from a region name; regional sign-in hosts
+// (us-west-2.signin.aws.amazon.com) are used on request. [Destination]
+// builds console URLs from a region and a service path, [CheckDestination]
+// checks one given by a user. The endpoint URL and the HTTP client are
+// injectable, for tests (internal/fakes serves one) and private endpoints.
+//
+// Sign-in tokens and login URLs are secrets: [SigninToken] and [ConsoleURL]
+// print, log and marshal without them, errors never hold them, and
+// [RedactURL] shows where a URL goes without the token. Failures of the
+// endpoint are [EndpointError]s with the status and a short summary of the
+// body.
+package federation

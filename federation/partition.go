@@ -1,0 +1,187 @@
+package federation
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Partition describes the sign-in and console hosts of an AWS partition.
+type Partition struct {
+	// ID is the partition's ID, as in ARNs: "aws", "aws-cn", "aws-us-gov".
+	ID string
+	// SigninHost serves the federation endpoint (https://HOST/federation).
+	SigninHost string
+	// RegionalSignin is true when REGION.SigninHost exists too.
+	RegionalSignin bool
+	// ConsoleHost is the console's host; Destination URLs must be on it.
+	ConsoleHost string
+	// RegionalConsole is true when the console has REGION.ConsoleHost
+	// hosts; otherwise the region goes in the query (?region=).
+	RegionalConsole bool
+	// RegionPrefix, when set, starts the name of every region of the
+	// partition ("cn-", "us-gov-").
+	RegionPrefix string
+}
+
+// Partitions with a sign-in federation endpoint. The ISO partitions have
+// endpoints on networks of their own that this package does not know.
+var (
+	partitionAWS = Partition{ID: "aws", SigninHost: "signin.aws.amazon.com", RegionalSignin: true,
+		ConsoleHost: "console.aws.amazon.com", RegionalConsole: true}
+	partitionCN = Partition{ID: "aws-cn", SigninHost: "signin.amazonaws.cn",
+		ConsoleHost: "console.amazonaws.cn", RegionPrefix: "cn-"}
+	partitionGov = Partition{ID: "aws-us-gov", SigninHost: "signin.amazonaws-us-gov.com", RegionalSignin: true,
+		ConsoleHost: "console.amazonaws-us-gov.com", RegionPrefix: "us-gov-"}
+)
+
+// LookupPartition returns partition id's hosts: "aws" (the default, for
+// ""), "aws-cn" and "aws-us-gov". Any other partition — aws-iso, aws-iso-b
+// and the like — is an ErrUnsupportedPartition.
+func LookupPartition(id string) (Partition, error) {
+	switch id {
+	case "", "aws":
+		return partitionAWS, nil
+	case "aws-cn":
+		return partitionCN, nil
+	case "aws-us-gov":
+		return partitionGov, nil
+	}
+	return Partition{}, fmt.Errorf("%w: %q (supported: aws, aws-cn, aws-us-gov)", ErrUnsupportedPartition, id)
+}
+
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+
+// CheckRegion reports whether region is a region name of partition p.
+func (p Partition) CheckRegion(region string) error {
+	switch {
+	case !regionRE.MatchString(region):
+		return fmt.Errorf("%w: %q is not a region name", ErrInvalidRequest, region)
+	case p.RegionPrefix != "" && !strings.HasPrefix(region, p.RegionPrefix):
+		return fmt.Errorf("%w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)
+	case p.RegionPrefix == "" && (strings.HasPrefix(region, partitionCN.RegionPrefix) ||
+		strings.HasPrefix(region, partitionGov.RegionPrefix) || strings.Contains(region, "-iso")):
+		return fmt.Errorf("%w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)
+	}
+	return nil
+}
+
+// FederationEndpoint returns the partition's federation endpoint URL, the
+// regional one when region is given and the partition has regional sign-in
+// hosts ("https://us-west-2.signin.aws.amazon.com/federation").
+func (p Partition) FederationEndpoint(region string) (string, error) {
+	host := p.SigninHost
+	if region != "" && p.RegionalSignin {
+		if err := p.CheckRegion(region); err != nil {
+			return "", err
+		}
+		host = region + "." + host
+	}
+	return "https://" + host + "/federation", nil
+}
+
+// consoleHost returns the console host for region.
+func (p Partition) consoleHost(region string) string {
+	if region != "" && p.RegionalConsole {
+		return region + "." + p.ConsoleHost
+	}
+	return p.ConsoleHost
+}
+
+// isConsoleHost reports whether host is the partition's console host or a
+// regional one.
+func (p Partition) isConsoleHost(host string) bool {
+	if host == p.ConsoleHost {
+		return true
+	}
+	region, ok := strings.CutSuffix(host, "."+p.ConsoleHost)
+	return ok && p.RegionalConsole && p.CheckRegion(region) == nil
+}
+
+// Destination builds the console URL of a service page on partition's
+// console, for region: service is a path relative to the console, with an
+// optional query and fragment ("ec2/home#Instances:", "s3/buckets",
+// "cloudwatch/home?x=1#logsV2:"); "" is the console home. The region goes in
+// the host (where the partition has regional console hosts) and in the
+// query's region parameter; region "" leaves both out.
+//
+// The result is always an https URL on the partition's console host, with
+// every part correctly escaped; a service that is not a plain relative path
+// (a scheme, a host, "..") is an ErrInvalidDestination.
+func Destination(partition, region, service string) (string, error) {
+	p, err := LookupPartition(partition)
+	if err != nil {
+		return "", err
+	}
+	if region != "" {
+		if err := p.CheckRegion(region); err != nil {
+			return "", err
+		}
+	}
+	if service == "" {
+		service = "console/home"
+	}
+	if strings.ContainsAny(service, "\\") {
+		return "", fmt.Errorf("%w: service %q holds a backslash", ErrInvalidDestination, service)
+	}
+	ref, err := url.Parse(service)
+	if err != nil {
+		return "", fmt.Errorf("%w: service %q: %v", ErrInvalidDestination, service, err)
+	}
+	if ref.Scheme != "" || ref.Host != "" || ref.User != nil || ref.Opaque != "" || strings.HasPrefix(service, "//") {
+		return "", fmt.Errorf("%w: service %q must be a path relative to the console", ErrInvalidDestination, service)
+	}
+	segs := strings.Split(strings.TrimPrefix(ref.Path, "/"), "/")
+	for _, s := range segs {
+		if s == "." || s == ".." {
+			return "", fmt.Errorf("%w: service %q holds a %q segment", ErrInvalidDestination, service, s)
+		}
+	}
+	q, err := url.ParseQuery(ref.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("%w: service %q: query: %v", ErrInvalidDestination, service, err)
+	}
+	if region != "" {
+		if have := q.Get("region"); have != "" && have != region {
+			return "", fmt.Errorf("%w: service %q names region %q, not %q", ErrInvalidDestination, service, have, region)
+		}
+		q.Set("region", region)
+	}
+	u := url.URL{
+		Scheme:   "https",
+		Host:     p.consoleHost(region),
+		Path:     "/" + strings.Join(segs, "/"),
+		RawQuery: q.Encode(),
+		Fragment: ref.Fragment,
+	}
+	return u.String(), nil
+}
+
+// CheckDestination checks that raw is a console URL of partition — https,
+// on the console host or a regional one, no user info, no port — and
+// returns it in canonical form. A sign-in broker must check a Destination
+// that comes from a request this way, or the login URL becomes an open
+// redirect.
+func CheckDestination(partition, raw string) (string, error) {
+	p, err := LookupPartition(partition)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidDestination, err)
+	}
+	switch {
+	case u.Scheme != "https":
+		return "", fmt.Errorf("%w: %q is not an https URL", ErrInvalidDestination, raw)
+	case u.User != nil, u.Port() != "", u.Opaque != "":
+		return "", fmt.Errorf("%w: %q must not hold user info, a port or an opaque part", ErrInvalidDestination, raw)
+	case !p.isConsoleHost(u.Host):
+		return "", fmt.Errorf("%w: %q is not on the %s console (%s)", ErrInvalidDestination, u.Host, p.ID, p.ConsoleHost)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
+}
