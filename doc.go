@@ -23,9 +23,14 @@
 //   - federation (planned) will build console sign-in URLs for people who
 //     have no IAM user: Cognito identity pools, AssumeRole and
 //     GetFederationToken credentials, exchanged at the sign-in endpoint.
-//   - trustpolicy (planned) will edit role trust policies as documents: add
-//     and remove principals as set operations, prune principals of deleted
-//     users, diff, and apply to one role or across accounts.
+//   - [github.com/iamkit/iamkit/trustpolicy] edits role trust (assume-role)
+//     policies as lossless documents: principals added and removed as
+//     idempotent set operations, the unique IDs (AIDA…, AROA…) IAM leaves in
+//     place of deleted users and roles pruned, every change validated and
+//     diffed before it is sent, and nothing sent when nothing changed. Apply
+//     edits one role; ApplyAll makes the same edit on the same-named role in
+//     many accounts, at bounded concurrency, with a dry run and a result per
+//     account.
 //   - hostsync (in progress) turns IAM users and their SSH keys into Linux
 //     users, groups, sudo rights and an SSH key cache on a host, plan first,
 //     without ever deleting on a partial or failed read of IAM.

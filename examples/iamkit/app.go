@@ -45,6 +45,9 @@ type app struct {
 	newSTS func(ctx context.Context) (mfa.STSFactory, error)
 	// getenv reads the environment (AWS_PROFILE, MFA_DEVICE, ...).
 	getenv func(string) string
+	// newTrustTargets builds the accounts the trust commands work on (nil:
+	// loadTrustTargets); tests hand in fake accounts.
+	newTrustTargets trustTargetsFunc
 
 	level *slog.LevelVar // Warn, or Debug with --verbose
 	log   *slog.Logger   // to stderr; the library never logs a secret
@@ -108,7 +111,10 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		userCommand(),
+		hostsyncCommand(),
 		mfaCommand(),
+		consoleCommand(),
+		trustCommand(),
 		demoCommand(),
 	}
 }

@@ -64,9 +64,13 @@ func demoChapters() []chapter {
 		{"The credentials bundle", (*demo).bundle},
 		{"Onboarding again is safe", (*demo).again},
 		{"An MFA session, the aws-mfa way", (*demo).mfaSession},
+		{"Her SSH key on a Linux host: hostsync", (*demo).hostsync},
+		{"Her role in two more accounts: trustpolicy", (*demo).trustGrant},
 		{"Offboarding, step 1: the plan (a dry run)", (*demo).plan},
 		{"Offboarding, step 2: apply it", (*demo).offboard},
 		{"Nothing is left", (*demo).verify},
+		{"Her unique ID, left in the other accounts' trust policies: prune", (*demo).trustPrune},
+		{"A console URL for a person with no IAM user, from the fake pool", (*demo).consoleURL},
 	}
 }
 
@@ -83,10 +87,12 @@ type demo struct {
 	res        *iamuser.Result
 	start      time.Time // the fake clock before onboarding
 	callCounts map[string]int
+	trust      *trustDemo // the trust chapters' accounts, linked to acct
 }
 
 func newDemo(w io.Writer, a *app, dir string) *demo {
-	acct := fakes.NewAccount()
+	trust := &trustDemo{directory: fakes.NewDirectory()}
+	acct := fakes.NewAccount(fakes.WithDirectory(trust.directory))
 	return &demo{
 		w:     w,
 		acct:  acct,
@@ -94,6 +100,7 @@ func newDemo(w io.Writer, a *app, dir string) *demo {
 		m:     iamuser.New(acct.IAM(), iamuser.WithClock(acct.Clock()), iamuser.WithLogger(a.log)),
 		dir:   dir,
 		group: "developers",
+		trust: trust,
 	}
 }
 

@@ -34,6 +34,7 @@ func TestDemo(t *testing.T) {
 		"-rw-------  0600", "alice.csv", "alice.otpauth", "alice-mfa.png",
 		"user           existing", // onboarding again resumes
 		"offboarding alice: 7 actions",
+		"hostsync apply: 4 done, 0 already done, 0 failed", // the hostsync chapter (more in TestDemoHostsyncChapter)
 		"Planning changed nothing",
 		"Verified: user alice no longer exists.",
 		"GetUser(alice): NoSuchEntity.",

@@ -1,0 +1,238 @@
+// Command hostsyncd is the host-sync daemon: it keeps this host's Linux
+// users, groups, sudo rights and SSH key cache in line with IAM, the way
+// aws-ec2-ssh's cron job did, safely.
+//
+//	hostsyncd                       sync now, then every 10 minutes ± 10%
+//	hostsyncd --once                one sync, for cron or a systemd timer
+//	hostsyncd --once --dry-run      log what a sync would change
+//
+// It reads /etc/aws-ec2-ssh.conf as it is (and, before every sync, the
+// instance's EC2 tags when it names IAM_AUTHORIZED_GROUPS_TAG or
+// SUDOERS_GROUPS_TAG, so that a changed tag applies at the next sync; a
+// missing tag fails the syncs, which then change nothing), builds its IAM
+// client with config.LoadDefaultConfig (on EC2: the instance role; under
+// ASSUMEROLE, the role it names, assumed once and cached), and runs
+// hostsync.Sync on the Linux host under the lock file that
+// 'iamkit hostsync apply' takes too. Key bodies are cached by key ID in
+// --state-dir, so that a steady-state sync costs one ListSSHPublicKeys per
+// user; a complete sync refreshes the key cache's heartbeat, which keeps
+// 'iamkit hostsync keys' (sshd's AuthorizedKeysCommand) answering.
+//
+// Signals: SIGHUP reloads the configuration and syncs at once (a bad
+// configuration is logged and the previous one kept); SIGTERM or SIGINT let
+// the current sync finish, then exit 0 (a second one abandons the sync,
+// which leaves the host consistent, and exits 1).
+//
+// Logs are JSON lines on stderr (journald keeps them). Exit codes: 0
+// success or stopped; 1 the sync failed (--once); 2 invalid command line or
+// configuration (with --once, also a configured EC2 tag the instance lacks),
+// nothing changed.
+//
+// See examples/hostsync for the systemd units and the sshd_config drop-in.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/iamkit/iamkit/hostsync"
+)
+
+func main() {
+	hup := make(chan os.Signal, 1)
+	stop := make(chan os.Signal, 2)
+	signal.Notify(hup, syscall.SIGHUP)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, hup, stop))
+}
+
+// options are the command line.
+type options struct {
+	config, stateDir, lockFile string
+	interval                   time.Duration
+	jitter                     float64
+	once, dryRun               bool
+	level                      slog.Level
+}
+
+const usageText = `Usage: hostsyncd [--once] [--dry-run] [--config FILE] [--state-dir DIR]
+                 [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
+
+Keep this host's Linux users and SSH keys in line with IAM: sync now, then
+every --interval (± --jitter), until SIGTERM; or once with --once. SIGHUP
+reloads the configuration. Logs are JSON lines on stderr.
+
+Exit codes: 0 success or stopped, 1 the sync failed (--once), 2 invalid
+command line or configuration (nothing changed).
+
+Flags:
+`
+
+// parseFlags parses the command line. -h prints the usage to stdout and
+// returns flag.ErrHelp.
+func parseFlags(args []string, stdout io.Writer) (options, error) {
+	o := options{jitter: 0.1}
+	fs := flag.NewFlagSet("hostsyncd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.config, "config", "/etc/aws-ec2-ssh.conf", "the aws-ec2-ssh configuration `FILE`")
+	fs.StringVar(&o.stateDir, "state-dir", "/var/lib/iamkit", "`DIR` of hostsync's state and key cache (root-owned, mode 0755)")
+	fs.StringVar(&o.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with 'iamkit hostsync apply'")
+	fs.DurationVar(&o.interval, "interval", 10*time.Minute, "time between syncs")
+	fs.Func("jitter", "spread each interval by up to ± this `PERCENT` of it (\"10%\" or 0.1; default 10%)", func(s string) error {
+		v, err := parseJitter(s)
+		o.jitter = v
+		return err
+	})
+	fs.BoolVar(&o.once, "once", false, "sync once and exit (for cron or a systemd timer)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "plan only: log what a sync would change, change nothing")
+	fs.TextVar(&o.level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			io.WriteString(stdout, usageText)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+		}
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.interval < time.Minute:
+		return o, fmt.Errorf("--interval %s is too short: IAM is not a database (at least 1m)", o.interval)
+	}
+	return o, nil
+}
+
+// parseJitter parses "10%" or "0.1": a fraction from 0 up to, not
+// including, 1.
+func parseJitter(s string) (float64, error) {
+	pct := strings.HasSuffix(s, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil {
+		return 0, errors.New("not a number or a percentage")
+	}
+	if pct {
+		v /= 100
+	}
+	if v < 0 || v >= 1 {
+		return 0, errors.New("must be at least 0% and under 100%")
+	}
+	return v, nil
+}
+
+// run is main without the process: parse, wire, run the daemon, return the
+// exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, hup, stop <-chan os.Signal) int {
+	o, err := parseFlags(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hostsyncd: %v\nRun 'hostsyncd --help' for usage.\n", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: o.level}))
+	if !o.dryRun && os.Geteuid() != 0 {
+		log.Error("hostsyncd: must run as root: it manages local users (--dry-run works without)")
+		return exitUsage
+	}
+	d := newDaemon(o, log)
+	d.hup, d.stop = hup, stop
+	return d.run(ctx)
+}
+
+// newDaemon wires the daemon to the real world: AWS, the instance
+// metadata, this Linux host, the lock file and the wall clock.
+func newDaemon(o options, log *slog.Logger) *daemon {
+	hostname, _ := os.Hostname()
+	keysDir := filepath.Join(o.stateDir, "keys")
+	// Key bodies by key ID, kept across syncs and restarts; only a cache.
+	var bodies hostsync.KeyBodyCache
+	if fc, err := hostsync.OpenFileKeyBodyCache(filepath.Join(o.stateDir, "key-bodies.json")); err != nil {
+		log.Warn("hostsyncd: key body cache unusable; keeping it in memory", "error", err.Error())
+		bodies = hostsync.NewMemoryKeyBodyCache()
+	} else {
+		bodies = fc
+	}
+	if o.dryRun {
+		bodies = readOnlyBodies{bodies}
+	}
+	return &daemon{
+		interval:   o.interval,
+		jitter:     o.jitter,
+		once:       o.once,
+		dryRun:     o.dryRun,
+		log:        log,
+		loadConfig: func(context.Context) (hostsync.Config, error) { return readConfigFile(o.config) },
+		resolve: func(ctx context.Context, cfg hostsync.Config) (hostsync.Config, error) {
+			return resolveTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
+				awsCfg, err := loadAWS(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return instanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
+			})
+		},
+		newIAM: func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error) {
+			awsCfg, err := loadAWS(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return newIAM(awsCfg, cfg, hostname), nil
+		},
+		newSource: func(api hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source {
+			return hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(log))
+		},
+		newSystem: func(cfg hostsync.Config) hostsync.System {
+			return &hostsync.Linux{
+				Config:    cfg,
+				Keys:      hostsync.KeyCache{Dir: keysDir},
+				StateFile: filepath.Join(o.stateDir, "state.json"),
+				Logger:    log,
+			}
+		},
+		lock: func() (func() error, error) { return hostsync.AcquireLock(o.lockFile) },
+		synced: func(t time.Time) error {
+			if err := (hostsync.KeyCache{Dir: keysDir}).MarkSynced(t); err != nil {
+				return err
+			}
+			warnUnreadableCache(log, o.stateDir, keysDir)
+			return nil
+		},
+		now:   time.Now,
+		after: time.After,
+		rand:  rand.Float64,
+	}
+}
+
+// readOnlyBodies hides the Save of a file-backed key body cache: a dry run
+// writes nothing, not even a cache.
+type readOnlyBodies struct{ hostsync.KeyBodyCache }
+
+// warnUnreadableCache warns when sshd's AuthorizedKeysCommandUser (nobody)
+// could not reach the key cache: its directories must be searchable and
+// readable by others (0755).
+func warnUnreadableCache(log *slog.Logger, dirs ...string) {
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o005 == 0o005 {
+			continue
+		}
+		log.Warn("hostsyncd: the key cache is not readable by sshd's AuthorizedKeysCommandUser (nobody): logins with IAM keys will fail; chmod 0755 the directory",
+			"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
+	}
+}

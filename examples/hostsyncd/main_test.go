@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/fakes"
+)
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags(nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, options{
+		config: "/etc/aws-ec2-ssh.conf", stateDir: "/var/lib/iamkit", lockFile: hostsync.DefaultLockFile,
+		interval: 10 * time.Minute, jitter: 0.1, level: slog.LevelInfo,
+	}, o)
+
+	o, err = parseFlags([]string{"--once", "--dry-run", "--interval", "5m", "--jitter", "25%", "--log-level", "debug", "--config", "/x.conf"}, nil)
+	require.NoError(t, err)
+	assert.True(t, o.once && o.dryRun)
+	assert.Equal(t, 5*time.Minute, o.interval)
+	assert.Equal(t, 0.25, o.jitter)
+	assert.Equal(t, slog.LevelDebug, o.level)
+	assert.Equal(t, "/x.conf", o.config)
+
+	o, err = parseFlags([]string{"--jitter", "0.05"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 0.05, o.jitter)
+
+	for args, want := range map[string]string{
+		"--interval 10s":    "--interval 10s is too short",
+		"--jitter 100%":     "must be at least 0% and under 100%",
+		"--jitter -1%":      "must be at least 0% and under 100%",
+		"--jitter lots":     "not a number or a percentage",
+		"--log-level loud":  "invalid value",
+		"--bogus":           "flag provided but not defined: -bogus",
+		"now":               `unexpected argument "now"`,
+		"--interval weekly": "invalid value",
+	} {
+		_, err := parseFlags(strings.Fields(args), nil)
+		assert.ErrorContains(t, err, want, args)
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, exitOK, run(context.Background(), []string{"--help"}, &stdout, &stderr, nil, nil))
+	for _, w := range []string{"Usage: hostsyncd [--once]", "-interval", "-jitter PERCENT", "-log-level LEVEL", "SIGHUP", "Exit codes"} {
+		assert.Contains(t, stdout.String(), w)
+	}
+	assert.Empty(t, stderr.String())
+
+	stdout.Reset()
+	assert.Equal(t, exitUsage, run(context.Background(), []string{"--jitter", "2"}, &stdout, &stderr, nil, nil))
+	assert.Equal(t, "hostsyncd: invalid value \"2\" for flag -jitter: must be at least 0% and under 100%\nRun 'hostsyncd --help' for usage.\n", stderr.String())
+	assert.Empty(t, stdout.String())
+}
+
+func TestRunConfigErrorExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"--once", "--dry-run", "--config", filepath.Join(dir, "missing.conf"), "--state-dir", dir}, nil, &stderr, nil, nil)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr.String(), `"level":"ERROR","msg":"hostsyncd: configuration error; nothing was changed"`)
+	assert.Contains(t, stderr.String(), "missing.conf does not exist")
+
+	conf := filepath.Join(dir, "bad.conf")
+	require.NoError(t, os.WriteFile(conf, []byte("DONOTSYNC=0\nSUDOER_GROUPS=admins\n"), 0o644))
+	stderr.Reset()
+	assert.Equal(t, exitUsage, run(context.Background(), []string{"--once", "--dry-run", "--config", conf, "--state-dir", dir}, nil, &stderr, nil, nil))
+	assert.Contains(t, stderr.String(), "config line 2: SUDOER_GROUPS: unknown key")
+}
+
+func TestSessionName(t *testing.T) {
+	assert.Equal(t, "hostsync-ip-10-0-0-1.ec2.internal", sessionName("ip-10-0-0-1.ec2.internal"))
+	assert.Equal(t, "hostsync", sessionName(""))
+	assert.Equal(t, "hostsync-a-b", sessionName("a b"))
+	long := sessionName(strings.Repeat("x", 100))
+	assert.Len(t, long, 64)
+}
+
+// imdsServer is an instance metadata service (IMDSv2) with the given
+// instance tags; nil tags: tags not allowed in the metadata.
+func imdsServer(t *testing.T, tags map[string]string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+			fmt.Fprint(w, "token")
+			return
+		}
+		if r.Header.Get("X-Aws-Ec2-Metadata-Token") != "token" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		key, ok := strings.CutPrefix(r.URL.Path, "/latest/meta-data/tags/instance")
+		switch {
+		case !ok || tags == nil:
+			http.NotFound(w, r)
+		case key == "":
+			var keys []string
+			for k := range tags {
+				keys = append(keys, k)
+			}
+			fmt.Fprint(w, strings.Join(keys, "\n"))
+		default:
+			v, ok := tags[strings.TrimPrefix(key, "/")]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			fmt.Fprint(w, v)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestInstanceTags(t *testing.T) {
+	ctx := context.Background()
+	srv := imdsServer(t, map[string]string{"ssh-groups": "devs,ops", "Name": "web-1"})
+	api := imds.New(imds.Options{Endpoint: srv.URL})
+	tags, err := instanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, tags, "a tag the instance lacks is absent")
+
+	cfg, err := hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS_TAG=ssh-groups\n"))
+	require.NoError(t, err)
+	resolved, err := resolveTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
+		return instanceTags(ctx, api, keys)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"devs", "ops"}, resolved.AuthorizedGroups)
+	assert.True(t, resolved.TagsResolved)
+
+	cfg, err = hostsync.ParseConfig([]byte("SUDOERS_GROUPS_TAG=ssh-sudo\n"))
+	require.NoError(t, err)
+	_, err = resolveTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
+		return instanceTags(ctx, api, keys)
+	})
+	assert.ErrorIs(t, err, hostsync.ErrTagMissing)
+
+	off := imds.New(imds.Options{Endpoint: imdsServer(t, nil).URL})
+	_, err = instanceTags(ctx, off, []string{"ssh-groups"})
+	assert.ErrorIs(t, err, errTagsUnavailable)
+
+	// Without *_TAG keys, no metadata is read.
+	cfg, err = hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS=devs\n"))
+	require.NoError(t, err)
+	resolved, err = resolveTags(ctx, cfg, func(context.Context, []string) (map[string]string, error) {
+		t.Error("tags read without a *_TAG key")
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.True(t, resolved.TagsResolved)
+}
+
+// awsServer answers STS AssumeRole and IAM ListUsers (no users), as
+// AWS_ENDPOINT_URL points every client at it, and records the calls.
+type awsServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	assumes []string // RoleSessionName of each AssumeRole
+	iamAuth []string // Authorization of each IAM call
+}
+
+func newAWSServer(t *testing.T) *awsServer {
+	s := &awsServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		switch r.Form.Get("Action") {
+		case "AssumeRole":
+			s.assumes = append(s.assumes, r.Form.Get("RoleSessionName"))
+			fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
+				`<Credentials><AccessKeyId>ASIAASSUMEDROLE</AccessKeyId><SecretAccessKey>secret</SecretAccessKey>`+
+				`<SessionToken>token</SessionToken><Expiration>%s</Expiration></Credentials>`+
+				`<AssumedRoleUser><Arn>arn:aws:sts::111122223333:assumed-role/hostsync/x</Arn><AssumedRoleId>AROAEXAMPLE:x</AssumedRoleId></AssumedRoleUser>`+
+				`</AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+				time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		case "ListUsers":
+			s.iamAuth = append(s.iamAuth, r.Header.Get("Authorization"))
+			fmt.Fprint(w, `<ListUsersResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListUsersResult><Users/>`+
+				`<IsTruncated>false</IsTruncated></ListUsersResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></ListUsersResponse>`)
+		default:
+			http.Error(w, "unexpected "+r.Form.Get("Action"), http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(s.Close)
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": s.URL, "AWS_ACCESS_KEY_ID": "AKIDHOSTROLE", "AWS_SECRET_ACCESS_KEY": "secret",
+		"AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": "",
+		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1",
+	} {
+		t.Setenv(k, v)
+	}
+	return s
+}
+
+// TestDaemonWiring runs the daemon as main wires it — configuration file,
+// config.LoadDefaultConfig, ASSUMEROLE, the IAM source, the key body cache
+// — against a local server standing in for STS and IAM, with the fake host
+// in place of this machine: two syncs assume the role once.
+func TestDaemonWiring(t *testing.T) {
+	srv := newAWSServer(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "aws-ec2-ssh.conf")
+	require.NoError(t, os.WriteFile(conf, []byte("ASSUMEROLE=\"arn:aws:iam::111122223333:role/hostsync\"\n"), 0o644))
+	o, err := parseFlags([]string{"--config", conf, "--state-dir", dir, "--lock-file", filepath.Join(dir, "lock")}, nil)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	d := newDaemon(o, slog.New(slog.NewJSONHandler(&logs, nil)))
+	host := fakes.NewHost()
+	d.newSystem = func(hostsync.Config) hostsync.System { return host }
+	var marks int
+	d.synced = func(time.Time) error { marks++; return nil }
+	stop := make(chan os.Signal, 2)
+	d.stop = stop
+	waits := 0
+	d.after = func(time.Duration) <-chan time.Time {
+		waits++
+		if waits == 2 {
+			stop <- syscall.SIGTERM
+			return nil
+		}
+		ch := make(chan time.Time, 1)
+		ch <- time.Now()
+		return ch
+	}
+	require.Equal(t, exitOK, d.run(context.Background()), logs.String())
+	assert.Equal(t, 2, marks, "two complete syncs")
+	hostname, _ := os.Hostname()
+	assert.Equal(t, []string{sessionName(hostname)}, srv.assumes, "the role is assumed once, its credentials cached")
+	require.Len(t, srv.iamAuth, 2)
+	for _, a := range srv.iamAuth {
+		assert.Contains(t, a, "Credential=ASIAASSUMEDROLE/", "IAM is called with the role's credentials")
+		assert.Contains(t, a, "/us-east-1/iam/aws4_request", "IAM defaults to us-east-1")
+	}
+}
+
+func TestWarnUnreadableCache(t *testing.T) {
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	require.NoError(t, os.Chmod(dir, 0o755))
+	warnUnreadableCache(log, dir, filepath.Join(dir, "missing"))
+	assert.Empty(t, logs.String())
+	require.NoError(t, os.Chmod(dir, 0o750))
+	warnUnreadableCache(log, dir)
+	assert.Contains(t, logs.String(), `"mode":"0750"`)
+	assert.Contains(t, logs.String(), "not readable by sshd's AuthorizedKeysCommandUser (nobody)")
+}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/iamkit/iamkit/federation"
+	"github.com/iamkit/iamkit/internal/fakes"
+)
+
+// consoleEnv is the CLI's console command wired to a fake account: an IAM
+// user "broker" with an access key, a role it may assume, an identity pool
+// with a guest role, a running sign-in endpoint, and profiles holding
+// credentials of every kind.
+type consoleEnv struct {
+	*env
+	signin   *fakes.SignIn
+	admin    string // role ARN
+	pool     string
+	guest    string // role ARN
+	profiles map[string]aws.Credentials
+	opened   []string
+	deps     consoleDeps
+}
+
+func newConsoleEnv(t *testing.T) *consoleEnv {
+	t.Helper()
+	ctx := t.Context()
+	ce := &consoleEnv{env: newEnv(t), profiles: map[string]aws.Credentials{}}
+	acct := ce.acct
+	f := acct.IAM()
+	_, err := f.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("broker")})
+	require.NoError(t, err)
+	k, err := f.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("broker")})
+	require.NoError(t, err)
+	ce.profiles["broker"] = aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey, Source: "SharedConfigCredentials"}
+
+	admin, err := f.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Admin"), MaxSessionDuration: aws.Int32(43200),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)})
+	require.NoError(t, err)
+	ce.admin = *admin.Role.Arn
+	pool, err := acct.Cognito().CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
+		IdentityPoolName: aws.String("visitors"), AllowClassicFlow: aws.Bool(true), AllowUnauthenticatedIdentities: true})
+	require.NoError(t, err)
+	ce.pool = *pool.IdentityPoolId
+	guest, err := f.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Guest"), MaxSessionDuration: aws.Int32(43200),
+		AssumeRolePolicyDocument: aws.String(fakes.CognitoTrustPolicy(ce.pool, fakes.CognitoUnauthenticated))})
+	require.NoError(t, err)
+	ce.guest = *guest.Role.Arn
+
+	toCreds := func(c *ststypes.Credentials, source string) aws.Credentials {
+		return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken,
+			CanExpire: true, Expires: *c.Expiration, Source: source}
+	}
+	gst, err := acct.STSAs(ce.profiles["broker"].AccessKeyID).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	require.NoError(t, err)
+	ce.profiles["mfa"] = toCreds(gst.Credentials, "SharedConfigCredentials")
+	ar, err := acct.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: admin.Role.Arn, RoleSessionName: aws.String("dana"), DurationSeconds: aws.Int32(43200)})
+	require.NoError(t, err)
+	ce.profiles["sso"] = toCreds(ar.Credentials, "SSOProvider")
+	ft, err := acct.STSAs(ce.profiles["broker"].AccessKeyID).GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("grace"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:List*","Resource":"*"}]}`)})
+	require.NoError(t, err)
+	ce.profiles["fed"] = toCreds(ft.Credentials, "SharedConfigCredentials")
+
+	ce.signin = fakes.StartSignIn(acct)
+	t.Cleanup(ce.signin.Close)
+	ce.deps = consoleDeps{
+		load: func(_ context.Context, profile string) (aws.Config, error) {
+			cfg := aws.Config{Region: "eu-west-1"}
+			if profile == "" {
+				return cfg, nil
+			}
+			c, ok := ce.profiles[profile]
+			if !ok {
+				return aws.Config{}, fmt.Errorf("failed to get shared config profile, %s", profile)
+			}
+			cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })
+			return cfg, nil
+		},
+		sts: func(cfg aws.Config) consoleSTS {
+			s := &fakeSTS{acct: acct}
+			if cfg.Credentials != nil {
+				s.creds, _ = cfg.Credentials.Retrieve(context.Background())
+			}
+			return s
+		},
+		cognito:    func(aws.Config, string) federation.CognitoBasicAPI { return acct.Cognito() },
+		endpoint:   ce.signin.URL(),
+		httpClient: ce.signin.Client(),
+		clock:      acct.Clock(),
+		open: func(_ context.Context, u string) error {
+			ce.opened = append(ce.opened, u)
+			return nil
+		},
+		whoami: func() string { return "dana smith" },
+	}
+	acct.ResetCalls()
+	return ce
+}
+
+// fakeSTS answers as the fake account's STS for the credentials it is
+// signed with: an IAM user's access key calls as that user, and
+// GetCallerIdentity tells temporary credentials apart as STS does.
+type fakeSTS struct {
+	acct  *fakes.Account
+	creds aws.Credentials
+}
+
+func (s *fakeSTS) as() *fakes.STS {
+	if s.creds.AccessKeyID != "" && s.creds.SessionToken == "" {
+		return s.acct.STSAs(s.creds.AccessKeyID)
+	}
+	return s.acct.STS()
+}
+
+func (s *fakeSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return s.as().AssumeRole(ctx, in, optFns...)
+}
+
+func (s *fakeSTS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	return s.acct.STS().AssumeRoleWithWebIdentity(ctx, in, optFns...)
+}
+
+func (s *fakeSTS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	var o sts.Options
+	for _, f := range optFns {
+		f(&o)
+	}
+	c := s.creds
+	if o.Credentials != nil {
+		var err error
+		if c, err = o.Credentials.Retrieve(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if iss, ok := s.acct.Issued(c.AccessKeyID); ok {
+		return &sts.GetCallerIdentityOutput{Arn: aws.String(iss.ARN), Account: aws.String(s.acct.ID())}, nil
+	}
+	return s.acct.STSAs(c.AccessKeyID).GetCallerIdentity(ctx, in)
+}
+
+// console runs "iamkit console ARGS" on the env and returns the exit code.
+func (ce *consoleEnv) console(args ...string) int {
+	ce.t.Helper()
+	ce.stdout.Reset()
+	ce.stderr.Reset()
+	return ce.a.exitCode(ce.a.dispatch(context.Background(), consoleCommandWith(ce.deps), "iamkit console", args))
+}
+
+// land follows a printed sign-in URL through the fake endpoint and returns
+// the console page it lands on.
+func (ce *consoleEnv) land(u string) string {
+	ce.t.Helper()
+	c := ce.signin.Client()
+	for range 3 {
+		resp, err := c.Get(u)
+		require.NoError(ce.t, err)
+		resp.Body.Close()
+		require.Equal(ce.t, http.StatusFound, resp.StatusCode, u)
+		u = resp.Header.Get("Location")
+		if !strings.HasPrefix(u, ce.signin.URL()) {
+			return u
+		}
+	}
+	ce.t.Fatal("too many redirects")
+	return ""
+}
+
+func TestConsoleCognitoPool(t *testing.T) {
+	ce := newConsoleEnv(t)
+	code := ce.console("--cognito-pool", ce.pool, "--role-arn", ce.guest, "--session-name", "carol", "--duration", "2h")
+	require.Equal(t, exitOK, code, ce.stderr.String())
+	u := strings.TrimSpace(ce.stdout.String())
+	assert.True(t, strings.HasPrefix(u, ce.signin.URL()+"?"), u)
+	assert.Equal(t, "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1", ce.land(u), "the profile's region")
+	logins := ce.signin.Logins()
+	require.Len(t, logins, 1)
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Guest/carol", logins[0].Principal)
+	assert.Equal(t, 2*time.Hour, logins[0].SessionDuration)
+	assert.Empty(t, ce.acct.CognitoIdentities(ce.pool), "the identity is deleted afterwards")
+	assert.Contains(t, ce.stderr.String(), "valid until")
+	assert.Contains(t, ce.stderr.String(), "do not share or log it")
+	assert.NotContains(t, ce.stderr.String(), "SigninToken")
+
+	// Without a region configured, the console opens in the pool's.
+	ce.deps.load = func(context.Context, string) (aws.Config, error) { return aws.Config{}, nil }
+	require.Equal(t, exitOK, ce.console("--cognito-pool", ce.pool, "--role-arn", ce.guest), ce.stderr.String())
+	assert.Equal(t, "https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1", ce.land(strings.TrimSpace(ce.stdout.String())))
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Guest/iamkit-danasmith", ce.signin.Logins()[1].Principal)
+}
+
+func TestConsoleAssumeRole(t *testing.T) {
+	ce := newConsoleEnv(t)
+	code := ce.console("--profile", "broker", "--role-arn", ce.admin, "--destination", "https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#Instances:", "--logout-first")
+	require.Equal(t, exitOK, code, ce.stderr.String())
+	u := strings.TrimSpace(ce.stdout.String())
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	assert.Equal(t, "/oauth", parsed.Path, "log out first")
+	assert.Equal(t, "https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#Instances:", ce.land(u))
+	l := ce.signin.Logins()[0]
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Admin/iamkit-danasmith", l.Principal, "default session name: the local user")
+	assert.Zero(t, l.SessionDuration, "no --duration: none sent")
+	assert.Equal(t, 1, ce.acct.Calls("sts:AssumeRole"))
+
+	// With SSO (role) credentials, assuming another role is role chaining.
+	code = ce.console("--profile", "sso", "--role-arn", ce.admin, "--duration", "2h")
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, ce.stderr.String(), "role chaining limits the session to one hour")
+}
+
+func TestConsoleProfileCredentials(t *testing.T) {
+	ce := newConsoleEnv(t)
+	require.Equal(t, exitOK, ce.console("--profile", "sso", "--duration", "12h", "--open"), ce.stderr.String())
+	require.Len(t, ce.opened, 1)
+	assert.NotContains(t, ce.stdout.String(), ce.opened[0], "--open prints no URL")
+	assert.Contains(t, ce.stdout.String(), "Opened the console sign-in URL in your browser")
+	assert.Equal(t, "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1", ce.land(ce.opened[0]))
+	assert.Equal(t, 12*time.Hour, ce.signin.Logins()[0].SessionDuration)
+
+	require.Equal(t, exitOK, ce.console("--profile", "fed", "--duration", "1h"), ce.stderr.String())
+	assert.Contains(t, ce.stderr.String(), "--duration does not apply to GetFederationToken credentials")
+	ce.land(strings.TrimSpace(ce.stdout.String()))
+	assert.Zero(t, ce.signin.Logins()[1].SessionDuration)
+
+	assert.Equal(t, exitFailed, ce.console("--profile", "mfa"))
+	assert.Contains(t, ce.stderr.String(), "GetSessionToken credentials")
+	assert.Contains(t, ce.stderr.String(), "add --role-arn")
+	assert.Equal(t, exitFailed, ce.console("--profile", "broker"))
+	assert.Contains(t, ce.stderr.String(), "long-term keys of arn:aws:iam::123456789012:user/broker")
+	assert.Equal(t, 2, ce.acct.Calls("signin:getSigninToken"), "the refused ones never reached the endpoint")
+	assert.Equal(t, exitFailed, ce.console())
+	assert.Contains(t, ce.stderr.String(), "no AWS credentials")
+}
+
+func TestConsoleUsageErrors(t *testing.T) {
+	ce := newConsoleEnv(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cognito-pool", "us-east-1:x"}, "--cognito-pool needs --role-arn"},
+		{[]string{"--cognito-pool", "pool", "--role-arn", "arn:aws:iam::123456789012:role/Guest"}, "not an identity pool ID"},
+		{[]string{"--role-arn", "arn:aws:iam::123456789012:user/x"}, "not a role ARN"},
+		{[]string{"--role-arn", "arn:aws-iso:iam::123456789012:role/x"}, "supported: aws, aws-cn, aws-us-gov"},
+		{[]string{"--duration", "5m"}, "from 15m to 12h"},
+		{[]string{"--duration", "1h0m0.5s"}, "whole seconds"},
+		{[]string{"--role-arn", "arn:aws:iam::123456789012:role/Admin", "--destination", "https://evil.example.com/"}, "not on the aws console"},
+		{[]string{"--profile", "sso", "--destination", "http://console.aws.amazon.com/"}, "not an https URL"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		assert.Equal(t, exitUsage, ce.console(c.args...), c.args)
+		assert.Contains(t, ce.stderr.String(), c.want, c.args)
+	}
+	assert.Zero(t, ce.acct.CallsWithPrefix("signin:"))
+	assert.Zero(t, ce.acct.Calls("sts:AssumeRole"))
+}
+
+func TestConsoleHelp(t *testing.T) {
+	ce := newConsoleEnv(t)
+	require.Equal(t, exitOK, ce.console("--help"))
+	for _, want := range []string{"Usage: iamkit console [--profile P] [--role-arn ARN] [--cognito-pool ID] [--duration D] [--destination URL] [--open]",
+		"--profile PROFILE", "--role-arn ARN", "--cognito-pool ID", "--duration DURATION", "--destination URL", "--open", "GetSessionToken", "Examples:"} {
+		assert.Contains(t, ce.stdout.String(), want)
+	}
+	assert.Equal(t, "iamkit-dana.smith", defaultSessionName("dana.smith"))
+	assert.Equal(t, "iamkit-console", defaultSessionName("ü"))
+	assert.Len(t, defaultSessionName(strings.Repeat("x", 100)), 64)
+}
+
+func TestDemoConsoleChapter(t *testing.T) {
+	e := newEnv(t)
+	var out bytes.Buffer
+	d := newDemo(&out, e.a, t.TempDir())
+	require.NoError(t, d.play(context.Background(), []chapter{{"A console URL for a person with no IAM user, from the fake pool", (*demo).consoleURL}}))
+	s := out.String()
+	for _, want := range []string{
+		"carol has no IAM user",
+		"web-identity role=arn:aws:iam::123456789012:role/ConsoleVisitor",
+		"identities left in the pool: 0",
+		"SessionDuration=43200",
+		"SigninToken=REDACTED",
+		"SigninToken: ******** (",
+		"Opening it: 302 Found, Location: https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#Instances:",
+		"A console session for arn:aws:sts::123456789012:assumed-role/ConsoleVisitor/carol@example.com, for 12h0m0s.",
+		"GetSessionToken credentials, by contrast, are refused up front",
+	} {
+		assert.Contains(t, s, want)
+	}
+	assert.NotRegexp(t, regexp.MustCompile(`SigninToken=[A-Z2-7]{16,}`), s, "the token never shows")
+}

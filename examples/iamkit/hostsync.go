@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/iamkit/iamkit/hostsync"
+)
+
+// Defaults of the hostsync commands; examples/hostsyncd uses the same.
+const (
+	defaultHostsyncConfig   = "/etc/aws-ec2-ssh.conf"
+	defaultHostsyncStateDir = "/var/lib/iamkit"
+)
+
+// The files of the state directory.
+const (
+	stateKeysDir   = "keys"            // the key cache the AuthorizedKeysCommand reads
+	stateFile      = "state.json"      // UID allocations, lock records, missing counts
+	stateKeyBodies = "key-bodies.json" // IAM key bodies by key ID: a steady-state sync fetches none
+)
+
+// hostsyncEnv is what the hostsync commands take from outside the process:
+// AWS, the instance metadata, the host, the lock and the clock. The default
+// (defaultHostsyncEnv) is the real thing; tests hand in the fake account and
+// the fake host through hostsyncCommandWith.
+type hostsyncEnv struct {
+	// newIAM builds the IAM client a sync reads with, with the assumed
+	// role's credentials under ASSUMEROLE.
+	newIAM func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error)
+	// instanceTags reads the instance's EC2 tags named keys.
+	instanceTags func(ctx context.Context, keys []string) (map[string]string, error)
+	// newSystem returns the host, keeping hostsync's files in stateDir.
+	newSystem func(cfg hostsync.Config, stateDir string, log *slog.Logger) (hostsync.System, error)
+	// lock takes the sync lock at path.
+	lock func(path string) (release func() error, err error)
+	// markSynced records a complete, successful sync in the key cache
+	// (KeyCache.MarkSynced): the AuthorizedKeysCommand answers from the
+	// cache only while that record is younger than its --max-age.
+	markSynced func(keysDir string, t time.Time) error
+	// managed returns the check whether a local user is hostsync's own (in
+	// the marker group, not reserved, UID 1000 or more), reading
+	// root/etc/passwd and root/etc/group.
+	managed func(cfg hostsync.Config, root string) func(linuxName string) (bool, error)
+	now     func() time.Time
+}
+
+func hostsyncCommand() *command { return hostsyncCommandWith(defaultHostsyncEnv()) }
+
+func hostsyncCommandWith(env *hostsyncEnv) *command {
+	return &command{
+		name:    "hostsync",
+		summary: "IAM users and SSH keys → Linux users on this host; sshd's AuthorizedKeysCommand",
+		args:    "COMMAND [ARGS]",
+		help: `Sync the IAM users the aws-ec2-ssh configuration selects to Linux users on
+this host: accounts in a marker group, local groups, sudo, and a root-owned
+cache of their Active SSH keys that sshd asks through 'iamkit hostsync keys'.
+A drop-in replacement for aws-ec2-ssh: it reads /etc/aws-ec2-ssh.conf as it
+is, and EC2 tags (IAM_AUTHORIZED_GROUPS_TAG, SUDOERS_GROUPS_TAG) from the
+instance metadata.
+
+Every sync plans first. It never deletes on a failed or throttled IAM read,
+touches only users in the marker group, locks a user that left IAM at once and
+deletes the account only after it was missing from several complete syncs, a
+few accounts per run at most.
+
+'plan' and 'apply' run one sync and exit (for cron or a systemd timer); the
+daemon examples/hostsyncd runs them on an interval. Files live in --state-dir:
+keys/ (the key cache), state.json and key-bodies.json; the lock is
+/run/iamkit-hostsync.lock.`,
+		examples: []string{
+			"iamkit hostsync plan",
+			"sudo iamkit hostsync apply --config /etc/aws-ec2-ssh.conf",
+			"iamkit hostsync keys alice SHA256:4AOVUV3rcNNy2tvuRvcQsVPTvcjvxuTmoambZhVN+Yg",
+		},
+		subs: []*command{
+			{
+				name:    "plan",
+				summary: "show what a sync would change (a dry run)",
+				args:    "[--config FILE] [--state-dir DIR]",
+				help: `Read IAM and this host, and print the plan: every action with its reason,
+and what is left alone and why. Nothing is changed and no lock is taken.
+
+Exit code 0 when a plan was made (DONOTSYNC set counts), 1 when IAM or the
+host could not be read (the plan then says "no changes" and why), 2 when the
+configuration is invalid.`,
+				examples: []string{
+					"iamkit hostsync plan",
+					"iamkit hostsync plan --config ./aws-ec2-ssh.conf --state-dir /var/lib/iamkit",
+				},
+				run: env.runPlan,
+			},
+			{
+				name:    "apply",
+				summary: "sync once: plan, apply under the lock, report",
+				args:    "[--config FILE] [--state-dir DIR] [--lock-file FILE]",
+				help: `Run one sync, as root: read IAM and this host, plan, apply the plan under the
+sync lock (one sync at a time: the daemon, a timer, an admin), and print the
+plan and the result of every action. A complete, successful sync is recorded
+in the key cache, which keeps 'iamkit hostsync keys' answering.
+
+Exit code 0 when every action succeeded (or DONOTSYNC is set), 1 when IAM
+could not be read — nothing was changed — or an action failed (run it again:
+it resumes), 2 when the configuration is invalid.`,
+				examples: []string{
+					"sudo iamkit hostsync apply",
+					"*/10 * * * * root /usr/local/bin/iamkit hostsync apply >/dev/null",
+				},
+				run: env.runApply,
+			},
+			{
+				name:    "keys",
+				summary: "sshd's AuthorizedKeysCommand: print a user's keys from the cache",
+				args:    "[flags] USER [FINGERPRINT]",
+				help: `Print the authorized_keys lines of the Linux user USER, or only the key whose
+SHA256 fingerprint is FINGERPRINT, from the key cache that syncs keep. For
+sshd_config:
+
+  AuthorizedKeysCommand /usr/local/bin/iamkit hostsync keys %u %f
+  AuthorizedKeysCommandUser nobody
+
+It is fast and offline: it reads the cache and never loads AWS configuration
+or touches the network while the last complete sync is younger than
+--max-age. Without a cache, or with one older than --max-age, it fails
+closed — unless --live-fallback is given: then it asks IAM, for at most
+--timeout.
+
+A user hostsync does not manage (not in the marker group, or a name that maps
+to no IAM user) gets no output and exit code 0: sshd refuses the key and
+tries its other sources, such as the break-glass account's authorized_keys.
+An error (stale or unsafe cache, unreadable configuration) prints one line on
+stderr and exits 1; sshd refuses the key.
+
+Flags go before USER: what follows it is never taken for a flag.`,
+				examples: []string{
+					"iamkit hostsync keys alice",
+					"iamkit hostsync keys bob.at.example.com SHA256:4AOVUV3rcNNy2tvuRvcQsVPTvcjvxuTmoambZhVN+Yg",
+					"iamkit hostsync keys --live-fallback --timeout 2s alice",
+				},
+				run: env.runKeys,
+			},
+		},
+	}
+}
+
+// syncFlags are the flags of plan and apply.
+type syncFlags struct {
+	config, stateDir, lockFile string
+}
+
+func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
+	fs.StringVar(&f.config, "config", defaultHostsyncConfig, "the aws-ec2-ssh configuration `FILE`")
+	fs.StringVar(&f.stateDir, "state-dir", defaultHostsyncStateDir, "`DIR` of hostsync's state and key cache (root-owned)")
+	if lock {
+		fs.StringVar(&f.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with hostsyncd")
+	}
+}
+
+// loadConfig reads the configuration file and the EC2 tags it names. A bad
+// file or a missing tag is a usage error (exit 2: nothing changed).
+func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string) (hostsync.Config, error) {
+	cfg, err := readHostsyncConfig(path, false)
+	if err != nil {
+		return cfg, c.usageError("%v", err)
+	}
+	cfg, err = resolveHostsyncTags(ctx, cfg, env.instanceTags)
+	if errors.Is(err, hostsync.ErrInvalidConfig) || errors.Is(err, hostsync.ErrTagMissing) {
+		return cfg, c.usageError("%v", err)
+	}
+	return cfg, err
+}
+
+// readOnlyBodies hides the Save of a file-backed key body cache: a dry run
+// writes nothing, not even a cache.
+type readOnlyBodies struct{ hostsync.KeyBodyCache }
+
+func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []string, dryRun bool) error {
+	fs := a.flagSet(c)
+	var f syncFlags
+	f.register(fs, !dryRun)
+	pos, err := a.parse(c, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return c.usageError("unexpected argument %q", pos[0])
+	}
+	cfg, err := env.loadConfig(ctx, c, f.config)
+	if err != nil {
+		return err
+	}
+	api, err := env.newIAM(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	sys, err := env.newSystem(cfg, f.stateDir, a.log)
+	if err != nil {
+		return err
+	}
+	// Key bodies never change for a key ID: with the cache from the last
+	// run, a steady-state sync costs one ListSSHPublicKeys per user.
+	var bodies hostsync.KeyBodyCache = hostsync.NewMemoryKeyBodyCache()
+	if fc, err := hostsync.OpenFileKeyBodyCache(filepath.Join(f.stateDir, stateKeyBodies)); err != nil {
+		a.log.Warn("hostsync: key body cache unusable; fetching every key body", "error", err)
+	} else if dryRun {
+		bodies = readOnlyBodies{fc}
+	} else {
+		bodies = fc
+	}
+	src := hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(a.log))
+
+	if !dryRun {
+		release, err := env.lock(f.lockFile)
+		if err != nil {
+			return fmt.Errorf("taking the sync lock: %w", err)
+		}
+		defer release()
+	}
+	p, rep, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.SyncOptions{DryRun: dryRun, Logger: a.log})
+	if p.Halted != nil || len(p.Actions) > 0 || len(p.Skipped) > 0 {
+		fmt.Fprint(a.stdout, p)
+	}
+	if !dryRun && len(rep.Results) > 0 {
+		fmt.Fprintf(a.stdout, "\n%s", rep)
+	}
+	switch {
+	case errors.Is(err, hostsync.ErrDoNotSync):
+		return nil // aws-ec2-ssh's "not configured yet": not a failure
+	case err != nil:
+		return err
+	case dryRun:
+		return nil
+	}
+	if err := env.markSynced(filepath.Join(f.stateDir, stateKeysDir), env.now()); err != nil {
+		return fmt.Errorf("recording the sync in the key cache: %w", err)
+	}
+	warnUnreadableCache(a.log, f.stateDir)
+	if p.Empty() {
+		fmt.Fprintln(a.stdout, "hostsync: in sync, nothing to do")
+	}
+	return nil
+}
+
+func (env *hostsyncEnv) runPlan(ctx context.Context, a *app, c *command, args []string) error {
+	return env.sync(ctx, a, c, args, true)
+}
+
+func (env *hostsyncEnv) runApply(ctx context.Context, a *app, c *command, args []string) error {
+	return env.sync(ctx, a, c, args, false)
+}
+
+// singleLine is an error printed on one line: sshd logs an
+// AuthorizedKeysCommand's stderr line by line.
+type singleLine struct{ err error }
+
+func (e singleLine) Error() string { return oneLine(e.err) }
+func (e singleLine) Unwrap() error { return e.err }
+
+// runKeys is the AuthorizedKeysCommand. It must be fast: it reads a small
+// configuration file, /etc/group and one cache file, and loads no AWS
+// configuration unless the live fallback runs.
+func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []string) error {
+	fs := a.flagSet(c)
+	config := fs.String("config", defaultHostsyncConfig, "the aws-ec2-ssh configuration `FILE` (its marker group and ASSUMEROLE; optional)")
+	stateDir := fs.String("state-dir", defaultHostsyncStateDir, "`DIR` whose keys/ is the key cache")
+	maxAge := fs.Duration("max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync, then fail closed")
+	live := fs.Bool("live-fallback", false, "ask IAM when the cache is missing or older than --max-age")
+	timeout := fs.Duration("timeout", hostsync.DefaultLiveTimeout, "give the live lookup at most this `DURATION`")
+	root := fs.String("root", "", "read `DIR`/etc/passwd and DIR/etc/group instead of /etc's (a chroot, a test)")
+	// Flags come first: nothing after USER is parsed as a flag. (A USER
+	// starting with '-', which no Linux account can be named, is a usage
+	// error: exit 2, and sshd refuses the key.)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			a.usage(a.stdout, c, fs)
+			return errHelp
+		}
+		return c.usageError("%v", err)
+	}
+	pos := fs.Args()
+	switch {
+	case len(pos) == 0:
+		return c.usageError("missing the USER")
+	case len(pos) > 2:
+		return c.usageError("unexpected argument %q", pos[2])
+	case *maxAge <= 0:
+		return c.usageError("--max-age must be positive")
+	case *timeout <= 0:
+		return c.usageError("--timeout must be positive")
+	}
+	user, fingerprint := pos[0], ""
+	if len(pos) == 2 {
+		fingerprint = pos[1]
+	}
+	cfg, err := readHostsyncConfig(*config, true)
+	if err != nil {
+		return singleLine{err}
+	}
+	opts := hostsync.KeysOptions{
+		Cache:       hostsync.KeyCache{Dir: filepath.Join(*stateDir, stateKeysDir)},
+		MaxAge:      *maxAge,
+		Now:         env.now,
+		MarkerCheck: env.managed(cfg, *root),
+	}
+	if *live {
+		opts.LiveTimeout = *timeout
+		opts.Live = func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
+			api, err := env.newIAM(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return liveKeys(ctx, api, iamName)
+		}
+	}
+	lines, err := hostsync.AuthorizedKeys(ctx, opts, user, fingerprint)
+	if errors.Is(err, hostsync.ErrNotManaged) {
+		a.log.Debug("hostsync keys: not a managed user: no keys", "user", user, "reason", err)
+		return nil
+	}
+	if err != nil {
+		return singleLine{err}
+	}
+	var b bytes.Buffer
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	_, err = a.stdout.Write(b.Bytes())
+	return err
+}
+
+// warnUnreadableCache warns when sshd's AuthorizedKeysCommandUser (nobody)
+// could not reach the key cache: the state directory and keys/ must be
+// searchable and readable by others (0755).
+func warnUnreadableCache(log *slog.Logger, stateDir string) {
+	for _, dir := range []string{stateDir, filepath.Join(stateDir, stateKeysDir)} {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o005 == 0o005 {
+			continue
+		}
+		log.Warn("hostsync: the key cache is not readable by sshd's AuthorizedKeysCommandUser (nobody): logins with IAM keys will fail; chmod 0755 the directory",
+			"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
+	}
+}

@@ -1,0 +1,424 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/iamkit/iamkit/trustpolicy"
+)
+
+// trustTargetsFunc builds the accounts a trust command works on: one target
+// per profile, or per role ARN, or the default configuration as "default".
+// app.newTrustTargets is one (nil: loadTrustTargets); tests hand in fake
+// accounts.
+type trustTargetsFunc func(ctx context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error)
+
+// trustSessionName is the role session name of the roles --role-arns
+// assumes: what CloudTrail shows in the target accounts.
+const trustSessionName = "iamkit-trust"
+
+// trustTargetsHelp is the part of the trust commands' help on accounts.
+const trustTargetsHelp = `The role is looked up by name in each target account:
+  (neither flag)        the account of the standard configuration chain
+                        (AWS_PROFILE, SSO, environment variables, instance
+                        roles), reported as "default";
+  --profiles a,b,c      one account per shared-config profile;
+  --role-arns ARN,...   one account per role, assumed (AssumeRole, session
+                        name ` + trustSessionName + `) with the default credentials:
+                        e.g. the OrganizationAccountAccessRole of each member
+                        account.
+Accounts are worked on concurrently (--concurrency); one account's failure does
+not stop the others.`
+
+func trustCommand() *command {
+	return &command{
+		name:    "trust",
+		summary: "show and edit a role's trust policy, in one account or many",
+		args:    "COMMAND --role NAME [ARGS]",
+		help: `Show and edit the trust (assume-role) policy of a role, in one account or in
+the same-named role across many accounts: add and remove principals, prune
+the unique IDs (AIDA…, AROA…) that IAM leaves in place of deleted users and
+roles. The policy is edited as a document: what an edit does not touch
+(statement order, conditions, unknown fields) stays as it was. Nothing is
+sent when nothing changes, so re-running after a failure is safe.`,
+		subs: []*command{
+			{
+				name:    "show",
+				summary: "print a role's trust policy, in each account",
+				args:    "--role NAME [--profiles a,b,c | --role-arns ARN,...]",
+				help: `Print the role's trust policy, decoded and indented, for each account, and
+point out the unique IDs of deleted users and roles it still names.
+
+` + trustTargetsHelp,
+				examples: []string{
+					"iamkit trust show --role deploy",
+					"iamkit trust show --role deploy --profiles staging,prod",
+				},
+				run: runTrustShow,
+			},
+			{
+				name:    "add",
+				summary: "let principals assume a role, in each account",
+				args:    "--role NAME --principal P [--principal P]... [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				help: `Make the role trust each principal (sts:AssumeRole for AWS and Service
+principals, AssumeRoleWithWebIdentity or AssumeRoleWithSAML for federated
+ones), unless it already does. An AWS or Service principal joins the first
+statement that already names principals of its kind, and so inherits its
+conditions (such as an MFA requirement); otherwise a new statement is added.
+
+` + trustPrincipalHelp + `
+
+The edited policy is checked before it is sent (principal syntax, the 2,048
+character quota). Each account's diff is printed; with --dry-run nothing is
+changed. The exit code is 1 if any account failed.
+
+` + trustTargetsHelp,
+				examples: []string{
+					"iamkit trust add --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run",
+					"iamkit trust add --role deploy --principal arn:aws:iam::111111111111:user/alice --profiles staging,prod",
+					"iamkit trust add --role ci --principal Service:codebuild.amazonaws.com",
+					"iamkit trust add --role Admin --principal 111111111111 --role-arns arn:aws:iam::222222222222:role/OrganizationAccountAccessRole,arn:aws:iam::333333333333:role/OrganizationAccountAccessRole",
+				},
+				run: func(ctx context.Context, a *app, c *command, args []string) error {
+					return runTrustEdit(ctx, a, c, args, trustAdd)
+				},
+			},
+			{
+				name:    "remove",
+				summary: "stop principals from assuming a role, in each account",
+				args:    "--role NAME --principal P [--principal P]... [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				help: `Remove each principal from every Allow statement of the role's trust policy
+(a bare account ID and its :root ARN alike). A statement left with no
+principal is dropped; Deny statements are never touched.
+
+` + trustPrincipalHelp + ` A unique ID (AIDA…, AROA…) may be removed too.
+
+Each account's diff is printed; with --dry-run nothing is changed. The exit
+code is 1 if any account failed.
+
+` + trustTargetsHelp,
+				examples: []string{
+					"iamkit trust remove --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run",
+					"iamkit trust remove --role deploy --principal arn:aws:iam::111111111111:user/alice --profiles staging,prod",
+				},
+				run: func(ctx context.Context, a *app, c *command, args []string) error {
+					return runTrustEdit(ctx, a, c, args, trustRemove)
+				},
+			},
+			{
+				name:    "prune",
+				summary: "remove the unique IDs of deleted users and roles, in each account",
+				args:    "--role NAME [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				help: `When a user or role named in a trust policy is deleted, IAM shows its unique
+ID (AIDA… for a user, AROA… for a role) in its place. The ID grants nothing
+(a new user of the same name is a different principal), and IAM refuses to
+save a policy that still holds one, so any later edit fails until it is
+gone. prune removes every such ID; a statement left with no principal is
+dropped.
+
+Each account's diff is printed; with --dry-run nothing is changed. The exit
+code is 1 if any account failed.
+
+` + trustTargetsHelp,
+				examples: []string{
+					"iamkit trust prune --role deploy --dry-run",
+					"iamkit trust prune --role deploy --profiles staging,prod",
+				},
+				run: func(ctx context.Context, a *app, c *command, args []string) error {
+					return runTrustEdit(ctx, a, c, args, trustPrune)
+				},
+			},
+		},
+	}
+}
+
+const trustPrincipalHelp = `A principal P is written as on the AWS CLI, its kind inferred: an account ID,
+"*", an IAM user or role ARN or an STS session ARN is AWS; an OIDC or SAML
+provider ARN or a web identity provider (cognito-identity.amazonaws.com) is
+Federated; another host name (ec2.amazonaws.com) is Service. KIND:VALUE
+names the kind explicitly (Service:ec2.amazonaws.com).`
+
+// trustOp is what a trust command does to the policy.
+type trustOp int
+
+const (
+	trustShow trustOp = iota
+	trustAdd
+	trustRemove
+	trustPrune
+)
+
+// trustFlags is a trust command's parsed command line.
+type trustFlags struct {
+	role        string
+	principals  []trustpolicy.Principal
+	profiles    []string
+	roleARNs    []string
+	dryRun      bool
+	concurrency int
+}
+
+// trustRoleNameRE is IAM's role name syntax.
+var trustRoleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+
+// trustRoleARNRE is the ARN of an IAM role, the form --role-arns takes.
+var trustRoleARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// parseTrust parses and checks a trust command's command line: every usage
+// error is found before any AWS client is built.
+func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, error) {
+	fs := a.flagSet(c)
+	var (
+		f                  trustFlags
+		principals         stringList
+		profiles, roleARNs string
+	)
+	fs.StringVar(&f.role, "role", "", "the role's `NAME` (required), the same in every account")
+	if op == trustAdd || op == trustRemove {
+		fs.Var(&principals, "principal", "principal `P` to "+map[trustOp]string{trustAdd: "add", trustRemove: "remove"}[op]+" (repeatable; at least one)")
+	}
+	fs.StringVar(&profiles, "profiles", "", "work on the account of each shared-config profile in `LIST` (comma-separated)")
+	fs.StringVar(&roleARNs, "role-arns", "", "work on each account whose role ARN is in `LIST` (comma-separated), assuming that role")
+	if op != trustShow {
+		fs.BoolVar(&f.dryRun, "dry-run", false, "print each account's diff and change nothing")
+	}
+	fs.IntVar(&f.concurrency, "concurrency", trustpolicy.DefaultConcurrency, "work on `N` accounts at once")
+	pos, err := a.parse(c, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, c.usageError("unexpected argument %q", pos[0])
+	}
+	switch {
+	case f.role == "":
+		return nil, c.usageError("missing --role NAME")
+	case !trustRoleNameRE.MatchString(f.role):
+		return nil, c.usageError("invalid role name %q (IAM allows 1 to 64 letters, digits and +=,.@_-; give the name, not the ARN)", f.role)
+	case f.concurrency < 1:
+		return nil, c.usageError("--concurrency must be at least 1, not %d", f.concurrency)
+	case profiles != "" && roleARNs != "":
+		return nil, c.usageError("--profiles and --role-arns cannot be combined")
+	}
+	if f.profiles, err = splitTrustTargets("--profiles", profiles); err != nil {
+		return nil, c.usageError("%v", err)
+	}
+	if f.roleARNs, err = splitTrustTargets("--role-arns", roleARNs); err != nil {
+		return nil, c.usageError("%v", err)
+	}
+	for _, arn := range f.roleARNs {
+		if !trustRoleARNRE.MatchString(arn) {
+			return nil, c.usageError("--role-arns: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", arn)
+		}
+	}
+	if (op == trustAdd || op == trustRemove) && len(principals) == 0 {
+		return nil, c.usageError("missing --principal P (at least one)")
+	}
+	for _, s := range principals {
+		p, err := trustpolicy.ParsePrincipal(s)
+		if err != nil {
+			return nil, c.usageError("--principal %q: %v", s, strings.TrimPrefix(err.Error(), "trustpolicy: "))
+		}
+		if op == trustAdd && p.Kind == trustpolicy.KindAWS && trustpolicy.IsUniqueID(p.ID) {
+			return nil, c.usageError("--principal %q is the unique ID of a deleted user or role: IAM refuses it (add the ARN of a user or role that exists)", s)
+		}
+		f.principals = append(f.principals, p)
+	}
+	return &f, nil
+}
+
+// splitTrustTargets splits a comma-separated list, refusing empty and repeated
+// entries.
+func splitTrustTargets(flagName, s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range strings.Split(s, ",") {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return nil, fmt.Errorf("%s: empty entry in %q", flagName, s)
+		}
+		if seen[v] {
+			return nil, fmt.Errorf("%s: %q is listed twice", flagName, v)
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// trustTargets builds the target accounts through the app's seam.
+func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Target, error) {
+	build := a.newTrustTargets
+	if build == nil {
+		build = loadTrustTargets
+	}
+	return build(ctx, f.profiles, f.roleARNs)
+}
+
+// loadTrustTargets builds one IAM client per profile (config.LoadDefaultConfig
+// with the shared-config profile) or per role ARN (the role assumed with the
+// default configuration's credentials, through stscreds and a credentials
+// cache); with neither, the default configuration is the one target
+// "default". IAM is a global service: when no region is configured,
+// us-east-1 is used.
+func loadTrustTargets(ctx context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error) {
+	load := func(opts ...func(*config.LoadOptions) error) (aws.Config, error) {
+		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return aws.Config{}, err
+		}
+		if cfg.Region == "" {
+			cfg.Region = "us-east-1"
+		}
+		return cfg, nil
+	}
+	var targets []trustpolicy.Target
+	switch {
+	case len(profiles) > 0:
+		for _, p := range profiles {
+			cfg, err := load(config.WithSharedConfigProfile(p))
+			if err != nil {
+				return nil, fmt.Errorf("loading AWS configuration for profile %s: %w", p, err)
+			}
+			targets = append(targets, trustpolicy.Target{Name: p, API: iam.NewFromConfig(cfg)})
+		}
+	case len(roleARNs) > 0:
+		cfg, err := load()
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		stsClient := sts.NewFromConfig(cfg)
+		for _, arn := range roleARNs {
+			provider := stscreds.NewAssumeRoleProvider(stsClient, arn, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = trustSessionName
+			})
+			roleCfg := cfg.Copy()
+			roleCfg.Credentials = aws.NewCredentialsCache(provider)
+			targets = append(targets, trustpolicy.Target{Name: arn, API: iam.NewFromConfig(roleCfg)})
+		}
+	default:
+		cfg, err := load()
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		targets = append(targets, trustpolicy.Target{Name: "default", API: iam.NewFromConfig(cfg)})
+	}
+	return targets, nil
+}
+
+// ---- trust show ----
+
+func runTrustShow(ctx context.Context, a *app, c *command, args []string) error {
+	f, err := a.parseTrust(c, trustShow, args)
+	if err != nil {
+		return err
+	}
+	targets, err := a.trustTargets(ctx, f)
+	if err != nil {
+		return err
+	}
+	trusts := make([]trustpolicy.RoleTrust, len(targets))
+	errs := make([]error, len(targets))
+	sem := make(chan struct{}, f.concurrency)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			trusts[i], errs[i] = trustpolicy.GetRoleTrust(ctx, t.API, f.role)
+		}()
+	}
+	wg.Wait()
+
+	var failed int
+	for i, t := range targets {
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		if errs[i] != nil {
+			failed++
+			fmt.Fprintf(a.stdout, "%s: %s: failed: %v\n", t.Name, f.role, errs[i])
+			continue
+		}
+		rt := trusts[i]
+		fmt.Fprintf(a.stdout, "%s: %s (%s)\n%s\n", t.Name, rt.Name, rt.ARN, rt.Document.Indent())
+		if ids := rt.Document.UniqueIDs(); len(ids) > 0 {
+			fmt.Fprintf(a.stdout, "It names %d unique %s of deleted users or roles (%s): IAM refuses any edit\n"+
+				"until %s removed: iamkit trust prune --role %s\n",
+				len(ids), trustPlural(len(ids), "ID", "IDs"), strings.Join(ids, ", "), trustPlural(len(ids), "it is", "they are"), f.role)
+		}
+		if rt.ServiceLinked() {
+			fmt.Fprintln(a.stdout, "It is a service-linked role: only its AWS service can change this policy.")
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d %s failed", failed, len(targets), trustPlural(len(targets), "account", "accounts"))
+	}
+	return nil
+}
+
+// ---- trust add, remove, prune ----
+
+func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op trustOp) error {
+	f, err := a.parseTrust(c, op, args)
+	if err != nil {
+		return err
+	}
+	var edit trustpolicy.Edit
+	switch op {
+	case trustAdd:
+		edit = trustpolicy.AddPrincipals(f.principals...)
+	case trustRemove:
+		edit = trustpolicy.RemovePrincipals(f.principals...)
+	case trustPrune:
+		edit = trustpolicy.PruneUniqueIDs()
+	default:
+		return errors.New("unknown trust operation")
+	}
+	targets, err := a.trustTargets(ctx, f)
+	if err != nil {
+		return err
+	}
+	results := trustpolicy.ApplyAll(ctx, targets, f.role, edit,
+		trustpolicy.WithDryRun(f.dryRun),
+		trustpolicy.WithConcurrency(f.concurrency),
+		trustpolicy.WithLogger(a.log),
+	)
+	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
+		return err
+	}
+	if f.dryRun {
+		fmt.Fprintln(a.stdout, "Dry run: nothing was changed. Run again without --dry-run to apply.")
+	}
+	if n := trustpolicy.Summary(results)[trustpolicy.Failed]; n > 0 {
+		msg := fmt.Sprintf("%d of %d %s failed (see above)", n, len(results), trustPlural(len(results), "account", "accounts"))
+		if n < len(results) && !f.dryRun {
+			msg += "; fix the cause and re-run: the accounts done report unchanged"
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// trustPlural returns one when n is 1, many otherwise.
+func trustPlural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
