@@ -8,6 +8,7 @@ import (
 	"maps"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,10 +44,12 @@ const (
 )
 
 var (
-	poolIDRE      = regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`)
-	roleARNRE     = regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	accountIDRE   = regexp.MustCompile(`^\d{12}$`)
+	poolIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`) })
+	roleARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
+	})
+	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
+	accountIDRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
 )
 
 // DeveloperLogin is a person your own backend authenticated, registered in
@@ -133,13 +136,13 @@ type CognitoSession struct {
 func (r *CognitoRequest) authenticated() bool { return len(r.Logins) > 0 || r.Developer != nil }
 
 func (r *CognitoRequest) validate(flow string) error {
-	if !poolIDRE.MatchString(r.IdentityPoolID) {
+	if !poolIDRE().MatchString(r.IdentityPoolID) {
 		return invalid("identity pool ID %q is not of the form region:guid", r.IdentityPoolID)
 	}
-	if r.AccountID != "" && !accountIDRE.MatchString(r.AccountID) {
+	if r.AccountID != "" && !accountIDRE().MatchString(r.AccountID) {
 		return invalid("account ID %q is not 12 digits", r.AccountID)
 	}
-	if r.IdentityID != "" && !poolIDRE.MatchString(r.IdentityID) {
+	if r.IdentityID != "" && !poolIDRE().MatchString(r.IdentityID) {
 		return invalid("identity ID %q is not of the form region:guid", r.IdentityID)
 	}
 	for prov, tok := range r.Logins {
@@ -147,7 +150,7 @@ func (r *CognitoRequest) validate(flow string) error {
 			return invalid("logins need a provider name and a token")
 		}
 	}
-	if r.RoleARN != "" && !roleARNRE.MatchString(r.RoleARN) {
+	if r.RoleARN != "" && !roleARNRE().MatchString(r.RoleARN) {
 		return invalid("role ARN %q is not a role ARN", r.RoleARN)
 	}
 	if flow == "enhanced" {
@@ -173,7 +176,7 @@ func (r *CognitoRequest) validate(flow string) error {
 	if r.RoleARN == "" {
 		return invalid("the basic flow needs the role to assume (RoleARN)")
 	}
-	if !sessionNameRE.MatchString(r.RoleSessionName) {
+	if !sessionNameRE().MatchString(r.RoleSessionName) {
 		return invalid("role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", r.RoleSessionName)
 	}
 	if err := checkRoleDuration(r.Duration, MaxRoleSession); err != nil {

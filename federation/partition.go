@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Partition describes the sign-in and console hosts of an AWS partition.
@@ -51,12 +52,12 @@ func LookupPartition(id string) (Partition, error) {
 	return Partition{}, fmt.Errorf("%w: %q (supported: aws, aws-cn, aws-us-gov)", ErrUnsupportedPartition, id)
 }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+var regionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`) })
 
 // CheckRegion reports whether region is a region name of partition p.
 func (p Partition) CheckRegion(region string) error {
 	switch {
-	case !regionRE.MatchString(region):
+	case !regionRE().MatchString(region):
 		return fmt.Errorf("%w: %q is not a region name", ErrInvalidRequest, region)
 	case p.RegionPrefix != "" && !strings.HasPrefix(region, p.RegionPrefix):
 		return fmt.Errorf("%w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,9 +22,9 @@ import (
 const MaxFederationSession = 36 * time.Hour
 
 var (
-	federatedNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,32}$`)
-	policyARNRE     = regexp.MustCompile(`^arn:[\w-]+:iam::(aws|\d{12}):policy/.+`)
-	mfaSerialRE     = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
+	federatedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,32}$`) })
+	policyARNRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::(aws|\d{12}):policy/.+`) })
+	mfaSerialRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
 )
 
 // roleKind reports whether credentials of kind k are a role's: assuming a
@@ -38,7 +39,7 @@ func policyDescriptors(arns []string) ([]ststypes.PolicyDescriptorType, error) {
 	}
 	var out []ststypes.PolicyDescriptorType
 	for _, a := range arns {
-		if !policyARNRE.MatchString(a) {
+		if !policyARNRE().MatchString(a) {
 			return nil, invalid("%q is not a managed policy ARN", a)
 		}
 		out = append(out, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
@@ -77,10 +78,10 @@ type AssumeRoleRequest struct {
 // checked before any call.
 func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, opts ...Option) (mfa.Credentials, error) {
 	o := newOptions(opts)
-	if !roleARNRE.MatchString(req.RoleARN) {
+	if !roleARNRE().MatchString(req.RoleARN) {
 		return mfa.Credentials{}, invalid("role ARN %q is not a role ARN", req.RoleARN)
 	}
-	if !sessionNameRE.MatchString(req.RoleSessionName) {
+	if !sessionNameRE().MatchString(req.RoleSessionName) {
 		return mfa.Credentials{}, invalid("role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", req.RoleSessionName)
 	}
 	kind := mfa.KindAssumedRole
@@ -106,7 +107,7 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, o
 		DurationSeconds: seconds(req.Duration), Policy: optString(req.Policy), PolicyArns: arns,
 	}
 	if req.MFASerial != "" {
-		if !mfaSerialRE.MatchString(req.MFASerial) {
+		if !mfaSerialRE().MatchString(req.MFASerial) {
 			return mfa.Credentials{}, invalid("MFA serial %q is not valid", req.MFASerial)
 		}
 		if req.Token == nil {
@@ -168,7 +169,7 @@ type FederationTokenRequest struct {
 // RoleSessionName, the only session name such credentials have).
 func FederationToken(ctx context.Context, api FederationTokenAPI, req FederationTokenRequest, opts ...Option) (mfa.Credentials, error) {
 	o := newOptions(opts)
-	if !federatedNameRE.MatchString(req.Name) {
+	if !federatedNameRE().MatchString(req.Name) {
 		return mfa.Credentials{}, invalid("federated user name %q must be 2 to 32 characters of letters, digits and +=,.@_-", req.Name)
 	}
 	if req.Duration != 0 && (req.Duration < MinRoleSession || req.Duration > MaxFederationSession || req.Duration%time.Second != 0) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -20,10 +21,12 @@ func (e *ValidationError) Error() string {
 }
 
 var (
-	userNameRE  = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`)
-	groupNameRE = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]{1,128}$`)
-	pathRE      = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
-	policyARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::(aws|[0-9]{12}):policy/[\x21-\x7E]+$`)
+	userNameRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`) })
+	groupNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]{1,128}$`) })
+	pathRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`) })
+	policyARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::(aws|[0-9]{12}):policy/[\x21-\x7E]+$`)
+	})
 )
 
 // MaxUserNameLength is IAM's limit on user names.
@@ -37,7 +40,7 @@ func ValidateUserName(name string) error {
 		return &ValidationError{Field: "user name", Value: name, Reason: "must not be empty"}
 	case len(name) > MaxUserNameLength:
 		return &ValidationError{Field: "user name", Value: name, Reason: fmt.Sprintf("is %d characters long; IAM allows at most %d", len(name), MaxUserNameLength)}
-	case !userNameRE.MatchString(name):
+	case !userNameRE().MatchString(name):
 		return &ValidationError{Field: "user name", Value: name, Reason: "may contain only letters, digits and _+=,.@-"}
 	}
 	return nil
@@ -49,7 +52,7 @@ func (s Spec) Validate() error {
 	if err := ValidateUserName(s.UserName); err != nil {
 		return err
 	}
-	if s.Path != "" && (len(s.Path) > 512 || !pathRE.MatchString(s.Path)) {
+	if s.Path != "" && (len(s.Path) > 512 || !pathRE().MatchString(s.Path)) {
 		return &ValidationError{Field: "path", Value: s.Path, Reason: "must be / or begin and end with / with printable ASCII between"}
 	}
 	if len(s.Tags) > 50 {
@@ -68,12 +71,12 @@ func (s Spec) Validate() error {
 		}
 		seen[strings.ToLower(k)] = true
 	}
-	if s.PermissionsBoundary != "" && !policyARNRE.MatchString(s.PermissionsBoundary) {
+	if s.PermissionsBoundary != "" && !policyARNRE().MatchString(s.PermissionsBoundary) {
 		return &ValidationError{Field: "permissions boundary", Value: s.PermissionsBoundary, Reason: "must be a managed policy ARN"}
 	}
 	groups := map[string]bool{}
 	for i, g := range s.Groups {
-		if !groupNameRE.MatchString(g) {
+		if !groupNameRE().MatchString(g) {
 			return &ValidationError{Field: fmt.Sprintf("groups[%d]", i), Value: g, Reason: "is not a valid IAM group name"}
 		}
 		if groups[strings.ToLower(g)] {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -293,11 +294,11 @@ func (o *SessionOptions) env() sessionEnv {
 
 var (
 	// mfaSerialRE is STS's pattern for SerialNumber.
-	mfaSerialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
+	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
 	// roleARNRE accepts role ARNs in any partition, with a path.
-	roleARNRE = regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/[\x21-\x7E]{1,512}$`)
+	roleARNRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/[\x21-\x7E]{1,512}$`) })
 	// sessionNameRE is STS's pattern for RoleSessionName.
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 )
 
 // sectionNames derives the long-term and short-term section names.
@@ -447,7 +448,7 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 		return nil, fmt.Errorf("mfa: %w for profile %s: pass a device, set %s, or set %s in [%s]",
 			ErrNoDevice, profile, EnvDevice, keyMFADevice, long)
 	}
-	if !mfaSerialRE.MatchString(p.Device) {
+	if !mfaSerialRE().MatchString(p.Device) {
 		return nil, fmt.Errorf("mfa: %w: %q is not an MFA device serial number or ARN", ErrNoDevice, p.Device)
 	}
 
@@ -463,14 +464,14 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 		p.RoleARN = firstValue(keyRoleARN, inCfg)
 	}
 	if p.RoleARN != "" {
-		if !roleARNRE.MatchString(p.RoleARN) {
+		if !roleARNRE().MatchString(p.RoleARN) {
 			return nil, fmt.Errorf("mfa: %w: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", ErrInvalidRole, p.RoleARN)
 		}
 		p.RoleSessionName = opts.RoleSessionName
 		if p.RoleSessionName == "" {
 			p.RoleSessionName = defaultSessionName(e.getenv)
 		}
-		if !sessionNameRE.MatchString(p.RoleSessionName) {
+		if !sessionNameRE().MatchString(p.RoleSessionName) {
 			return nil, fmt.Errorf("mfa: %w: role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", ErrInvalidRole, p.RoleSessionName)
 		}
 	}

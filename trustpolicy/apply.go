@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -138,7 +139,7 @@ type Result struct {
 	Err      error     // non-nil exactly when Status is Failed
 }
 
-var invalidPrincipalRE = regexp.MustCompile(`Invalid principal in policy: "(\w+)":"([^"]*)"`)
+var invalidPrincipalRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Invalid principal in policy: "(\w+)":"([^"]*)"`) })
 
 // Apply reads the role's trust policy (GetRole, decoded once), applies the
 // edit, and when the document changed, validates it, diffs it and sends it
@@ -238,7 +239,7 @@ func retryablePrincipal(err error, before, after *Document) (string, bool) {
 			added = append(added, p)
 		}
 	}
-	if m := invalidPrincipalRE.FindStringSubmatch(mal.ErrorMessage()); m != nil {
+	if m := invalidPrincipalRE().FindStringSubmatch(mal.ErrorMessage()); m != nil {
 		named := Principal{Kind: Kind(m[1]), ID: m[2]}
 		for _, p := range added {
 			if p.Same(named) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ErrNoStatement is returned (wrapped) by an edit that needs a statement the
@@ -48,7 +49,7 @@ func Invert(e Edit) (Edit, bool) {
 	return nil, false
 }
 
-var sidRE = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+var sidRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]+$`) })
 
 // findSid returns the statements whose Sid is sid.
 func (d *Document) findSid(sid string) []*node {
@@ -478,7 +479,7 @@ func AddStatement(statementJSON string) Edit {
 // AddStatement for when it is a no-op). sid must be alphanumeric, as IAM
 // requires, and is how RemoveStatement finds the statement again.
 func AddAssumeRoleStatement(sid string, ps ...Principal) Edit {
-	if !sidRE.MatchString(sid) {
+	if !sidRE().MatchString(sid) {
 		return addStatementEdit{err: fmt.Errorf("trustpolicy: add statement: Sid %q must be letters and digits only", sid)}
 	}
 	if len(ps) == 0 {

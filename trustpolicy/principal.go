@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Kind is the key of a principal in a policy's Principal element.
@@ -45,14 +46,24 @@ func Federated(id string) Principal { return Principal{Kind: KindFederated, ID: 
 func (p Principal) String() string { return string(p.Kind) + ":" + p.ID }
 
 var (
-	accountIDRE  = regexp.MustCompile(`^\d{12}$`)
-	uniqueIDRE   = regexp.MustCompile(`^(AIDA|AROA)[A-Z0-9]{12,124}$`)
-	rootARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):root$`)
-	iamEntityRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(user|role)/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
-	stsSessionRE = regexp.MustCompile(`^arn:aws[a-z-]*:sts::\d{12}:(assumed-role/[\w+=,.@-]{1,64}/[\w+=,.@-]{2,64}|federated-user/[\w+=,.@-]{2,32})$`)
-	serviceRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
-	oidcARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[\x21-\x7E]+$`)
-	samlARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$`)
+	accountIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+	uniqueIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(AIDA|AROA)[A-Z0-9]{12,124}$`) })
+	rootARNRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):root$`) })
+	iamEntityRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(user|role)/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
+	})
+	stsSessionRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:sts::\d{12}:(assumed-role/[\w+=,.@-]{1,64}/[\w+=,.@-]{2,64}|federated-user/[\w+=,.@-]{2,32})$`)
+	})
+	serviceRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+	})
+	oidcARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[\x21-\x7E]+$`)
+	})
+	samlARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$`)
+	})
 )
 
 // webIdentityProviders are the federated principals written as a host name.
@@ -67,7 +78,7 @@ var webIdentityProviders = map[string]bool{
 // IsUniqueID reports whether s is the unique ID of an IAM user (AIDA…) or role
 // (AROA…): what IAM shows in a trust policy in place of a principal's ARN once
 // that user or role has been deleted.
-func IsUniqueID(s string) bool { return uniqueIDRE.MatchString(s) }
+func IsUniqueID(s string) bool { return uniqueIDRE().MatchString(s) }
 
 // ParsePrincipal reads a principal from the command line. "Kind:ID" names the
 // kind explicitly ("Service:ec2.amazonaws.com"); otherwise the kind is
@@ -100,9 +111,9 @@ func ParsePrincipal(s string) (Principal, error) {
 
 func inferKind(s string) Kind {
 	switch {
-	case oidcARNRE.MatchString(s) || samlARNRE.MatchString(s) || webIdentityProviders[strings.ToLower(s)]:
+	case oidcARNRE().MatchString(s) || samlARNRE().MatchString(s) || webIdentityProviders[strings.ToLower(s)]:
 		return KindFederated
-	case strings.HasPrefix(s, "arn:") || s == "*" || accountIDRE.MatchString(s) || IsUniqueID(s):
+	case strings.HasPrefix(s, "arn:") || s == "*" || accountIDRE().MatchString(s) || IsUniqueID(s):
 		return KindAWS
 	case strings.Contains(s, "."):
 		return KindService
@@ -126,7 +137,7 @@ func (p Principal) check(allowUniqueID bool) error {
 	switch p.Kind {
 	case KindAWS:
 		switch {
-		case v == "*", accountIDRE.MatchString(v), rootARNRE.MatchString(v), iamEntityRE.MatchString(v), stsSessionRE.MatchString(v):
+		case v == "*", accountIDRE().MatchString(v), rootARNRE().MatchString(v), iamEntityRE().MatchString(v), stsSessionRE().MatchString(v):
 			return nil
 		case IsUniqueID(v):
 			if allowUniqueID {
@@ -136,12 +147,12 @@ func (p Principal) check(allowUniqueID bool) error {
 		}
 		return bad("want an account ID, arn:PARTITION:iam::ACCOUNT:root|user/NAME|role/NAME, an STS session ARN or \"*\"")
 	case KindService:
-		if serviceRE.MatchString(v) {
+		if serviceRE().MatchString(v) {
 			return nil
 		}
 		return bad("want a service principal such as ec2.amazonaws.com")
 	case KindFederated:
-		if oidcARNRE.MatchString(v) || samlARNRE.MatchString(v) || webIdentityProviders[v] {
+		if oidcARNRE().MatchString(v) || samlARNRE().MatchString(v) || webIdentityProviders[v] {
 			return nil
 		}
 		return bad("want an oidc-provider or saml-provider ARN, or a web identity provider (cognito-identity.amazonaws.com, accounts.google.com, graph.facebook.com, www.amazon.com)")
@@ -155,10 +166,10 @@ func (p Principal) check(allowUniqueID bool) error {
 // arn:aws:iam::ID:root are the same principal.
 func (p Principal) key() string {
 	if p.Kind == KindAWS {
-		if accountIDRE.MatchString(p.ID) {
+		if accountIDRE().MatchString(p.ID) {
 			return "AWS\x00account:" + p.ID
 		}
-		if m := rootARNRE.FindStringSubmatch(p.ID); m != nil {
+		if m := rootARNRE().FindStringSubmatch(p.ID); m != nil {
 			return "AWS\x00account:" + m[1]
 		}
 	}
@@ -172,7 +183,7 @@ func (p Principal) Same(q Principal) bool { return p.key() == q.key() }
 // action is the sts action a principal of this kind assumes a role with.
 func (p Principal) action() string {
 	if p.Kind == KindFederated {
-		if samlARNRE.MatchString(p.ID) {
+		if samlARNRE().MatchString(p.ID) {
 			return ActionAssumeRoleWithSAML
 		}
 		return ActionAssumeRoleWithWebIdentity

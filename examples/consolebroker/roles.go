@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/iamkit/iamkit/federation"
 )
@@ -26,7 +27,7 @@ type RoleMap struct {
 	partition string
 }
 
-var roleNameRE = regexp.MustCompile(`^[\w.-]{1,64}$`)
+var roleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w.-]{1,64}$`) })
 
 // LoadRoleMap reads a role map file.
 func LoadRoleMap(path string) (*RoleMap, error) {
@@ -63,7 +64,7 @@ func ParseRoleMap(r io.Reader) (*RoleMap, error) {
 			return nil, fmt.Errorf("line %d: want \"person role-name role-ARN\"", n)
 		}
 		person, name, arn := f[0], f[1], f[2]
-		if !roleNameRE.MatchString(name) {
+		if !roleNameRE().MatchString(name) {
 			return nil, fmt.Errorf("line %d: role name %q: letters, digits, dots, dashes and underscores only", n, name)
 		}
 		p, err := federation.PartitionOf(arn)

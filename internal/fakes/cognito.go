@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -142,12 +143,12 @@ func cognitoCall[O any](ctx context.Context, a *Account, op string, in any, fn f
 }
 
 var (
-	poolNameRE     = regexp.MustCompile(`^[\w ]{1,128}$`)
-	cognitoIDRE    = regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`)
-	devProviderRE  = regexp.MustCompile(`^[\w._-]{1,128}$`)
-	loginProvRE    = regexp.MustCompile(`^[\w.;_/-]{1,128}$`)
-	accountIDRE    = regexp.MustCompile(`^\d{12}$`)
-	anyRoleARNRE   = regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/.+`)
+	poolNameRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w ]{1,128}$`) })
+	cognitoIDRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`) })
+	devProviderRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w._-]{1,128}$`) })
+	loginProvRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w.;_/-]{1,128}$`) })
+	accountIDRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+	anyRoleARNRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/.+`) })
 	cognitoIDLimit = 60
 )
 
@@ -180,7 +181,7 @@ func (st *cognitoState) pool(id *string) (*identityPool, error) {
 }
 
 func (st *cognitoState) identity(id *string) (*cognitoIdentity, error) {
-	if !cognitoIDRE.MatchString(aws.ToString(id)) {
+	if !cognitoIDRE().MatchString(aws.ToString(id)) {
 		return nil, cogInvalid("1 validation error detected: Value '%s' at 'identityId' failed to satisfy constraint", aws.ToString(id))
 	}
 	i, ok := st.identities[aws.ToString(id)]
@@ -195,14 +196,14 @@ func (st *cognitoState) identity(id *string) (*cognitoIdentity, error) {
 func (c *Cognito) CreateIdentityPool(ctx context.Context, in *cognitoidentity.CreateIdentityPoolInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.CreateIdentityPoolOutput, error) {
 	a := c.a
 	return cognitoCall(ctx, a, "CreateIdentityPool", in, func(st *cognitoState) (*cognitoidentity.CreateIdentityPoolOutput, error) {
-		if !poolNameRE.MatchString(aws.ToString(in.IdentityPoolName)) {
+		if !poolNameRE().MatchString(aws.ToString(in.IdentityPoolName)) {
 			return nil, cogInvalid("1 validation error detected: Value '%s' at 'identityPoolName' failed to satisfy constraint", aws.ToString(in.IdentityPoolName))
 		}
-		if in.DeveloperProviderName != nil && !devProviderRE.MatchString(*in.DeveloperProviderName) {
+		if in.DeveloperProviderName != nil && !devProviderRE().MatchString(*in.DeveloperProviderName) {
 			return nil, cogInvalid("invalid DeveloperProviderName %q", *in.DeveloperProviderName)
 		}
 		for prov := range in.SupportedLoginProviders {
-			if !loginProvRE.MatchString(prov) {
+			if !loginProvRE().MatchString(prov) {
 				return nil, cogInvalid("invalid login provider %q", prov)
 			}
 		}
@@ -268,7 +269,7 @@ func (c *Cognito) SetIdentityPoolRoles(ctx context.Context, in *cognitoidentity.
 			if k != CognitoAuthenticated && k != CognitoUnauthenticated {
 				return nil, cogInvalid("Invalid role type %q: must be authenticated or unauthenticated", k)
 			}
-			if !anyRoleARNRE.MatchString(v) {
+			if !anyRoleARNRE().MatchString(v) {
 				return nil, cogInvalid("Invalid role ARN %q", v)
 			}
 		}
@@ -369,7 +370,7 @@ func (st *cognitoState) link(a *Account, i *cognitoIdentity, logins map[string]s
 func (c *Cognito) GetId(ctx context.Context, in *cognitoidentity.GetIdInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetIdOutput, error) {
 	a := c.a
 	return cognitoCall(ctx, a, "GetId", in, func(st *cognitoState) (*cognitoidentity.GetIdOutput, error) {
-		if in.AccountId != nil && !accountIDRE.MatchString(*in.AccountId) {
+		if in.AccountId != nil && !accountIDRE().MatchString(*in.AccountId) {
 			return nil, cogInvalid("1 validation error detected: Value '%s' at 'accountId' failed to satisfy constraint", *in.AccountId)
 		}
 		p, err := st.pool(in.IdentityPoolId)
@@ -625,7 +626,7 @@ func (c *Cognito) DeleteIdentities(ctx context.Context, in *cognitoidentity.Dele
 			return nil, cogInvalid("1 validation error detected: Value at 'identityIdsToDelete' failed to satisfy constraint: Member must have length between 1 and %d", cognitoIDLimit)
 		}
 		for _, id := range in.IdentityIdsToDelete {
-			if !cognitoIDRE.MatchString(id) {
+			if !cognitoIDRE().MatchString(id) {
 				return nil, cogInvalid("1 validation error detected: Value '%s' at 'identityIdsToDelete' failed to satisfy constraint", id)
 			}
 		}
@@ -705,7 +706,7 @@ func CognitoTrustPolicy(poolID, amr string) string {
 
 // roleByARN returns the account's role with that exact ARN. Callers hold a.mu.
 func (a *Account) roleByARN(arn string) (*role, bool) {
-	m := roleARNRE.FindStringSubmatch(arn)
+	m := roleARNRE().FindStringSubmatch(arn)
 	if m == nil || m[1] != a.id {
 		return nil, false
 	}

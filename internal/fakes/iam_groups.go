@@ -10,7 +10,7 @@ import (
 )
 
 func (a *Account) lookupGroup(name *string) (*group, error) {
-	if name == nil || !groupNameRE.MatchString(*name) {
+	if name == nil || !groupNameRE().MatchString(*name) {
 		return nil, invalidInput("1 validation error detected: Value '%s' at 'groupName' failed to satisfy constraint", aws.ToString(name))
 	}
 	g, ok := a.iam.groups[strings.ToLower(*name)]
@@ -24,7 +24,7 @@ func (a *Account) lookupGroup(name *string) (*group, error) {
 func (f *IAM) CreateGroup(ctx context.Context, in *iam.CreateGroupInput, _ ...func(*iam.Options)) (*iam.CreateGroupOutput, error) {
 	a := f.a
 	return call(ctx, a, "iam:CreateGroup", in, func() (*iam.CreateGroupOutput, error) {
-		if in.GroupName == nil || !groupNameRE.MatchString(*in.GroupName) {
+		if in.GroupName == nil || !groupNameRE().MatchString(*in.GroupName) {
 			return nil, invalidInput("1 validation error detected: Value '%s' at 'groupName' failed to satisfy constraint", aws.ToString(in.GroupName))
 		}
 		path, err := pathOrDefault(in.Path)
@@ -229,7 +229,7 @@ func (f *IAM) AttachUserPolicy(ctx context.Context, in *iam.AttachUserPolicyInpu
 			return nil, err
 		}
 		arn := aws.ToString(in.PolicyArn)
-		if !policyArnRE.MatchString(arn) {
+		if !policyArnRE().MatchString(arn) {
 			return nil, invalidInput("ARN %s is not valid.", arn)
 		}
 		u.attached[arn] = arn[strings.LastIndex(arn, "/")+1:]

@@ -64,7 +64,7 @@ func (f *IAM) CreateVirtualMFADevice(ctx context.Context, in *iam.CreateVirtualM
 	a := f.a
 	return call(ctx, a, "iam:CreateVirtualMFADevice", in, func() (*iam.CreateVirtualMFADeviceOutput, error) {
 		name := aws.ToString(in.VirtualMFADeviceName)
-		if !mfaNameRE.MatchString(name) {
+		if !mfaNameRE().MatchString(name) {
 			return nil, invalidInput("1 validation error detected: Value '%s' at 'virtualMFADeviceName' failed to satisfy constraint", name)
 		}
 		path, err := pathOrDefault(in.Path)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -40,7 +41,7 @@ func (f *IAM) CreateRole(ctx context.Context, in *iam.CreateRoleInput, _ ...func
 	a := f.a
 	return call(ctx, a, "iam:CreateRole", in, func() (*iam.CreateRoleOutput, error) {
 		name := aws.ToString(in.RoleName)
-		if !userNameRE.MatchString(name) {
+		if !userNameRE().MatchString(name) {
 			return nil, invalidInput("1 validation error detected: Value '%s' at 'roleName' failed to satisfy constraint", name)
 		}
 		path, err := pathOrDefault(in.Path)
@@ -184,7 +185,9 @@ var serviceRoleNames = map[string]string{
 	"organizations":    "Organizations",
 }
 
-var servicePrincipalRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+var servicePrincipalRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+})
 
 // CreateServiceLinkedRole implements iam.Client.CreateServiceLinkedRole: a role
 // named AWSServiceRoleFor… (plus "_" and CustomSuffix) at the path
@@ -194,7 +197,7 @@ func (f *IAM) CreateServiceLinkedRole(ctx context.Context, in *iam.CreateService
 	a := f.a
 	return call(ctx, a, "iam:CreateServiceLinkedRole", in, func() (*iam.CreateServiceLinkedRoleOutput, error) {
 		svc := aws.ToString(in.AWSServiceName)
-		if !servicePrincipalRE.MatchString(svc) {
+		if !servicePrincipalRE().MatchString(svc) {
 			return nil, invalidInput("Invalid AWS service name: %s", svc)
 		}
 		label, _, _ := strings.Cut(svc, ".")
@@ -206,7 +209,7 @@ func (f *IAM) CreateServiceLinkedRole(ctx context.Context, in *iam.CreateService
 		if sfx := aws.ToString(in.CustomSuffix); sfx != "" {
 			name += "_" + sfx
 		}
-		if !userNameRE.MatchString(name) {
+		if !userNameRE().MatchString(name) {
 			return nil, invalidInput("Invalid role name %s", name)
 		}
 		key := strings.ToLower(name)
@@ -254,11 +257,15 @@ func invalidPrincipal(kind, value string) error {
 }
 
 var (
-	awsPrincipalARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)$`)
-	iamResourceRE     = regexp.MustCompile(`^(user|role)/(?:[\x21-\x7E]*/)?([\w+=,.@-]{1,64})$`)
-	stsResourceRE     = regexp.MustCompile(`^(assumed-role/([\w+=,.@-]{1,64})/[\w+=,.@-]{2,64}|federated-user/[\w+=,.@-]{2,32})$`)
-	federatedARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(oidc-provider/[\x21-\x7E]+|saml-provider/[\w.-]{1,128})$`)
-	twelveDigitsRE    = regexp.MustCompile(`^\d{12}$`)
+	awsPrincipalARNRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)$`) })
+	iamResourceRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(user|role)/(?:[\x21-\x7E]*/)?([\w+=,.@-]{1,64})$`) })
+	stsResourceRE     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(assumed-role/([\w+=,.@-]{1,64})/[\w+=,.@-]{2,64}|federated-user/[\w+=,.@-]{2,32})$`)
+	})
+	federatedARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(oidc-provider/[\x21-\x7E]+|saml-provider/[\w.-]{1,128})$`)
+	})
+	twelveDigitsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
 )
 
 var webIdentityHosts = map[string]bool{
@@ -394,9 +401,9 @@ func (a *Account) checkPrincipals(principal any) error {
 			case kind == "AWS":
 				valid = a.awsPrincipalExists(v)
 			case kind == "Service":
-				valid = servicePrincipalRE.MatchString(v)
+				valid = servicePrincipalRE().MatchString(v)
 			case kind == "Federated":
-				valid = federatedARNRE.MatchString(v) || webIdentityHosts[v]
+				valid = federatedARNRE().MatchString(v) || webIdentityHosts[v]
 			}
 			if !valid {
 				return invalidPrincipal(kind, v)
@@ -409,10 +416,10 @@ func (a *Account) checkPrincipals(principal any) error {
 // awsPrincipalExists reports whether IAM would accept v as an AWS principal:
 // "*", an account ID, or an ARN that resolves. Callers hold a.mu.
 func (a *Account) awsPrincipalExists(v string) bool {
-	if v == "*" || twelveDigitsRE.MatchString(v) {
+	if v == "*" || twelveDigitsRE().MatchString(v) {
 		return true
 	}
-	m := awsPrincipalARNRE.FindStringSubmatch(v)
+	m := awsPrincipalARNRE().FindStringSubmatch(v)
 	if m == nil {
 		return false // unique IDs included: IAM refuses them
 	}
@@ -422,7 +429,7 @@ func (a *Account) awsPrincipalExists(v string) bool {
 	case service == "iam" && resource == "root":
 		return true
 	case service == "iam":
-		rm := iamResourceRE.FindStringSubmatch(resource)
+		rm := iamResourceRE().FindStringSubmatch(resource)
 		if rm == nil {
 			return false
 		}
@@ -438,7 +445,7 @@ func (a *Account) awsPrincipalExists(v string) bool {
 		r, ok := a.iam.roles[strings.ToLower(rm[2])]
 		return ok && strings.EqualFold(r.arn, v)
 	default: // sts
-		sm := stsResourceRE.FindStringSubmatch(resource)
+		sm := stsResourceRE().FindStringSubmatch(resource)
 		if sm == nil {
 			return false
 		}

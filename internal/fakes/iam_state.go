@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,11 +66,11 @@ type mfaDevice struct {
 }
 
 var (
-	userNameRE  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	groupNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
-	pathRE      = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
-	mfaNameRE   = regexp.MustCompile(`^[\w+=,.@-]{1,226}$`)
-	policyArnRE = regexp.MustCompile(`^arn:[\w-]+:iam::(aws|\d{12}):policy/.+`)
+	userNameRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
+	groupNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,128}$`) })
+	pathRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`) })
+	mfaNameRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,226}$`) })
+	policyArnRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::(aws|\d{12}):policy/.+`) })
 )
 
 func msg(format string, args ...any) *string { return aws.String(fmt.Sprintf(format, args...)) }
@@ -86,7 +87,7 @@ func validateUserName(name *string) error {
 	if name == nil || *name == "" {
 		return invalidInput("1 validation error detected: Value at 'userName' failed to satisfy constraint: Member must not be null")
 	}
-	if !userNameRE.MatchString(*name) {
+	if !userNameRE().MatchString(*name) {
 		return invalidInput("1 validation error detected: Value '%s' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and have length between 1 and 64", *name)
 	}
 	return nil
@@ -96,7 +97,7 @@ func pathOrDefault(p *string) (string, error) {
 	if p == nil || *p == "" {
 		return "/", nil
 	}
-	if len(*p) > 512 || !pathRE.MatchString(*p) {
+	if len(*p) > 512 || !pathRE().MatchString(*p) {
 		return "", invalidInput("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	return *p, nil

@@ -48,7 +48,7 @@ func (f *IAM) CreateUser(ctx context.Context, in *iam.CreateUserInput, _ ...func
 		if err := validateTags(in.Tags); err != nil {
 			return nil, err
 		}
-		if in.PermissionsBoundary != nil && !policyArnRE.MatchString(*in.PermissionsBoundary) {
+		if in.PermissionsBoundary != nil && !policyArnRE().MatchString(*in.PermissionsBoundary) {
 			return nil, invalidInput("ARN %s is not valid.", *in.PermissionsBoundary)
 		}
 		key := strings.ToLower(*in.UserName)
@@ -187,7 +187,7 @@ func (f *IAM) PutUserPermissionsBoundary(ctx context.Context, in *iam.PutUserPer
 		if err != nil {
 			return nil, err
 		}
-		if in.PermissionsBoundary == nil || !policyArnRE.MatchString(*in.PermissionsBoundary) {
+		if in.PermissionsBoundary == nil || !policyArnRE().MatchString(*in.PermissionsBoundary) {
 			return nil, invalidInput("ARN %s is not valid.", aws.ToString(in.PermissionsBoundary))
 		}
 		u.boundary = *in.PermissionsBoundary

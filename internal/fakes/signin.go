@@ -132,7 +132,7 @@ var consoleHosts = map[string]string{
 	"aws-us-gov": "console.amazonaws-us-gov.com",
 }
 
-var regionLabelRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+var regionLabelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`) })
 
 // isConsoleURL reports whether raw is an https URL on the console host of
 // partition (or a regional one, "us-west-2.console.aws.amazon.com").
@@ -147,7 +147,7 @@ func isConsoleURL(partition, raw string) bool {
 		return true
 	}
 	region, ok := strings.CutSuffix(h, "."+host)
-	return ok && regionLabelRE.MatchString(region)
+	return ok && regionLabelRE().MatchString(region)
 }
 
 func reply(w http.ResponseWriter, status int, body string) {

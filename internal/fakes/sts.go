@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,8 +80,10 @@ func accessDenied(format string, args ...any) error {
 }
 
 var (
-	roleARNRE     = regexp.MustCompile(`^arn:[\w-]+:iam::(\d{12}):role/(?:[\x21-\x7E]*/)?([\w+=,.@-]{1,64})$`)
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	roleARNRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:[\w-]+:iam::(\d{12}):role/(?:[\x21-\x7E]*/)?([\w+=,.@-]{1,64})$`)
+	})
+	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 )
 
 // checkMFA verifies an MFA serial and code for the caller. Callers hold a.mu.
@@ -181,11 +184,11 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 func (s *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	a := s.a
 	return call(ctx, a, "sts:AssumeRole", in, func() (*sts.AssumeRoleOutput, error) {
-		m := roleARNRE.FindStringSubmatch(aws.ToString(in.RoleArn))
+		m := roleARNRE().FindStringSubmatch(aws.ToString(in.RoleArn))
 		if m == nil {
 			return nil, stsValidation("%s is invalid", aws.ToString(in.RoleArn))
 		}
-		if !sessionNameRE.MatchString(aws.ToString(in.RoleSessionName)) {
+		if !sessionNameRE().MatchString(aws.ToString(in.RoleSessionName)) {
 			return nil, stsValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint", aws.ToString(in.RoleSessionName))
 		}
 		r, ok := a.iam.roles[strings.ToLower(m[2])]

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,7 +31,7 @@ const (
 	maxPolicyARNs         = 10
 )
 
-var federatedNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,32}$`)
+var federatedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,32}$`) })
 
 // checkSessionPolicy validates an inline session policy and managed policy
 // ARNs the way STS does, before anything else of the call.
@@ -39,7 +40,7 @@ func checkSessionPolicy(policy *string, arns []ststypes.PolicyDescriptorType) er
 		return stsValidation("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", maxPolicyARNs)
 	}
 	for _, p := range arns {
-		if !policyArnRE.MatchString(aws.ToString(p.Arn)) {
+		if !policyArnRE().MatchString(aws.ToString(p.Arn)) {
 			return stsValidation("ARN %s is not valid.", aws.ToString(p.Arn))
 		}
 	}
@@ -71,10 +72,10 @@ func (s *STS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleW
 	a := s.a
 	st := cognitoOf(a)
 	return call(ctx, a, "sts:AssumeRoleWithWebIdentity", in, func() (*sts.AssumeRoleWithWebIdentityOutput, error) {
-		if !roleARNRE.MatchString(aws.ToString(in.RoleArn)) {
+		if !roleARNRE().MatchString(aws.ToString(in.RoleArn)) {
 			return nil, stsValidation("%s is invalid", aws.ToString(in.RoleArn))
 		}
-		if !sessionNameRE.MatchString(aws.ToString(in.RoleSessionName)) {
+		if !sessionNameRE().MatchString(aws.ToString(in.RoleSessionName)) {
 			return nil, stsValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint", aws.ToString(in.RoleSessionName))
 		}
 		if n := len(aws.ToString(in.WebIdentityToken)); n < 4 || n > 20000 {
@@ -122,7 +123,7 @@ func (s *STS) GetFederationToken(ctx context.Context, in *sts.GetFederationToken
 	a := s.a
 	return call(ctx, a, "sts:GetFederationToken", in, func() (*sts.GetFederationTokenOutput, error) {
 		name := aws.ToString(in.Name)
-		if !federatedNameRE.MatchString(name) {
+		if !federatedNameRE().MatchString(name) {
 			return nil, stsValidation("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
 		}
 		if err := checkSessionPolicy(in.Policy, in.PolicyArns); err != nil {
