@@ -18,11 +18,14 @@
 //     called at once; the otpauth:// key URI; its QR code as a PNG and as
 //     text for a terminal. Its subpackage
 //     [github.com/iamkit/iamkit/mfa/credfile] edits ~/.aws/credentials and
-//     ~/.aws/config losslessly. Planned: MFA session credentials the way
-//     aws-mfa obtains them, and an audit of users without MFA.
-//   - federation (planned) will build console sign-in URLs for people who
-//     have no IAM user: Cognito identity pools, AssumeRole and
-//     GetFederationToken credentials, exchanged at the sign-in endpoint.
+//     ~/.aws/config losslessly. Session obtains MFA session credentials the
+//     way aws-mfa does (same files, flags and environment variables), with a
+//     Provenance record travelling with every set of credentials; Audit lists
+//     who can sign in or holds active keys without MFA.
+//   - [github.com/iamkit/iamkit/federation] builds console sign-in URLs for
+//     people who have no IAM user: Cognito identity pools, AssumeRole and
+//     GetFederationToken credentials, exchanged at the partition's sign-in
+//     endpoint.
 //   - [github.com/iamkit/iamkit/trustpolicy] edits role trust (assume-role)
 //     policies as lossless documents: principals added and removed as
 //     idempotent set operations, the unique IDs (AIDA…, AROA…) IAM leaves in
@@ -31,9 +34,11 @@
 //     edits one role; ApplyAll makes the same edit on the same-named role in
 //     many accounts, at bounded concurrency, with a dry run and a result per
 //     account.
-//   - hostsync (in progress) turns IAM users and their SSH keys into Linux
-//     users, groups, sudo rights and an SSH key cache on a host, plan first,
-//     without ever deleting on a partial or failed read of IAM.
+//   - [github.com/iamkit/iamkit/hostsync] turns IAM users and their SSH keys
+//     into Linux users, groups, sudo rights and a root-owned SSH key cache on
+//     a host (a drop-in for aws-ec2-ssh), plan first, without ever deleting on
+//     a partial or failed read of IAM; sshd's AuthorizedKeysCommand answers
+//     from the cache.
 //
 // # How they fit
 //
@@ -45,9 +50,8 @@
 // else. There is no wrapper over the SDK.
 //
 // The module's internal/fakes package is one in-memory AWS account that
-// satisfies the same interfaces: IAM and STS so far, sharing one state
-// (Cognito Identity, the sign-in endpoint, S3 and a fake Linux host join as
-// the packages that need them arrive), with the SDK's typed errors,
+// satisfies the same interfaces: IAM, STS, Cognito Identity and the sign-in
+// endpoint sharing one state, plus a fake Linux host, with the SDK's typed errors,
 // pagination, eventual consistency, fault injection and per-operation call
 // counters. Every test, benchmark and
 // the demo (go run ./examples/iamkit demo) run against it, without an AWS

@@ -124,7 +124,10 @@ func rootCommand() *command {
 		name: "iamkit",
 		args: "[--verbose] COMMAND [ARGS]",
 		help: `iamkit automates AWS IAM chores: onboarding and offboarding people with
-MFA enabled at once, bulk onboarding from CSV. Commands that call AWS use the
+MFA enabled at once (also in bulk from CSV), MFA session credentials the
+aws-mfa way, syncing IAM users and SSH keys to Linux hosts, editing role trust
+policies across accounts, and console sign-in URLs for people without an IAM
+user. Commands that call AWS use the
 standard configuration chain (AWS_PROFILE, SSO, environment variables,
 instance roles, AWS_ENDPOINT_URL).
 

@@ -9,6 +9,12 @@
 //	iamkit user create -u NAME [-g GROUP]...     onboard a person
 //	iamkit user delete NAME [--dry-run]          offboard a person, plan first
 //	iamkit user import FILE.csv                  onboard many people from CSV
+//	iamkit mfa session [--profile P]             MFA session credentials, the aws-mfa way
+//	iamkit mfa audit                             who can sign in without MFA
+//	iamkit hostsync plan|apply                   sync IAM users and SSH keys to this host
+//	iamkit hostsync keys USER [FINGERPRINT]      sshd's AuthorizedKeysCommand
+//	iamkit trust show|add|remove|prune --role R  edit a role's trust policy, many accounts
+//	iamkit console [--role-arn ARN]              an AWS console sign-in URL
 //
 // Run "iamkit COMMAND --help" for the flags and examples of a command.
 //
