@@ -97,7 +97,7 @@ func TestExampleSSHDDropIn(t *testing.T) {
 	out, err = exec.Command(sshd, "-T", "-f", conf, "-C", "user=root,host=example.com,addr=192.0.2.1").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	got := string(out)
-	assert.Contains(t, got, "authorizedkeyscommand /usr/local/bin/iamkit hostsync keys %u %f\n")
+	assert.Contains(t, got, "authorizedkeyscommand /usr/local/bin/hostsync-keys %u %f\n")
 	assert.Contains(t, got, "authorizedkeyscommanduser nobody\n")
 	assert.Contains(t, got, "authorizedkeysfile .ssh/authorized_keys\n", "the drop-in's value wins, for the break-glass account")
 	assert.Contains(t, got, "x11forwarding yes\n", "the main configuration after the Include still applies to everyone")
