@@ -174,18 +174,19 @@ func (o *onboarding) step(name string, status StepStatus, detail string) {
 
 func (o *onboarding) checkGroups(ctx context.Context) error {
 	for i, g := range o.spec.Groups {
-		key := strings.ToLower(g)
-		if o.cache.ok(key) {
-			continue
-		}
-		_, err := o.m.api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(g), MaxItems: aws.Int32(1)})
-		if isNoSuchEntity(err) {
-			return &ValidationError{Field: fmt.Sprintf("groups[%d]", i), Value: g, Reason: "no such IAM group"}
-		}
+		err := o.cache.checkGroup(strings.ToLower(g), func() error {
+			_, err := o.m.api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(g), MaxItems: aws.Int32(1)})
+			if isNoSuchEntity(err) {
+				return &ValidationError{Field: fmt.Sprintf("groups[%d]", i), Value: g, Reason: "no such IAM group"}
+			}
+			if err != nil {
+				return fmt.Errorf("checking group %s: %w", g, err)
+			}
+			return nil
+		})
 		if err != nil {
-			return fmt.Errorf("checking group %s: %w", g, err)
+			return err
 		}
-		o.cache.setOK(key)
 	}
 	return nil
 }
@@ -246,16 +247,19 @@ func SignInURL(partition, accountID string) string {
 	}
 }
 
-func (c *runCache) ok(group string) bool {
+// checkGroup runs check once per group for the whole run: concurrent rows
+// wait for the first check instead of repeating it.
+func (c *runCache) checkGroup(group string, check func() error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.groupsOK[group]
-}
-
-func (c *runCache) setOK(group string) {
-	c.mu.Lock()
+	if c.groupsOK[group] {
+		return nil
+	}
+	if err := check(); err != nil {
+		return err
+	}
 	c.groupsOK[group] = true
-	c.mu.Unlock()
+	return nil
 }
 
 func (o *onboarding) passwordPolicy(ctx context.Context) (*types.PasswordPolicy, error) {
