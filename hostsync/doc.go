@@ -26,4 +26,19 @@
 // and after being deleted and restored. Keys are parsed and fingerprinted
 // with golang.org/x/crypto/ssh (ParseKey); only Active keys ever reach a
 // host.
+//
+// # Fleets: one snapshot instead of every host calling IAM
+//
+// With H hosts each reading N users' keys from IAM every cycle, IAM sees
+// H × (N + pages) calls per cycle and throttles long before H reaches a
+// thousand. Instead, one publisher reads IAM (BuildSnapshot, with the key
+// body cache: N + pages calls) and writes a Snapshot — a versioned,
+// deterministic JSON document of the users, their groups, Linux names and
+// Active keys — to S3, only when it changed (Publish). Each host reads it
+// through a SnapshotSource: one conditional GET per sync, a 304 while
+// nothing changed. A snapshot that is stale, malformed or altered, from
+// another account, or that does not cover the host's groups, and a bucket
+// that cannot be read, all make the source unknown: nothing is deleted and
+// the key cache keeps serving sshd. See BenchmarkFleet and the README's
+// fleet section for the figures.
 package hostsync

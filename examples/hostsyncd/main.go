@@ -67,14 +67,18 @@ type options struct {
 	jitter                     float64
 	once, dryRun               bool
 	level                      slog.Level
+	snap                       snapshotOptions // --snapshot (snapshot.go)
 }
 
 const usageText = `Usage: hostsyncd [--once] [--dry-run] [--config FILE] [--state-dir DIR]
                  [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
+                 [--snapshot s3://BUCKET/KEY --snapshot-account ID]
 
 Keep this host's Linux users and SSH keys in line with IAM: sync now, then
 every --interval (± --jitter), until SIGTERM; or once with --once. SIGHUP
-reloads the configuration. Logs are JSON lines on stderr.
+reloads the configuration. Logs are JSON lines on stderr. With --snapshot,
+read the fleet snapshot a publisher keeps in S3 (one conditional GET per
+sync) instead of IAM; a stale, altered or unreadable snapshot changes nothing.
 
 Exit codes: 0 success or stopped, 1 the sync failed (--once), 2 invalid
 command line or configuration (nothing changed).
@@ -100,6 +104,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.once, "once", false, "sync once and exit (for cron or a systemd timer)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "plan only: log what a sync would change, change nothing")
 	fs.TextVar(&o.level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
+	o.snap.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, usageText)
@@ -114,7 +119,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	case o.interval < time.Minute:
 		return o, fmt.Errorf("--interval %s is too short: IAM is not a database (at least 1m)", o.interval)
 	}
-	return o, nil
+	return o, o.snap.check()
 }
 
 // parseJitter parses "10%" or "0.1": a fraction from 0 up to, not
@@ -171,7 +176,7 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 	if o.dryRun {
 		bodies = readOnlyBodies{bodies}
 	}
-	return &daemon{
+	d := &daemon{
 		interval:   o.interval,
 		jitter:     o.jitter,
 		once:       o.once,
@@ -217,6 +222,8 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 		after: time.After,
 		rand:  rand.Float64,
 	}
+	useSnapshot(d, o, log)
+	return d
 }
 
 // readOnlyBodies hides the Save of a file-backed key body cache: a dry run

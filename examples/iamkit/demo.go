@@ -65,6 +65,7 @@ func demoChapters() []chapter {
 		{"Onboarding again is safe", (*demo).again},
 		{"An MFA session, the aws-mfa way", (*demo).mfaSession},
 		{"Her SSH key on a Linux host: hostsync", (*demo).hostsync},
+		{"A fleet: one snapshot in S3, two hosts sync from it", (*demo).fleet},
 		{"Her role in two more accounts: trustpolicy", (*demo).trustGrant},
 		{"Offboarding, step 1: the plan (a dry run)", (*demo).plan},
 		{"Offboarding, step 2: apply it", (*demo).offboard},

@@ -118,6 +118,7 @@ type Account struct {
 	sts     stsState
 	report  credReportState
 	cognito *cognitoState // Cognito Identity (cognito.go)
+	s3      s3State       // S3 buckets (s3.go)
 }
 
 // NewAccount returns an empty account.

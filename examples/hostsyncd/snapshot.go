@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/iamkit/iamkit/hostsync"
+)
+
+// snapshotOptions are the --snapshot flags: sync from the fleet snapshot a
+// publisher writes (examples/lambda/snapshotpublisher, 'iamkit hostsync
+// publish') instead of reading IAM.
+type snapshotOptions struct {
+	url, account, kmsKey string
+	maxAge               time.Duration
+	bucket, key, path    string // from url
+}
+
+// register adds the --snapshot flags.
+func (s *snapshotOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.url, "snapshot", "", "sync from the fleet snapshot at `URL` (s3://BUCKET/KEY, or an absolute file path) instead of reading IAM")
+	fs.StringVar(&s.account, "snapshot-account", "", "accept only a snapshot of this AWS `ACCOUNT` ID's users")
+	fs.DurationVar(&s.maxAge, "snapshot-max-age", 0, "refuse a snapshot older than this `DURATION` (default 3h)")
+	fs.StringVar(&s.kmsKey, "snapshot-kms-key", "", "accept only a snapshot object encrypted with this KMS `KEY` (key ID or ARN)")
+}
+
+// check validates the flags and splits the URL.
+func (s *snapshotOptions) check() error {
+	if s.url == "" {
+		if s.account != "" || s.kmsKey != "" || s.maxAge != 0 {
+			return errors.New("--snapshot-account, --snapshot-max-age and --snapshot-kms-key need --snapshot")
+		}
+		return nil
+	}
+	switch {
+	case strings.HasPrefix(s.url, "s3://"):
+		b, k, err := hostsync.ParseS3URL(s.url)
+		if err != nil {
+			return fmt.Errorf("--snapshot: %w", err)
+		}
+		s.bucket, s.key = b, k
+	case filepath.IsAbs(s.url):
+		s.path = s.url
+		if s.kmsKey != "" {
+			return errors.New("--snapshot-kms-key applies to an s3:// snapshot only")
+		}
+	default:
+		return fmt.Errorf("--snapshot %q: want s3://BUCKET/KEY or an absolute file path", s.url)
+	}
+	if s.maxAge < 0 {
+		return errors.New("--snapshot-max-age must be positive")
+	}
+	return nil
+}
+
+// useSnapshot makes d read the snapshot instead of IAM, when --snapshot is
+// given: one SnapshotSource for the daemon's lifetime (it keeps the last
+// good snapshot and its ETag, in memory and in STATE-DIR/snapshot.json, so
+// each sync costs one conditional GET), viewed with each sync's
+// configuration.
+func useSnapshot(d *daemon, o options, log *slog.Logger) {
+	s := o.snap
+	if s.url == "" {
+		return
+	}
+	opts := hostsync.SnapshotSourceOptions{Account: s.account, MaxAge: s.maxAge, KMSKeyID: s.kmsKey, Logger: log}
+	if !o.dryRun {
+		opts.CacheFile = filepath.Join(o.stateDir, "snapshot.json") // a dry run writes nothing
+	}
+	var src *hostsync.SnapshotSource
+	if s.path != "" {
+		src = hostsync.NewFileSnapshotSource(s.path, hostsync.Config{}, opts)
+	} else {
+		src = hostsync.NewS3SnapshotSource(&lazyS3{}, s.bucket, s.key, hostsync.Config{}, opts)
+	}
+	if s.account == "" {
+		log.Warn("hostsyncd: --snapshot without --snapshot-account accepts a snapshot of any account's users")
+	}
+	d.newSource = func(_ hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.ForConfig(cfg) }
+}
+
+// lazyS3 is the S3 client, built from the standard configuration chain on
+// its first call (the daemon wires itself before it has a context). The
+// region comes from the configuration or, on EC2, the instance metadata; the
+// bucket must be in that region.
+type lazyS3 struct {
+	mu  sync.Mutex
+	api *s3.Client
+}
+
+func (l *lazyS3) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	l.mu.Lock()
+	if l.api == nil {
+		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithEC2IMDSRegion())
+		if err != nil {
+			l.mu.Unlock()
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		if awsCfg.Region == "" {
+			awsCfg.Region = "us-east-1"
+		}
+		l.api = s3.NewFromConfig(awsCfg)
+	}
+	api := l.api
+	l.mu.Unlock()
+	return api.GetObject(ctx, in, optFns...)
+}
+
+var _ hostsync.SnapshotGetAPI = (*lazyS3)(nil)

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/iamkit/iamkit/hostsync"
+)
+
+// publishEnv is what 'iamkit hostsync publish' takes from outside the
+// process: the IAM and S3 clients, the account the users live in, and the
+// clock. defaultPublishEnv is the real thing; tests hand in the fake
+// account.
+type publishEnv struct {
+	// clients builds the IAM client (with the role's credentials when
+	// assumeRole is set) and the S3 client (with the caller's own).
+	clients func(ctx context.Context, assumeRole string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error)
+	// account returns the ID of the account whose users are read: the
+	// role's under assumeRole, else the caller's (STS GetCallerIdentity).
+	account func(ctx context.Context, assumeRole string) (string, error)
+	now     func() time.Time
+}
+
+func defaultPublishEnv() *publishEnv {
+	return &publishEnv{clients: loadPublishClients, account: loadPublishAccount, now: time.Now}
+}
+
+func publishCommand() *command { return publishCommandWith(defaultPublishEnv()) }
+
+func publishCommandWith(env *publishEnv) *command {
+	return &command{
+		name:    "publish",
+		summary: "write the fleet snapshot to S3 (only when it changed)",
+		args:    "--bucket BUCKET [--key KEY] [--groups G,...] [--sudoers-groups G,...] [flags]",
+		help: `Read the IAM users of --groups (every IAM user without it), their groups among
+--groups and --sudoers-groups, and their Active SSH keys, and write the
+snapshot to s3://BUCKET/KEY — only when its content changed, or when the
+object in place is older than --refresh-after. Hosts sync from that one object
+(hostsyncd --snapshot s3://BUCKET/KEY) instead of each calling IAM: a fleet
+costs IAM one ListSSHPublicKeys per user per run, whatever its size.
+
+--groups and --sudoers-groups must cover every host's IAM_AUTHORIZED_GROUPS
+and SUDOERS_GROUPS: a host refuses a snapshot that does not list its groups'
+members. The same job runs on a schedule as the Lambda function in
+examples/lambda/snapshotpublisher.
+
+Exit code 0 when the snapshot was written or was already up to date, 1 when
+IAM or S3 failed (nothing is written from a failed IAM read), 2 on a usage
+error.`,
+		examples: []string{
+			"iamkit hostsync publish --bucket acme-fleet --groups ssh-users --sudoers-groups admins",
+			"iamkit hostsync publish --bucket acme-fleet --key prod/hostsync.json --groups ssh-users --kms-key alias/hostsync",
+			"iamkit hostsync publish --bucket acme-fleet --groups ssh-users --dry-run",
+		},
+		run: env.runPublish,
+	}
+}
+
+// splitGroups splits a comma- or space-separated list of group names.
+func splitGroups(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args []string) error {
+	fs := a.flagSet(c)
+	bucket := fs.String("bucket", "", "the S3 `BUCKET` (required)")
+	key := fs.String("key", "hostsync/snapshot.json", "the object `KEY`")
+	groups := fs.String("groups", "", "authorized IAM `GROUPS`, comma-separated (empty: every IAM user)")
+	sudoers := fs.String("sudoers-groups", "", "IAM `GROUPS` that give sudo, comma-separated")
+	kmsKey := fs.String("kms-key", "", "encrypt the object with SSE-KMS under this `KEY` (ID, ARN or alias)")
+	assumeRole := fs.String("assume-role", "", "read IAM in another account through this role `ARN` (ASSUMEROLE)")
+	account := fs.String("account", "", "the `ID` of the account whose users are read (default: the role's, or the caller's)")
+	refresh := fs.Duration("refresh-after", hostsync.DefaultSnapshotRefresh, "rewrite an unchanged snapshot once it is this `DURATION` old")
+	dryRun := fs.Bool("dry-run", false, "read IAM and S3 and say what would be written; write nothing")
+	pos, err := a.parse(c, fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 0:
+		return c.usageError("unexpected argument %q", pos[0])
+	case *bucket == "":
+		return c.usageError("--bucket is required")
+	case *refresh <= 0:
+		return c.usageError("--refresh-after must be positive")
+	}
+	cfg := hostsync.Config{AuthorizedGroups: splitGroups(*groups), SudoersGroups: splitGroups(*sudoers)}
+	if err := cfg.Validate(); err != nil {
+		return c.usageError("%v", err)
+	}
+	acct := *account
+	if acct == "" {
+		if acct, err = env.account(ctx, *assumeRole); err != nil {
+			return fmt.Errorf("finding the account ID (or give --account): %w", err)
+		}
+	}
+	iamAPI, s3API, err := env.clients(ctx, *assumeRole)
+	if err != nil {
+		return err
+	}
+	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithSourceLogger(a.log)), acct, env.now())
+	if err != nil {
+		return err
+	}
+	opts := hostsync.PublishOptions{KMSKeyID: *kmsKey, RefreshAfter: *refresh}
+	if *dryRun {
+		s3API = dryRunS3{s3API}
+	}
+	res, err := hostsync.Publish(ctx, s3API, *bucket, *key, snap, opts)
+	switch {
+	case errors.Is(err, errDryRunWrite):
+		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s would be written (%s): %d users, %d keys, %d bytes (dry run: nothing written)\n",
+			*bucket, *key, res.Reason, res.Users, res.Keys, res.Size)
+		return nil
+	case err != nil:
+		return err
+	case res.Written:
+		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s written (%s): %d users, %d keys, %d bytes, ETag %s\n",
+			*bucket, *key, res.Reason, res.Users, res.Keys, res.Size, res.ETag)
+	default:
+		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s unchanged: nothing written (%d users, %d keys, ETag %s)\n",
+			*bucket, *key, res.Users, res.Keys, res.ETag)
+	}
+	return nil
+}
+
+// errDryRunWrite is what dryRunS3 answers instead of writing.
+var errDryRunWrite = errors.New("dry run: not written")
+
+// dryRunS3 reads but never writes.
+type dryRunS3 struct{ hostsync.SnapshotPublishAPI }
+
+func (dryRunS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return nil, errDryRunWrite
+}
+
+// loadPublishClients builds the IAM and S3 clients from the standard AWS
+// configuration chain. Under assumeRole, IAM is read with the role's
+// credentials (assumed once, cached); S3 is written with the caller's own.
+func loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
+	}
+	iamCfg := awsCfg.Copy()
+	if assumeRole != "" {
+		iamCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(awsCfg), assumeRole, "iamkit-hostsync-publish")
+	}
+	return iam.NewFromConfig(iamCfg), s3.NewFromConfig(awsCfg), nil
+}
+
+// loadPublishAccount returns the role's account, or the caller's from STS.
+func loadPublishAccount(ctx context.Context, assumeRole string) (string, error) {
+	if assumeRole != "" {
+		if parts := strings.SplitN(assumeRole, ":", 6); len(parts) == 6 && parts[4] != "" {
+			return parts[4], nil
+		}
+		return "", fmt.Errorf("--assume-role %q is not a role ARN", assumeRole)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return "", fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
+	}
+	out, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.Account), nil
+}

@@ -1,0 +1,63 @@
+// Command snapshotpublisher is an AWS Lambda function that publishes the
+// hostsync snapshot of a fleet on a schedule (an EventBridge rule such as
+// rate(10 minutes)): it reads the IAM users of the authorized groups, their
+// groups and Active SSH keys once (hostsync.BuildSnapshot), and writes the
+// snapshot to S3 only when it changed (hostsync.Publish). Hosts then sync
+// from that one object (hostsyncd --snapshot s3://BUCKET/KEY) instead of
+// each asking IAM.
+//
+// Environment: BUCKET (required), KEY (default hostsync/snapshot.json),
+// KMS_KEY_ID, AUTHORIZED_GROUPS and SUDOERS_GROUPS (comma-separated; they
+// must cover every host's IAM_AUTHORIZED_GROUPS and SUDOERS_GROUPS),
+// ASSUMEROLE (read IAM in another account), ACCOUNT_ID, REFRESH_AFTER,
+// EXPECTED_BUCKET_OWNER. See handler.go.
+//
+// Cost per run: one ListSSHPublicKeys per user plus the listing pages
+// (GetGroup), and no GetSSHPublicKey for keys already published — a fresh
+// execution environment seeds its key body cache from the snapshot in place
+// — plus one or two S3 requests (a GetObject, and a PutObject when the
+// snapshot changed or is due for its hourly refresh).
+//
+// The function's role needs iam:GetGroup (or iam:ListUsers without
+// AUTHORIZED_GROUPS), iam:ListSSHPublicKeys, iam:GetSSHPublicKey;
+// s3:GetObject and s3:PutObject on the one key; with KMS_KEY_ID,
+// kms:GenerateDataKey and kms:Decrypt on the key. The CloudFormation
+// template in examples/cloudformation deploys it. Build for the
+// provided.al2023 runtime:
+//
+//	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/lambda/snapshotpublisher
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/iamkit/iamkit/hostsync"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Error("loading AWS configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	iamCfg := cfg.Copy()
+	if role := os.Getenv(EnvAssumeRole); role != "" {
+		iamCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(cfg), role, "iamkit-snapshot-publisher")
+	}
+	h, err := newHandler(iam.NewFromConfig(iamCfg), s3.NewFromConfig(cfg), os.Getenv, log)
+	if err != nil {
+		log.Error("configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,232 @@
+package hostsync
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// SnapshotPublishAPI is the part of the S3 client Publish calls, with the
+// SDK's signatures. *s3.Client satisfies it, and so does the fake account of
+// internal/fakes. The publisher needs s3:GetObject and s3:PutObject on the
+// one key, and with SSE-KMS kms:GenerateDataKey and kms:Decrypt on the key.
+type SnapshotPublishAPI interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+var _ SnapshotPublishAPI = (*s3.Client)(nil)
+
+// DefaultSnapshotRefresh is PublishOptions.RefreshAfter's default: an
+// unchanged snapshot is rewritten (with a new generated_at) once it is an
+// hour old, so hosts can tell a quiet fleet from a dead publisher. It must
+// stay well below the hosts' SnapshotSourceOptions.MaxAge
+// (DefaultSnapshotMaxAge).
+const DefaultSnapshotRefresh = time.Hour
+
+// User metadata Publish stores on the snapshot object, for people and tools
+// (aws s3api head-object); S3 returns the keys in lower case. Publish itself
+// decides from the object's content, not from its metadata.
+const (
+	// SnapshotMetaDigest holds the snapshot's content_sha256.
+	SnapshotMetaDigest = "iamkit-content-sha256"
+	// SnapshotMetaGeneratedAt holds its generated_at, RFC 3339.
+	SnapshotMetaGeneratedAt = "iamkit-generated-at"
+	// SnapshotMetaKMSKey holds the KMS key Publish asked to encrypt with,
+	// when one was given (S3 reports the key's ARN, not an alias).
+	SnapshotMetaKMSKey = "iamkit-kms-key"
+)
+
+// PublishOptions tune Publish.
+type PublishOptions struct {
+	// KMSKeyID, when set, writes the object with SSE-KMS under this key (key
+	// ID, key ARN or alias). Empty: the bucket's default encryption.
+	KMSKeyID string
+	// RefreshAfter is how old an unchanged snapshot object may grow before
+	// Publish rewrites it anyway (default DefaultSnapshotRefresh).
+	RefreshAfter time.Duration
+	// ExpectedBucketOwner, when set, is the account ID that must own the
+	// bucket (S3 refuses the calls otherwise): a bucket of the same name in
+	// another account never receives the snapshot.
+	ExpectedBucketOwner string
+}
+
+// PublishResult says what Publish did.
+type PublishResult struct {
+	// Written is true when the object was (re)written.
+	Written bool
+	// Reason says why it was or was not written: "unchanged", "content
+	// changed", "no object yet", "refresh: 1h0m0s old", ...
+	Reason string
+	// ETag is the ETag of the object now in place (as S3 reports it, quoted).
+	ETag string
+	// VersionID is the version written, on a versioned bucket.
+	VersionID string
+	// Digest is the snapshot's content_sha256.
+	Digest string
+	// Size is the document's size in bytes.
+	Size int
+	// Users and Keys count the snapshot's users and keys.
+	Users, Keys int
+}
+
+// Publish writes the snapshot to s3://bucket/key — only when it changed.
+//
+// It first reads the object in place (one GetObject) and parses it: when it
+// is a valid snapshot with the same content (Digest), encrypted as asked,
+// and younger than opts.RefreshAfter (its generated_at against snap's),
+// nothing is written and the object — bytes, generated_at and ETag — stays
+// as it is, so hosts' conditional GETs keep answering 304. Otherwise (no
+// object; an object that cannot be read — S3 answers 403 rather than 404 for
+// a missing key to a caller without s3:ListBucket —; one that does not
+// parse, was edited, holds other content, is encrypted otherwise or is old)
+// it writes the document (MarshalSnapshot) with PutObject: content type
+// application/json, Cache-Control no-cache, the SnapshotMeta* metadata, and
+// SSE-KMS under opts.KMSKeyID when set.
+//
+// Deciding from the content rather than from metadata costs the publisher
+// one download per run, and makes sure that an object replaced by hand (or
+// by a tool that keeps the old metadata) is repaired at the next run.
+//
+// Retries are the SDK's (build the client with the retryer you want). A
+// failed write returns its error; the previous object stays in place.
+func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts PublishOptions) (PublishResult, error) {
+	data, err := MarshalSnapshot(snap)
+	if err != nil {
+		return PublishResult{}, fmt.Errorf("hostsync: publish: %w", err)
+	}
+	digest := snap.Digest()
+	res := PublishResult{Digest: digest, Size: len(data), Users: len(snap.Users), Keys: snap.KeyCount()}
+	refresh := opts.RefreshAfter
+	if refresh <= 0 {
+		refresh = DefaultSnapshotRefresh
+	}
+
+	cur, err := api.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: nonEmpty(opts.ExpectedBucketOwner),
+	})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return res, fmt.Errorf("hostsync: publish: reading s3://%s/%s: %w", bucket, key, err)
+	case err != nil && isS3NotFound(err):
+		res.Reason = "no object yet"
+	case err != nil:
+		res.Reason = "the object in place could not be read (" + err.Error() + ")"
+	default:
+		prevData, rerr := io.ReadAll(io.LimitReader(cur.Body, MaxSnapshotSize+1))
+		cur.Body.Close()
+		prev, perr := ParseSnapshot(prevData)
+		switch {
+		case rerr != nil:
+			res.Reason = "the object in place could not be read (" + rerr.Error() + ")"
+		case perr != nil:
+			res.Reason = "the object in place is not a valid snapshot (" + perr.Error() + ")"
+		case prev.Digest() != digest:
+			res.Reason = "content changed"
+		case !kmsMatches(opts.KMSKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):
+			res.Reason = "encryption changed"
+		default:
+			age := snap.GeneratedAt.Sub(prev.GeneratedAt)
+			switch {
+			case age >= refresh:
+				res.Reason = "refresh: " + age.String() + " old"
+			case age < -maxSnapshotSkew:
+				res.Reason = "the object in place is from the future"
+			default:
+				res.Reason = "unchanged"
+				res.ETag = aws.ToString(cur.ETag)
+				return res, nil
+			}
+		}
+	}
+
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String("application/json"),
+		CacheControl:  aws.String("no-cache"),
+		Metadata: map[string]string{
+			SnapshotMetaDigest:      digest,
+			SnapshotMetaGeneratedAt: snap.GeneratedAt.UTC().Format(time.RFC3339),
+		},
+		ExpectedBucketOwner: nonEmpty(opts.ExpectedBucketOwner),
+	}
+	if opts.KMSKeyID != "" {
+		in.Metadata[SnapshotMetaKMSKey] = opts.KMSKeyID
+		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
+		in.SSEKMSKeyId = aws.String(opts.KMSKeyID)
+	}
+	out, err := api.PutObject(ctx, in)
+	if err != nil {
+		return res, fmt.Errorf("hostsync: publish: writing s3://%s/%s: %w", bucket, key, err)
+	}
+	res.Written = true
+	res.ETag = aws.ToString(out.ETag)
+	res.VersionID = aws.ToString(out.VersionId)
+	return res, nil
+}
+
+// kmsMatches reports whether an object's encryption satisfies a wanted KMS
+// key: any encryption when none is wanted (the bucket's default may be
+// SSE-KMS itself); otherwise SSE-KMS under the key, which S3 reports by ARN
+// (so a wanted key ID matches the ARN's "key/ID", and a wanted alias matches
+// through the metadata Publish recorded).
+func kmsMatches(want string, sse s3types.ServerSideEncryption, keyARN, recorded string) bool {
+	if want == "" {
+		return true
+	}
+	if sse != s3types.ServerSideEncryptionAwsKms && sse != s3types.ServerSideEncryptionAwsKmsDsse {
+		return false
+	}
+	return keyARN == want || strings.HasSuffix(keyARN, ":key/"+want) || recorded == want
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}
+
+// isS3NotFound reports whether err is S3's answer for a missing object:
+// NoSuchKey (GetObject), NotFound (HeadObject) or a 404.
+func isS3NotFound(err error) bool {
+	var nsk *s3types.NoSuchKey
+	var nf *s3types.NotFound
+	if errors.As(err, &nsk) || errors.As(err, &nf) {
+		return true
+	}
+	return httpStatusOf(err) == 404
+}
+
+// httpStatusOf returns the HTTP status of an SDK error, or 0.
+func httpStatusOf(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// ParseS3URL splits "s3://bucket/key" into bucket and key.
+func ParseS3URL(u string) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(u, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("hostsync: %q is not an s3://bucket/key URL", u)
+	}
+	bucket, key, ok = strings.Cut(rest, "/")
+	if !ok || bucket == "" || key == "" {
+		return "", "", fmt.Errorf("hostsync: %q is not an s3://bucket/key URL", u)
+	}
+	return bucket, key, nil
+}

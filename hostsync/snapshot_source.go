@@ -1,0 +1,427 @@
+package hostsync
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// SnapshotGetAPI is the part of the S3 client a SnapshotSource calls, with
+// the SDK's signature. *s3.Client satisfies it, and so does the fake account
+// of internal/fakes. A host needs s3:GetObject on the one key (and
+// kms:Decrypt on the key of an SSE-KMS object), nothing else.
+type SnapshotGetAPI interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+var _ SnapshotGetAPI = (*s3.Client)(nil)
+
+// DefaultSnapshotMaxAge is SnapshotSourceOptions.MaxAge's default: a
+// snapshot generated more than 3 hours ago is stale. The publisher rewrites
+// even an unchanged snapshot every DefaultSnapshotRefresh (1 hour), so 3
+// hours tolerate two missed refreshes; past them the hosts stop syncing
+// (nothing changes, nobody is deleted) and the key cache keeps answering
+// sshd until its own maximum age (DefaultMaxCacheAge). A key deactivated in
+// IAM after the publisher died thus stays usable at most MaxAge plus the
+// key cache's maximum age — the same bound a host reading IAM directly has
+// while IAM is unreachable, plus MaxAge.
+const DefaultSnapshotMaxAge = 3 * time.Hour
+
+// maxSnapshotSkew is how far in the future a snapshot's generated_at may
+// lie (clocks of publisher and host disagree) before it counts as stale.
+const maxSnapshotSkew = 5 * time.Minute
+
+// SnapshotSourceOptions configure a SnapshotSource.
+type SnapshotSourceOptions struct {
+	// Account is the 12-digit ID of the AWS account the snapshot must come
+	// from (the account that holds the IAM users). Empty accepts any
+	// account; set it.
+	Account string
+	// MaxAge is how old a snapshot may be (by its generated_at) before it is
+	// stale (default DefaultSnapshotMaxAge).
+	MaxAge time.Duration
+	// CacheFile, when set, is where an S3 source keeps the last good
+	// snapshot (and its ETag) on disk, so that a restarted daemon still has
+	// it and its first GET is a conditional one too. The file decides which
+	// keys hosts accept: keep it in a directory only root can write, such as
+	// /var/lib/iamkit. Written atomically, mode 0600, only when a new
+	// snapshot is accepted.
+	CacheFile string
+	// KMSKeyID, when set, makes an S3 source accept only objects encrypted
+	// with SSE-KMS under this key, given as its key ARN or key ID (S3
+	// reports the key ARN; an alias cannot be compared). Only principals
+	// allowed to encrypt with the key can then write an acceptable
+	// snapshot.
+	KMSKeyID string
+	// ExpectedBucketOwner, when set, is the account ID that must own the
+	// bucket: S3 refuses the GET otherwise, so a bucket of the same name in
+	// another account is never read.
+	ExpectedBucketOwner string
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
+	// Logger receives the source's logs: Debug for an unchanged snapshot,
+	// Info for a new one, Warn for a refused or unreadable one. Default: no
+	// logs.
+	Logger *slog.Logger
+}
+
+// SnapshotSource is a Source that reads the users from a snapshot (see
+// Snapshot) that a publisher wrote to S3 (NewS3SnapshotSource) or to a
+// local file (NewFileSnapshotSource), instead of asking IAM: a whole fleet
+// then costs IAM one read per cycle, and each host one S3 request.
+//
+// From S3, every Desired makes one GetObject. Once the source has a
+// snapshot, the GET is conditional (If-None-Match with the ETag last seen),
+// so an unchanged snapshot costs one 304 and no transfer; the source keeps
+// the last good snapshot in memory and, with CacheFile, on disk, so a
+// restarted daemon sends a conditional GET as well.
+//
+// Desired is complete only when the snapshot in place is good and fresh:
+//
+//   - it parses (ParseSnapshot: format, version, content_sha256, keys
+//     matching their fingerprints, ...), else ErrSnapshotMalformed;
+//   - it comes from opts.Account, else ErrSnapshotAccount;
+//   - it is encrypted under opts.KMSKeyID when set, else
+//     ErrSnapshotEncryption;
+//   - it is no older than opts.MaxAge (and not from the future), else
+//     ErrSnapshotStale;
+//   - it covers the configuration's groups (Snapshot.Covers), else
+//     ErrSnapshotScope.
+//
+// Any of these, a missing object (ErrSnapshotNotFound) or a failed request
+// (S3 unreachable, throttled, access denied: the SDK's error once its
+// retryer gave up) gives an unknown source: Desired{Complete: false} with
+// Err set, so Plan changes nothing — no user is deleted, the key cache is
+// not rewritten and keeps serving sshd the keys of the last good sync. A
+// refused object is remembered by its ETag: until it changes, each Desired
+// costs one 304 and gives the same error.
+//
+// A SnapshotSource is safe for concurrent use; reads are serialized. Keep
+// one per daemon for its lifetime (it holds the last good snapshot); when
+// the configuration changes, use ForConfig.
+type SnapshotSource struct {
+	api         SnapshotGetAPI
+	bucket, key string
+	path        string
+	cfg         Config
+	opts        SnapshotSourceOptions
+	log         *slog.Logger
+
+	mu       sync.Mutex
+	loaded   bool      // CacheFile read
+	good     *Snapshot // last good snapshot
+	goodETag string
+	curETag  string // ETag of the object last read (good or refused)
+	curErr   error  // why that object was refused; nil if it is good
+	fileSum  [sha256.Size]byte
+	fileSnap *Snapshot
+	fileErr  error
+}
+
+var _ Source = (*SnapshotSource)(nil)
+
+// NewS3SnapshotSource returns a source reading the snapshot at
+// s3://bucket/key through api, for hosts configured with cfg.
+func NewS3SnapshotSource(api SnapshotGetAPI, bucket, key string, cfg Config, opts SnapshotSourceOptions) *SnapshotSource {
+	return newSnapshotSource(&SnapshotSource{api: api, bucket: bucket, key: key, cfg: cfg, opts: opts})
+}
+
+// NewFileSnapshotSource returns a source reading the snapshot in a local
+// file (put there by other means, e.g. configuration management), for hosts
+// configured with cfg. Options CacheFile, KMSKeyID and ExpectedBucketOwner
+// do not apply. The file is read on every Desired and parsed again only
+// when its content changed.
+func NewFileSnapshotSource(path string, cfg Config, opts SnapshotSourceOptions) *SnapshotSource {
+	return newSnapshotSource(&SnapshotSource{path: path, cfg: cfg, opts: opts})
+}
+
+func newSnapshotSource(s *SnapshotSource) *SnapshotSource {
+	if s.opts.MaxAge <= 0 {
+		s.opts.MaxAge = DefaultSnapshotMaxAge
+	}
+	if s.opts.Now == nil {
+		s.opts.Now = time.Now
+	}
+	s.log = s.opts.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Location returns "s3://bucket/key" or the file's path.
+func (s *SnapshotSource) Location() string {
+	if s.api != nil {
+		return "s3://" + s.bucket + "/" + s.key
+	}
+	return s.path
+}
+
+// Current returns the last good snapshot the source read (nil if none) and
+// its ETag (empty for a file). It may be stale: Desired checks the age.
+func (s *SnapshotSource) Current() (*Snapshot, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.api == nil {
+		if s.fileErr != nil {
+			return nil, ""
+		}
+		return s.fileSnap, ""
+	}
+	return s.good, s.goodETag
+}
+
+// ForConfig returns a Source reading through s for hosts configured with
+// cfg: the same snapshot, ETag and cache, checked against cfg's groups. A
+// daemon that reloads its configuration (or resolves EC2 tags before each
+// sync) keeps one SnapshotSource and calls ForConfig per sync.
+func (s *SnapshotSource) ForConfig(cfg Config) Source { return snapshotView{s: s, cfg: cfg} }
+
+type snapshotView struct {
+	s   *SnapshotSource
+	cfg Config
+}
+
+func (v snapshotView) Desired(ctx context.Context) Desired { return v.s.desired(ctx, v.cfg) }
+
+// Desired reads the snapshot and returns its users, or an unknown source;
+// see SnapshotSource.
+func (s *SnapshotSource) Desired(ctx context.Context) Desired { return s.desired(ctx, s.cfg) }
+
+func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
+	unknown := func(err error) Desired {
+		return Desired{Err: fmt.Errorf("hostsync: snapshot %s: %w", s.Location(), err)}
+	}
+	if (cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "") && !cfg.TagsResolved {
+		return Desired{Err: ErrTagsUnresolved}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var snap *Snapshot
+	var err error
+	if s.api != nil {
+		snap, err = s.fetchS3(ctx)
+	} else {
+		snap, err = s.readFile()
+	}
+	if err != nil {
+		return unknown(err)
+	}
+	now := s.opts.Now()
+	switch age := now.Sub(snap.GeneratedAt); {
+	case age > s.opts.MaxAge:
+		err = fmt.Errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
+			ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.MaxAge)
+	case age < -maxSnapshotSkew:
+		err = fmt.Errorf("%w: generated at %s, %s in the future (check the clocks)",
+			ErrSnapshotStale, snap.GeneratedAt.UTC().Format(time.RFC3339), (-age).Round(time.Second))
+	default:
+		err = snap.Covers(cfg)
+	}
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: snapshot not usable; nothing changes",
+			slog.String("snapshot", s.Location()), slog.String("error", err.Error()))
+		return unknown(err)
+	}
+	return snap.Desired()
+}
+
+// accept parses a snapshot document and checks what does not change with
+// time or configuration: the account and the encryption.
+func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, kmsKey string) (*Snapshot, error) {
+	snap, err := ParseSnapshot(data)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.Account != "" && snap.Account != s.opts.Account {
+		return nil, fmt.Errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.Account)
+	}
+	if want := s.opts.KMSKeyID; want != "" && s.api != nil {
+		if !kmsMatches(want, sse, kmsKey, "") {
+			return nil, fmt.Errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
+		}
+	}
+	return snap, nil
+}
+
+// isNotModified reports whether err is S3's 304 answer to a conditional
+// GET, as the SDK reports it: an error (it treats every non-2xx answer as
+// one) whose HTTP status is 304 and whose API error code, derived from the
+// status text, is "NotModified".
+func isNotModified(err error) bool {
+	if httpStatusOf(err) == http.StatusNotModified {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "NotModified"
+}
+
+// fetchS3 makes one (conditional) GetObject and returns the snapshot in
+// place or why it cannot be used. Callers hold s.mu.
+func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
+	if !s.loaded {
+		s.loaded = true
+		s.loadCache(ctx)
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key), ExpectedBucketOwner: nonEmpty(s.opts.ExpectedBucketOwner)}
+	if s.curETag != "" {
+		in.IfNoneMatch = aws.String(s.curETag)
+	}
+	out, err := s.api.GetObject(ctx, in)
+	if err != nil {
+		if isNotModified(err) && in.IfNoneMatch != nil {
+			if s.curErr != nil {
+				return nil, s.curErr
+			}
+			s.log.LogAttrs(ctx, slog.LevelDebug, "hostsync: snapshot unchanged (304)",
+				slog.String("snapshot", s.Location()), slog.String("etag", s.curETag))
+			return s.good, nil
+		}
+		if isS3NotFound(err) {
+			err = fmt.Errorf("%w: %w", ErrSnapshotNotFound, err)
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: reading the snapshot failed; nothing changes",
+			slog.String("snapshot", s.Location()), slog.String("error", err.Error()))
+		return nil, err
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, MaxSnapshotSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the object: %w", err)
+	}
+	etag := aws.ToString(out.ETag)
+	snap, err := s.accept(data, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId))
+	if err != nil {
+		s.curETag, s.curErr = etag, err
+		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: snapshot refused; the last good one stays, nothing changes",
+			slog.String("snapshot", s.Location()), slog.String("etag", etag), slog.String("error", err.Error()))
+		return nil, err
+	}
+	s.good, s.goodETag = snap, etag
+	s.curETag, s.curErr = etag, nil
+	s.log.LogAttrs(ctx, slog.LevelInfo, "hostsync: new snapshot",
+		slog.String("snapshot", s.Location()), slog.String("etag", etag),
+		slog.String("generated_at", snap.GeneratedAt.UTC().Format(time.RFC3339)),
+		slog.Int("users", len(snap.Users)), slog.Int("keys", snap.KeyCount()), slog.Int("bytes", len(data)))
+	if s.opts.CacheFile != "" && etag != "" {
+		if err := s.saveCache(data, etag, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId)); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: saving the snapshot cache failed; a restart will download the snapshot again",
+				slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
+		}
+	}
+	return snap, nil
+}
+
+// snapshotCacheFile is the CacheFile document.
+type snapshotCacheFile struct {
+	Version  int                          `json:"version"`
+	Location string                       `json:"location"`
+	ETag     string                       `json:"etag"`
+	SSE      s3types.ServerSideEncryption `json:"sse,omitempty"`
+	KMSKeyID string                       `json:"kms_key_id,omitempty"`
+	Snapshot json.RawMessage              `json:"snapshot"`
+}
+
+// loadCache reads CacheFile, if any, into the last good snapshot. A file
+// that is missing, for another location, or refused is ignored (logged):
+// the next GET is then unconditional. Callers hold s.mu.
+func (s *SnapshotSource) loadCache(ctx context.Context) {
+	if s.opts.CacheFile == "" {
+		return
+	}
+	data, err := readLimited(s.opts.CacheFile, MaxSnapshotSize+4096)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	var c snapshotCacheFile
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&c)
+	}
+	var snap *Snapshot
+	switch {
+	case err != nil:
+	case c.Version != 1:
+		err = fmt.Errorf("version %d, want 1", c.Version)
+	case c.Location != s.Location():
+		err = fmt.Errorf("for %s, not %s", c.Location, s.Location())
+	case c.ETag == "":
+		err = errors.New("no ETag")
+	default:
+		snap, err = s.accept(c.Snapshot, c.SSE, c.KMSKeyID)
+	}
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: ignoring the snapshot cache file",
+			slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
+		return
+	}
+	s.good, s.goodETag = snap, c.ETag
+	s.curETag, s.curErr = c.ETag, nil
+}
+
+// saveCache writes CacheFile. Callers hold s.mu.
+func (s *SnapshotSource) saveCache(data []byte, etag string, sse s3types.ServerSideEncryption, kmsKey string) error {
+	doc, err := json.Marshal(snapshotCacheFile{
+		Version: 1, Location: s.Location(), ETag: etag, SSE: sse, KMSKeyID: kmsKey,
+		Snapshot: json.RawMessage(bytes.TrimSpace(data)),
+	})
+	if err != nil {
+		return err
+	}
+	return sourceWriteFileAtomic(s.opts.CacheFile, append(doc, '\n'), 0o600)
+}
+
+// readFile reads the snapshot file, parsing it again only when its content
+// changed. Callers hold s.mu.
+func (s *SnapshotSource) readFile() (*Snapshot, error) {
+	data, err := readLimited(s.path, MaxSnapshotSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %w", ErrSnapshotNotFound, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	if sum != s.fileSum || (s.fileSnap == nil && s.fileErr == nil) {
+		s.fileSum = sum
+		s.fileSnap, s.fileErr = s.accept(data, "", "")
+	}
+	if s.fileErr != nil {
+		return nil, s.fileErr
+	}
+	return s.fileSnap, nil
+}
+
+// readLimited reads a file of at most limit bytes; a larger one is an
+// error wrapping ErrSnapshotMalformed.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, malformed("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
