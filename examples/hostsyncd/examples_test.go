@@ -21,7 +21,7 @@ import (
 const examplesDir = "../hostsync"
 
 func TestExampleConfigParses(t *testing.T) {
-	cfg, err := readConfigFile(filepath.Join(examplesDir, "aws-ec2-ssh.conf"))
+	cfg, err := hostsync.ReadConfigFile(filepath.Join(examplesDir, "aws-ec2-ssh.conf"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"developers", "oncall"}, cfg.AuthorizedGroups)
 	assert.Equal(t, []string{"oncall"}, cfg.SudoersGroups)

@@ -182,14 +182,14 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 		once:       o.once,
 		dryRun:     o.dryRun,
 		log:        log,
-		loadConfig: func(context.Context) (hostsync.Config, error) { return readConfigFile(o.config) },
+		loadConfig: func(context.Context) (hostsync.Config, error) { return hostsync.ReadConfigFile(o.config) },
 		resolve: func(ctx context.Context, cfg hostsync.Config) (hostsync.Config, error) {
-			return resolveTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
+			return hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
 				awsCfg, err := loadAWS(ctx)
 				if err != nil {
 					return nil, err
 				}
-				return instanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
+				return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
 			})
 		},
 		newIAM: func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error) {

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -85,89 +84,6 @@ func TestRunConfigErrorExitsTwo(t *testing.T) {
 	stderr.Reset()
 	assert.Equal(t, exitUsage, run(context.Background(), []string{"--once", "--dry-run", "--config", conf, "--state-dir", dir}, nil, &stderr, nil, nil))
 	assert.Contains(t, stderr.String(), "config line 2: SUDOER_GROUPS: unknown key")
-}
-
-func TestSessionName(t *testing.T) {
-	assert.Equal(t, "hostsync-ip-10-0-0-1.ec2.internal", sessionName("ip-10-0-0-1.ec2.internal"))
-	assert.Equal(t, "hostsync", sessionName(""))
-	assert.Equal(t, "hostsync-a-b", sessionName("a b"))
-	long := sessionName(strings.Repeat("x", 100))
-	assert.Len(t, long, 64)
-}
-
-// imdsServer is an instance metadata service (IMDSv2) with the given
-// instance tags; nil tags: tags not allowed in the metadata.
-func imdsServer(t *testing.T, tags map[string]string) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			fmt.Fprint(w, "token")
-			return
-		}
-		if r.Header.Get("X-Aws-Ec2-Metadata-Token") != "token" {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		key, ok := strings.CutPrefix(r.URL.Path, "/latest/meta-data/tags/instance")
-		switch {
-		case !ok || tags == nil:
-			http.NotFound(w, r)
-		case key == "":
-			var keys []string
-			for k := range tags {
-				keys = append(keys, k)
-			}
-			fmt.Fprint(w, strings.Join(keys, "\n"))
-		default:
-			v, ok := tags[strings.TrimPrefix(key, "/")]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			fmt.Fprint(w, v)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func TestInstanceTags(t *testing.T) {
-	ctx := context.Background()
-	srv := imdsServer(t, map[string]string{"ssh-groups": "devs,ops", "Name": "web-1"})
-	api := imds.New(imds.Options{Endpoint: srv.URL})
-	tags, err := instanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, tags, "a tag the instance lacks is absent")
-
-	cfg, err := hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS_TAG=ssh-groups\n"))
-	require.NoError(t, err)
-	resolved, err := resolveTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return instanceTags(ctx, api, keys)
-	})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"devs", "ops"}, resolved.AuthorizedGroups)
-	assert.True(t, resolved.TagsResolved)
-
-	cfg, err = hostsync.ParseConfig([]byte("SUDOERS_GROUPS_TAG=ssh-sudo\n"))
-	require.NoError(t, err)
-	_, err = resolveTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return instanceTags(ctx, api, keys)
-	})
-	assert.ErrorIs(t, err, hostsync.ErrTagMissing)
-
-	off := imds.New(imds.Options{Endpoint: imdsServer(t, nil).URL})
-	_, err = instanceTags(ctx, off, []string{"ssh-groups"})
-	assert.ErrorIs(t, err, errTagsUnavailable)
-
-	// Without *_TAG keys, no metadata is read.
-	cfg, err = hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS=devs\n"))
-	require.NoError(t, err)
-	resolved, err = resolveTags(ctx, cfg, func(context.Context, []string) (map[string]string, error) {
-		t.Error("tags read without a *_TAG key")
-		return nil, nil
-	})
-	require.NoError(t, err)
-	assert.True(t, resolved.TagsResolved)
 }
 
 // awsServer answers STS AssumeRole and IAM ListUsers (no users), as
@@ -251,7 +167,7 @@ func TestDaemonWiring(t *testing.T) {
 	require.Equal(t, exitOK, d.run(context.Background()), logs.String())
 	assert.Equal(t, 2, marks, "two complete syncs")
 	hostname, _ := os.Hostname()
-	assert.Equal(t, []string{sessionName(hostname)}, srv.assumes, "the role is assumed once, its credentials cached")
+	assert.Equal(t, []string{hostsync.HostSessionName(hostname)}, srv.assumes, "the role is assumed once, its credentials cached")
 	require.Len(t, srv.iamAuth, 2)
 	for _, a := range srv.iamAuth {
 		assert.Contains(t, a, "Credential=ASIAASSUMEDROLE/", "IAM is called with the role's credentials")

@@ -167,11 +167,11 @@ func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
 // loadConfig reads the configuration file and the EC2 tags it names. A bad
 // file or a missing tag is a usage error (exit 2: nothing changed).
 func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string) (hostsync.Config, error) {
-	cfg, err := readHostsyncConfig(path, false)
+	cfg, err := hostsync.ReadConfigFile(path)
 	if err != nil {
 		return cfg, c.usageError("%v", err)
 	}
-	cfg, err = resolveHostsyncTags(ctx, cfg, env.instanceTags)
+	cfg, err = hostsync.ResolveInstanceTags(ctx, cfg, env.instanceTags)
 	if errors.Is(err, hostsync.ErrInvalidConfig) || errors.Is(err, hostsync.ErrTagMissing) {
 		return cfg, c.usageError("%v", err)
 	}
@@ -300,7 +300,7 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	if len(pos) == 2 {
 		fingerprint = pos[1]
 	}
-	cfg, err := readHostsyncConfig(*config, true)
+	cfg, err := readOptionalHostsyncConfig(*config)
 	if err != nil {
 		return singleLine{err}
 	}

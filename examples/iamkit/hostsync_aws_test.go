@@ -7,56 +7,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
-
-func TestInstanceTags(t *testing.T) {
-	tagged := map[string]string{"ssh-groups": "devs,ops", "Name": "web-1"}
-	var tags map[string]string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			fmt.Fprint(w, "token")
-			return
-		}
-		key, ok := strings.CutPrefix(r.URL.Path, "/latest/meta-data/tags/instance")
-		if !ok || tags == nil || r.Header.Get("X-Aws-Ec2-Metadata-Token") != "token" {
-			http.NotFound(w, r)
-			return
-		}
-		if key == "" {
-			fmt.Fprint(w, "Name\nssh-groups")
-			return
-		}
-		if v, ok := tags[strings.TrimPrefix(key, "/")]; ok {
-			fmt.Fprint(w, v)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
-	api := imds.New(imds.Options{Endpoint: srv.URL})
-	ctx := context.Background()
-
-	tags = tagged
-	got, err := instanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, got)
-
-	tags = nil
-	_, err = instanceTags(ctx, api, []string{"ssh-groups"})
-	assert.ErrorIs(t, err, errTagsUnavailable)
-	assert.ErrorContains(t, err, "--instance-metadata-tags enabled")
-}
 
 // TestLoadHostsyncIAMAssumesTheRoleOnce builds the IAM client the way the
 // hostsync commands do, under ASSUMEROLE, against a local server standing
@@ -112,17 +71,10 @@ func TestLoadHostsyncIAMAssumesTheRoleOnce(t *testing.T) {
 		assert.Empty(t, keys)
 	}
 	host, _ := os.Hostname()
-	assert.Equal(t, []string{cfg.AssumeRole + " " + sessionName(host)}, assumes)
+	assert.Equal(t, []string{cfg.AssumeRole + " " + hostsync.HostSessionName(host)}, assumes)
 	require.Len(t, auths, 2)
 	for _, a := range auths {
 		assert.Contains(t, a, "Credential=ASIAASSUMEDROLE/")
 		assert.Contains(t, a, "/us-east-1/iam/aws4_request")
 	}
-}
-
-func TestSessionName(t *testing.T) {
-	assert.Equal(t, "hostsync-ip-10-0-0-1.ec2.internal", sessionName("ip-10-0-0-1.ec2.internal"))
-	assert.Equal(t, "hostsync", sessionName(""))
-	assert.Equal(t, "hostsync-a-b", sessionName("a b"))
-	assert.Len(t, sessionName(strings.Repeat("x", 100)), 64)
 }

@@ -1,0 +1,142 @@
+package hostsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// The host side of a sync that every frontend needs the same way: the
+// aws-ec2-ssh configuration file, the instance's EC2 tags it names (read
+// from the instance metadata) and the role session name of the host.
+
+// ReadConfigFile reads the aws-ec2-ssh configuration file at path
+// (LoadConfig). A missing file is an error: an empty configuration would
+// sync every IAM user of the account, which should be a decision (create an
+// empty file), not an accident.
+func ReadConfigFile(path string) (Config, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf("configuration file %s does not exist (an empty file syncs every IAM user of the account)", path)
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	defer f.Close()
+	cfg, err := LoadConfig(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// HostSessionName is the role session name for AssumeRoleCredentials on the
+// host named hostname: "hostsync-" and the host name, reduced to the
+// characters and length STS accepts (other characters become '-', at most
+// 64 bytes, no trailing '-'), so that CloudTrail in the users' account tells
+// the hosts apart.
+func HostSessionName(hostname string) string {
+	var b strings.Builder
+	b.WriteString("hostsync-")
+	for _, r := range hostname {
+		if b.Len() == 64 {
+			break
+		}
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', strings.ContainsRune("_+=,.@-", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// TagKeys returns the EC2 tag keys cfg names (IAM_AUTHORIZED_GROUPS_TAG,
+// SUDOERS_GROUPS_TAG), in that order; none when it names none.
+func TagKeys(cfg Config) []string {
+	var keys []string
+	for _, k := range []string{cfg.AuthorizedGroupsTag, cfg.SudoersGroupsTag} {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// ResolveInstanceTags returns cfg with the group lists its tags name
+// (TagKeys) read through tags, typically InstanceTags with an *imds.Client;
+// tags is not called when cfg names none. The values go through ResolveTags:
+// a missing tag is an error wrapping ErrTagMissing, as an empty list of
+// authorized groups would mean every IAM user. An error from tags comes
+// back wrapped (errors.Is still finds ErrTagsUnavailable).
+func ResolveInstanceTags(ctx context.Context, cfg Config, tags func(ctx context.Context, keys []string) (map[string]string, error)) (Config, error) {
+	var values map[string]string
+	if keys := TagKeys(cfg); len(keys) > 0 {
+		var err error
+		if values, err = tags(ctx, keys); err != nil {
+			return cfg, fmt.Errorf("reading the instance's EC2 tags: %w", err)
+		}
+	}
+	return ResolveTags(cfg, values)
+}
+
+// MetadataAPI is the part of the instance metadata (IMDS) client
+// InstanceTags calls, with the SDK's signature. *imds.Client satisfies it.
+type MetadataAPI interface {
+	GetMetadata(ctx context.Context, in *imds.GetMetadataInput, optFns ...func(*imds.Options)) (*imds.GetMetadataOutput, error)
+}
+
+var _ MetadataAPI = (*imds.Client)(nil)
+
+// ErrTagsUnavailable is the error of InstanceTags when the instance metadata
+// shows no tags: the instance does not allow tags in its metadata.
+var ErrTagsUnavailable = errors.New("the instance metadata shows no tags: allow tags in the instance metadata " +
+	"(aws ec2 modify-instance-metadata-options --instance-metadata-tags enabled), or list the groups in the configuration file")
+
+// InstanceTags reads the instance's tags named keys from the instance
+// metadata (tags/instance/KEY) through api, an *imds.Client built from
+// config.LoadDefaultConfig (IMDSv2; AWS_EC2_METADATA_* settings apply). A
+// tag the instance does not carry is absent from the map. When the metadata
+// shows no tags at all, the error is ErrTagsUnavailable.
+func InstanceTags(ctx context.Context, api MetadataAPI, keys []string) (map[string]string, error) {
+	get := func(path string) (string, bool, error) {
+		out, err := api.GetMetadata(ctx, &imds.GetMetadataInput{Path: path})
+		var re *smithyhttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		defer out.Content.Close()
+		data, err := io.ReadAll(io.LimitReader(out.Content, 1<<16))
+		if err != nil {
+			return "", false, err
+		}
+		return string(data), true, nil
+	}
+	if _, ok, err := get("tags/instance"); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrTagsUnavailable
+	}
+	tags := map[string]string{}
+	for _, k := range keys {
+		v, ok, err := get("tags/instance/" + k)
+		if err != nil {
+			return nil, fmt.Errorf("tag %q: %w", k, err)
+		}
+		if ok {
+			tags[k] = v
+		}
+	}
+	return tags, nil
+}
