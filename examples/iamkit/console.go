@@ -218,6 +218,21 @@ func (f *consoleFlags) check(c *command) (string, error) {
 		return "", c.usageError("--duration %s: whole seconds", f.duration)
 	}
 	if f.roleARN == "" {
+		// The partition is known only once the credentials are; a
+		// destination no partition's console accepts is refused now.
+		if f.destination != "" {
+			var firstErr error
+			for _, p := range []string{"aws", "aws-cn", "aws-us-gov"} {
+				_, err := federation.CheckDestination(p, f.destination)
+				if err == nil {
+					return "", nil
+				}
+				if firstErr == nil {
+					firstErr = err
+				}
+			}
+			return "", c.usageError("--destination: %v", firstErr)
+		}
 		return "", nil
 	}
 	partition, err := federation.PartitionOf(f.roleARN)

@@ -263,6 +263,8 @@ func TestConsoleUsageErrors(t *testing.T) {
 		{[]string{"--duration", "1h0m0.5s"}, "whole seconds"},
 		{[]string{"--role-arn", "arn:aws:iam::123456789012:role/Admin", "--destination", "https://evil.example.com/"}, "not on the aws console"},
 		{[]string{"--profile", "sso", "--destination", "http://console.aws.amazon.com/"}, "not an https URL"},
+		{[]string{"--destination", "javascript:alert(1)"}, "not an https URL"},
+		{[]string{"--profile", "sso", "--destination", "https://evil.example.com/"}, "not on the aws console"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		assert.Equal(t, exitUsage, ce.console(c.args...), c.args)

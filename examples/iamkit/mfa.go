@@ -99,7 +99,13 @@ func (s seconds) Set(v string) error {
 	if _, err := fmt.Sscan(v, &n); err != nil {
 		return errors.New("want a number of seconds")
 	}
-	*s.d = time.Duration(n) * time.Second
+	d := time.Duration(n) * time.Second
+	if d < mfa.MinSessionDuration || d > mfa.MaxSessionDuration {
+		// The exact limit (a role's is lower) is checked once the profile
+		// is read; this one holds for every session.
+		return fmt.Errorf("%d seconds is outside STS's limits (%d-%d)", n, int64(mfa.MinSessionDuration/time.Second), int64(mfa.MaxSessionDuration/time.Second))
+	}
+	*s.d = d
 	return nil
 }
 
