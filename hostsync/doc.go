@@ -27,6 +27,26 @@
 // with golang.org/x/crypto/ssh (ParseKey); only Active keys ever reach a
 // host.
 //
+// # The pieces
+//
+//   - Sources: IAMSource reads live IAM through the narrow IAMAPI (GetGroup
+//     or ListUsers pages, one ListSSHPublicKeys per user, GetSSHPublicKey only
+//     for key IDs its KeyBodyCache has not seen), with bounded concurrency and
+//     the SDK's retryer; any failed call makes the whole read unknown.
+//     AssumeRoleCredentials is the credentials provider for ASSUMEROLE: the
+//     role is assumed once and its credentials are cached until they expire.
+//     SnapshotSource reads a fleet snapshot;
+//     StaticSource is a fixed answer for tests and demos.
+//   - Sync runs one cycle: LoadHostState, the source, Plan, Apply.
+//   - Linux is the System of a real host: useradd, usermod and userdel as
+//     configured, sudoers drop-ins checked with visudo, the key cache, the
+//     persisted state. AcquireLock keeps two syncs from running at once.
+//   - KeyCache is the root-owned cache (outside home directories) that
+//     AuthorizedKeys answers sshd's AuthorizedKeysCommand from, without any
+//     network call; past its maximum age it fails closed.
+//   - ParseConfig reads aws-ec2-ssh.conf; InstanceTags and
+//     ResolveInstanceTags fill in the *_TAG keys from the instance's tags.
+//
 // # Fleets: one snapshot instead of every host calling IAM
 //
 // With H hosts each reading N users' keys from IAM every cycle, IAM sees
