@@ -452,16 +452,17 @@ func startSshd(t *testing.T, hostKey, keysCmd string) *sshdProc {
 			c.Close()
 			return s
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sshd did not start: %v\n%s", err, s.log())
+		}
+		// sshd is a real process with no readiness signal: wait for it to
+		// exit or for the next connection attempt, whichever comes first.
 		select {
 		case werr := <-exited:
 			exited <- werr
 			t.Fatalf("sshd exited: %v\n%s", werr, s.log())
-		default:
+		case <-time.After(20 * time.Millisecond):
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not start: %v\n%s", err, s.log())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
