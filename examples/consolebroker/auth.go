@@ -71,17 +71,21 @@ type TokenAuth struct {
 }
 
 // LoadTokenFile reads a token file.
-func LoadTokenFile(path string) (*TokenAuth, error) {
+func LoadTokenFile(path string) (*TokenAuth, error) { return loadFile(path, ParseTokens) }
+
+// loadFile opens path and parses it with parse, naming the file in errors.
+func loadFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	defer f.Close()
-	t, err := ParseTokens(f)
+	v, err := parse(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return v, fmt.Errorf("%s: %w", path, err)
 	}
-	return t, nil
+	return v, nil
 }
 
 // ParseTokens reads the token file format: "person sha256-hex" lines;

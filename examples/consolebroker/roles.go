@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,18 +29,7 @@ type RoleMap struct {
 var roleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w.-]{1,64}$`) })
 
 // LoadRoleMap reads a role map file.
-func LoadRoleMap(path string) (*RoleMap, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := ParseRoleMap(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
+func LoadRoleMap(path string) (*RoleMap, error) { return loadFile(path, ParseRoleMap) }
 
 // ParseRoleMap reads "person role-name role-ARN" lines (blank lines and #
 // comments skipped):
