@@ -1,6 +1,7 @@
 // Package iamkit automates the AWS IAM chores a small infrastructure team
-// otherwise does by hand with shell scripts and the AWS CLI. This package
-// holds no code: it is the map. Each chore is a package of its own, and the
+// otherwise does by hand with shell scripts and the AWS CLI. This package is
+// the map, and holds the one [Clock] interface every package accepts (with
+// [SystemClock], the real one). Each chore is a package of its own, and the
 // example frontends under examples/ show how to wire them into a program.
 //
 // # Packages

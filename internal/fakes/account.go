@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+	"github.com/iamkit/iamkit"
 )
 
 // DefaultAccountID is the account ID of an Account built without WithAccountID.
@@ -37,34 +38,58 @@ const DefaultAccountID = "123456789012"
 var DefaultStart = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 
 // Clock is a manual clock. Its time moves only when Advance, Set or Sleep is
-// called, so tests are deterministic and never wait. It satisfies the Clock
-// interfaces iamkit's packages declare (Now and Sleep).
+// called, so tests are deterministic and never wait — unless it was made
+// with NewRunningClock, in which case it follows the real time, shifted by
+// whatever Advance and Set added. Either way it satisfies iamkit.Clock, the
+// interface iamkit's packages accept, and Sleep never waits.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time // frozen clock: the time shown
+	running bool      // follows time.Now() + offset
+	offset  time.Duration
 }
 
-// NewClock returns a clock showing t.
+var _ iamkit.Clock = (*Clock)(nil)
+
+// NewClock returns a frozen clock showing t.
 func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// NewRunningClock returns a clock that follows the real time. Advance and Set
+// shift it; Sleep advances it at once instead of waiting. A loopback server
+// uses one, so that real SDK clients (which sign requests with the real time)
+// and iamkit's packages on their default system clocks agree with it.
+func NewRunningClock() *Clock { return &Clock{running: true} }
 
 // Now returns the clock's current time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.running {
+		return time.Now().Add(c.offset)
+	}
 	return c.now
+}
+
+// Running reports whether the clock follows the real time.
+func (c *Clock) Running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.running
 }
 
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	c.offset += d
 	c.mu.Unlock()
 }
 
-// Set moves the clock to t.
+// Set moves the clock to t (a running clock goes on from t).
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
+	c.offset = time.Until(t)
 	c.mu.Unlock()
 }
 
