@@ -1,8 +1,9 @@
 // Command consolebroker is a small AWS console sign-in broker for people who
 // have no IAM user: it authenticates a request through a pluggable check,
 // maps the person to a role, obtains the role's credentials and redirects
-// the browser to the console through the sign-in endpoint (package
-// federation).
+// the browser to the console through the sign-in endpoint. The broker is
+// the importable handler of package federation/broker; this command only
+// reads its configuration, builds the AWS clients and serves it.
 //
 // It runs as an HTTP server, or as a Lambda function behind a function URL
 // when started by the Lambda runtime (AWS_LAMBDA_RUNTIME_API is set). The
@@ -14,12 +15,12 @@
 // Configuration is read from the environment (flags are not practical in
 // Lambda):
 //
-//	BROKER_ROLES_FILE            person → role map (see ParseRoleMap); required
+//	BROKER_ROLES_FILE            person → role map (see broker.ParseRoleMap); required
 //	BROKER_AUTH                  "header" (trusted reverse proxy) or "token-file"
 //	BROKER_USER_HEADER           header auth: the header naming the person (X-Forwarded-Email)
 //	BROKER_PROXY_SECRET_HEADER   header auth: the header carrying the proxy's secret (X-Broker-Secret)
 //	BROKER_PROXY_SECRET          header auth: the secret (16+ characters)
-//	BROKER_TOKEN_FILE            token-file auth: "person sha256-hex" lines (see ParseTokens)
+//	BROKER_TOKEN_FILE            token-file auth: "person sha256-hex" lines (see broker.ParseTokens)
 //	BROKER_SOURCE                "cognito" (default) or "assume-role"
 //	BROKER_POOL_ID               cognito: the identity pool (basic flow allowed)
 //	BROKER_DEVELOPER_PROVIDER    cognito: the pool's developer provider name
@@ -52,11 +53,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamkit/iamkit/federation"
+	"github.com/iamkit/iamkit/federation/broker"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -162,34 +165,49 @@ type Clients struct {
 	HTTPClient *http.Client // for the sign-in endpoint; nil: the default
 }
 
-// NewBroker builds the broker from its configuration.
-func NewBroker(c *Config, clients Clients, log *slog.Logger) (*Broker, error) {
-	roles, err := LoadRoleMap(c.RolesFile)
+// awsClients builds the SDK clients from cfg: Cognito Identity in the
+// pool's own region, STS in cfg's.
+func awsClients(cfg aws.Config, c *Config) Clients {
+	cog := cognitoidentity.NewFromConfig(cfg, func(o *cognitoidentity.Options) {
+		if r, _, ok := cutRegion(c.PoolID); ok {
+			o.Region = r // the pool's own region
+		}
+	})
+	return Clients{Cognito: cog, STS: sts.NewFromConfig(cfg)}
+}
+
+// NewHandler builds the broker from its configuration: it reads the role
+// map and the token file and hands everything to broker.New. opts come
+// last (tests set a clock).
+func NewHandler(c *Config, clients Clients, log *slog.Logger, opts ...broker.Option) (*broker.Handler, error) {
+	roles, err := broker.LoadRoleMap(c.RolesFile)
 	if err != nil {
 		return nil, err
 	}
-	var auth Authenticator
+	var auth broker.Authenticator
 	if c.Auth == "token-file" {
-		auth, err = LoadTokenFile(c.TokenFile)
+		auth, err = broker.LoadTokenFile(c.TokenFile)
 	} else {
-		auth, err = NewHeaderAuth(c.UserHeader, c.SecretHeader, c.ProxySecret)
+		auth, err = broker.NewHeaderAuth(c.UserHeader, c.SecretHeader, c.ProxySecret)
 	}
 	if err != nil {
 		return nil, err
 	}
-	var src Source = &CognitoSource{Cognito: clients.Cognito, STS: clients.STS, PoolID: c.PoolID,
-		DeveloperProvider: c.DevProvider, Duration: c.RoleDuration, Logger: log}
+	var src broker.Source
 	if c.Source == "assume-role" {
-		src = &AssumeRoleSource{STS: clients.STS, Duration: c.RoleDuration, Logger: log}
+		src, err = broker.NewAssumeRoleSource(clients.STS, broker.WithRoleDuration(c.RoleDuration))
+	} else {
+		src, err = broker.NewCognitoSource(clients.Cognito, clients.STS, c.PoolID, c.DevProvider, broker.WithRoleDuration(c.RoleDuration))
 	}
-	si := &federation.SignIn{
-		Partition: roles.Partition(), Region: c.Region, Regional: c.RegionalSignin, Endpoint: c.SigninEndpoint,
-		HTTPClient: clients.HTTPClient, Issuer: c.Issuer, Logger: log,
-	}
-	if _, err := federation.LookupPartition(si.Partition); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return &Broker{Auth: auth, Roles: roles, Source: src, SignIn: si, SessionDuration: c.SessionDuration, LogoutFirst: c.LogoutFirst, Logger: log}, nil
+	return broker.New(auth, roles, src, append([]broker.Option{
+		broker.WithRegion(c.Region), broker.WithRegionalSignIn(c.RegionalSignin),
+		broker.WithSignInEndpoint(c.SigninEndpoint), broker.WithHTTPClient(clients.HTTPClient),
+		broker.WithIssuer(c.Issuer), broker.WithSessionDuration(c.SessionDuration),
+		broker.WithLogoutFirst(c.LogoutFirst), broker.WithLogger(log),
+	}, opts...)...)
 }
 
 func main() {
@@ -211,12 +229,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	cog := cognitoidentity.NewFromConfig(cfg, func(o *cognitoidentity.Options) {
-		if r, _, ok := cutRegion(c.PoolID); ok {
-			o.Region = r // the pool's own region
-		}
-	})
-	b, err := NewBroker(c, Clients{Cognito: cog, STS: sts.NewFromConfig(cfg)}, log)
+	b, err := NewHandler(c, awsClients(cfg, c), log)
 	if err != nil {
 		return err
 	}
@@ -231,7 +244,7 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("listening", "addr", c.Addr, "partition", b.SignIn.Partition, "source", c.Source, "auth", c.Auth)
+	log.Info("listening", "addr", c.Addr, "partition", b.Partition(), "source", c.Source, "auth", c.Auth)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

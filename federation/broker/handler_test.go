@@ -1,4 +1,4 @@
-package main
+package broker_test
 
 import (
 	"bytes"
@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/iamkit/iamkit/federation/broker"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -42,13 +41,20 @@ type world struct {
 	readonly string
 	admin    string
 	signin   *fakes.SignIn
-	broker   *Broker
+	broker   *broker.Handler
 	srv      *httptest.Server
 	logs     *syncBuffer
-	env      map[string]string
 }
 
-func newWorld(t *testing.T, env map[string]string) *world {
+// setup says how newWorld builds the handler: token auth instead of the
+// proxy header, AssumeRole instead of Cognito, more options.
+type setup struct {
+	tokens     string // token file text: token auth
+	assumeRole bool
+	opts       []broker.Option
+}
+
+func newWorld(t *testing.T, s setup) *world {
 	t.Helper()
 	ctx := t.Context()
 	acct := fakes.NewAccount()
@@ -80,24 +86,31 @@ func newWorld(t *testing.T, env map[string]string) *world {
 	w.signin = fakes.StartSignIn(acct)
 	t.Cleanup(w.signin.Close)
 
-	dir := t.TempDir()
-	rolesFile := filepath.Join(dir, "roles")
-	require.NoError(t, os.WriteFile(rolesFile, []byte("# who  name  role\nalice@example.com admin "+w.admin+"\n* readonly "+w.readonly+"\n"), 0o644))
-	w.env = map[string]string{
-		"BROKER_ROLES_FILE": rolesFile, "BROKER_PROXY_SECRET": proxySecret,
-		"BROKER_POOL_ID": w.pool, "BROKER_DEVELOPER_PROVIDER": devProvider,
-		"BROKER_REGION": "eu-west-1", "BROKER_ISSUER": "https://broker.example.com/",
-		"BROKER_SIGNIN_ENDPOINT": w.signin.URL(), "BROKER_SESSION_DURATION": "8h", "BROKER_ROLE_DURATION": "1h",
+	roles, err := broker.ParseRoleMap(strings.NewReader("# who  name  role\nalice@example.com admin " + w.admin + "\n* readonly " + w.readonly + "\n"))
+	require.NoError(t, err)
+	var auth broker.Authenticator
+	if s.tokens != "" {
+		auth, err = broker.ParseTokens(strings.NewReader(s.tokens))
+	} else {
+		auth, err = broker.NewHeaderAuth("X-Forwarded-Email", "X-Broker-Secret", proxySecret)
 	}
-	for k, v := range env {
-		w.env[k] = v
+	require.NoError(t, err)
+	var src broker.Source
+	if s.assumeRole {
+		src, err = broker.NewAssumeRoleSource(acct.STS(), broker.WithRoleDuration(time.Hour))
+	} else {
+		src, err = broker.NewCognitoSource(acct.Cognito(), acct.STS(), w.pool, devProvider, broker.WithRoleDuration(time.Hour))
 	}
-	c, err := LoadConfig(func(k string) string { return w.env[k] })
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	w.broker, err = NewBroker(c, Clients{Cognito: acct.Cognito(), STS: acct.STS(), HTTPClient: w.signin.Client()}, log)
+	opts := append([]broker.Option{
+		broker.WithRegion("eu-west-1"), broker.WithIssuer("https://broker.example.com/"),
+		broker.WithSignInEndpoint(w.signin.URL()), broker.WithHTTPClient(w.signin.Client()),
+		broker.WithSessionDuration(8 * time.Hour), broker.WithLogger(log),
+		broker.WithClock(acct.Clock()), // expirations on the fake account's time
+	}, s.opts...)
+	w.broker, err = broker.New(auth, roles, src, opts...)
 	require.NoError(t, err)
-	w.broker.SignIn.Clock = acct.Clock() // expirations on the fake account's time
 	w.srv = httptest.NewServer(w.broker)
 	t.Cleanup(w.srv.Close)
 	acct.ResetCalls()
@@ -145,7 +158,7 @@ func (w *world) signIn(loc string) string {
 }
 
 func TestBrokerSignsInThroughCognito(t *testing.T) {
-	w := newWorld(t, nil)
+	w := newWorld(t, setup{})
 	resp := w.get("/console?role=admin&service=ec2/home%23Instances:&region=us-west-2", "alice@example.com")
 	require.Equal(t, http.StatusFound, resp.StatusCode, body(t, resp))
 	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
@@ -179,12 +192,12 @@ func TestBrokerSignsInThroughCognito(t *testing.T) {
 }
 
 func TestBrokerIndex(t *testing.T) {
-	w := newWorld(t, nil)
+	w := newWorld(t, setup{})
 	resp := w.get("/", "alice@example.com")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	page := body(t, resp)
-	assert.Contains(t, page, `href="/console?role=admin"`)
-	assert.Contains(t, page, `href="/console?role=readonly"`)
+	assert.Contains(t, page, `href="console?role=admin"`)
+	assert.Contains(t, page, `href="console?role=readonly"`)
 	resp = w.get("/", "<script>@example.com")
 	assert.NotContains(t, body(t, resp), "<script>", "escaped")
 	resp = w.get("/console", "alice@example.com")
@@ -194,7 +207,7 @@ func TestBrokerIndex(t *testing.T) {
 }
 
 func TestBrokerRefusals(t *testing.T) {
-	w := newWorld(t, nil)
+	w := newWorld(t, setup{})
 	cases := []struct {
 		name   string
 		resp   func() *http.Response
@@ -233,7 +246,7 @@ func TestBrokerRefusals(t *testing.T) {
 }
 
 func TestBrokerAWSFailures(t *testing.T) {
-	w := newWorld(t, nil)
+	w := newWorld(t, setup{})
 	w.acct.Throttle("sts:AssumeRoleWithWebIdentity", 1)
 	resp := w.get("/console?role=readonly", "bob@example.com")
 	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
@@ -253,10 +266,11 @@ func TestBrokerAWSFailures(t *testing.T) {
 }
 
 func TestBrokerTokenFileAndAssumeRole(t *testing.T) {
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens")
-	require.NoError(t, os.WriteFile(tokens, []byte("alice@example.com "+HashToken("alice-token")+"\n"), 0o600))
-	w := newWorld(t, map[string]string{"BROKER_AUTH": "token-file", "BROKER_TOKEN_FILE": tokens, "BROKER_SOURCE": "assume-role", "BROKER_LOGOUT_FIRST": "true"})
+	w := newWorld(t, setup{
+		tokens:     "alice@example.com " + broker.HashToken("alice-token") + "\n",
+		assumeRole: true,
+		opts:       []broker.Option{broker.WithLogoutFirst(true)},
+	})
 
 	resp := w.get("/console?role=admin", "", "Authorization", "Bearer alice-token")
 	require.Equal(t, http.StatusFound, resp.StatusCode, body(t, resp))
@@ -274,10 +288,31 @@ func TestBrokerTokenFileAndAssumeRole(t *testing.T) {
 	}
 }
 
+// Mounted under a prefix with http.StripPrefix, the index's relative links
+// lead to the prefixed /console.
+func TestBrokerUnderPrefix(t *testing.T) {
+	w := newWorld(t, setup{})
+	mux := http.NewServeMux()
+	mux.Handle("/aws/", http.StripPrefix("/aws", w.broker))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	w.srv = srv
+	resp := w.get("/aws/", "bob@example.com")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	page := body(t, resp)
+	assert.Contains(t, page, `href="console?role=readonly"`)
+	link, err := url.Parse(srv.URL + "/aws/")
+	require.NoError(t, err)
+	next := link.ResolveReference(&url.URL{Path: "console", RawQuery: "role=readonly"})
+	resp = w.get(next.RequestURI(), "bob@example.com")
+	require.Equal(t, http.StatusFound, resp.StatusCode, body(t, resp))
+	assert.Equal(t, "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1", w.signIn(resp.Header.Get("Location")))
+}
+
 // The same broker as a Lambda function behind a function URL
 // (RESPONSE_STREAM), through aws-lambda-go's lambdaurl.
 func TestBrokerAsLambda(t *testing.T) {
-	w := newWorld(t, nil)
+	w := newWorld(t, setup{})
 	handler := lambdaurl.Wrap(w.broker)
 	invoke := func(path, query string, headers map[string]string) *events.LambdaFunctionURLStreamingResponse {
 		t.Helper()
@@ -300,90 +335,6 @@ func TestBrokerAsLambda(t *testing.T) {
 	resp = invoke("/console", "role=readonly", map[string]string{"x-forwarded-email": "bob@example.com"})
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "a function URL is public: the proxy's secret is required")
 	assert.Contains(t, w.logs.String(), "198.51.100.7")
-}
-
-func TestLoadConfig(t *testing.T) {
-	env := map[string]string{"BROKER_ROLES_FILE": "roles", "BROKER_PROXY_SECRET": proxySecret, "BROKER_POOL_ID": "us-east-1:x", "BROKER_DEVELOPER_PROVIDER": "p", "AWS_REGION": "eu-north-1"}
-	c, err := LoadConfig(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	assert.Equal(t, "header", c.Auth)
-	assert.Equal(t, "cognito", c.Source)
-	assert.Equal(t, "eu-north-1", c.Region)
-	assert.Equal(t, ":8080", c.Addr)
-	assert.Equal(t, "X-Forwarded-Email", c.UserHeader)
-
-	for name, bad := range map[string]map[string]string{
-		"nothing":          {},
-		"auth":             {"BROKER_AUTH": "ldap"},
-		"token file":       {"BROKER_AUTH": "token-file"},
-		"source":           {"BROKER_SOURCE": "magic"},
-		"duration":         {"BROKER_ROLE_DURATION": "forever"},
-		"session too long": {"BROKER_SESSION_DURATION": "13h"},
-		"flag":             {"BROKER_LOGOUT_FIRST": "perhaps"},
-		"no pool":          {"BROKER_POOL_ID": ""},
-	} {
-		merged := map[string]string{}
-		for k, v := range env {
-			merged[k] = v
-		}
-		for k, v := range bad {
-			merged[k] = v
-		}
-		if name == "nothing" {
-			merged = bad
-		}
-		_, err := LoadConfig(func(k string) string { return merged[k] })
-		assert.Error(t, err, name)
-	}
-}
-
-func TestRoleMapAndTokens(t *testing.T) {
-	m, err := ParseRoleMap(strings.NewReader("alice a arn:aws:iam::123456789012:role/A\n* b arn:aws:iam::123456789012:role/B\n* a arn:aws:iam::123456789012:role/X\n"))
-	require.NoError(t, err)
-	assert.Equal(t, []Role{{"a", "arn:aws:iam::123456789012:role/A"}, {"b", "arn:aws:iam::123456789012:role/B"}}, m.For("alice"), "her own role shadows everyone's of the same name")
-	assert.Equal(t, "aws", m.Partition())
-	for name, text := range map[string]string{
-		"empty":            "# nothing\n",
-		"fields":           "alice a\n",
-		"not a role":       "alice a arn:aws:iam::123456789012:user/A\n",
-		"not an arn":       "alice a role/A\n",
-		"name":             "alice a/b arn:aws:iam::123456789012:role/A\n",
-		"duplicate":        "alice a arn:aws:iam::123456789012:role/A\nalice a arn:aws:iam::123456789012:role/B\n",
-		"mixed partitions": "alice a arn:aws:iam::123456789012:role/A\nbob b arn:aws-cn:iam::123456789012:role/B\n",
-	} {
-		_, err := ParseRoleMap(strings.NewReader(text))
-		assert.Error(t, err, name)
-	}
-
-	tok, err := ParseTokens(strings.NewReader("# tokens\nalice " + HashToken("t1") + "\n"))
-	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req.Header.Set("Authorization", "bearer t1")
-	who, err := tok.Authenticate(req)
-	require.NoError(t, err)
-	assert.Equal(t, "alice", who)
-	for name, text := range map[string]string{
-		"empty": "", "fields": "alice\n", "hash": "alice abc\n",
-		"same token": "alice " + HashToken("t") + "\nbob " + HashToken("t") + "\n",
-	} {
-		_, err := ParseTokens(strings.NewReader(text))
-		assert.Error(t, err, name)
-	}
-	_, err = NewHeaderAuth("X-User", "X-Secret", "short")
-	assert.Error(t, err)
-}
-
-func TestSessionName(t *testing.T) {
-	for in, want := range map[string]string{
-		"alice@example.com":     "alice@example.com",
-		"Dr. Who":               "Dr.-Who",
-		"é":                     "--",
-		"a":                     "a-",
-		strings.Repeat("x", 80): strings.Repeat("x", 64),
-		"CN=Bob,O=Example":      "CN=Bob,O=Example",
-	} {
-		assert.Equal(t, want, SessionName(in), in)
-	}
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent log writes.

@@ -1,4 +1,4 @@
-package main
+package broker
 
 import (
 	"bufio"
@@ -13,49 +13,66 @@ import (
 	"strings"
 )
 
-// ErrUnauthenticated is returned by an Authenticator that cannot tell who
-// sent the request.
+// ErrUnauthenticated is returned, wrapped, by an Authenticator that cannot
+// tell who sent the request. The handler answers 401 and logs why.
 var ErrUnauthenticated = errors.New("unauthenticated")
 
+// ErrInvalidConfig is returned, wrapped, by the constructors (New,
+// NewHeaderAuth, NewCognitoSource, ...) and the file parsers when a setting
+// or a file breaks a rule. Nothing was called.
+var ErrInvalidConfig = errors.New("invalid broker configuration")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
+}
+
 // Authenticator tells who sent a request: a person's ID (an email address,
-// a user name) as the identity system in front of the broker knows it.
+// a user name) as the identity system in front of the broker knows it. An
+// error means "refuse the request" and should wrap ErrUnauthenticated; it
+// is logged, never shown to the caller. HeaderAuth and TokenAuth are the
+// two this package provides; any other (mTLS, a session cookie, a JWT) can
+// be plugged in.
 type Authenticator interface {
 	Authenticate(r *http.Request) (person string, err error)
 }
 
 // HeaderAuth trusts a reverse proxy (oauth2-proxy, an ALB with OIDC,
 // CloudFront with an edge function...) that authenticates people and passes
-// who they are in UserHeader. Because the broker may be reachable without
+// who they are in a header. Because the broker may be reachable without
 // the proxy — a Lambda function URL is public —, the proxy must also send
-// SecretHeader with Secret, a value only it knows; requests without it are
-// refused.
+// a second header with a secret only it knows; requests without it, or with
+// the user header missing, empty or repeated, are refused.
 type HeaderAuth struct {
-	UserHeader   string // e.g. X-Forwarded-Email
-	SecretHeader string // e.g. X-Broker-Secret
-	Secret       string
+	userHeader, secretHeader, secret string
 }
 
-// NewHeaderAuth checks the settings: both headers named, and a secret of at
-// least 16 characters.
+// MinProxySecret is the shortest proxy secret NewHeaderAuth accepts.
+const MinProxySecret = 16
+
+// NewHeaderAuth returns a HeaderAuth reading the person from userHeader
+// (e.g. X-Forwarded-Email) and requiring secretHeader (e.g.
+// X-Broker-Secret) to carry secret. Both headers must be named and the
+// secret must be MinProxySecret characters or more.
 func NewHeaderAuth(userHeader, secretHeader, secret string) (*HeaderAuth, error) {
 	switch {
 	case userHeader == "" || secretHeader == "":
-		return nil, errors.New("header auth needs the user header and the proxy secret header")
-	case len(secret) < 16:
-		return nil, errors.New("header auth needs a proxy secret of 16 characters or more")
+		return nil, invalid("header auth needs the user header and the proxy secret header")
+	case len(secret) < MinProxySecret:
+		return nil, invalid("header auth needs a proxy secret of %d characters or more", MinProxySecret)
 	}
-	return &HeaderAuth{UserHeader: http.CanonicalHeaderKey(userHeader), SecretHeader: http.CanonicalHeaderKey(secretHeader), Secret: secret}, nil
+	return &HeaderAuth{userHeader: http.CanonicalHeaderKey(userHeader), secretHeader: http.CanonicalHeaderKey(secretHeader), secret: secret}, nil
 }
 
-// Authenticate implements Authenticator.
+// Authenticate implements Authenticator. The secret is compared in
+// constant time.
 func (h *HeaderAuth) Authenticate(r *http.Request) (string, error) {
-	got := r.Header.Values(h.SecretHeader)
-	if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), []byte(h.Secret)) != 1 {
+	got := r.Header.Values(h.secretHeader)
+	if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), []byte(h.secret)) != 1 {
 		return "", fmt.Errorf("%w: the request did not come through the trusted proxy", ErrUnauthenticated)
 	}
-	users := r.Header.Values(h.UserHeader)
+	users := r.Header.Values(h.userHeader)
 	if len(users) != 1 || strings.TrimSpace(users[0]) == "" {
-		return "", fmt.Errorf("%w: no single %s header", ErrUnauthenticated, h.UserHeader)
+		return "", fmt.Errorf("%w: no single %s header", ErrUnauthenticated, h.userHeader)
 	}
 	return strings.TrimSpace(users[0]), nil
 }
@@ -70,7 +87,7 @@ type TokenAuth struct {
 	hashes map[[sha256.Size]byte]string // token hash -> person
 }
 
-// LoadTokenFile reads a token file.
+// LoadTokenFile reads a token file (see ParseTokens); errors name the file.
 func LoadTokenFile(path string) (*TokenAuth, error) { return loadFile(path, ParseTokens) }
 
 // loadFile opens path and parses it with parse, naming the file in errors.
@@ -89,7 +106,9 @@ func loadFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 }
 
 // ParseTokens reads the token file format: "person sha256-hex" lines;
-// blank lines and lines starting with # are skipped.
+// blank lines and lines starting with # are skipped. Two people with the
+// same token, a malformed line or no token at all is an error wrapping
+// ErrInvalidConfig (naming the line, never a hash's owner's token).
 func ParseTokens(r io.Reader) (*TokenAuth, error) {
 	t := &TokenAuth{hashes: map[[sha256.Size]byte]string{}}
 	sc := bufio.NewScanner(r)
@@ -100,16 +119,16 @@ func ParseTokens(r io.Reader) (*TokenAuth, error) {
 		}
 		f := strings.Fields(line)
 		if len(f) != 2 {
-			return nil, fmt.Errorf("line %d: want \"person sha256-hex\"", n)
+			return nil, invalid("line %d: want \"person sha256-hex\"", n)
 		}
 		raw, err := hex.DecodeString(f[1])
 		if err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("line %d: %q is not a hex SHA-256", n, f[1])
+			return nil, invalid("line %d: %q is not a hex SHA-256", n, f[1])
 		}
 		var h [sha256.Size]byte
 		copy(h[:], raw)
 		if other, dup := t.hashes[h]; dup {
-			return nil, fmt.Errorf("line %d: the same token as %s", n, other)
+			return nil, invalid("line %d: the same token as %s", n, other)
 		}
 		t.hashes[h] = f[0]
 	}
@@ -117,10 +136,13 @@ func ParseTokens(r io.Reader) (*TokenAuth, error) {
 		return nil, err
 	}
 	if len(t.hashes) == 0 {
-		return nil, errors.New("no tokens")
+		return nil, invalid("no tokens")
 	}
 	return t, nil
 }
+
+// Len returns how many tokens the file held.
+func (t *TokenAuth) Len() int { return len(t.hashes) }
 
 // HashToken returns the hex SHA-256 of a token, as the token file holds it.
 func HashToken(token string) string {
@@ -141,3 +163,8 @@ func (t *TokenAuth) Authenticate(r *http.Request) (string, error) {
 	}
 	return person, nil
 }
+
+var (
+	_ Authenticator = (*HeaderAuth)(nil)
+	_ Authenticator = (*TokenAuth)(nil)
+)

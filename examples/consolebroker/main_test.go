@@ -1,0 +1,216 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/iamkit/iamkit/federation/broker"
+	"github.com/iamkit/iamkit/internal/fakes"
+)
+
+const proxySecret = "a-secret-only-the-proxy-knows"
+
+func TestLoadConfig(t *testing.T) {
+	env := map[string]string{"BROKER_ROLES_FILE": "roles", "BROKER_PROXY_SECRET": proxySecret, "BROKER_POOL_ID": "us-east-1:x", "BROKER_DEVELOPER_PROVIDER": "p", "AWS_REGION": "eu-north-1"}
+	c, err := LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	assert.Equal(t, "header", c.Auth)
+	assert.Equal(t, "cognito", c.Source)
+	assert.Equal(t, "eu-north-1", c.Region)
+	assert.Equal(t, ":8080", c.Addr)
+	assert.Equal(t, "X-Forwarded-Email", c.UserHeader)
+	assert.Equal(t, "X-Broker-Secret", c.SecretHeader)
+
+	for name, bad := range map[string]map[string]string{
+		"nothing":          nil,
+		"auth":             {"BROKER_AUTH": "ldap"},
+		"token file":       {"BROKER_AUTH": "token-file"},
+		"source":           {"BROKER_SOURCE": "magic"},
+		"duration":         {"BROKER_ROLE_DURATION": "forever"},
+		"session too long": {"BROKER_SESSION_DURATION": "13h"},
+		"flag":             {"BROKER_LOGOUT_FIRST": "perhaps"},
+		"no pool":          {"BROKER_POOL_ID": ""},
+	} {
+		merged := maps.Clone(env)
+		maps.Copy(merged, bad)
+		if bad == nil {
+			merged = nil
+		}
+		_, err := LoadConfig(func(k string) string { return merged[k] })
+		assert.Error(t, err, name)
+	}
+}
+
+// files writes a role map and a token file and returns the environment
+// that names them.
+func files(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	roles, tokens := filepath.Join(dir, "roles"), filepath.Join(dir, "tokens")
+	require.NoError(t, os.WriteFile(roles, []byte("alice@example.com admin arn:aws:iam::123456789012:role/Admin\n* readonly arn:aws:iam::123456789012:role/ReadOnly\n"), 0o644))
+	require.NoError(t, os.WriteFile(tokens, []byte("alice@example.com "+broker.HashToken("alice-token")+"\n"), 0o600))
+	return map[string]string{
+		"BROKER_ROLES_FILE": roles, "BROKER_TOKEN_FILE": tokens, "BROKER_PROXY_SECRET": proxySecret,
+		"BROKER_POOL_ID": "eu-west-1:11111111-2222-3333-4444-555555555555", "BROKER_DEVELOPER_PROVIDER": "broker.example.com",
+		"AWS_REGION": "eu-west-1",
+	}
+}
+
+// The handler is built from the environment and real SDK clients, exactly
+// as run does, and serves the index without calling AWS (the clients point
+// at nothing: any call would fail).
+func TestWiringFromEnv(t *testing.T) {
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1")}
+	for _, c := range []struct {
+		name   string
+		env    map[string]string
+		header [2]string
+	}{
+		{"header auth, cognito", nil, [2]string{"X-Broker-Secret", proxySecret}},
+		{"custom headers", map[string]string{"BROKER_USER_HEADER": "X-User", "BROKER_PROXY_SECRET_HEADER": "X-Proxy"}, [2]string{"X-Proxy", proxySecret}},
+		{"token file, assume-role", map[string]string{"BROKER_AUTH": "token-file", "BROKER_SOURCE": "assume-role"}, [2]string{"Authorization", "Bearer alice-token"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := files(t)
+			maps.Copy(env, c.env)
+			conf, err := LoadConfig(func(k string) string { return env[k] })
+			require.NoError(t, err)
+			clients := awsClients(cfg, conf)
+			h, err := NewHandler(conf, clients, nil)
+			require.NoError(t, err)
+			assert.Equal(t, "aws", h.Partition())
+
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set(conf.UserHeader, "alice@example.com")
+			req.Header.Set(c.header[0], c.header[1])
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.Contains(t, rec.Body.String(), "Signed in as alice@example.com.")
+			assert.Contains(t, rec.Body.String(), `href="console?role=admin"`)
+
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+			assert.Equal(t, http.StatusUnauthorized, rec.Code)
+		})
+	}
+
+	// Cognito in the pool's region, whatever the default region.
+	env := files(t)
+	conf, err := LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	cog, ok := awsClients(cfg, conf).Cognito.(*cognitoidentity.Client)
+	require.True(t, ok)
+	assert.Equal(t, "eu-west-1", cog.Options().Region)
+}
+
+func TestWiringRefuses(t *testing.T) {
+	for name, bad := range map[string]map[string]string{
+		"no roles file":   {"BROKER_ROLES_FILE": "/nonexistent/roles"},
+		"no token file":   {"BROKER_AUTH": "token-file", "BROKER_TOKEN_FILE": "/nonexistent/tokens"},
+		"short secret":    {"BROKER_PROXY_SECRET": "short"},
+		"pool ID":         {"BROKER_POOL_ID": "not-a-pool"},
+		"region":          {"BROKER_REGION": "cn-north-1"},
+		"signin endpoint": {"BROKER_SIGNIN_ENDPOINT": "ftp://example.com/"},
+	} {
+		env := files(t)
+		maps.Copy(env, bad)
+		conf, err := LoadConfig(func(k string) string { return env[k] })
+		require.NoError(t, err, name)
+		_, err = NewHandler(conf, Clients{Cognito: fakes.NewAccount().Cognito(), STS: fakes.NewAccount().STS()}, nil)
+		assert.Error(t, err, name)
+	}
+}
+
+// From the environment to a console session, on the fake account: the
+// cognito source with header auth, and the assume-role source with token
+// auth and log-out-first.
+func TestWiringSignsIn(t *testing.T) {
+	ctx := t.Context()
+	acct := fakes.NewAccount()
+	pool, err := acct.Cognito().CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
+		IdentityPoolName: aws.String("console broker"), AllowClassicFlow: aws.Bool(true), DeveloperProviderName: aws.String("broker.example.com")})
+	require.NoError(t, err)
+	var trust struct {
+		Version   string
+		Statement []any
+	}
+	require.NoError(t, json.Unmarshal([]byte(fakes.CognitoTrustPolicy(*pool.IdentityPoolId, fakes.CognitoAuthenticated)), &trust))
+	trust.Statement = append(trust.Statement, map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"})
+	doc, err := json.Marshal(trust)
+	require.NoError(t, err)
+	for _, name := range []string{"Admin", "ReadOnly"} {
+		_, err := acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(string(doc))})
+		require.NoError(t, err)
+	}
+	signin := fakes.StartSignIn(acct)
+	t.Cleanup(signin.Close)
+
+	for _, c := range []struct {
+		name    string
+		env     map[string]string
+		header  [2]string
+		logout  bool
+		session string
+	}{
+		{"cognito", map[string]string{"BROKER_SESSION_DURATION": "8h"}, [2]string{"X-Broker-Secret", proxySecret}, false, "assumed-role/Admin/alice@example.com"},
+		{"assume-role", map[string]string{"BROKER_AUTH": "token-file", "BROKER_SOURCE": "assume-role", "BROKER_LOGOUT_FIRST": "true"}, [2]string{"Authorization", "Bearer alice-token"}, true, "assumed-role/Admin/alice@example.com"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := files(t)
+			env["BROKER_POOL_ID"] = *pool.IdentityPoolId
+			env["BROKER_SIGNIN_ENDPOINT"] = signin.URL()
+			env["BROKER_ISSUER"] = "https://broker.example.com/"
+			maps.Copy(env, c.env)
+			conf, err := LoadConfig(func(k string) string { return env[k] })
+			require.NoError(t, err)
+			var logs strings.Builder
+			h, err := NewHandler(conf, Clients{Cognito: acct.Cognito(), STS: acct.STS(), HTTPClient: signin.Client()},
+				slog.New(slog.NewTextHandler(&logs, nil)), broker.WithClock(acct.Clock()))
+			require.NoError(t, err)
+
+			req := httptest.NewRequest(http.MethodGet, "/console?role=admin", nil)
+			req.Header.Set("X-Forwarded-Email", "alice@example.com")
+			req.Header.Set(c.header[0], c.header[1])
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusFound, rec.Code, rec.Body.String())
+			loc := rec.Header().Get("Location")
+			if c.logout {
+				u, err := url.Parse(loc)
+				require.NoError(t, err)
+				assert.Equal(t, "/oauth", u.Path)
+				loc = u.Query().Get("redirect_uri")
+			}
+			resp, err := signin.Client().Get(loc)
+			require.NoError(t, err)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			require.Equal(t, http.StatusFound, resp.StatusCode)
+			assert.Equal(t, "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1", resp.Header.Get("Location"))
+			logins := signin.Logins()
+			last := logins[len(logins)-1]
+			assert.Equal(t, "arn:aws:sts::123456789012:"+c.session, last.Principal)
+			assert.Equal(t, "https://broker.example.com/", last.Issuer)
+			assert.Contains(t, logs.String(), "console sign-in")
+			assert.NotContains(t, logs.String(), "SigninToken")
+		})
+	}
+}

@@ -1,0 +1,285 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/federation"
+	"github.com/iamkit/iamkit/mfa"
+)
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	log             *slog.Logger
+	clock           iamkit.Clock
+	region          string
+	regional        bool
+	issuer          string
+	endpoint        string
+	httpClient      *http.Client
+	sessionDuration time.Duration
+	logoutFirst     bool
+}
+
+// WithLogger makes the handler log to l: refusals (with the path, the
+// remote address and why), sign-ins (person, role ARN, where the URL goes),
+// AWS failures with their details. Never a token, a key or a login URL. nil
+// (the default) discards.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithClock sets the time source for credential expirations (default: the
+// system clock). Tests hand in the fake account's clock.
+func WithClock(clk iamkit.Clock) Option { return func(c *config) { c.clock = clk } }
+
+// WithRegion sets the region the console opens in when a request names
+// none, and the regional sign-in host's region (WithRegionalSignIn).
+func WithRegion(region string) Option { return func(c *config) { c.region = region } }
+
+// WithRegionalSignIn uses the regional sign-in host
+// (REGION.signin.aws.amazon.com) of WithRegion's region.
+func WithRegionalSignIn(on bool) Option { return func(c *config) { c.regional = on } }
+
+// WithIssuer sets the broker's own URL, which goes in login URLs: the
+// console sends people whose session expired back to it.
+func WithIssuer(u string) Option { return func(c *config) { c.issuer = u } }
+
+// WithSignInEndpoint replaces the partition's sign-in federation endpoint
+// URL (a private endpoint, a test's).
+func WithSignInEndpoint(u string) Option { return func(c *config) { c.endpoint = u } }
+
+// WithHTTPClient sets the client that calls the sign-in endpoint (default:
+// federation.DefaultHTTPClient()).
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
+
+// WithSessionDuration sets the console session's duration, 900 s to 12 h
+// in whole seconds (default 0: none sent, the console's default applies).
+func WithSessionDuration(d time.Duration) Option {
+	return func(c *config) { c.sessionDuration = d }
+}
+
+// WithLogoutFirst makes the redirect sign the browser out of any console
+// session it has before signing in.
+func WithLogoutFirst(on bool) Option { return func(c *config) { c.logoutFirst = on } }
+
+// Handler is the console sign-in broker, an http.Handler (see the package
+// documentation for what it serves). Build it with New; it is safe for
+// concurrent use.
+type Handler struct {
+	auth            Authenticator
+	roles           *RoleMap
+	source          Source
+	signin          *federation.SignIn
+	sessionDuration time.Duration
+	logoutFirst     bool
+	log             *slog.Logger
+	flowOpts        []federation.Option
+}
+
+// New returns the broker: auth says who sent a request, roles which roles
+// each person may use, src obtains a role's credentials. It checks the
+// settings before serving anything — the roles' partition has a sign-in
+// endpoint, the region (if any) belongs to it, the session duration is one
+// the sign-in endpoint takes for role credentials, the endpoint URL parses —
+// and returns an error wrapping ErrInvalidConfig (or federation's error)
+// otherwise.
+func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handler, error) {
+	c := config{}
+	for _, o := range opts {
+		o(&c)
+	}
+	switch {
+	case auth == nil:
+		return nil, invalid("no Authenticator")
+	case roles == nil:
+		return nil, invalid("no role map")
+	case src == nil:
+		return nil, invalid("no credential Source")
+	}
+	p, err := federation.LookupPartition(roles.Partition())
+	if err != nil {
+		return nil, err
+	}
+	if c.region != "" {
+		if err := p.CheckRegion(c.region); err != nil {
+			return nil, err
+		}
+	}
+	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.sessionDuration); err != nil {
+		return nil, fmt.Errorf("console session duration: %w", err)
+	}
+	if c.endpoint != "" {
+		u, err := url.Parse(c.endpoint)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, invalid("sign-in endpoint %q is not an http(s) URL", c.endpoint)
+		}
+	}
+	log := c.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{
+		auth: auth, roles: roles, source: src,
+		signin: &federation.SignIn{
+			Partition: p.ID, Region: c.region, Regional: c.regional, Endpoint: c.endpoint,
+			HTTPClient: c.httpClient, Issuer: c.issuer, Logger: log,
+		},
+		sessionDuration: c.sessionDuration, logoutFirst: c.logoutFirst, log: log,
+		flowOpts: []federation.Option{federation.WithLogger(log)},
+	}
+	if c.clock != nil {
+		h.signin.Clock = c.clock
+		h.flowOpts = append(h.flowOpts, federation.WithClock(c.clock))
+	}
+	return h, nil
+}
+
+// Partition returns the partition the handler signs in to (the roles').
+func (h *Handler) Partition() string { return h.signin.Partition }
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr.Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	person, err := h.auth.Authenticate(r)
+	if err != nil {
+		h.log.Warn("request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "error", err.Error())
+		http.Error(w, "not signed in", http.StatusUnauthorized)
+		return
+	}
+	roles := h.roles.For(person)
+	switch r.URL.Path {
+	case "/":
+		h.index(w, person, roles)
+	case "/console":
+		h.console(w, r, person, roles)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// The links are relative, so the handler also works mounted under a
+// prefix (http.StripPrefix) when the index is reached with its trailing
+// slash.
+var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
+<title>AWS console</title>
+<p>Signed in as {{.Person}}.</p>
+{{if .Roles}}<ul>{{range .Roles}}
+<li><a href="console?role={{.Name}}">{{.Name}}</a></li>{{end}}
+</ul>{{else}}<p>No AWS role is mapped to you.</p>{{end}}
+`))
+
+func (h *Handler) index(w http.ResponseWriter, person string, roles []Role) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = indexPage.Execute(w, struct {
+		Person string
+		Roles  []Role
+	}{person, roles})
+}
+
+// consoleRequest is a decoded /console request.
+type consoleRequest struct {
+	role        Role
+	destination string // "" is the console home
+}
+
+// requestError is a refusal of a /console request: the status and the
+// message for the caller.
+type requestError struct {
+	status int
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+// decodeConsole reads a /console query against the person's roles: role=
+// (may be left out when the person has one role), and destination= (a URL
+// on the console host) or service= and region= to build one.
+func (h *Handler) decodeConsole(q url.Values, roles []Role) (consoleRequest, error) {
+	name := q.Get("role")
+	if name == "" && len(roles) == 1 {
+		name = roles[0].Name
+	}
+	if name == "" {
+		return consoleRequest{}, &requestError{http.StatusBadRequest, "you have several roles: pick one with ?role=NAME (see /)"}
+	}
+	i := -1
+	for j := range roles {
+		if roles[j].Name == name {
+			i = j
+		}
+	}
+	if i < 0 {
+		return consoleRequest{}, &requestError{http.StatusForbidden, fmt.Sprintf("role %q is not one of yours; see /", name)}
+	}
+	dest, err := h.destination(q.Get("destination"), q.Get("service"), q.Get("region"))
+	if err != nil {
+		return consoleRequest{}, &requestError{http.StatusBadRequest, err.Error()}
+	}
+	return consoleRequest{role: roles[i], destination: dest}, nil
+}
+
+func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string, roles []Role) {
+	req, err := h.decodeConsole(r.URL.Query(), roles)
+	if err != nil {
+		var re *requestError
+		errors.As(err, &re)
+		if re.status == http.StatusForbidden {
+			h.log.Warn("role not allowed", "person", person, "role", r.URL.Query().Get("role"))
+		}
+		http.Error(w, re.msg, re.status)
+		return
+	}
+	creds, err := h.source.Credentials(r.Context(), person, req.role, h.flowOpts...)
+	if err != nil {
+		h.log.Error("credentials failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		http.Error(w, "AWS refused the credentials for this role; the administrators can see why in the broker's log", http.StatusBadGateway)
+		return
+	}
+	u, err := h.signin.ConsoleURL(r.Context(), federation.ConsoleRequest{
+		Credentials: creds, SessionDuration: h.sessionDuration, Destination: req.destination, LogoutFirst: h.logoutFirst,
+	})
+	if err != nil {
+		h.log.Error("sign-in failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		status := http.StatusBadGateway
+		var ee *federation.EndpointError
+		if errors.As(err, &ee) && ee.Temporary() {
+			status = http.StatusServiceUnavailable
+		}
+		http.Error(w, "the AWS sign-in endpoint refused the session", status)
+		return
+	}
+	h.log.Info("console sign-in", "person", person, "role", req.role.ARN, "url", u)
+	http.Redirect(w, r, u.Open(), http.StatusFound)
+}
+
+// destination picks the console page: a full URL on the console host, or a
+// service path (and region) to build one from; "" is the console home.
+func (h *Handler) destination(raw, service, region string) (string, error) {
+	switch {
+	case raw != "" && service != "":
+		return "", errors.New("give destination or service, not both")
+	case raw != "":
+		return federation.CheckDestination(h.signin.Partition, raw)
+	case service != "" || region != "":
+		if region == "" {
+			region = h.signin.Region
+		}
+		return federation.Destination(h.signin.Partition, region, service)
+	}
+	return "", nil
+}

@@ -1,0 +1,152 @@
+package broker
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/iamkit/iamkit/federation"
+	"github.com/iamkit/iamkit/mfa"
+)
+
+// Source obtains a role's credentials for an authenticated person. The
+// handler passes its logger and clock as opts (federation.WithLogger,
+// federation.WithClock), for a Source built on federation's flows to hand
+// on. CognitoSource and AssumeRoleSource are the two this package
+// provides.
+type Source interface {
+	Credentials(ctx context.Context, person string, role Role, opts ...federation.Option) (mfa.Credentials, error)
+}
+
+// SourceOption configures NewCognitoSource and NewAssumeRoleSource.
+type SourceOption func(*sourceConfig)
+
+type sourceConfig struct {
+	duration time.Duration
+	caller   *mfa.Provenance
+}
+
+// WithRoleDuration sets the role session's duration (0, the default: one
+// hour). The role's MaxSessionDuration bounds it, and role chaining to one
+// hour.
+func WithRoleDuration(d time.Duration) SourceOption {
+	return func(c *sourceConfig) { c.duration = d }
+}
+
+// WithCaller tells AssumeRoleSource where the broker's own credentials came
+// from, when known (a role's: the sessions are chained, one hour at most).
+// NewCognitoSource ignores it.
+func WithCaller(p *mfa.Provenance) SourceOption {
+	return func(c *sourceConfig) { c.caller = p }
+}
+
+func newSourceConfig(opts []SourceOption) sourceConfig {
+	var c sourceConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// CognitoSource obtains credentials through an identity pool's basic
+// (classic) flow, the person being a developer-authenticated identity of
+// the pool (the broker is the developer provider): no IAM user, and one
+// Cognito identity per person, reused on every sign-in. The pool must allow
+// the classic flow and the roles must trust the pool's authenticated
+// identities; the broker's credentials need
+// cognito-identity:GetOpenIdTokenForDeveloperIdentity on the pool.
+type CognitoSource struct {
+	cognito  federation.CognitoBasicAPI
+	sts      federation.WebIdentityAPI
+	pool     string
+	provider string
+	cfg      sourceConfig
+}
+
+// NewCognitoSource returns a CognitoSource for the identity pool poolID
+// ("region:guid") whose developer provider name is developerProvider.
+// *cognitoidentity.Client (in the pool's region) and *sts.Client satisfy
+// the interfaces.
+func NewCognitoSource(cog federation.CognitoBasicAPI, st federation.WebIdentityAPI, poolID, developerProvider string, opts ...SourceOption) (*CognitoSource, error) {
+	switch region, guid, _ := strings.Cut(poolID, ":"); {
+	case cog == nil || st == nil:
+		return nil, invalid("the cognito source needs a Cognito Identity and an STS client")
+	case region == "" || guid == "":
+		return nil, invalid("identity pool ID %q: want region:guid", poolID)
+	case developerProvider == "":
+		return nil, invalid("the cognito source needs the pool's developer provider name")
+	}
+	return &CognitoSource{cognito: cog, sts: st, pool: poolID, provider: developerProvider, cfg: newSourceConfig(opts)}, nil
+}
+
+// Credentials implements Source: GetId and
+// GetOpenIdTokenForDeveloperIdentity for person, then
+// AssumeRoleWithWebIdentity into role with SessionName(person).
+func (c *CognitoSource) Credentials(ctx context.Context, person string, role Role, opts ...federation.Option) (mfa.Credentials, error) {
+	s, err := federation.CognitoBasicFlow(ctx, c.cognito, c.sts, federation.CognitoRequest{
+		IdentityPoolID:  c.pool,
+		Developer:       &federation.DeveloperLogin{Provider: c.provider, UserID: person},
+		RoleARN:         role.ARN,
+		RoleSessionName: SessionName(person),
+		Duration:        c.cfg.duration,
+	}, opts...)
+	if err != nil {
+		return mfa.Credentials{}, err
+	}
+	return s.Credentials, nil
+}
+
+// AssumeRoleSource obtains credentials with AssumeRole, signed with the
+// broker's own credentials, which need sts:AssumeRole on the roles (and the
+// roles must trust them). If those are a role's (a Lambda function's), this
+// is role chaining: one hour at most.
+type AssumeRoleSource struct {
+	sts federation.AssumeRoleAPI
+	cfg sourceConfig
+}
+
+// NewAssumeRoleSource returns an AssumeRoleSource. *sts.Client satisfies
+// the interface.
+func NewAssumeRoleSource(st federation.AssumeRoleAPI, opts ...SourceOption) (*AssumeRoleSource, error) {
+	if st == nil {
+		return nil, invalid("the assume-role source needs an STS client")
+	}
+	return &AssumeRoleSource{sts: st, cfg: newSourceConfig(opts)}, nil
+}
+
+// Credentials implements Source: AssumeRole into role with
+// SessionName(person).
+func (a *AssumeRoleSource) Credentials(ctx context.Context, person string, role Role, opts ...federation.Option) (mfa.Credentials, error) {
+	return federation.AssumeRole(ctx, a.sts, federation.AssumeRoleRequest{
+		RoleARN: role.ARN, RoleSessionName: SessionName(person), Duration: a.cfg.duration, Source: a.cfg.caller,
+	}, opts...)
+}
+
+var (
+	_ Source = (*CognitoSource)(nil)
+	_ Source = (*AssumeRoleSource)(nil)
+)
+
+// SessionName turns a person's ID into a role session name (2 to 64
+// characters of [\w+=,.@-]), the way CloudTrail and the console will show
+// who used the role: every other character becomes '-', the name is cut at
+// 64 bytes and padded with '-' to 2.
+func SessionName(person string) string {
+	var b strings.Builder
+	for _, r := range person {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("_+=,.@-", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+		if b.Len() == 64 {
+			break
+		}
+	}
+	s := b.String()
+	for len(s) < 2 {
+		s += "-"
+	}
+	return s
+}
