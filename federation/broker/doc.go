@@ -20,7 +20,7 @@
 //
 //	200  the index page
 //	302  Location: the login URL (or, with WithLogoutFirst, the console's
-//	     logout URL leading to it), valid 15 minutes
+//	     logout URL leading to it), valid 15 minutes; no body
 //	400  several roles and none named; destination and service both given;
 //	     a destination off the console host (no open redirect) or a bad
 //	     service path or region

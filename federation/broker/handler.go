@@ -264,6 +264,10 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string,
 		return
 	}
 	h.log.Info("console sign-in", "person", person, "role", req.role.ARN, "url", u)
+	// With a Content-Type set, http.Redirect writes no body: the login URL
+	// goes in the Location only, not also in an HTML page that a proxy or a
+	// response log might keep.
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	http.Redirect(w, r, u.Open(), http.StatusFound)
 }
 

@@ -163,6 +163,7 @@ func TestBrokerSignsInThroughCognito(t *testing.T) {
 	require.Equal(t, http.StatusFound, resp.StatusCode, body(t, resp))
 	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 	assert.Equal(t, "no-referrer", resp.Header.Get("Referrer-Policy"))
+	assert.Empty(t, body(t, resp), "the login URL is in the Location only")
 	landed := w.signIn(resp.Header.Get("Location"))
 	assert.Equal(t, "https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#Instances:", landed)
 

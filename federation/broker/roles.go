@@ -41,7 +41,8 @@ func LoadRoleMap(path string) (*RoleMap, error) { return loadFile(path, ParseRol
 //	alice@example.com  admin     arn:aws:iam::123456789012:role/Admin
 //	*                  readonly  arn:aws:iam::123456789012:role/ReadOnly
 //
-// Every role must be an IAM role ARN, every role in the same partition
+// Every role must be an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME,
+// a 12-digit account, an optional path), every role in the same partition
 // (which is the sign-in endpoint's), and a person has at most one role of a
 // given name. A broken rule, or a file without roles, is an error wrapping
 // ErrInvalidConfig that names the line.
@@ -61,10 +62,10 @@ func ParseRoleMap(r io.Reader) (*RoleMap, error) {
 		if !roleNameRE().MatchString(name) {
 			return nil, invalid("line %d: role name %q: letters, digits, dots, dashes and underscores only", n, name)
 		}
-		a, err := arn.Parse(roleARN)
-		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || len(a.Resource) == len("role/") {
+		if !isRoleARN(roleARN) {
 			return nil, invalid("line %d: %q is not a role ARN", n, roleARN)
 		}
+		a, _ := arn.Parse(roleARN)
 		if m.partition != "" && a.Partition != m.partition {
 			return nil, invalid("line %d: role in partition %s, others in %s", n, a.Partition, m.partition)
 		}
@@ -81,6 +82,17 @@ func ParseRoleMap(r io.Reader) (*RoleMap, error) {
 		return nil, invalid("no roles")
 	}
 	return m, nil
+}
+
+var accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+
+// isRoleARN reports whether s is an IAM role ARN:
+// arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME.
+func isRoleARN(s string) bool {
+	a, err := arn.Parse(s)
+	return err == nil && a.Partition != "" && a.Service == "iam" && a.Region == "" &&
+		accountRE().MatchString(a.AccountID) && strings.HasPrefix(a.Resource, "role/") &&
+		!strings.HasSuffix(a.Resource, "/")
 }
 
 // Partition returns the roles' partition ("aws", "aws-cn", ...).
