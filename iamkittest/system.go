@@ -61,8 +61,9 @@ const (
 // namespace with its own /etc), never on a machine people use.
 //
 // Every failure is reported with tb.Errorf, naming the call and what the
-// contract wanted; TestSystem never calls tb.FailNow itself, and it stops
-// early only when a failure leaves nothing sensible to check. It removes
+// contract wanted. TestSystem calls no method of tb but Helper and Errorf
+// (so it never stops the test itself, and runs with any testing.TB); it
+// stops early only when a failure leaves nothing sensible to check. It removes
 // the users it created before returning, also after failures.
 func TestSystem(tb testing.TB, sys hostsync.System) {
 	tb.Helper()
