@@ -104,8 +104,10 @@ type failures struct {
 	errs []string
 }
 
-func (f *failures) Helper()                           {}
-func (f *failures) Errorf(format string, args ...any) { f.errs = append(f.errs, fmt.Sprintf(format, args...)) }
+func (f *failures) Helper() {}
+func (f *failures) Errorf(format string, args ...any) {
+	f.errs = append(f.errs, fmt.Sprintf(format, args...))
+}
 
 // noLock is a hostsync.System whose Lock forgets to lock.
 type noLock struct{ *iamkittest.Host }

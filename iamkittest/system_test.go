@@ -31,11 +31,13 @@ func (r *recorder) record(s string) {
 func (r *recorder) Helper()                           {}
 func (r *recorder) Errorf(format string, args ...any) { r.record(fmt.Sprintf(format, args...)) }
 func (r *recorder) Error(args ...any)                 { r.record(fmt.Sprint(args...)) }
-func (r *recorder) Fatalf(format string, args ...any) { r.record("FATAL " + fmt.Sprintf(format, args...)) }
-func (r *recorder) Fatal(args ...any)                 { r.record("FATAL " + fmt.Sprint(args...)) }
-func (r *recorder) Fail()                             { r.record("Fail") }
-func (r *recorder) FailNow()                          { r.record("FailNow") }
-func (r *recorder) Failed() bool                      { r.mu.Lock(); defer r.mu.Unlock(); return len(r.errors) > 0 }
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.record("FATAL " + fmt.Sprintf(format, args...))
+}
+func (r *recorder) Fatal(args ...any) { r.record("FATAL " + fmt.Sprint(args...)) }
+func (r *recorder) Fail()             { r.record("Fail") }
+func (r *recorder) FailNow()          { r.record("FailNow") }
+func (r *recorder) Failed() bool      { r.mu.Lock(); defer r.mu.Unlock(); return len(r.errors) > 0 }
 
 func testUsers(h *iamkittest.Host) []string {
 	var out []string
