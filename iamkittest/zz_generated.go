@@ -1234,6 +1234,19 @@ func fakesOfGenerated(x any) (any, bool) {
 	return nil, false
 }
 
+// generatedHandles pairs every handle type with the fakes type it wraps.
+var generatedHandles = []struct{ kit, fakes any }{
+	{(*Account)(nil), (*fakes.Account)(nil)},
+	{(*Clock)(nil), (*fakes.Clock)(nil)},
+	{(*Cognito)(nil), (*fakes.Cognito)(nil)},
+	{(*Directory)(nil), (*fakes.Directory)(nil)},
+	{(*Host)(nil), (*fakes.Host)(nil)},
+	{(*IAM)(nil), (*fakes.IAM)(nil)},
+	{(*S3)(nil), (*fakes.S3)(nil)},
+	{(*STS)(nil), (*fakes.STS)(nil)},
+	{(*SignIn)(nil), (*fakes.SignIn)(nil)},
+}
+
 // kitOfGenerated wraps a fakes value in this package's handle.
 func kitOfGenerated(x any) (any, bool) {
 	switch x := x.(type) {

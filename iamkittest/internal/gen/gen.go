@@ -1037,6 +1037,12 @@ func (g *generator) emitLink() {
 		g.p("\tcase *%s:\n\t\treturn x.impl, true\n", n)
 	}
 	g.p("\t}\n\treturn nil, false\n}\n\n")
+	g.p("// generatedHandles pairs every handle type with the fakes type it wraps.\n")
+	g.p("var generatedHandles = []struct{ kit, fakes any }{\n")
+	for _, n := range names {
+		g.p("\t{(*%s)(nil), (*fakes.%s)(nil)},\n", n, n)
+	}
+	g.p("}\n\n")
 	g.p("// kitOfGenerated wraps a fakes value in this package's handle.\n")
 	g.p("func kitOfGenerated(x any) (any, bool) {\n\tswitch x := x.(type) {\n")
 	for _, n := range names {
