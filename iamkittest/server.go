@@ -40,7 +40,7 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := Start("127.0.0.1:0", opts...)
 	if err != nil {
-		tb.Fatalf("iamkittest: %v", err)
+		tb.Fatal(err)
 		return nil
 	}
 	tb.Cleanup(func() {
@@ -58,7 +58,7 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	acct := fakes.NewAccount(fo...)
 	impl, err := startServer(acct, addr)
 	if err != nil {
-		return nil, fmt.Errorf("starting the server: %w", err)
+		return nil, fmt.Errorf("iamkittest: starting the server: %w", err)
 	}
 	return &Server{impl: impl, acct: fromFakesAccount(acct)}, nil
 }

@@ -12,7 +12,7 @@ var _ = server.New
 
 // errNoServer is what startServer returns until the wire server lands: the
 // tests that need it skip on it.
-var errNoServer = errors.New("iamkittest: the wire server (internal/fakes/server.Start) is not available in this build")
+var errNoServer = errors.New("the wire server (internal/fakes/server.Start) is not in this build")
 
 // startServer starts the wire server of acct on addr (host:port; port 0
 // picks a free one).
