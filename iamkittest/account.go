@@ -79,3 +79,15 @@ func toFakesError(err error) error {
 	}
 	return err
 }
+
+// Clock returns the clock the account follows: a manual clock, whose time
+// moves only when the test calls Advance, Set or Sleep, for an account from
+// NewAccount; a running one (the real time) for NewServer's, unless
+// WithClock chose another. It satisfies iamkit.Clock, which every iamkit
+// package's WithClock option accepts; hand it over so that the package and
+// the account agree on the time, and nothing waits:
+//
+//	m := iamuser.New(acct.IAM(), iamuser.WithClock(acct.Clock()))
+//	creds, err := federation.AssumeRole(ctx, acct.STS(), req, federation.WithClock(acct.Clock()))
+//	acct.Clock().Advance(13 * time.Hour) // the session credentials expire
+func (a *Account) Clock() *Clock { return fromFakesClock(a.impl.Clock()) }

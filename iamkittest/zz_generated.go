@@ -142,11 +142,6 @@ func (a *Account) ClearFaults() {
 	a.impl.ClearFaults()
 }
 
-// Clock returns the clock the account follows.
-func (a *Account) Clock() *Clock {
-	return fromFakesClock(a.impl.Clock())
-}
-
 // Cognito returns the account's Cognito Identity service. Its identity pools
 // live in the account's region.
 func (a *Account) Cognito() *Cognito {
