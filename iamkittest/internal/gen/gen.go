@@ -957,18 +957,23 @@ func (g *generator) alias(file *ast.File, name string) string {
 	return a
 }
 
-var pkgNames = map[string]string{}
-
-// pkgName finds the package name of an import path without an alias.
+// pkgName guesses the package name of an import path without an alias the
+// way goimports does (last element, without a major version, "go-" and
+// "-go"); a guess that is no identifier asks go/build, which is slower.
+// A wrong guess makes the generated file fail to compile, loudly.
 func pkgName(path string) string {
-	if n, ok := pkgNames[path]; ok {
+	elems := strings.Split(path, "/")
+	n := elems[len(elems)-1]
+	if len(elems) > 1 && len(n) > 1 && n[0] == 'v' && strings.Trim(n[1:], "0123456789") == "" {
+		n = elems[len(elems)-2]
+	}
+	n = strings.TrimSuffix(strings.TrimPrefix(n, "go-"), "-go")
+	if token.IsIdentifier(n) {
 		return n
 	}
-	n := path[strings.LastIndex(path, "/")+1:]
-	if p, err := build.Default.Import(path, ".", build.ImportComment); err == nil && p.Name != "" {
-		n = p.Name
+	if p, err := build.Default.Import(path, ".", 0); err == nil && p.Name != "" {
+		return p.Name
 	}
-	pkgNames[path] = n
 	return n
 }
 
