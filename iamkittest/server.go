@@ -80,8 +80,9 @@ func (s *Server) Config() aws.Config { return s.impl.Config() }
 // *Account on every call.
 func (s *Server) Account() *Account { return s.acct }
 
-// Serves reports whether the server answers an operation of a service, by
-// the SDK's service ID and operation name (e.g. "IAM", "CreateUser").
+// Serves reports whether the server answers an operation over the wire,
+// named as the account's call counters name it: Serves("iam",
+// "CreateUser") for "iam:CreateUser".
 func (s *Server) Serves(service, op string) bool { return s.impl.Serves(service, op) }
 
 // Close stops the server. NewServer's servers are closed on the test's
