@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,8 +111,27 @@ func TestOutsideModule(t *testing.T) {
 		// its in-process tests pass.
 		run = append(run, "-run", "InProcess|Host")
 	}
+	// Run a copy, so that the module's go.mod and go.sum pick up what the
+	// root module requires today (its go.sum lines included) without
+	// touching the tree.
+	dir := t.TempDir()
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	for _, name := range []string{"go.mod", "go.sum", "outside_test.go"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "outside", name))
+		require.NoError(t, err)
+		switch name {
+		case "go.mod":
+			data = []byte(strings.Replace(string(data), "=> ../../..", "=> "+root, 1))
+		case "go.sum":
+			rootSum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+			require.NoError(t, err)
+			data = append(data, rootSum...)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
 	cmd := exec.Command("go", append(run, "./...")...)
-	cmd.Dir = "testdata/outside"
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
