@@ -86,12 +86,13 @@
 //	fmt.Println(res) // the steps, without secrets
 //	files, err := res.WriteBundle("bundles/alice") // password, MFA secret, QR code: mode 0600
 //
-//	plan, err := m.PlanOffboard(ctx, "alice")
+//	off := iamuser.NewOffboarder(iam.NewFromConfig(cfg), iamuser.WithLogger(logger))
+//	plan, err := off.PlanOffboard(ctx, "alice")
 //	if err != nil {
 //		return err
 //	}
 //	fmt.Print(plan) // the dry run
-//	report, err := m.ApplyOffboard(ctx, plan)
+//	report, err := off.ApplyOffboard(ctx, plan)
 //
 // The command-line example in examples/iamkit does exactly this behind
 // "iamkit user create" and "iamkit user delete".

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -64,8 +65,9 @@ type SignIn struct {
 	Issuer string
 	// Logger receives debug and warning messages, never a secret.
 	Logger *slog.Logger
-	// Clock is the time source for expirations (default: system clock).
-	Clock Clock
+	// Clock is the time source for expirations (default:
+	// iamkit.SystemClock).
+	Clock iamkit.Clock
 }
 
 func (s *SignIn) log() *slog.Logger {

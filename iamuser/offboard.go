@@ -69,7 +69,7 @@ func (p *OffboardPlan) String() string {
 // returns the actions that remove it, ending with DeleteUser. It changes
 // nothing. Virtual MFA devices named after the user are included whether or not
 // they are assigned, so no leftover device survives the user.
-func (m *Manager) PlanOffboard(ctx context.Context, userName string) (*OffboardPlan, error) {
+func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*OffboardPlan, error) {
 	if err := ValidateUserName(userName); err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (r *OffboardReport) Err() error {
 // counts as done, so a re-run after a failure resumes. When an action fails the
 // others still run, but DeleteUser is not attempted: it could only fail with
 // DeleteConflict. Finally the user's absence is verified with GetUser.
-func (m *Manager) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*OffboardReport, error) {
+func (m *Offboarder) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*OffboardReport, error) {
 	rep := &OffboardReport{UserName: plan.UserName}
 	if !plan.Exists {
 		rep.Verified = true
@@ -263,7 +263,7 @@ func (m *Manager) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*Offbo
 }
 
 // Offboard plans and applies the removal of a user in one call.
-func (m *Manager) Offboard(ctx context.Context, userName string) (*OffboardReport, error) {
+func (m *Offboarder) Offboard(ctx context.Context, userName string) (*OffboardReport, error) {
 	plan, err := m.PlanOffboard(ctx, userName)
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (m *Manager) Offboard(ctx context.Context, userName string) (*OffboardRepor
 	return m.ApplyOffboard(ctx, plan)
 }
 
-func (m *Manager) apply(ctx context.Context, user string, a Action) error {
+func (m *Offboarder) apply(ctx context.Context, user string, a Action) error {
 	u, t := aws.String(user), aws.String(a.Target)
 	var err error
 	switch a.Kind {

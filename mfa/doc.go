@@ -10,7 +10,7 @@
 // computes both at once with [PairingCodes] and calls EnableMFADevice
 // immediately. Only when IAM refuses the codes (a clock at a step boundary, or
 // slightly skewed) does it wait, once, for the next step boundary on the
-// injected [Clock] and retry with the next pair.
+// injected [github.com/iamkit/iamkit.Clock] and retry with the next pair.
 //
 // The seed is the text of IAM's Base32StringSeed, as returned by
 // CreateVirtualMFADevice:
@@ -19,7 +19,7 @@
 //		VirtualMFADeviceName: aws.String("alice"),
 //	})
 //	seed := string(out.VirtualMFADevice.Base32StringSeed)
-//	err = mfa.Enable(ctx, client, mfa.SystemClock{}, "alice",
+//	err = mfa.Enable(ctx, client, iamkit.SystemClock{}, "alice",
 //		aws.ToString(out.VirtualMFADevice.SerialNumber), seed)
 //
 // For the person who will carry the device, [URI] builds the otpauth:// key
@@ -82,7 +82,7 @@
 // (credentials.mfa-state, mode 0600, one section per device serial), the
 // last 30-second step a code was sent in and a hash of that code. Before
 // asking a source that can produce a fresh code, it waits on the injected
-// [Clock] for the next step; a [StaticToken] equal to the code just sent is
+// [github.com/iamkit/iamkit.Clock] for the next step; a [StaticToken] equal to the code just sent is
 // refused with [ErrCodeReused] instead. The state is per device, not per
 // profile, so it lives beside the credentials file rather than in a
 // [p-long-term] section.

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/iamkit/iamkit"
 )
 
 // EnableAPI is the one IAM method Enable calls. *iam.Client satisfies it, and
@@ -59,7 +60,7 @@ func (e *EnableError) Unwrap() error { return e.Err }
 // done ctx end it. Errors are an *EnableError wrapping the cause.
 //
 // seed is the text of the device's Base32StringSeed, as for Code.
-func Enable(ctx context.Context, api EnableAPI, clk Clock, userName, serialNumber, seed string) error {
+func Enable(ctx context.Context, api EnableAPI, clk iamkit.Clock, userName, serialNumber, seed string) error {
 	fail := func(attempts int, err error) error {
 		return &EnableError{UserName: userName, SerialNumber: serialNumber, Attempts: attempts, Err: err}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit"
 
 	"github.com/iamkit/iamkit/mfa/credfile"
 )
@@ -195,8 +196,8 @@ type SessionOptions struct {
 	// the short-term section is still valid.
 	NewSTS STSFactory
 	// Clock: the time expirations are compared with and TOTP steps are
-	// counted on; default SystemClock.
-	Clock Clock
+	// counted on; default iamkit.SystemClock.
+	Clock iamkit.Clock
 	// Getenv looks up environment variables; default os.Getenv.
 	Getenv func(string) string
 	// CredentialsPath and ConfigPath override the files' locations (default
@@ -274,7 +275,7 @@ type SessionResult struct {
 // sessionEnv holds the resolved injected dependencies.
 type sessionEnv struct {
 	getenv func(string) string
-	clk    Clock
+	clk    iamkit.Clock
 	log    *slog.Logger
 }
 
@@ -284,7 +285,7 @@ func (o *SessionOptions) env() sessionEnv {
 		e.getenv = os.Getenv
 	}
 	if e.clk == nil {
-		e.clk = SystemClock{}
+		e.clk = iamkit.SystemClock{}
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit"
 
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/mfa"
@@ -42,7 +43,7 @@ type consoleDeps struct {
 	// endpoint and the default HTTP client.
 	endpoint   string
 	httpClient *http.Client
-	clock      federation.Clock
+	clock      iamkit.Clock
 	// open opens a URL in the person's browser.
 	open func(ctx context.Context, url string) error
 	// whoami names the local user, for the default role session name.
@@ -72,7 +73,7 @@ func defaultConsoleDeps() consoleDeps {
 		cognito: func(cfg aws.Config, region string) federation.CognitoBasicAPI {
 			return cognitoidentity.NewFromConfig(cfg, func(o *cognitoidentity.Options) { o.Region = region })
 		},
-		clock:  mfa.SystemClock{},
+		clock:  iamkit.SystemClock{},
 		open:   openBrowser,
 		whoami: localUser,
 	}

@@ -334,7 +334,7 @@ func runUserDelete(ctx context.Context, a *app, c *command, args []string) error
 	if err != nil {
 		return err
 	}
-	m := a.manager(api)
+	m := a.offboarder(api)
 	plan, err := m.PlanOffboard(ctx, name)
 	if err != nil {
 		return err
