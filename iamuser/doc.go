@@ -8,7 +8,9 @@
 // at once with the codes of the previous and current TOTP steps — no waiting —,
 // group memberships, and optionally an access key and SSH public keys. The
 // [Result] can be written as a bundle for the person ([Result.WriteBundle]): a
-// CSV row, the otpauth URI and the QR code, all mode 0600.
+// CSV row, the otpauth URI and the QR code, all written atomically with mode
+// 0600. A bundle may be the only copy of a password, so WriteBundle never
+// overwrites one; [NextBundleDir] picks a directory that holds none.
 //
 // Onboarding is resumable: re-running it for a half-made user keeps what
 // exists and finishes the rest, replacing a leftover unassigned MFA device.
@@ -31,8 +33,8 @@
 //     (bulk onboarding calls nothing onboarding does not).
 //   - [NewOffboarder] takes an [OffboardAPI]: [Offboarder.PlanOffboard],
 //     [Offboarder.ApplyOffboard] and [Offboarder.Offboard].
-//   - [Result.WriteBundle], [ParseCSV], [GeneratePassword] and the validators
-//     call no AWS API.
+//   - [Result.WriteBundle], [NextBundleDir], [ParseCSV], [GeneratePassword]
+//     and the validators call no AWS API.
 //
 // [API] is both together, for a frontend that does both with one client.
 package iamuser

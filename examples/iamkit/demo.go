@@ -277,7 +277,7 @@ func (d *demo) again(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.w, "Onboard(alice) once more, as after an interrupted run:\n%s\n", res)
-	if hasSecrets(res) {
+	if res.HasSecrets() {
 		return errors.New("a second onboarding produced new secrets")
 	}
 	fmt.Fprintln(d.w, "Nothing failed with EntityAlreadyExists: what existed was kept. AWS shows\n"+
