@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/mfa/credfile"
 )
@@ -298,8 +299,6 @@ var (
 	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
 	// roleARNRE accepts role ARNs in any partition, with a path.
 	roleARNRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/[\x21-\x7E]{1,512}$`) })
-	// sessionNameRE is STS's pattern for RoleSessionName.
-	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 )
 
 // sectionNames derives the long-term and short-term section names.
@@ -472,7 +471,7 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 		if p.RoleSessionName == "" {
 			p.RoleSessionName = defaultSessionName(e.getenv)
 		}
-		if !sessionNameRE().MatchString(p.RoleSessionName) {
+		if !awsname.ValidRoleSessionName(p.RoleSessionName) {
 			return nil, fmt.Errorf("mfa: %w: role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", ErrInvalidRole, p.RoleSessionName)
 		}
 	}
@@ -508,25 +507,12 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 }
 
 // defaultSessionName is the login name, as Python's getpass.getuser() finds
-// it, made fit for RoleSessionName.
+// it, made a RoleSessionName by iamkit's one rule (internal/awsname); the
+// first variable that makes one wins, else "iamkit".
 func defaultSessionName(getenv func(string) string) string {
 	for _, k := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
-		v := getenv(k)
-		if v == "" {
-			continue
-		}
-		s := strings.Map(func(r rune) rune {
-			if r < 0x80 && (r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
-				('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')) {
-				return r
-			}
-			return '-'
-		}, v)
-		if len(s) > 64 {
-			s = s[:64]
-		}
-		if len(s) >= 2 {
-			return s
+		if n := awsname.RoleSessionName(getenv(k), ""); n != "" {
+			return n
 		}
 	}
 	return "iamkit"

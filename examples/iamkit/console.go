@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/mfa"
@@ -300,24 +301,10 @@ func consoleCredentials(ctx context.Context, a *app, c *command, deps consoleDep
 	return id.Credentials, id.Partition, nil
 }
 
-// defaultSessionName is "iamkit-" and the local user name, in the
-// characters a role session name allows.
+// defaultSessionName is "iamkit-" and the local user name, made a role
+// session name by iamkit's one rule (internal/awsname).
 func defaultSessionName(who string) string {
-	var b strings.Builder
-	b.WriteString("iamkit-")
-	for _, r := range who {
-		if r < 128 && (r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
-			b.WriteRune(r)
-		}
-		if b.Len() >= 64 {
-			break
-		}
-	}
-	if b.Len() == len("iamkit-") {
-		b.WriteString("console")
-	}
-	return b.String()
+	return awsname.RoleSessionName("iamkit-"+who, "iamkit-console")
 }
 
 func localUser() string {
