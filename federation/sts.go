@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/mfa"
 )
@@ -22,9 +23,7 @@ import (
 const MaxFederationSession = 36 * time.Hour
 
 var (
-	federatedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,32}$`) })
-	policyARNRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::(aws|\d{12}):policy/.+`) })
-	mfaSerialRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
+	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
 )
 
 // roleKind reports whether credentials of kind k are a role's: assuming a
@@ -39,7 +38,7 @@ func policyDescriptors(arns []string) ([]ststypes.PolicyDescriptorType, error) {
 	}
 	var out []ststypes.PolicyDescriptorType
 	for _, a := range arns {
-		if !policyARNRE().MatchString(a) {
+		if _, err := awsname.IAMARN(a, "policy"); err != nil {
 			return nil, invalid("%q is not a managed policy ARN", a)
 		}
 		out = append(out, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
@@ -78,10 +77,10 @@ type AssumeRoleRequest struct {
 // checked before any call.
 func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, opts ...Option) (mfa.Credentials, error) {
 	o := newOptions(opts)
-	if !roleARNRE().MatchString(req.RoleARN) {
+	if _, err := awsname.RoleARN(req.RoleARN); err != nil {
 		return mfa.Credentials{}, invalid("role ARN %q is not a role ARN", req.RoleARN)
 	}
-	if !sessionNameRE().MatchString(req.RoleSessionName) {
+	if !awsname.ValidRoleSessionName(req.RoleSessionName) {
 		return mfa.Credentials{}, invalid("role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", req.RoleSessionName)
 	}
 	kind := mfa.KindAssumedRole
@@ -169,7 +168,7 @@ type FederationTokenRequest struct {
 // RoleSessionName, the only session name such credentials have).
 func FederationToken(ctx context.Context, api FederationTokenAPI, req FederationTokenRequest, opts ...Option) (mfa.Credentials, error) {
 	o := newOptions(opts)
-	if !federatedNameRE().MatchString(req.Name) {
+	if !awsname.ValidName(req.Name, 2, 32) {
 		return mfa.Credentials{}, invalid("federated user name %q must be 2 to 32 characters of letters, digits and +=,.@_-", req.Name)
 	}
 	if req.Duration != 0 && (req.Duration < MinRoleSession || req.Duration > MaxFederationSession || req.Duration%time.Second != 0) {

@@ -297,8 +297,6 @@ func (o *SessionOptions) env() sessionEnv {
 var (
 	// mfaSerialRE is STS's pattern for SerialNumber.
 	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
-	// roleARNRE accepts role ARNs in any partition, with a path.
-	roleARNRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/[\x21-\x7E]{1,512}$`) })
 )
 
 // sectionNames derives the long-term and short-term section names.
@@ -464,7 +462,7 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 		p.RoleARN = firstValue(keyRoleARN, inCfg)
 	}
 	if p.RoleARN != "" {
-		if !roleARNRE().MatchString(p.RoleARN) {
+		if _, err := awsname.RoleARN(p.RoleARN); err != nil {
 			return nil, fmt.Errorf("mfa: %w: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", ErrInvalidRole, p.RoleARN)
 		}
 		p.RoleSessionName = opts.RoleSessionName

@@ -237,10 +237,11 @@ func (f *consoleFlags) check(c *command) (string, error) {
 		}
 		return "", nil
 	}
-	partition, err := federation.PartitionOf(f.roleARN)
-	if err != nil || !strings.Contains(f.roleARN, ":role/") {
+	role, err := awsname.RoleARN(f.roleARN)
+	if err != nil {
 		return "", c.usageError("--role-arn %q is not a role ARN", f.roleARN)
 	}
+	partition := role.Partition
 	if _, err := federation.LookupPartition(partition); err != nil {
 		return "", c.usageError("%v", err)
 	}
