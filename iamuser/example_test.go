@@ -79,5 +79,5 @@ func ExampleParseCSV() {
 	fmt.Println(err)
 	// Output:
 	// line 2: carol groups=[ops dev] access key=true
-	// CSV line 2: invalid user name "bad name": may contain only letters, digits and _+=,.@-
+	// iamuser: CSV line 2: invalid user name "bad name": may contain only letters, digits and _+=,.@-
 }

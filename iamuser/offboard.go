@@ -80,7 +80,7 @@ func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*Offboa
 		return plan, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("planning offboarding of %s: %w", userName, err)
+		return nil, fmt.Errorf("iamuser: planning offboarding of %s: %w", userName, err)
 	}
 	plan.Exists = true
 	plan.UserName = aws.ToString(got.User.UserName)
@@ -88,7 +88,7 @@ func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*Offboa
 		plan.Actions = append(plan.Actions, Action{Kind: k, Target: target})
 	}
 	wrap := func(what string, err error) error {
-		return fmt.Errorf("planning offboarding of %s: listing %s: %w", userName, what, err)
+		return fmt.Errorf("iamuser: planning offboarding of %s: listing %s: %w", userName, what, err)
 	}
 
 	if _, err := m.api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: u}); err == nil {
@@ -223,7 +223,7 @@ func (r *OffboardReport) Err() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("offboarding %s (re-run to finish): %w", r.UserName, errors.Join(errs...))
+	return fmt.Errorf("iamuser: offboarding %s (re-run to finish): %w", r.UserName, errors.Join(errs...))
 }
 
 // ApplyOffboard carries out a plan. Something already gone (NoSuchEntity)

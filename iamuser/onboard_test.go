@@ -3,8 +3,8 @@ package iamuser_test
 import (
 	"bytes"
 	"image/png"
-	"net/url"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"

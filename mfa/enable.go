@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,7 +44,8 @@ func (e *EnableError) Error() string {
 	if e.Attempts > 1 {
 		what = fmt.Sprintf("enable (after %d attempts)", e.Attempts)
 	}
-	return fmt.Sprintf("mfa: %s MFA device %s for user %s: %v", what, e.SerialNumber, e.UserName, e.Err)
+	// A cause from this package (an invalid seed) has the prefix already.
+	return fmt.Sprintf("mfa: %s MFA device %s for user %s: %s", what, e.SerialNumber, e.UserName, strings.TrimPrefix(e.Err.Error(), "mfa: "))
 }
 
 // Unwrap returns the cause.

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/internal/awsname"
+	"github.com/iamkit/iamkit/internal/errwrap"
 
 	"github.com/iamkit/iamkit/mfa/credfile"
 )
@@ -705,7 +706,7 @@ func (p *SessionPlan) tokenSource(opts SessionOptions) (TokenSource, error) {
 	case p.process != "":
 		argv, err := SplitCommandLine(p.process)
 		if err != nil {
-			return nil, fmt.Errorf("mfa: %s for profile %s: %w", keyMFAProcess, p.Profile, err)
+			return nil, errwrap.Wrap("mfa", err, "%s for profile %s", keyMFAProcess, p.Profile)
 		}
 		return Command{Argv: argv}, nil
 	case opts.Prompt != nil:

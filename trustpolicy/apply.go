@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/internal/errwrap"
 )
 
 // RoleAPI is the part of the IAM API that Apply calls. The signatures are the
@@ -157,12 +158,12 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 		res.RoleARN = aws.ToString(out.Role.Arn)
 		before, err := ParseRoleDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
 		if err != nil {
-			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
 		res.Before = before
 		after, err := before.With(edit)
 		if err != nil {
-			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
 		res.After = after
 		res.Diff = Diff(before, after)
@@ -175,7 +176,7 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, ErrUnmodifiable))
 		}
 		if err := after.Validate(cfg.quota); err != nil {
-			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
 		if cfg.dryRun {
 			res.Status = WouldChange

@@ -57,14 +57,15 @@ func ParseARN(s string) (ARN, error) {
 
 // IAMARN parses s as the ARN of an IAM resource of type typ ("role",
 // "user", "policy", "oidc-provider", …) in an account (12 digits, or "aws"
-// for AWS managed policies when typ is "policy"): service iam, no region.
+// for AWS managed policies when typ is "policy"): service iam, no region,
+// a resource of printable ASCII.
 func IAMARN(s, typ string) (ARN, error) {
 	a, err := ParseARN(s)
 	if err != nil {
 		return ARN{}, err
 	}
 	acctOK := IsAccountID(a.AccountID) || (typ == "policy" && a.AccountID == "aws")
-	if a.Service != "iam" || a.Region != "" || !acctOK || a.Type != typ || (typ != "root" && a.Rest == "") {
+	if a.Service != "iam" || a.Region != "" || !acctOK || a.Type != typ || (typ != "root" && a.Rest == "") || !printable(a.Resource) {
 		return ARN{}, fmt.Errorf("%w: %q is not an IAM %s ARN (arn:PARTITION:iam::ACCOUNT:%s)", ErrNotARN, s, typ, typ+"/NAME")
 	}
 	return a, nil
@@ -125,12 +126,17 @@ func validPath(rest string) bool {
 	if len(path) > 512 {
 		return false
 	}
-	for i := 0; i < len(rest); i++ {
-		if rest[i] < 0x21 || rest[i] > 0x7e {
+	return printable(rest) && !strings.Contains(rest, "//") && !strings.HasPrefix(rest, "/")
+}
+
+// printable: ASCII from '!' to '~', as IAM resource names and paths are.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
 			return false
 		}
 	}
-	return !strings.Contains(rest, "//") && !strings.HasPrefix(rest, "/")
+	return true
 }
 
 // validPartition: "aws" or "aws-" and lower-case letters and '-'.

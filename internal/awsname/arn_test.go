@@ -107,3 +107,10 @@ func FuzzParseARN(f *testing.F) {
 		}
 	})
 }
+
+func TestIAMARNPrintable(t *testing.T) {
+	_, err := awsname.IAMARN("arn:aws:iam::aws:policy/a b", "policy")
+	require.ErrorIs(t, err, awsname.ErrNotARN)
+	_, err = awsname.IAMARN("arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com", "oidc-provider")
+	require.NoError(t, err)
+}

@@ -20,7 +20,7 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("credfile: %w", err)
 	}
-	f, err := Parse(data)
+	f, err := parseOwned(data) // data is ours: no copy needed
 	if err != nil {
 		return nil, fmt.Errorf("credfile: %s: %w", path, err)
 	}
