@@ -82,8 +82,8 @@
 // (credentials.mfa-state, mode 0600, one section per device serial), the
 // last 30-second step a code was sent in and a hash of that code. Before
 // asking a source that can produce a fresh code, it waits on the injected
-// [github.com/iamkit/iamkit.Clock] for the next step; a [StaticToken] equal to the code just sent is
-// refused with [ErrCodeReused] instead. The state is per device, not per
+// [github.com/iamkit/iamkit.Clock] for the next step; a [StaticToken] equal
+// to the code just sent is refused with [ErrCodeReused] instead. The state is per device, not per
 // profile, so it lives beside the credentials file rather than in a
 // [p-long-term] section.
 //
@@ -106,6 +106,24 @@
 // not ready in time, unreadable — it falls back to listing users (ListUsers,
 // then ListMFADevices, GetLoginProfile and ListAccessKeys per user), which
 // cannot see the root.
+//
+// # Interfaces
+//
+// Each operation asks only for the SDK methods it calls, with the SDK's
+// signatures (*iam.Client and *sts.Client satisfy them; so does the fake
+// account of iamkittest):
+//
+//   - [Enable] takes an [EnableAPI] (IAM EnableMFADevice).
+//   - [Session] and [PlanSession] take an [STSFactory] building an [STSAPI]
+//     (STS GetSessionToken and AssumeRole) from the long-term keys.
+//   - [Audit] and [FetchCredentialReport] take an [AuditAPI] (the
+//     credential report, and the listing calls of the fallback).
+//   - TOTP codes, key URIs, QR codes, [ParseCredentialReport] and the token
+//     sources call no AWS API.
+//
+// Time comes from a [github.com/iamkit/iamkit.Clock] (default
+// iamkit.SystemClock): Enable's clk argument, [SessionOptions].Clock and
+// [AuditOptions].Clock.
 //
 // # Secrets
 //
