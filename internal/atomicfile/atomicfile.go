@@ -37,6 +37,7 @@ type options struct {
 	noFollow  bool
 	noReplace bool
 	keepOwner bool
+	link      func(oldname, newname string) error // os.Link; tests replace it
 }
 
 // Option configures WriteFile.
@@ -54,7 +55,10 @@ func NoFollow() Option { return func(o *options) { o.noFollow = true } }
 // NoReplace makes WriteFile fail, with an error matching fs.ErrExist, when
 // the target already exists, instead of replacing it. The check and the
 // creation are one atomic step (a hard link of the temporary file), so two
-// writers racing for one name cannot both succeed.
+// writers racing for one name cannot both succeed. On a file system without
+// hard links (FAT, some network and FUSE file systems) it falls back to
+// checking that the target does not exist and renaming, which leaves a
+// writer racing for the same name a window of a few microseconds.
 func NoReplace() Option { return func(o *options) { o.noReplace = true } }
 
 // KeepOwner gives the new file the owner and group of the file it replaces
@@ -66,7 +70,7 @@ func KeepOwner() Option { return func(o *options) { o.keepOwner = true } }
 // and returns the path of the file actually written: path itself, or the
 // file a symbolic link at path leads to. The parent directory must exist.
 func WriteFile(path string, data []byte, opts ...Option) (written string, err error) {
-	o := options{perm: DefaultPerm}
+	o := options{perm: DefaultPerm, link: os.Link}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -113,7 +117,10 @@ func WriteFile(path string, data []byte, opts ...Option) (written string, err er
 		return "", fmt.Errorf("close temporary file: %w", err)
 	}
 	if o.noReplace {
-		err = os.Link(tmpName, target)
+		err = o.link(tmpName, target)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			err = renameIfAbsent(tmpName, target)
+		}
 	} else {
 		err = os.Rename(tmpName, target)
 	}
@@ -138,6 +145,17 @@ func Resolve(path string) string {
 		return t
 	}
 	return path
+}
+
+// renameIfAbsent renames tmp to target unless target exists: NoReplace
+// where hard links are not available.
+func renameIfAbsent(tmp, target string) error {
+	if _, err := os.Lstat(target); err == nil {
+		return &fs.PathError{Op: "create", Path: target, Err: fs.ErrExist}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return os.Rename(tmp, target)
 }
 
 // syncDir makes a rename in dir durable. File systems that cannot sync a

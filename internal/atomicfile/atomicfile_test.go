@@ -233,3 +233,23 @@ func BenchmarkWriteFile(b *testing.B) {
 		})
 	}
 }
+
+// Where hard links are not supported, NoReplace still refuses an existing
+// target and still creates a new one, leaving no temporary file.
+func TestNoReplaceWithoutHardLinks(t *testing.T) {
+	noLinks := atomicfile.WithLink(func(o, n string) error {
+		return &os.LinkError{Op: "link", Old: o, New: n, Err: syscall.EPERM}
+	})
+	dir := t.TempDir()
+	p := filepath.Join(dir, "alice.csv")
+	_, err := atomicfile.WriteFile(p, []byte("first"), atomicfile.NoReplace(), noLinks)
+	require.NoError(t, err)
+	_, err = atomicfile.WriteFile(p, []byte("second"), atomicfile.NoReplace(), noLinks)
+	require.ErrorIs(t, err, fs.ErrExist)
+	assert.Contains(t, err.Error(), p)
+	data, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Equal(t, "first", string(data))
+	assert.Equal(t, []string{"alice.csv"}, names(t, dir))
+	assert.Equal(t, fs.FileMode(0o600), perm(t, p))
+}
