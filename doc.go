@@ -65,6 +65,29 @@
 // Secrets (passwords, TOTP seeds, access key secrets) are never logged and
 // are written only to files with mode 0600.
 //
+// # One dialect
+//
+// Every package speaks the same way:
+//
+//   - Options are functional (WithClock, WithLogger, …), or a plain options
+//     struct where a call takes many settings at once (mfa.SessionOptions).
+//   - Time comes from the one [Clock] interface; [SystemClock] is the
+//     default everywhere, and tests hand in a manual clock.
+//   - Errors: an error a package returns starts with the package's name
+//     once ("iamuser: onboarding alice: …"). Context goes after the prefix;
+//     a cause from another package keeps its own text, prefix included
+//     ("mfa: session for profile dev: writing the credentials: credfile: …");
+//     a cause from the same package is not prefixed again. Sentinel errors
+//     (ErrXxx) carry no prefix and are returned wrapped after it, so
+//     callers branch with errors.Is and errors.As, never on the text.
+//   - Files holding secrets or state are written by one atomic writer: a
+//     temporary file beside the target, mode 0600, synced, renamed, the
+//     directory synced, and no temporary copy left on failure. Bundles are
+//     never overwritten.
+//   - Role session names follow one rule (characters outside
+//     [A-Za-z0-9_+=,.@-] become '-', at most 64, no trailing '-'), and
+//     ARNs are parsed with the SDK's aws/arn, not split by hand.
+//
 // # Example
 //
 // Onboard a person, hand over the bundle, and later offboard them, plan
@@ -86,12 +109,13 @@
 //	fmt.Println(res) // the steps, without secrets
 //	files, err := res.WriteBundle("bundles/alice") // password, MFA secret, QR code: mode 0600
 //
-//	plan, err := m.PlanOffboard(ctx, "alice")
+//	off := iamuser.NewOffboarder(iam.NewFromConfig(cfg), iamuser.WithLogger(logger))
+//	plan, err := off.PlanOffboard(ctx, "alice")
 //	if err != nil {
 //		return err
 //	}
 //	fmt.Print(plan) // the dry run
-//	report, err := m.ApplyOffboard(ctx, plan)
+//	report, err := off.ApplyOffboard(ctx, plan)
 //
 // The command-line example in examples/iamkit does exactly this behind
 // "iamkit user create" and "iamkit user delete".

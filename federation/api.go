@@ -4,10 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit"
 )
 
 // CognitoBasicAPI is the Cognito Identity methods the basic (classic) flow
@@ -62,23 +62,13 @@ var (
 	_ CallerIdentityAPI  = (*sts.Client)(nil)
 )
 
-// Clock tells the time. mfa.SystemClock and the fake account's clock
-// satisfy it.
-type Clock interface {
-	Now() time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Option configures the credential flows (CognitoBasicFlow,
 // CognitoEnhancedFlow, AssumeRole, FederationToken).
 type Option func(*options)
 
 type options struct {
 	log   *slog.Logger
-	clock Clock
+	clock iamkit.Clock
 }
 
 // WithLogger makes the flows log to l (identity IDs, role ARNs, steps;
@@ -86,11 +76,11 @@ type options struct {
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // WithClock sets the clock the flows read the time from (MFA codes,
-// expirations); the default is the system clock.
-func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
+// expirations); the default is iamkit.SystemClock.
+func WithClock(c iamkit.Clock) Option { return func(o *options) { o.clock = c } }
 
 func newOptions(opts []Option) options {
-	o := options{log: discardLogger(), clock: systemClock{}}
+	o := options{log: discardLogger(), clock: iamkit.SystemClock{}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -98,7 +88,7 @@ func newOptions(opts []Option) options {
 		o.log = discardLogger()
 	}
 	if o.clock == nil {
-		o.clock = systemClock{}
+		o.clock = iamkit.SystemClock{}
 	}
 	return o
 }

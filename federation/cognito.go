@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/mfa"
 )
@@ -44,12 +45,7 @@ const (
 )
 
 var (
-	poolIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`) })
-	roleARNRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
-	})
-	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
-	accountIDRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+	poolIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`) })
 )
 
 // DeveloperLogin is a person your own backend authenticated, registered in
@@ -139,7 +135,7 @@ func (r *CognitoRequest) validate(flow string) error {
 	if !poolIDRE().MatchString(r.IdentityPoolID) {
 		return invalid("identity pool ID %q is not of the form region:guid", r.IdentityPoolID)
 	}
-	if r.AccountID != "" && !accountIDRE().MatchString(r.AccountID) {
+	if r.AccountID != "" && !awsname.IsAccountID(r.AccountID) {
 		return invalid("account ID %q is not 12 digits", r.AccountID)
 	}
 	if r.IdentityID != "" && !poolIDRE().MatchString(r.IdentityID) {
@@ -150,7 +146,7 @@ func (r *CognitoRequest) validate(flow string) error {
 			return invalid("logins need a provider name and a token")
 		}
 	}
-	if r.RoleARN != "" && !roleARNRE().MatchString(r.RoleARN) {
+	if _, err := awsname.RoleARN(r.RoleARN); r.RoleARN != "" && err != nil {
 		return invalid("role ARN %q is not a role ARN", r.RoleARN)
 	}
 	if flow == "enhanced" {
@@ -176,7 +172,7 @@ func (r *CognitoRequest) validate(flow string) error {
 	if r.RoleARN == "" {
 		return invalid("the basic flow needs the role to assume (RoleARN)")
 	}
-	if !sessionNameRE().MatchString(r.RoleSessionName) {
+	if !awsname.ValidRoleSessionName(r.RoleSessionName) {
 		return invalid("role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", r.RoleSessionName)
 	}
 	if err := checkRoleDuration(r.Duration, MaxRoleSession); err != nil {

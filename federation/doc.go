@@ -59,6 +59,25 @@
 // checks one given by a user. The endpoint URL and the HTTP client are
 // injectable, for tests (internal/fakes serves one) and private endpoints.
 //
+// # Interfaces
+//
+// Each flow asks only for the SDK methods it calls, with the SDK's
+// signatures (*cognitoidentity.Client and *sts.Client satisfy them; so does
+// the fake account of iamkittest):
+//
+//   - [CognitoBasicFlow] takes a [CognitoBasicAPI] (GetId, GetOpenIdToken,
+//     GetOpenIdTokenForDeveloperIdentity, DeleteIdentities) and a
+//     [WebIdentityAPI] (STS AssumeRoleWithWebIdentity).
+//   - [CognitoEnhancedFlow] takes a [CognitoEnhancedAPI] (GetId,
+//     GetCredentialsForIdentity, DeleteIdentities).
+//   - [AssumeRole] takes an [AssumeRoleAPI], [FederationToken] a
+//     [FederationTokenAPI], [Identify] a [CallerIdentityAPI].
+//   - [SignIn] calls the sign-in endpoint over its http.Client; the
+//     partition and destination helpers call nothing.
+//
+// The flows take functional options ([WithLogger], [WithClock]); time comes
+// from a [github.com/iamkit/iamkit.Clock], default iamkit.SystemClock.
+//
 // Sign-in tokens and login URLs are secrets: [SigninToken] and [ConsoleURL]
 // print, log and marshal without them, errors never hold them, and
 // [RedactURL] shows where a URL goes without the token. Failures of the

@@ -11,8 +11,9 @@ import (
 	"github.com/iamkit/iamkit/mfa"
 )
 
-// Errors of the credential rules. They are returned wrapped, with the
-// details; test with errors.Is.
+// Errors of the credential rules. They are returned wrapped, after the
+// package's "federation: " prefix and with the details; test with
+// errors.Is.
 var (
 	// ErrInvalidRequest: a request is malformed (a missing role, a bad
 	// duration, ...). Nothing was called.
@@ -70,7 +71,7 @@ var (
 )
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
+	return fmt.Errorf("federation: %w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
 }
 
 // SessionDurationError explains why a console SessionDuration was refused.
@@ -82,7 +83,7 @@ type SessionDurationError struct {
 }
 
 func (e *SessionDurationError) Error() string {
-	return fmt.Sprintf("SessionDuration %s with %s credentials: %s", e.Duration, e.Kind, e.Reason)
+	return fmt.Sprintf("federation: SessionDuration %s with %s credentials: %s", e.Duration, e.Kind, e.Reason)
 }
 
 // Is makes errors.Is(err, ErrSessionDuration) true.
@@ -98,7 +99,7 @@ type EndpointError struct {
 }
 
 func (e *EndpointError) Error() string {
-	s := fmt.Sprintf("sign-in endpoint: %s: HTTP %d %s", e.Op, e.Status, http.StatusText(e.Status))
+	s := fmt.Sprintf("federation: sign-in endpoint: %s: HTTP %d %s", e.Op, e.Status, http.StatusText(e.Status))
 	if e.Summary != "" {
 		s += ": " + e.Summary
 	}
@@ -154,7 +155,7 @@ type FlowError struct {
 
 func (e *FlowError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cognito %s flow: %s", e.Flow, e.Step)
+	fmt.Fprintf(&b, "federation: cognito %s flow: %s", e.Flow, e.Step)
 	if e.IdentityID != "" {
 		fmt.Fprintf(&b, " (identity %s)", e.IdentityID)
 	}

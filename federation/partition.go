@@ -49,7 +49,7 @@ func LookupPartition(id string) (Partition, error) {
 	case "aws-us-gov":
 		return partitionGov, nil
 	}
-	return Partition{}, fmt.Errorf("%w: %q (supported: aws, aws-cn, aws-us-gov)", ErrUnsupportedPartition, id)
+	return Partition{}, fmt.Errorf("federation: %w: %q (supported: aws, aws-cn, aws-us-gov)", ErrUnsupportedPartition, id)
 }
 
 var regionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`) })
@@ -58,12 +58,12 @@ var regionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(
 func (p Partition) CheckRegion(region string) error {
 	switch {
 	case !regionRE().MatchString(region):
-		return fmt.Errorf("%w: %q is not a region name", ErrInvalidRequest, region)
+		return fmt.Errorf("federation: %w: %q is not a region name", ErrInvalidRequest, region)
 	case p.RegionPrefix != "" && !strings.HasPrefix(region, p.RegionPrefix):
-		return fmt.Errorf("%w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)
+		return fmt.Errorf("federation: %w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)
 	case p.RegionPrefix == "" && (strings.HasPrefix(region, partitionCN.RegionPrefix) ||
 		strings.HasPrefix(region, partitionGov.RegionPrefix) || strings.Contains(region, "-iso")):
-		return fmt.Errorf("%w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)
+		return fmt.Errorf("federation: %w: region %q is not in partition %s", ErrInvalidRequest, region, p.ID)
 	}
 	return nil
 }
@@ -124,28 +124,28 @@ func Destination(partition, region, service string) (string, error) {
 		service = "console/home"
 	}
 	if strings.ContainsAny(service, "\\") {
-		return "", fmt.Errorf("%w: service %q holds a backslash", ErrInvalidDestination, service)
+		return "", fmt.Errorf("federation: %w: service %q holds a backslash", ErrInvalidDestination, service)
 	}
 	ref, err := url.Parse(service)
 	if err != nil {
-		return "", fmt.Errorf("%w: service %q: %v", ErrInvalidDestination, service, err)
+		return "", fmt.Errorf("federation: %w: service %q: %v", ErrInvalidDestination, service, err)
 	}
 	if ref.Scheme != "" || ref.Host != "" || ref.User != nil || ref.Opaque != "" || strings.HasPrefix(service, "//") {
-		return "", fmt.Errorf("%w: service %q must be a path relative to the console", ErrInvalidDestination, service)
+		return "", fmt.Errorf("federation: %w: service %q must be a path relative to the console", ErrInvalidDestination, service)
 	}
 	segs := strings.Split(strings.TrimPrefix(ref.Path, "/"), "/")
 	for _, s := range segs {
 		if s == "." || s == ".." {
-			return "", fmt.Errorf("%w: service %q holds a %q segment", ErrInvalidDestination, service, s)
+			return "", fmt.Errorf("federation: %w: service %q holds a %q segment", ErrInvalidDestination, service, s)
 		}
 	}
 	q, err := url.ParseQuery(ref.RawQuery)
 	if err != nil {
-		return "", fmt.Errorf("%w: service %q: query: %v", ErrInvalidDestination, service, err)
+		return "", fmt.Errorf("federation: %w: service %q: query: %v", ErrInvalidDestination, service, err)
 	}
 	if region != "" {
 		if have := q.Get("region"); have != "" && have != region {
-			return "", fmt.Errorf("%w: service %q names region %q, not %q", ErrInvalidDestination, service, have, region)
+			return "", fmt.Errorf("federation: %w: service %q names region %q, not %q", ErrInvalidDestination, service, have, region)
 		}
 		q.Set("region", region)
 	}
@@ -171,15 +171,15 @@ func CheckDestination(partition, raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidDestination, err)
+		return "", fmt.Errorf("federation: %w: %v", ErrInvalidDestination, err)
 	}
 	switch {
 	case u.Scheme != "https":
-		return "", fmt.Errorf("%w: %q is not an https URL", ErrInvalidDestination, raw)
+		return "", fmt.Errorf("federation: %w: %q is not an https URL", ErrInvalidDestination, raw)
 	case u.User != nil, u.Port() != "", u.Opaque != "":
-		return "", fmt.Errorf("%w: %q must not hold user info, a port or an opaque part", ErrInvalidDestination, raw)
+		return "", fmt.Errorf("federation: %w: %q must not hold user info, a port or an opaque part", ErrInvalidDestination, raw)
 	case !p.isConsoleHost(u.Host):
-		return "", fmt.Errorf("%w: %q is not on the %s console (%s)", ErrInvalidDestination, u.Host, p.ID, p.ConsoleHost)
+		return "", fmt.Errorf("federation: %w: %q is not on the %s console (%s)", ErrInvalidDestination, u.Host, p.ID, p.ConsoleHost)
 	}
 	if u.Path == "" {
 		u.Path = "/"

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -64,8 +65,9 @@ type SignIn struct {
 	Issuer string
 	// Logger receives debug and warning messages, never a secret.
 	Logger *slog.Logger
-	// Clock is the time source for expirations (default: system clock).
-	Clock Clock
+	// Clock is the time source for expirations (default:
+	// iamkit.SystemClock).
+	Clock iamkit.Clock
 }
 
 func (s *SignIn) log() *slog.Logger {
@@ -143,13 +145,13 @@ func CheckCredentials(creds mfa.Credentials, sessionDuration time.Duration, now 
 	case creds.AccessKeyID == "" || creds.SecretAccessKey == "":
 		return invalid("no credentials")
 	case k == mfa.KindSessionToken:
-		return ErrSessionTokenCredentials
+		return fmt.Errorf("federation: %w", ErrSessionTokenCredentials)
 	case k == mfa.KindLongTerm, creds.SessionToken == "" && k != "":
-		return ErrLongTermCredentials
+		return fmt.Errorf("federation: %w", ErrLongTermCredentials)
 	case k == "":
-		return ErrUnknownProvenance
+		return fmt.Errorf("federation: %w", ErrUnknownProvenance)
 	case creds.CanExpire && !now.Before(creds.Expires):
-		return fmt.Errorf("%w: at %s", ErrCredentialsExpired, creds.Expires.UTC().Format(time.RFC3339))
+		return fmt.Errorf("federation: %w: at %s", ErrCredentialsExpired, creds.Expires.UTC().Format(time.RFC3339))
 	}
 	return CheckSessionDuration(creds.Provenance.Kind, sessionDuration)
 }
@@ -211,7 +213,7 @@ func (s *SignIn) SigninToken(ctx context.Context, creds mfa.Credentials, session
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("getSigninToken: %w", err)
+		return nil, fmt.Errorf("federation: getSigninToken: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client().Do(req)
@@ -222,12 +224,12 @@ func (s *SignIn) SigninToken(ctx context.Context, creds mfa.Credentials, session
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("getSigninToken at %s: %w", fed.String(), err)
+		return nil, fmt.Errorf("federation: getSigninToken at %s: %w", fed.String(), err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return nil, fmt.Errorf("getSigninToken at %s: reading the answer: %w", fed.String(), err)
+		return nil, fmt.Errorf("federation: getSigninToken at %s: reading the answer: %w", fed.String(), err)
 	}
 	secrets := []string{creds.SecretAccessKey, creds.SessionToken, url.QueryEscape(creds.SecretAccessKey), url.QueryEscape(creds.SessionToken)}
 	if resp.StatusCode != http.StatusOK {

@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/mfa"
 )
@@ -22,9 +22,7 @@ import (
 const MaxFederationSession = 36 * time.Hour
 
 var (
-	federatedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,32}$`) })
-	policyARNRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::(aws|\d{12}):policy/.+`) })
-	mfaSerialRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
+	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
 )
 
 // roleKind reports whether credentials of kind k are a role's: assuming a
@@ -39,7 +37,7 @@ func policyDescriptors(arns []string) ([]ststypes.PolicyDescriptorType, error) {
 	}
 	var out []ststypes.PolicyDescriptorType
 	for _, a := range arns {
-		if !policyARNRE().MatchString(a) {
+		if _, err := awsname.IAMARN(a, "policy"); err != nil {
 			return nil, invalid("%q is not a managed policy ARN", a)
 		}
 		out = append(out, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
@@ -78,10 +76,10 @@ type AssumeRoleRequest struct {
 // checked before any call.
 func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, opts ...Option) (mfa.Credentials, error) {
 	o := newOptions(opts)
-	if !roleARNRE().MatchString(req.RoleARN) {
+	if _, err := awsname.RoleARN(req.RoleARN); err != nil {
 		return mfa.Credentials{}, invalid("role ARN %q is not a role ARN", req.RoleARN)
 	}
-	if !sessionNameRE().MatchString(req.RoleSessionName) {
+	if !awsname.ValidRoleSessionName(req.RoleSessionName) {
 		return mfa.Credentials{}, invalid("role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", req.RoleSessionName)
 	}
 	kind := mfa.KindAssumedRole
@@ -89,7 +87,7 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, o
 	if req.Source != nil && roleKind(req.Source.Kind) {
 		kind, maxD = mfa.KindChainedRole, MaxChainedSession
 		if req.Duration > MaxChainedSession {
-			return mfa.Credentials{}, fmt.Errorf("%w: %s requested, with %s credentials", ErrChainedDuration, req.Duration, req.Source.Kind)
+			return mfa.Credentials{}, fmt.Errorf("federation: %w: %s requested, with %s credentials", ErrChainedDuration, req.Duration, req.Source.Kind)
 		}
 	}
 	if err := checkRoleDuration(req.Duration, maxD); err != nil {
@@ -115,16 +113,16 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, o
 		}
 		code, err := req.Token.Token(ctx, mfa.TokenRequest{Device: req.MFASerial, Duration: req.Duration, Time: o.clock.Now()})
 		if err != nil {
-			return mfa.Credentials{}, fmt.Errorf("MFA code for %s: %w", req.MFASerial, err)
+			return mfa.Credentials{}, fmt.Errorf("federation: MFA code for %s: %w", req.MFASerial, err)
 		}
 		if !mfa.ValidToken(code) {
-			return mfa.Credentials{}, fmt.Errorf("MFA code for %s: %w", req.MFASerial, mfa.ErrInvalidToken)
+			return mfa.Credentials{}, fmt.Errorf("federation: MFA code for %s: %w", req.MFASerial, mfa.ErrInvalidToken)
 		}
 		in.SerialNumber, in.TokenCode = aws.String(req.MFASerial), aws.String(code)
 	}
 	out, err := api.AssumeRole(ctx, in)
 	if err != nil {
-		return mfa.Credentials{}, fmt.Errorf("AssumeRole %s: %w", req.RoleARN, err)
+		return mfa.Credentials{}, fmt.Errorf("federation: AssumeRole %s: %w", req.RoleARN, err)
 	}
 	p := mfa.Provenance{Kind: kind, RoleARN: req.RoleARN, RoleSessionName: req.RoleSessionName, MFASerial: req.MFASerial}
 	if req.Source != nil {
@@ -133,7 +131,7 @@ func AssumeRole(ctx context.Context, api AssumeRoleAPI, req AssumeRoleRequest, o
 	}
 	creds, ok := mfa.FromSTS(out.Credentials, p)
 	if !ok {
-		return mfa.Credentials{}, fmt.Errorf("AssumeRole %s: no credentials in the answer of STS", req.RoleARN)
+		return mfa.Credentials{}, fmt.Errorf("federation: AssumeRole %s: no credentials in the answer of STS", req.RoleARN)
 	}
 	o.log.Info("role assumed", "provenance", creds.Provenance.String())
 	return creds, nil
@@ -169,7 +167,7 @@ type FederationTokenRequest struct {
 // RoleSessionName, the only session name such credentials have).
 func FederationToken(ctx context.Context, api FederationTokenAPI, req FederationTokenRequest, opts ...Option) (mfa.Credentials, error) {
 	o := newOptions(opts)
-	if !federatedNameRE().MatchString(req.Name) {
+	if !awsname.ValidName(req.Name, 2, 32) {
 		return mfa.Credentials{}, invalid("federated user name %q must be 2 to 32 characters of letters, digits and +=,.@_-", req.Name)
 	}
 	if req.Duration != 0 && (req.Duration < MinRoleSession || req.Duration > MaxFederationSession || req.Duration%time.Second != 0) {
@@ -187,7 +185,7 @@ func FederationToken(ctx context.Context, api FederationTokenAPI, req Federation
 	}
 	if req.Policy == "" && len(arns) == 0 {
 		if !req.AllowNoAccess {
-			return mfa.Credentials{}, ErrNoSessionPolicy
+			return mfa.Credentials{}, fmt.Errorf("federation: %w", ErrNoSessionPolicy)
 		}
 		o.log.Warn("GetFederationToken without a session policy: the console session will have no permissions", "name", req.Name)
 	}
@@ -196,7 +194,7 @@ func FederationToken(ctx context.Context, api FederationTokenAPI, req Federation
 		Policy: optString(req.Policy), PolicyArns: arns,
 	})
 	if err != nil {
-		return mfa.Credentials{}, fmt.Errorf("GetFederationToken %s: %w", req.Name, err)
+		return mfa.Credentials{}, fmt.Errorf("federation: GetFederationToken %s: %w", req.Name, err)
 	}
 	p := mfa.Provenance{Kind: mfa.KindFederationToken, RoleSessionName: req.Name}
 	if req.Source != nil {
@@ -205,7 +203,7 @@ func FederationToken(ctx context.Context, api FederationTokenAPI, req Federation
 	}
 	creds, ok := mfa.FromSTS(out.Credentials, p)
 	if !ok {
-		return mfa.Credentials{}, fmt.Errorf("GetFederationToken %s: no credentials in the answer of STS", req.Name)
+		return mfa.Credentials{}, fmt.Errorf("federation: GetFederationToken %s: no credentials in the answer of STS", req.Name)
 	}
 	o.log.Info("federation token obtained", "provenance", creds.Provenance.String())
 	return creds, nil
@@ -236,11 +234,11 @@ func Identify(ctx context.Context, api CallerIdentityAPI, creds aws.Credentials,
 		o.Credentials = mfa.Credentials{Credentials: creds}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("GetCallerIdentity: %w", err)
+		return nil, fmt.Errorf("federation: GetCallerIdentity: %w", err)
 	}
 	a, err := arn.Parse(aws.ToString(out.Arn))
 	if err != nil {
-		return nil, fmt.Errorf("GetCallerIdentity: caller ARN %q: %w", aws.ToString(out.Arn), err)
+		return nil, fmt.Errorf("federation: GetCallerIdentity: caller ARN %q: %w", aws.ToString(out.Arn), err)
 	}
 	p := mfa.Provenance{Profile: profile}
 	if creds.CanExpire {
@@ -250,7 +248,7 @@ func Identify(ctx context.Context, api CallerIdentityAPI, creds aws.Credentials,
 	case a.Service == "sts" && kind == "assumed-role":
 		role, session, ok := strings.Cut(rest, "/")
 		if !ok {
-			return nil, fmt.Errorf("GetCallerIdentity: unexpected assumed-role ARN %q", a.String())
+			return nil, fmt.Errorf("federation: GetCallerIdentity: unexpected assumed-role ARN %q", a.String())
 		}
 		p.Kind, p.RoleSessionName = mfa.KindAssumedRole, session
 		p.RoleARN = arn.ARN{Partition: a.Partition, Service: "iam", AccountID: a.AccountID, Resource: "role/" + role}.String()
@@ -262,7 +260,7 @@ func Identify(ctx context.Context, api CallerIdentityAPI, creds aws.Credentials,
 			p.Kind = mfa.KindSessionToken
 		}
 	default:
-		return nil, fmt.Errorf("GetCallerIdentity: cannot tell what credentials of %q are", a.String())
+		return nil, fmt.Errorf("federation: GetCallerIdentity: cannot tell what credentials of %q are", a.String())
 	}
 	return &Identity{
 		Credentials: mfa.Credentials{Credentials: creds, Provenance: p},
@@ -275,7 +273,7 @@ func Identify(ctx context.Context, api CallerIdentityAPI, creds aws.Credentials,
 func PartitionOf(s string) (string, error) {
 	a, err := arn.Parse(s)
 	if err != nil {
-		return "", errors.Join(ErrInvalidRequest, fmt.Errorf("%q: %w", s, err))
+		return "", fmt.Errorf("federation: %w: %q: %w", ErrInvalidRequest, s, err)
 	}
 	return a.Partition, nil
 }

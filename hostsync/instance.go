@@ -7,10 +7,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/iamkit/iamkit/internal/awsname"
 )
 
 // The host side of a sync that every frontend needs the same way: the
@@ -38,25 +38,12 @@ func ReadConfigFile(path string) (Config, error) {
 }
 
 // HostSessionName is the role session name for AssumeRoleCredentials on the
-// host named hostname: "hostsync-" and the host name, reduced to the
-// characters and length STS accepts (other characters become '-', at most
-// 64 bytes, no trailing '-'), so that CloudTrail in the users' account tells
-// the hosts apart.
+// host named hostname: "hostsync-" and the host name, made a role session
+// name by iamkit's one rule (internal/awsname: other characters become '-',
+// at most 64 bytes, no trailing '-'; "hostsync" when no host name is
+// left), so that CloudTrail in the users' account tells the hosts apart.
 func HostSessionName(hostname string) string {
-	var b strings.Builder
-	b.WriteString("hostsync-")
-	for _, r := range hostname {
-		if b.Len() == 64 {
-			break
-		}
-		switch {
-		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', strings.ContainsRune("_+=,.@-", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
+	return awsname.RoleSessionName("hostsync-"+hostname, "hostsync")
 }
 
 // TagKeys returns the EC2 tag keys cfg names (IAM_AUTHORIZED_GROUPS_TAG,

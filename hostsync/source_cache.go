@@ -9,8 +9,9 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"sync"
+
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 // KeyBodyCache holds SSH public key bodies by IAM key ID (SSHPublicKeyId).
@@ -213,43 +214,12 @@ func (c *FileKeyBodyCache) Save(live map[string]bool) error {
 	return nil
 }
 
-// sourceWriteFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed over path (rename replaces a symlink at
-// path, never its target).
-func sourceWriteFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename durable; a failure here leaves a valid file.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+// sourceWriteFileAtomic writes data to path with iamkit's one atomic writer
+// (internal/atomicfile): a temporary file in the same directory, mode
+// perm, synced and renamed over path, the directory synced, and no
+// temporary file left on failure. A symbolic link at path is replaced,
+// never followed: these files live in a directory only root writes.
+func sourceWriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	_, err := atomicfile.WriteFile(path, data, atomicfile.WithPerm(perm), atomicfile.NoFollow())
+	return err
 }

@@ -6,9 +6,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
-// OnboardAPI is the part of the IAM API that onboarding calls. The method
-// signatures are the SDK's own: *iam.Client satisfies it, and so does the
-// in-memory fake account used in tests.
+// OnboardAPI is the part of the IAM API that onboarding calls: all that New
+// needs, for Manager.Onboard and Manager.OnboardBulk. The method signatures
+// are the SDK's own: *iam.Client satisfies it, and so does the fake account of
+// iamkittest.
 type OnboardAPI interface {
 	CreateUser(ctx context.Context, in *iam.CreateUserInput, optFns ...func(*iam.Options)) (*iam.CreateUserOutput, error)
 	GetUser(ctx context.Context, in *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
@@ -27,7 +28,8 @@ type OnboardAPI interface {
 	UploadSSHPublicKey(ctx context.Context, in *iam.UploadSSHPublicKeyInput, optFns ...func(*iam.Options)) (*iam.UploadSSHPublicKeyOutput, error)
 }
 
-// OffboardAPI is the part of the IAM API that offboarding calls.
+// OffboardAPI is the part of the IAM API that offboarding calls: all that
+// NewOffboarder needs, for PlanOffboard, ApplyOffboard and Offboard.
 type OffboardAPI interface {
 	GetUser(ctx context.Context, in *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
 	GetLoginProfile(ctx context.Context, in *iam.GetLoginProfileInput, optFns ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error)
@@ -53,10 +55,16 @@ type OffboardAPI interface {
 	DeleteUser(ctx context.Context, in *iam.DeleteUserInput, optFns ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
 }
 
-// API is everything a Manager may call: onboarding and offboarding.
+// API is OnboardAPI and OffboardAPI together, for a frontend that both
+// onboards and offboards with one client. No function of the package
+// requires it.
 type API interface {
 	OnboardAPI
 	OffboardAPI
 }
 
-var _ API = (*iam.Client)(nil)
+var (
+	_ OnboardAPI  = (*iam.Client)(nil)
+	_ OffboardAPI = (*iam.Client)(nil)
+	_ API         = (*iam.Client)(nil)
+)

@@ -31,7 +31,7 @@ type CSVError struct {
 	Msg  string
 }
 
-func (e *CSVError) Error() string { return fmt.Sprintf("CSV line %d: %s", e.Line, e.Msg) }
+func (e *CSVError) Error() string { return fmt.Sprintf("iamuser: CSV line %d: %s", e.Line, e.Msg) }
 
 // Row is one parsed CSV row: its line number and the Spec it describes.
 type Row struct {
@@ -134,7 +134,11 @@ func ParseCSV(r io.Reader) ([]Row, error) {
 		}
 		spec.SSHPublicKeys = splitList(get("ssh_public_keys"))
 		if err := spec.Validate(); err != nil {
-			return nil, &CSVError{Line: line, Msg: err.Error()}
+			msg := err.Error()
+			if ve, ok := errors.AsType[*ValidationError](err); ok {
+				msg = ve.text()
+			}
+			return nil, &CSVError{Line: line, Msg: msg}
 		}
 		key := strings.ToLower(spec.UserName)
 		if prev, dup := seen[key]; dup {

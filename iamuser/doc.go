@@ -8,20 +8,33 @@
 // at once with the codes of the previous and current TOTP steps — no waiting —,
 // group memberships, and optionally an access key and SSH public keys. The
 // [Result] can be written as a bundle for the person ([Result.WriteBundle]): a
-// CSV row, the otpauth URI and the QR code, all mode 0600.
+// CSV row, the otpauth URI and the QR code, all written atomically with mode
+// 0600. A bundle may be the only copy of a password, so WriteBundle never
+// overwrites one; [NextBundleDir] picks a directory that holds none.
 //
 // Onboarding is resumable: re-running it for a half-made user keeps what
 // exists and finishes the rest, replacing a leftover unassigned MFA device.
 // IAM's eventual consistency right after CreateUser is waited out with bounded
 // retries on the injected clock; throttling is left to the SDK's retryer.
 //
-// Offboarding is plan-then-apply: [Manager.PlanOffboard] reads everything that
-// blocks DeleteUser and returns a printable [OffboardPlan];
-// [Manager.ApplyOffboard] removes it in AWS's documented order, tolerates what
+// Offboarding is plan-then-apply: [Offboarder.PlanOffboard] reads everything
+// that blocks DeleteUser and returns a printable [OffboardPlan];
+// [Offboarder.ApplyOffboard] removes it in AWS's documented order, tolerates what
 // is already gone, never calls DeleteUser while a step failed, and verifies the
 // user is gone. [ParseCSV] and [Manager.OnboardBulk] onboard a whole file with
 // bounded concurrency and per-row results.
 //
-// The Manager calls IAM through the narrow interfaces [OnboardAPI] and
-// [OffboardAPI], which *iam.Client satisfies; tests use the in-memory account.
+// # Interfaces
+//
+// Each operation asks only for the IAM methods it calls, with the SDK's
+// signatures; *iam.Client satisfies every one of them:
+//
+//   - [New] takes an [OnboardAPI]: [Manager.Onboard] and [Manager.OnboardBulk]
+//     (bulk onboarding calls nothing onboarding does not).
+//   - [NewOffboarder] takes an [OffboardAPI]: [Offboarder.PlanOffboard],
+//     [Offboarder.ApplyOffboard] and [Offboarder.Offboard].
+//   - [Result.WriteBundle], [NextBundleDir], [ParseCSV], [GeneratePassword]
+//     and the validators call no AWS API.
+//
+// [API] is both together, for a frontend that does both with one client.
 package iamuser

@@ -38,7 +38,7 @@ func ExampleManager_Onboard() {
 }
 
 // Plan an offboarding, print it as a dry run, then apply it.
-func ExampleManager_PlanOffboard() {
+func ExampleOffboarder_PlanOffboard() {
 	ctx := context.Background()
 	acct := fakes.NewAccount()
 	m := iamuser.New(acct.IAM(), iamuser.WithClock(acct.Clock()))
@@ -46,7 +46,8 @@ func ExampleManager_PlanOffboard() {
 		fmt.Println(err)
 		return
 	}
-	plan, err := m.PlanOffboard(ctx, "bob")
+	off := iamuser.NewOffboarder(acct.IAM())
+	plan, err := off.PlanOffboard(ctx, "bob")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -55,7 +56,7 @@ func ExampleManager_PlanOffboard() {
 	for _, a := range plan.Actions {
 		fmt.Println(a.Kind)
 	}
-	rep, err := m.ApplyOffboard(ctx, plan)
+	rep, err := off.ApplyOffboard(ctx, plan)
 	fmt.Println("gone:", rep.Verified, err)
 	// Output:
 	// DeleteLoginProfile
@@ -78,5 +79,5 @@ func ExampleParseCSV() {
 	fmt.Println(err)
 	// Output:
 	// line 2: carol groups=[ops dev] access key=true
-	// CSV line 2: invalid user name "bad name": may contain only letters, digits and _+=,.@-
+	// iamuser: CSV line 2: invalid user name "bad name": may contain only letters, digits and _+=,.@-
 }

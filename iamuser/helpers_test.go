@@ -15,11 +15,12 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// env is one fake account and a Manager bound to it.
+// env is one fake account, and a Manager and an Offboarder bound to it.
 type env struct {
 	acct *fakes.Account
 	iam  *fakes.IAM
 	m    *iamuser.Manager
+	off  *iamuser.Offboarder
 }
 
 func newEnv(t testing.TB, groups ...string) *env {
@@ -27,6 +28,7 @@ func newEnv(t testing.TB, groups ...string) *env {
 	acct := fakes.NewAccount()
 	e := &env{acct: acct, iam: acct.IAM()}
 	e.m = iamuser.New(e.iam, iamuser.WithClock(acct.Clock()))
+	e.off = iamuser.NewOffboarder(e.iam)
 	for _, g := range groups {
 		_, err := e.iam.CreateGroup(t.Context(), &iam.CreateGroupInput{GroupName: aws.String(g)})
 		require.NoError(t, err)

@@ -9,14 +9,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/iamkit/iamkit/mfa"
+	"github.com/iamkit/iamkit"
 )
 
-// Manager onboards and offboards IAM users. Build one with New; it is safe
-// for concurrent use.
-type Manager struct {
-	api    API
-	clock  mfa.Clock
+// settings are what the options set; Manager and Offboarder share them.
+type settings struct {
+	clock  iamkit.Clock
 	rand   io.Reader
 	log    *slog.Logger
 	issuer string
@@ -25,55 +23,94 @@ type Manager struct {
 	consistencyDelay    time.Duration
 }
 
-// Option configures a Manager.
-type Option func(*Manager)
-
-// WithClock sets the clock used for TOTP codes and for waiting out IAM's
-// eventual consistency (default: the system clock).
-func WithClock(c mfa.Clock) Option { return func(m *Manager) { m.clock = c } }
-
-// WithRand sets the source of randomness for passwords (default crypto/rand).
-func WithRand(r io.Reader) Option { return func(m *Manager) { m.rand = r } }
-
-// WithLogger sets the logger for progress messages. Secrets are never logged.
-func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
-
-// WithIssuer sets the issuer shown by authenticator apps (default
-// "Amazon Web Services").
-func WithIssuer(issuer string) Option { return func(m *Manager) { m.issuer = issuer } }
-
-// WithConsistencyRetries sets how often a call that fails with NoSuchEntity or
-// EntityTemporarilyUnmodifiable right after the user was created is retried,
-// and the first delay (doubled each time, capped at 4 s). Defaults: 8 attempts
-// from 250 ms, about 16 s in all.
-func WithConsistencyRetries(attempts int, firstDelay time.Duration) Option {
-	return func(m *Manager) { m.consistencyAttempts, m.consistencyDelay = attempts, firstDelay }
-}
-
-// New returns a Manager calling api, usually an *iam.Client built from
-// config.LoadDefaultConfig (whose retryer handles throttling).
-func New(api API, opts ...Option) *Manager {
-	m := &Manager{
-		api:                 api,
-		clock:               mfa.SystemClock{},
+func newSettings(opts []Option) settings {
+	s := settings{
+		clock:               iamkit.SystemClock{},
 		rand:                rand.Reader,
 		log:                 slog.New(slog.DiscardHandler),
 		consistencyAttempts: 8,
 		consistencyDelay:    250 * time.Millisecond,
 	}
 	for _, o := range opts {
-		o(m)
+		o(&s)
 	}
-	if m.consistencyAttempts < 1 {
-		m.consistencyAttempts = 1
+	if s.clock == nil {
+		s.clock = iamkit.SystemClock{}
 	}
-	return m
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.consistencyAttempts < 1 {
+		s.consistencyAttempts = 1
+	}
+	return s
+}
+
+// Option configures a Manager or an Offboarder. An option that does not
+// concern offboarding (WithClock, WithRand, WithIssuer,
+// WithConsistencyRetries) is accepted and ignored by NewOffboarder.
+type Option func(*settings)
+
+// WithClock sets the clock used for TOTP codes and for waiting out IAM's
+// eventual consistency (default iamkit.SystemClock).
+func WithClock(c iamkit.Clock) Option { return func(s *settings) { s.clock = c } }
+
+// WithRand sets the source of randomness for passwords (default crypto/rand).
+func WithRand(r io.Reader) Option { return func(s *settings) { s.rand = r } }
+
+// WithLogger sets the logger for progress messages (nil discards). Secrets
+// are never logged.
+func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.log = l } }
+
+// WithIssuer sets the issuer shown by authenticator apps (default
+// "Amazon Web Services").
+func WithIssuer(issuer string) Option { return func(s *settings) { s.issuer = issuer } }
+
+// WithConsistencyRetries sets how often a call that fails with NoSuchEntity or
+// EntityTemporarilyUnmodifiable right after the user was created is retried,
+// and the first delay (doubled each time, capped at 4 s). Defaults: 8 attempts
+// from 250 ms, about 16 s in all.
+func WithConsistencyRetries(attempts int, firstDelay time.Duration) Option {
+	return func(s *settings) { s.consistencyAttempts, s.consistencyDelay = attempts, firstDelay }
+}
+
+// Manager onboards IAM users, one ([Manager.Onboard]) or from a CSV file
+// ([Manager.OnboardBulk]). Build one with New; it is safe for concurrent use.
+// Offboarding is the [Offboarder]'s.
+type Manager struct {
+	api OnboardAPI
+	settings
+}
+
+// New returns a Manager calling api — only the methods of OnboardAPI —,
+// usually an *iam.Client built from config.LoadDefaultConfig (whose retryer
+// handles throttling).
+func New(api OnboardAPI, opts ...Option) *Manager {
+	return &Manager{api: api, settings: newSettings(opts)}
+}
+
+// Offboarder removes IAM users ([Offboarder.PlanOffboard],
+// [Offboarder.ApplyOffboard], [Offboarder.Offboard]). Build one with
+// NewOffboarder; it is safe for concurrent use.
+type Offboarder struct {
+	api OffboardAPI
+	settings
+}
+
+// NewOffboarder returns an Offboarder calling api — only the methods of
+// OffboardAPI —, usually an *iam.Client. Of the options, only WithLogger
+// concerns offboarding.
+func NewOffboarder(api OffboardAPI, opts ...Option) *Offboarder {
+	return &Offboarder{api: api, settings: newSettings(opts)}
 }
 
 // retryConsistency runs fn, retrying while IAM has not yet propagated a user
 // created moments ago (NoSuchEntity, EntityTemporarilyUnmodifiable). It waits
-// on the Manager's clock, so tests never sleep.
-func (m *Manager) retryConsistency(ctx context.Context, fresh bool, fn func() error) error {
+// on the clock, so tests never sleep.
+func (m *settings) retryConsistency(ctx context.Context, fresh bool, fn func() error) error {
 	delay := m.consistencyDelay
 	for attempt := 1; ; attempt++ {
 		err := fn()

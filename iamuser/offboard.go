@@ -69,7 +69,7 @@ func (p *OffboardPlan) String() string {
 // returns the actions that remove it, ending with DeleteUser. It changes
 // nothing. Virtual MFA devices named after the user are included whether or not
 // they are assigned, so no leftover device survives the user.
-func (m *Manager) PlanOffboard(ctx context.Context, userName string) (*OffboardPlan, error) {
+func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*OffboardPlan, error) {
 	if err := ValidateUserName(userName); err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (m *Manager) PlanOffboard(ctx context.Context, userName string) (*OffboardP
 		return plan, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("planning offboarding of %s: %w", userName, err)
+		return nil, fmt.Errorf("iamuser: planning offboarding of %s: %w", userName, err)
 	}
 	plan.Exists = true
 	plan.UserName = aws.ToString(got.User.UserName)
@@ -88,7 +88,7 @@ func (m *Manager) PlanOffboard(ctx context.Context, userName string) (*OffboardP
 		plan.Actions = append(plan.Actions, Action{Kind: k, Target: target})
 	}
 	wrap := func(what string, err error) error {
-		return fmt.Errorf("planning offboarding of %s: listing %s: %w", userName, what, err)
+		return fmt.Errorf("iamuser: planning offboarding of %s: listing %s: %w", userName, what, err)
 	}
 
 	if _, err := m.api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: u}); err == nil {
@@ -223,14 +223,14 @@ func (r *OffboardReport) Err() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("offboarding %s (re-run to finish): %w", r.UserName, errors.Join(errs...))
+	return fmt.Errorf("iamuser: offboarding %s (re-run to finish): %w", r.UserName, errors.Join(errs...))
 }
 
 // ApplyOffboard carries out a plan. Something already gone (NoSuchEntity)
 // counts as done, so a re-run after a failure resumes. When an action fails the
 // others still run, but DeleteUser is not attempted: it could only fail with
 // DeleteConflict. Finally the user's absence is verified with GetUser.
-func (m *Manager) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*OffboardReport, error) {
+func (m *Offboarder) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*OffboardReport, error) {
 	rep := &OffboardReport{UserName: plan.UserName}
 	if !plan.Exists {
 		rep.Verified = true
@@ -263,7 +263,7 @@ func (m *Manager) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*Offbo
 }
 
 // Offboard plans and applies the removal of a user in one call.
-func (m *Manager) Offboard(ctx context.Context, userName string) (*OffboardReport, error) {
+func (m *Offboarder) Offboard(ctx context.Context, userName string) (*OffboardReport, error) {
 	plan, err := m.PlanOffboard(ctx, userName)
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (m *Manager) Offboard(ctx context.Context, userName string) (*OffboardRepor
 	return m.ApplyOffboard(ctx, plan)
 }
 
-func (m *Manager) apply(ctx context.Context, user string, a Action) error {
+func (m *Offboarder) apply(ctx context.Context, user string, a Action) error {
 	u, t := aws.String(user), aws.String(a.Target)
 	var err error
 	switch a.Kind {

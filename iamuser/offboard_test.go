@@ -53,7 +53,7 @@ func TestOffboardPlanIsADryRun(t *testing.T) {
 	e := newEnv(t, "developers")
 	fullyLoaded(t, e, "nina")
 	e.acct.ResetCalls()
-	plan, err := e.m.PlanOffboard(t.Context(), "nina")
+	plan, err := e.off.PlanOffboard(t.Context(), "nina")
 	require.NoError(t, err)
 	for op, n := range e.acct.CallCounts() {
 		assert.Regexp(t, `^iam:(Get|List)`, op, "planning made a changing call %s (%d)", op, n)
@@ -77,7 +77,7 @@ func TestOffboardPlanIsADryRun(t *testing.T) {
 func TestOffboardRemovesEverything(t *testing.T) {
 	e := newEnv(t, "developers")
 	fullyLoaded(t, e, "oscar")
-	rep, err := e.m.Offboard(t.Context(), "oscar")
+	rep, err := e.off.Offboard(t.Context(), "oscar")
 	require.NoError(t, err)
 	assert.True(t, rep.Verified)
 	assert.Equal(t, 1, e.acct.Calls("iam:DeleteUser"), "DeleteUser called once, without DeleteConflict")
@@ -94,7 +94,7 @@ func TestOffboardFailureHalfWayThenRerun(t *testing.T) {
 	e := newEnv(t, "developers")
 	fullyLoaded(t, e, "peggy")
 	e.acct.Throttle("iam:DeleteSSHPublicKey", 1)
-	rep, err := e.m.Offboard(t.Context(), "peggy")
+	rep, err := e.off.Offboard(t.Context(), "peggy")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "DeleteSSHPublicKey")
 	assert.Contains(t, err.Error(), "re-run to finish")
@@ -102,10 +102,10 @@ func TestOffboardFailureHalfWayThenRerun(t *testing.T) {
 	assert.Zero(t, e.acct.Calls("iam:DeleteUser"), "DeleteUser is not attempted while something failed: no DeleteConflict")
 	assert.True(t, e.userExists(t, "peggy"))
 
-	plan, err := e.m.PlanOffboard(t.Context(), "peggy")
+	plan, err := e.off.PlanOffboard(t.Context(), "peggy")
 	require.NoError(t, err)
 	assert.Len(t, plan.Actions, 2, plan.String()) // the SSH key and the user
-	rep, err = e.m.ApplyOffboard(t.Context(), plan)
+	rep, err = e.off.ApplyOffboard(t.Context(), plan)
 	require.NoError(t, err)
 	assert.True(t, rep.Verified)
 }
@@ -113,27 +113,27 @@ func TestOffboardFailureHalfWayThenRerun(t *testing.T) {
 func TestOffboardToleratesConcurrentRemoval(t *testing.T) {
 	e := newEnv(t, "developers")
 	fullyLoaded(t, e, "quinn")
-	plan, err := e.m.PlanOffboard(t.Context(), "quinn")
+	plan, err := e.off.PlanOffboard(t.Context(), "quinn")
 	require.NoError(t, err)
 	// Someone removes the login profile between plan and apply.
 	_, err = e.iam.DeleteLoginProfile(t.Context(), &iam.DeleteLoginProfileInput{UserName: aws.String("quinn")})
 	require.NoError(t, err)
-	rep, err := e.m.ApplyOffboard(t.Context(), plan)
+	rep, err := e.off.ApplyOffboard(t.Context(), plan)
 	require.NoError(t, err)
 	assert.Equal(t, "already gone", rep.Results[0].Status)
 }
 
 func TestOffboardMissingUser(t *testing.T) {
 	e := newEnv(t)
-	plan, err := e.m.PlanOffboard(t.Context(), "nobody")
+	plan, err := e.off.PlanOffboard(t.Context(), "nobody")
 	require.NoError(t, err)
 	assert.False(t, plan.Exists)
 	assert.Contains(t, plan.String(), "does not exist")
-	rep, err := e.m.ApplyOffboard(t.Context(), plan)
+	rep, err := e.off.ApplyOffboard(t.Context(), plan)
 	require.NoError(t, err)
 	assert.True(t, rep.Verified)
 
-	_, err = e.m.PlanOffboard(t.Context(), "bad name")
+	_, err = e.off.PlanOffboard(t.Context(), "bad name")
 	var ve *iamuser.ValidationError
 	assert.ErrorAs(t, err, &ve)
 }
@@ -142,7 +142,7 @@ func TestOffboardPlanningErrorChangesNothing(t *testing.T) {
 	e := newEnv(t, "developers")
 	fullyLoaded(t, e, "rita")
 	e.acct.Throttle("iam:ListGroupsForUser", 1)
-	_, err := e.m.Offboard(t.Context(), "rita")
+	_, err := e.off.Offboard(t.Context(), "rita")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listing groups")
 	for op := range e.acct.CallCounts() {
@@ -163,7 +163,7 @@ func TestOffboardPaginates(t *testing.T) {
 		require.NoError(t, err)
 	}
 	e.acct.ResetCalls()
-	rep, err := e.m.Offboard(ctx, "sam")
+	rep, err := e.off.Offboard(ctx, "sam")
 	require.NoError(t, err)
 	assert.True(t, rep.Verified)
 	assert.Equal(t, 2, e.acct.Calls("iam:ListGroupsForUser"), "two pages of at most 100")
@@ -177,7 +177,7 @@ func TestOffboardKeepsOtherUsersDevices(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.m.Onboard(ctx, iamuser.Spec{UserName: "atom"})
 	require.NoError(t, err)
-	_, err = e.m.Offboard(ctx, "tom")
+	_, err = e.off.Offboard(ctx, "tom")
 	require.NoError(t, err)
 	devs, err := e.iam.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{AssignmentStatus: types.AssignmentStatusTypeAssigned})
 	require.NoError(t, err)

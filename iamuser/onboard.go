@@ -101,7 +101,7 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
-	return fmt.Sprintf("onboarding %s: %s: %v (re-run to resume)", e.UserName, e.Step, e.Err)
+	return fmt.Sprintf("iamuser: onboarding %s: %s: %v (re-run to resume)", e.UserName, e.Step, e.Err)
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
@@ -291,7 +291,7 @@ func (o *onboarding) loginProfile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pw, err := GeneratePassword(policy, o.m.rand)
+	pw, err := generatePassword(policy, o.m.rand)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package iamuser_test
 import (
 	"bytes"
 	"image/png"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -341,12 +342,18 @@ func TestWriteBundle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, res.QRCodePNG, pngData)
 
-	// Rewriting replaces atomically and leaves no temporary files.
-	_, err = res.WriteBundle(dir)
-	require.NoError(t, err)
+	// A second write refuses: the first bundle may be the only copy of the
+	// password. Nothing is replaced and no temporary file is left.
+	paths2, err := res.WriteBundle(dir)
+	require.ErrorIs(t, err, fs.ErrExist)
+	assert.Contains(t, err.Error(), filepath.Join(dir, "mallory.csv"))
+	assert.Nil(t, paths2)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 3)
+	again, err := os.ReadFile(filepath.Join(dir, "mallory.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, csvData, again)
 }
 
 func TestSignInURLPartitions(t *testing.T) {

@@ -38,6 +38,16 @@ const MaxPasswordLength = 128
 // always contain upper and lower case letters, digits and IAM symbols, so they
 // also satisfy IAM's default policy, and are at least DefaultPasswordLength long.
 func GeneratePassword(policy *types.PasswordPolicy, rnd io.Reader) (string, error) {
+	pw, err := generatePassword(policy, rnd)
+	if err != nil {
+		return "", fmt.Errorf("iamuser: %w", err)
+	}
+	return pw, nil
+}
+
+// generatePassword is GeneratePassword with errors for a caller in the
+// package to wrap (no prefix).
+func generatePassword(policy *types.PasswordPolicy, rnd io.Reader) (string, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -46,7 +56,7 @@ func GeneratePassword(policy *types.PasswordPolicy, rnd io.Reader) (string, erro
 		length = int(*policy.MinimumPasswordLength)
 	}
 	if length > MaxPasswordLength {
-		return "", fmt.Errorf("iamuser: password policy asks for %d characters; IAM allows at most %d", length, MaxPasswordLength)
+		return "", fmt.Errorf("password policy asks for %d characters; IAM allows at most %d", length, MaxPasswordLength)
 	}
 	classes := []string{upperChars, lowerChars, digitChars, symbolChars}
 	all := strings.Join(classes, "")
@@ -87,7 +97,7 @@ func pick(rnd io.Reader, set string) (byte, error) {
 func randInt(rnd io.Reader, n int) (int, error) {
 	v, err := rand.Int(rnd, big.NewInt(int64(n)))
 	if err != nil {
-		return 0, fmt.Errorf("iamuser: reading randomness for a password: %w", err)
+		return 0, fmt.Errorf("reading randomness for a password: %w", err)
 	}
 	return int(v.Int64()), nil
 }
@@ -111,11 +121,11 @@ func CheckPassword(policy *types.PasswordPolicy, pw string) error {
 		case strings.ContainsRune(IAMSymbols, r):
 			symbol = true
 		default:
-			return fmt.Errorf("%w: character %q is not allowed", ErrPasswordPolicy, r)
+			return fmt.Errorf("iamuser: %w: character %q is not allowed", ErrPasswordPolicy, r)
 		}
 	}
 	if len(pw) > MaxPasswordLength {
-		return fmt.Errorf("%w: longer than %d characters", ErrPasswordPolicy, MaxPasswordLength)
+		return fmt.Errorf("iamuser: %w: longer than %d characters", ErrPasswordPolicy, MaxPasswordLength)
 	}
 	if policy == nil {
 		n := 0
@@ -125,12 +135,12 @@ func CheckPassword(policy *types.PasswordPolicy, pw string) error {
 			}
 		}
 		if len(pw) < 8 || n < 3 {
-			return fmt.Errorf("%w: IAM's default policy needs 8 characters and three character classes", ErrPasswordPolicy)
+			return fmt.Errorf("iamuser: %w: IAM's default policy needs 8 characters and three character classes", ErrPasswordPolicy)
 		}
 		return nil
 	}
 	if min := int(aws.ToInt32(policy.MinimumPasswordLength)); len(pw) < min {
-		return fmt.Errorf("%w: %d characters, the policy needs %d", ErrPasswordPolicy, len(pw), min)
+		return fmt.Errorf("iamuser: %w: %d characters, the policy needs %d", ErrPasswordPolicy, len(pw), min)
 	}
 	for _, c := range []struct {
 		required, present bool
@@ -142,7 +152,7 @@ func CheckPassword(policy *types.PasswordPolicy, pw string) error {
 		{policy.RequireSymbols, symbol, "a symbol"},
 	} {
 		if c.required && !c.present {
-			return fmt.Errorf("%w: needs %s", ErrPasswordPolicy, c.what)
+			return fmt.Errorf("iamuser: %w: needs %s", ErrPasswordPolicy, c.what)
 		}
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/iamkit/iamkit/internal/awsname"
 )
 
 // ValidationError reports bad input found before any AWS call was made.
@@ -16,7 +18,10 @@ type ValidationError struct {
 	Reason string
 }
 
-func (e *ValidationError) Error() string {
+func (e *ValidationError) Error() string { return "iamuser: " + e.text() }
+
+// text is the message without the package prefix, for a CSVError to quote.
+func (e *ValidationError) text() string {
 	return fmt.Sprintf("invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
 
@@ -24,9 +29,6 @@ var (
 	userNameRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]+$`) })
 	groupNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]{1,128}$`) })
 	pathRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`) })
-	policyARNRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::(aws|[0-9]{12}):policy/[\x21-\x7E]+$`)
-	})
 )
 
 // MaxUserNameLength is IAM's limit on user names.
@@ -71,7 +73,7 @@ func (s Spec) Validate() error {
 		}
 		seen[strings.ToLower(k)] = true
 	}
-	if s.PermissionsBoundary != "" && !policyARNRE().MatchString(s.PermissionsBoundary) {
+	if _, err := awsname.IAMARN(s.PermissionsBoundary, "policy"); s.PermissionsBoundary != "" && err != nil {
 		return &ValidationError{Field: "permissions boundary", Value: s.PermissionsBoundary, Reason: "must be a managed policy ARN"}
 	}
 	groups := map[string]bool{}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/iamkit/iamkit"
 )
 
 // AuditAPI is the IAM methods Audit calls: the credential report, and the
@@ -55,8 +56,8 @@ type AuditOptions struct {
 	// not ready in time, unreadable); SourceCredentialReport never falls back;
 	// SourceListing does not try the report.
 	Source AuditSource
-	// Clock waits between GenerateCredentialReport polls; default SystemClock.
-	Clock Clock
+	// Clock waits between GenerateCredentialReport polls; default iamkit.SystemClock.
+	Clock iamkit.Clock
 	// PollInterval between GenerateCredentialReport calls (default 2 s).
 	PollInterval time.Duration
 	// MaxWait for the report to be generated before falling back (default
@@ -269,7 +270,7 @@ func (p *rowParser) time(name string) time.Time {
 
 // auditEnv holds resolved options.
 type auditEnv struct {
-	clk         Clock
+	clk         iamkit.Clock
 	poll, wait  time.Duration
 	concurrency int
 	log         *slog.Logger
@@ -278,7 +279,7 @@ type auditEnv struct {
 func (o AuditOptions) env() auditEnv {
 	e := auditEnv{clk: o.Clock, poll: o.PollInterval, wait: o.MaxWait, concurrency: o.Concurrency, log: o.Logger}
 	if e.clk == nil {
-		e.clk = SystemClock{}
+		e.clk = iamkit.SystemClock{}
 	}
 	if e.poll <= 0 {
 		e.poll = 2 * time.Second
@@ -324,9 +325,9 @@ var errReportTimeout = errors.New("credential report not generated in time")
 // calling GenerateCredentialReport every poll interval on clk until it
 // answers COMPLETE, for at most maxWait — and returns its CSV and when it
 // was generated.
-func FetchCredentialReport(ctx context.Context, api AuditAPI, clk Clock, poll, maxWait time.Duration) ([]byte, time.Time, error) {
+func FetchCredentialReport(ctx context.Context, api AuditAPI, clk iamkit.Clock, poll, maxWait time.Duration) ([]byte, time.Time, error) {
 	if clk == nil {
-		clk = SystemClock{}
+		clk = iamkit.SystemClock{}
 	}
 	deadline := clk.Now().Add(maxWait)
 	for {

@@ -12,7 +12,7 @@ import (
 )
 
 // Audit on the fake account; with AWS, api would be iam.NewFromConfig(cfg)
-// and the clock mfa.SystemClock{}.
+// and the clock iamkit.SystemClock{}.
 func ExampleAudit() {
 	ctx := context.Background()
 	acct := fakes.NewAccount()

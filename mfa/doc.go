@@ -10,7 +10,7 @@
 // computes both at once with [PairingCodes] and calls EnableMFADevice
 // immediately. Only when IAM refuses the codes (a clock at a step boundary, or
 // slightly skewed) does it wait, once, for the next step boundary on the
-// injected [Clock] and retry with the next pair.
+// injected [github.com/iamkit/iamkit.Clock] and retry with the next pair.
 //
 // The seed is the text of IAM's Base32StringSeed, as returned by
 // CreateVirtualMFADevice:
@@ -19,7 +19,7 @@
 //		VirtualMFADeviceName: aws.String("alice"),
 //	})
 //	seed := string(out.VirtualMFADevice.Base32StringSeed)
-//	err = mfa.Enable(ctx, client, mfa.SystemClock{}, "alice",
+//	err = mfa.Enable(ctx, client, iamkit.SystemClock{}, "alice",
 //		aws.ToString(out.VirtualMFADevice.SerialNumber), seed)
 //
 // For the person who will carry the device, [URI] builds the otpauth:// key
@@ -82,8 +82,8 @@
 // (credentials.mfa-state, mode 0600, one section per device serial), the
 // last 30-second step a code was sent in and a hash of that code. Before
 // asking a source that can produce a fresh code, it waits on the injected
-// [Clock] for the next step; a [StaticToken] equal to the code just sent is
-// refused with [ErrCodeReused] instead. The state is per device, not per
+// [github.com/iamkit/iamkit.Clock] for the next step; a [StaticToken] equal
+// to the code just sent is refused with [ErrCodeReused] instead. The state is per device, not per
 // profile, so it lives beside the credentials file rather than in a
 // [p-long-term] section.
 //
@@ -106,6 +106,24 @@
 // not ready in time, unreadable — it falls back to listing users (ListUsers,
 // then ListMFADevices, GetLoginProfile and ListAccessKeys per user), which
 // cannot see the root.
+//
+// # Interfaces
+//
+// Each operation asks only for the SDK methods it calls, with the SDK's
+// signatures (*iam.Client and *sts.Client satisfy them; so does the fake
+// account of iamkittest):
+//
+//   - [Enable] takes an [EnableAPI] (IAM EnableMFADevice).
+//   - [Session] and [PlanSession] take an [STSFactory] building an [STSAPI]
+//     (STS GetSessionToken and AssumeRole) from the long-term keys.
+//   - [Audit] and [FetchCredentialReport] take an [AuditAPI] (the
+//     credential report, and the listing calls of the fallback).
+//   - TOTP codes, key URIs, QR codes, [ParseCredentialReport] and the token
+//     sources call no AWS API.
+//
+// Time comes from a [github.com/iamkit/iamkit.Clock] (default
+// iamkit.SystemClock): Enable's clk argument, [SessionOptions].Clock and
+// [AuditOptions].Clock.
 //
 // # Secrets
 //

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/iamkit/iamkit"
 )
 
 // EnableAPI is the one IAM method Enable calls. *iam.Client satisfies it, and
@@ -42,7 +44,8 @@ func (e *EnableError) Error() string {
 	if e.Attempts > 1 {
 		what = fmt.Sprintf("enable (after %d attempts)", e.Attempts)
 	}
-	return fmt.Sprintf("mfa: %s MFA device %s for user %s: %v", what, e.SerialNumber, e.UserName, e.Err)
+	// A cause from this package (an invalid seed) has the prefix already.
+	return fmt.Sprintf("mfa: %s MFA device %s for user %s: %s", what, e.SerialNumber, e.UserName, strings.TrimPrefix(e.Err.Error(), "mfa: "))
 }
 
 // Unwrap returns the cause.
@@ -59,7 +62,7 @@ func (e *EnableError) Unwrap() error { return e.Err }
 // done ctx end it. Errors are an *EnableError wrapping the cause.
 //
 // seed is the text of the device's Base32StringSeed, as for Code.
-func Enable(ctx context.Context, api EnableAPI, clk Clock, userName, serialNumber, seed string) error {
+func Enable(ctx context.Context, api EnableAPI, clk iamkit.Clock, userName, serialNumber, seed string) error {
 	fail := func(attempts int, err error) error {
 		return &EnableError{UserName: userName, SerialNumber: serialNumber, Attempts: attempts, Err: err}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+	"github.com/iamkit/iamkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -23,8 +24,8 @@ const opEnable = "iam:EnableMFADevice"
 // The fake account's IAM is what the tests enable devices against.
 var _ mfa.EnableAPI = (*fakes.IAM)(nil)
 
-// The fake clock is what the tests pass as the package's Clock.
-var _ mfa.Clock = (*fakes.Clock)(nil)
+// The fake clock is what the tests pass as the package's iamkit.Clock.
+var _ iamkit.Clock = (*fakes.Clock)(nil)
 
 // device is a user with a fresh, not yet enabled virtual MFA device.
 type device struct {

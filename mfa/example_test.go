@@ -16,7 +16,7 @@ import (
 )
 
 // The fake account stands in for a real one; with AWS, api would be
-// iam.NewFromConfig(cfg) and the clock mfa.SystemClock{}.
+// iam.NewFromConfig(cfg) and the clock iamkit.SystemClock{}.
 func ExampleEnable() {
 	ctx := context.Background()
 	acct := fakes.NewAccount()

@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/internal/awsname"
+	"github.com/iamkit/iamkit/internal/errwrap"
 
 	"github.com/iamkit/iamkit/mfa/credfile"
 )
@@ -195,8 +198,8 @@ type SessionOptions struct {
 	// the short-term section is still valid.
 	NewSTS STSFactory
 	// Clock: the time expirations are compared with and TOTP steps are
-	// counted on; default SystemClock.
-	Clock Clock
+	// counted on; default iamkit.SystemClock.
+	Clock iamkit.Clock
 	// Getenv looks up environment variables; default os.Getenv.
 	Getenv func(string) string
 	// CredentialsPath and ConfigPath override the files' locations (default
@@ -274,7 +277,7 @@ type SessionResult struct {
 // sessionEnv holds the resolved injected dependencies.
 type sessionEnv struct {
 	getenv func(string) string
-	clk    Clock
+	clk    iamkit.Clock
 	log    *slog.Logger
 }
 
@@ -284,7 +287,7 @@ func (o *SessionOptions) env() sessionEnv {
 		e.getenv = os.Getenv
 	}
 	if e.clk == nil {
-		e.clk = SystemClock{}
+		e.clk = iamkit.SystemClock{}
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -295,10 +298,6 @@ func (o *SessionOptions) env() sessionEnv {
 var (
 	// mfaSerialRE is STS's pattern for SerialNumber.
 	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
-	// roleARNRE accepts role ARNs in any partition, with a path.
-	roleARNRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:role/[\x21-\x7E]{1,512}$`) })
-	// sessionNameRE is STS's pattern for RoleSessionName.
-	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 )
 
 // sectionNames derives the long-term and short-term section names.
@@ -464,14 +463,14 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 		p.RoleARN = firstValue(keyRoleARN, inCfg)
 	}
 	if p.RoleARN != "" {
-		if !roleARNRE().MatchString(p.RoleARN) {
+		if _, err := awsname.RoleARN(p.RoleARN); err != nil {
 			return nil, fmt.Errorf("mfa: %w: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", ErrInvalidRole, p.RoleARN)
 		}
 		p.RoleSessionName = opts.RoleSessionName
 		if p.RoleSessionName == "" {
 			p.RoleSessionName = defaultSessionName(e.getenv)
 		}
-		if !sessionNameRE().MatchString(p.RoleSessionName) {
+		if !awsname.ValidRoleSessionName(p.RoleSessionName) {
 			return nil, fmt.Errorf("mfa: %w: role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", ErrInvalidRole, p.RoleSessionName)
 		}
 	}
@@ -507,25 +506,12 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 }
 
 // defaultSessionName is the login name, as Python's getpass.getuser() finds
-// it, made fit for RoleSessionName.
+// it, made a RoleSessionName by iamkit's one rule (internal/awsname); the
+// first variable that makes one wins, else "iamkit".
 func defaultSessionName(getenv func(string) string) string {
 	for _, k := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
-		v := getenv(k)
-		if v == "" {
-			continue
-		}
-		s := strings.Map(func(r rune) rune {
-			if r < 0x80 && (r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
-				('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')) {
-				return r
-			}
-			return '-'
-		}, v)
-		if len(s) > 64 {
-			s = s[:64]
-		}
-		if len(s) >= 2 {
-			return s
+		if n := awsname.RoleSessionName(getenv(k), ""); n != "" {
+			return n
 		}
 	}
 	return "iamkit"
@@ -720,7 +706,7 @@ func (p *SessionPlan) tokenSource(opts SessionOptions) (TokenSource, error) {
 	case p.process != "":
 		argv, err := SplitCommandLine(p.process)
 		if err != nil {
-			return nil, fmt.Errorf("mfa: %s for profile %s: %w", keyMFAProcess, p.Profile, err)
+			return nil, errwrap.Wrap("mfa", err, "%s for profile %s", keyMFAProcess, p.Profile)
 		}
 		return Command{Argv: argv}, nil
 	case opts.Prompt != nil:

@@ -60,7 +60,7 @@ func printRedacted(path string) {
 // An aws-mfa style credentials file: long-term keys in [dev-long-term],
 // short-term credentials written to [dev]. With AWS, NewSTS would be
 // mfa.NewSTSFactory(cfg) with cfg from config.LoadDefaultConfig, the token
-// source mfa.NewPrompt(os.Stdin, os.Stderr) and the clock mfa.SystemClock{}.
+// source mfa.NewPrompt(os.Stdin, os.Stderr) and the clock iamkit.SystemClock{}.
 func ExampleSession() {
 	ctx := context.Background()
 	acct := fakes.NewAccount()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -494,6 +495,9 @@ func TestSessionClearErrors(t *testing.T) {
 		{name: "bad section name", mutate: func(_ *world, o *mfa.SessionOptions) { o.ShortTermSuffix = "x]" }, is: mfa.ErrInvalidProfile},
 		{name: "no token source", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = nil }, is: mfa.ErrNoTokenSource},
 		{name: "invalid static token", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = mfa.StaticToken("12345") }, is: mfa.ErrInvalidToken},
+		// Causes from the package's own token sources keep one "mfa: ".
+		{name: "prompt without input", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = mfa.NewPrompt(strings.NewReader(""), io.Discard) }, msg: "getting the MFA code: prompt: no code entered"},
+		{name: "bad mfa_process", config: "[profile dev]\nmfa_process = totp \"unterminated\n", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = nil }, msg: "mfa_process for profile dev: command line has an unterminated"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -513,8 +517,13 @@ func TestSessionClearErrors(t *testing.T) {
 				tc.mutate(w, &opts)
 			}
 			_, err := mfa.Session(ctx, opts)
-			require.ErrorIs(t, err, tc.is)
+			require.Error(t, err)
+			if tc.is != nil {
+				require.ErrorIs(t, err, tc.is)
+			}
 			assert.Contains(t, err.Error(), tc.msg)
+			assert.True(t, strings.HasPrefix(err.Error(), "mfa: "), err.Error())
+			assert.Equal(t, 1, strings.Count(err.Error(), "mfa:"), "one prefix: %v", err)
 			assert.NotContains(t, err.Error(), w.secret)
 			if tc.noFile {
 				_, statErr := os.Stat(w.credPath)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/iamkit/iamkit/internal/errwrap"
 	"github.com/iamkit/iamkit/mfa/credfile"
 )
 
@@ -99,7 +100,7 @@ func useCode(ctx context.Context, e sessionEnv, p *SessionPlan, src TokenSource,
 			}
 			c, err := src.Token(ctx, TokenRequest{Device: p.Device, Profile: p.Profile, Duration: p.Duration, Time: now, Retry: attempt > 0})
 			if err != nil {
-				return fmt.Errorf("mfa: session for profile %s: getting the MFA code: %w", p.Profile, err)
+				return errwrap.Wrap("mfa", err, "session for profile %s: getting the MFA code", p.Profile)
 			}
 			if !ValidToken(c) {
 				return fmt.Errorf("mfa: session for profile %s: %w", p.Profile, ErrInvalidToken)

@@ -1,7 +1,6 @@
 package mfa
 
 import (
-	"context"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -18,39 +17,6 @@ const Period = 30 * time.Second
 // ErrInvalidSeed is returned (wrapped) when a seed is empty or is not valid
 // base32 text. Test for it with errors.Is.
 var ErrInvalidSeed = errors.New("invalid TOTP seed")
-
-// Clock is the time source of the package. SystemClock is the real one; tests
-// pass a manual clock (internal/fakes.Clock satisfies it) so they never wait.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep waits for d, or returns ctx's error as soon as ctx is done.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-// SystemClock is the real clock: time.Now, and a Sleep that honours its context.
-type SystemClock struct{}
-
-var _ Clock = SystemClock{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// Sleep waits for d, or returns ctx.Err() as soon as ctx is done. A d of zero
-// or less returns at once (with ctx.Err() if ctx is already done).
-func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // normalizeSeed returns seed in canonical form: upper case, with no whitespace
 // and no trailing "=" padding. IAM's Base32StringSeed is already upper case;

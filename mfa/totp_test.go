@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -198,7 +199,7 @@ func TestNextStep(t *testing.T) {
 }
 
 func TestSystemClock(t *testing.T) {
-	var clk mfa.Clock = mfa.SystemClock{}
+	var clk iamkit.Clock = iamkit.SystemClock{}
 	before := time.Now()
 	now := clk.Now()
 	assert.False(t, now.Before(before))

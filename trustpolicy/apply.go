@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/internal/errwrap"
 )
 
 // RoleAPI is the part of the IAM API that Apply calls. The signatures are the
@@ -34,29 +36,6 @@ var ErrUnmodifiable = errors.New("service-linked role: only its AWS service can 
 // ServiceLinkedPath is the path prefix of service-linked roles.
 const ServiceLinkedPath = "/aws-service-role/"
 
-// Clock is how Apply waits between retries. internal/fakes.Clock satisfies it,
-// so tests never sleep; the default waits on a real timer.
-type Clock interface {
-	// Sleep waits for d, or returns ctx's error as soon as ctx is done.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Defaults for the retry of a principal created moments ago.
 const (
 	DefaultRetries    = 5
@@ -65,7 +44,7 @@ const (
 )
 
 type config struct {
-	clock       Clock
+	clock       iamkit.Clock
 	retries     int
 	delay       time.Duration
 	quota       int
@@ -75,12 +54,15 @@ type config struct {
 }
 
 func newConfig(opts []Option) config {
-	c := config{clock: realClock{}, retries: DefaultRetries, delay: DefaultRetryDelay, quota: DefaultSizeQuota, concurrency: DefaultConcurrency}
+	c := config{clock: iamkit.SystemClock{}, retries: DefaultRetries, delay: DefaultRetryDelay, quota: DefaultSizeQuota, concurrency: DefaultConcurrency}
 	for _, o := range opts {
 		o(&c)
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.clock == nil {
+		c.clock = iamkit.SystemClock{}
 	}
 	return c
 }
@@ -88,8 +70,9 @@ func newConfig(opts []Option) config {
 // Option configures Apply and ApplyAll.
 type Option func(*config)
 
-// WithClock sets the clock retries wait on.
-func WithClock(c Clock) Option { return func(cfg *config) { cfg.clock = c } }
+// WithClock sets the clock retries wait on (default iamkit.SystemClock);
+// tests hand in a manual clock so they never sleep.
+func WithClock(c iamkit.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
 // WithRetries sets how many times an update refused with "MalformedPolicyDocument:
 // Invalid principal" is retried when the principal IAM names is one the edit
@@ -175,12 +158,12 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 		res.RoleARN = aws.ToString(out.Role.Arn)
 		before, err := ParseRoleDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
 		if err != nil {
-			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
 		res.Before = before
 		after, err := before.With(edit)
 		if err != nil {
-			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
 		res.After = after
 		res.Diff = Diff(before, after)
@@ -193,7 +176,7 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, ErrUnmodifiable))
 		}
 		if err := after.Validate(cfg.quota); err != nil {
-			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
 		if cfg.dryRun {
 			res.Status = WouldChange

@@ -155,6 +155,9 @@ type sleepFunc func(ctx context.Context, d time.Duration) error
 
 func (f sleepFunc) Sleep(ctx context.Context, d time.Duration) error { return f(ctx, d) }
 
+// Now is never read by Apply's retry; a fixed time keeps the clock complete.
+func (sleepFunc) Now() time.Time { return fakes.DefaultStart }
+
 func TestApplyServiceLinkedRole(t *testing.T) {
 	ctx := context.Background()
 	acct := fakes.NewAccount()

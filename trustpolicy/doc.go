@@ -35,7 +35,18 @@
 // (for a "show" command) and [ListRoleTrust] lists every role with its
 // document, to find the roles an offboarded user's unique ID was left in.
 //
-// The package calls IAM through the narrow interfaces [RoleAPI] and
-// [ListRolesAPI], which *iam.Client satisfies; tests use the in-memory
-// account of internal/fakes.
+// # Interfaces
+//
+// Each operation asks only for the IAM methods it calls, with the SDK's
+// signatures; *iam.Client satisfies every one (so does the fake account of
+// iamkittest):
+//
+//   - [Apply] takes a [RoleAPI] (GetRole, UpdateAssumeRolePolicy), and so
+//     does each [Target] of [ApplyAll].
+//   - [GetRoleTrust] takes a [GetRoleAPI] (GetRole).
+//   - [ListRoleTrust] takes a [ListRolesAPI] (ListRoles).
+//   - Parsing, editing, validating and diffing documents call nothing.
+//
+// Retries wait on a [github.com/iamkit/iamkit.Clock] ([WithClock], default
+// iamkit.SystemClock).
 package trustpolicy

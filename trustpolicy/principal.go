@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/iamkit/iamkit/internal/awsname"
 )
 
 // Kind is the key of a principal in a policy's Principal element.
@@ -46,25 +48,74 @@ func Federated(id string) Principal { return Principal{Kind: KindFederated, ID: 
 func (p Principal) String() string { return string(p.Kind) + ":" + p.ID }
 
 var (
-	accountIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
-	uniqueIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(AIDA|AROA)[A-Z0-9]{12,124}$`) })
-	rootARNRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):root$`) })
-	iamEntityRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(user|role)/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
-	})
-	stsSessionRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^arn:aws[a-z-]*:sts::\d{12}:(assumed-role/[\w+=,.@-]{1,64}/[\w+=,.@-]{2,64}|federated-user/[\w+=,.@-]{2,32})$`)
-	})
-	serviceRE = sync.OnceValue(func() *regexp.Regexp {
+	uniqueIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(AIDA|AROA)[A-Z0-9]{12,124}$`) })
+	serviceRE  = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 	})
-	oidcARNRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[\x21-\x7E]+$`)
-	})
-	samlARNRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.-]{1,128}$`)
-	})
 )
+
+// The ARN checks parse with aws/arn (through internal/awsname), then check
+// the resource.
+
+// rootAccount returns the account of arn:PARTITION:iam::ACCOUNT:root.
+func rootAccount(s string) (string, bool) {
+	a, err := awsname.IAMARN(s, "root")
+	if err != nil || a.Resource != "root" {
+		return "", false
+	}
+	return a.AccountID, true
+}
+
+func isRoot(s string) bool { _, ok := rootAccount(s); return ok }
+
+// isIAMEntity: a user or role ARN, with an optional path.
+func isIAMEntity(s string) bool {
+	_, uerr := awsname.UserARN(s)
+	_, rerr := awsname.RoleARN(s)
+	return uerr == nil || rerr == nil
+}
+
+// isSTSSession: an assumed-role session or a federated user.
+func isSTSSession(s string) bool {
+	a, err := awsname.ParseARN(s)
+	if err != nil || a.Service != "sts" || a.Region != "" || !awsname.IsAccountID(a.AccountID) {
+		return false
+	}
+	switch a.Type {
+	case "assumed-role":
+		role, session, ok := strings.Cut(a.Rest, "/")
+		return ok && awsname.ValidName(role, 1, 64) && awsname.ValidRoleSessionName(session)
+	case "federated-user":
+		return awsname.ValidName(a.Rest, 2, 32)
+	}
+	return false
+}
+
+// isOIDCProvider: arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST[/PATH].
+func isOIDCProvider(s string) bool {
+	a, err := awsname.IAMARN(s, "oidc-provider")
+	if err != nil {
+		return false
+	}
+	for i := 0; i < len(a.Rest); i++ {
+		if a.Rest[i] < 0x21 || a.Rest[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// isSAMLProvider: arn:PARTITION:iam::ACCOUNT:saml-provider/NAME, NAME of 1
+// to 128 characters of [\w.-].
+func isSAMLProvider(s string) bool {
+	a, err := awsname.IAMARN(s, "saml-provider")
+	if err != nil || len(a.Rest) > 128 {
+		return false
+	}
+	return !strings.ContainsFunc(a.Rest, func(r rune) bool {
+		return !(r == '_' || r == '.' || r == '-' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	})
+}
 
 // webIdentityProviders are the federated principals written as a host name.
 var webIdentityProviders = map[string]bool{
@@ -111,9 +162,9 @@ func ParsePrincipal(s string) (Principal, error) {
 
 func inferKind(s string) Kind {
 	switch {
-	case oidcARNRE().MatchString(s) || samlARNRE().MatchString(s) || webIdentityProviders[strings.ToLower(s)]:
+	case isOIDCProvider(s) || isSAMLProvider(s) || webIdentityProviders[strings.ToLower(s)]:
 		return KindFederated
-	case strings.HasPrefix(s, "arn:") || s == "*" || accountIDRE().MatchString(s) || IsUniqueID(s):
+	case strings.HasPrefix(s, "arn:") || s == "*" || awsname.IsAccountID(s) || IsUniqueID(s):
 		return KindAWS
 	case strings.Contains(s, "."):
 		return KindService
@@ -137,7 +188,7 @@ func (p Principal) check(allowUniqueID bool) error {
 	switch p.Kind {
 	case KindAWS:
 		switch {
-		case v == "*", accountIDRE().MatchString(v), rootARNRE().MatchString(v), iamEntityRE().MatchString(v), stsSessionRE().MatchString(v):
+		case v == "*", awsname.IsAccountID(v), isRoot(v), isIAMEntity(v), isSTSSession(v):
 			return nil
 		case IsUniqueID(v):
 			if allowUniqueID {
@@ -152,7 +203,7 @@ func (p Principal) check(allowUniqueID bool) error {
 		}
 		return bad("want a service principal such as ec2.amazonaws.com")
 	case KindFederated:
-		if oidcARNRE().MatchString(v) || samlARNRE().MatchString(v) || webIdentityProviders[v] {
+		if isOIDCProvider(v) || isSAMLProvider(v) || webIdentityProviders[v] {
 			return nil
 		}
 		return bad("want an oidc-provider or saml-provider ARN, or a web identity provider (cognito-identity.amazonaws.com, accounts.google.com, graph.facebook.com, www.amazon.com)")
@@ -166,11 +217,11 @@ func (p Principal) check(allowUniqueID bool) error {
 // arn:aws:iam::ID:root are the same principal.
 func (p Principal) key() string {
 	if p.Kind == KindAWS {
-		if accountIDRE().MatchString(p.ID) {
+		if awsname.IsAccountID(p.ID) {
 			return "AWS\x00account:" + p.ID
 		}
-		if m := rootARNRE().FindStringSubmatch(p.ID); m != nil {
-			return "AWS\x00account:" + m[1]
+		if acct, ok := rootAccount(p.ID); ok {
+			return "AWS\x00account:" + acct
 		}
 	}
 	return string(p.Kind) + "\x00" + p.ID
@@ -183,7 +234,7 @@ func (p Principal) Same(q Principal) bool { return p.key() == q.key() }
 // action is the sts action a principal of this kind assumes a role with.
 func (p Principal) action() string {
 	if p.Kind == KindFederated {
-		if samlARNRE().MatchString(p.ID) {
+		if isSAMLProvider(p.ID) {
 			return ActionAssumeRoleWithSAML
 		}
 		return ActionAssumeRoleWithWebIdentity

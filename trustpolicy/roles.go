@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/iamkit/iamkit/internal/errwrap"
 )
 
 // ListRolesAPI is the part of the IAM API that ListRoleTrust calls.
@@ -75,7 +76,7 @@ func GetRoleTrust(ctx context.Context, api GetRoleAPI, roleName string) (RoleTru
 	rt := RoleTrust{Name: aws.ToString(r.RoleName), ARN: aws.ToString(r.Arn), Path: aws.ToString(r.Path)}
 	rt.Document, rt.Err = ParseRoleDocument(aws.ToString(r.AssumeRolePolicyDocument))
 	if rt.Err != nil {
-		return rt, fmt.Errorf("trustpolicy: role %s: %w", roleName, rt.Err)
+		return rt, errwrap.Wrap("trustpolicy", rt.Err, "role %s", roleName)
 	}
 	return rt, nil
 }

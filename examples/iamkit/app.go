@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/iamuser"
 	"github.com/iamkit/iamkit/mfa"
 )
@@ -39,7 +40,7 @@ type app struct {
 	newIAM func(ctx context.Context) (iamuser.API, error)
 	// clock is the clock TOTP codes are computed with (the fake account's
 	// clock in tests).
-	clock mfa.Clock
+	clock iamkit.Clock
 	// newSTS builds the factory of STS clients "mfa session" signs with the
 	// long-term keys; tests hand in the fake account's STS.
 	newSTS func(ctx context.Context) (mfa.STSFactory, error)
@@ -63,7 +64,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 		stdout: stdout,
 		stderr: stderr,
 		newIAM: loadIAM,
-		clock:  mfa.SystemClock{},
+		clock:  iamkit.SystemClock{},
 		newSTS: loadSTS,
 		getenv: os.Getenv,
 		level:  level,
@@ -88,8 +89,13 @@ func loadIAM(ctx context.Context) (iamuser.API, error) {
 }
 
 // manager returns an iamuser.Manager on api with the app's clock and logger.
-func (a *app) manager(api iamuser.API) *iamuser.Manager {
+func (a *app) manager(api iamuser.OnboardAPI) *iamuser.Manager {
 	return iamuser.New(api, iamuser.WithClock(a.clock), iamuser.WithLogger(a.log))
+}
+
+// offboarder returns an iamuser.Offboarder on api with the app's logger.
+func (a *app) offboarder(api iamuser.OffboardAPI) *iamuser.Offboarder {
+	return iamuser.NewOffboarder(api, iamuser.WithLogger(a.log))
 }
 
 // command is one entry of the command tree: a group (subs) or a leaf (run).

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/mfa"
@@ -42,7 +44,7 @@ type consoleDeps struct {
 	// endpoint and the default HTTP client.
 	endpoint   string
 	httpClient *http.Client
-	clock      federation.Clock
+	clock      iamkit.Clock
 	// open opens a URL in the person's browser.
 	open func(ctx context.Context, url string) error
 	// whoami names the local user, for the default role session name.
@@ -72,7 +74,7 @@ func defaultConsoleDeps() consoleDeps {
 		cognito: func(cfg aws.Config, region string) federation.CognitoBasicAPI {
 			return cognitoidentity.NewFromConfig(cfg, func(o *cognitoidentity.Options) { o.Region = region })
 		},
-		clock:  mfa.SystemClock{},
+		clock:  iamkit.SystemClock{},
 		open:   openBrowser,
 		whoami: localUser,
 	}
@@ -235,10 +237,11 @@ func (f *consoleFlags) check(c *command) (string, error) {
 		}
 		return "", nil
 	}
-	partition, err := federation.PartitionOf(f.roleARN)
-	if err != nil || !strings.Contains(f.roleARN, ":role/") {
+	role, err := awsname.RoleARN(f.roleARN)
+	if err != nil {
 		return "", c.usageError("--role-arn %q is not a role ARN", f.roleARN)
 	}
+	partition := role.Partition
 	if _, err := federation.LookupPartition(partition); err != nil {
 		return "", c.usageError("%v", err)
 	}
@@ -299,24 +302,10 @@ func consoleCredentials(ctx context.Context, a *app, c *command, deps consoleDep
 	return id.Credentials, id.Partition, nil
 }
 
-// defaultSessionName is "iamkit-" and the local user name, in the
-// characters a role session name allows.
+// defaultSessionName is "iamkit-" and the local user name, made a role
+// session name by iamkit's one rule (internal/awsname).
 func defaultSessionName(who string) string {
-	var b strings.Builder
-	b.WriteString("iamkit-")
-	for _, r := range who {
-		if r < 128 && (r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
-			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
-			b.WriteRune(r)
-		}
-		if b.Len() >= 64 {
-			break
-		}
-	}
-	if b.Len() == len("iamkit-") {
-		b.WriteString("console")
-	}
-	return b.String()
+	return awsname.RoleSessionName("iamkit-"+who, "iamkit-console")
 }
 
 func localUser() string {

@@ -202,7 +202,7 @@ func TestConsoleCognitoPool(t *testing.T) {
 	ce.deps.load = func(context.Context, string) (aws.Config, error) { return aws.Config{}, nil }
 	require.Equal(t, exitOK, ce.console("--cognito-pool", ce.pool, "--role-arn", ce.guest), ce.stderr.String())
 	assert.Equal(t, "https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1", ce.land(strings.TrimSpace(ce.stdout.String())))
-	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Guest/iamkit-danasmith", ce.signin.Logins()[1].Principal)
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Guest/iamkit-dana-smith", ce.signin.Logins()[1].Principal)
 }
 
 func TestConsoleAssumeRole(t *testing.T) {
@@ -215,7 +215,7 @@ func TestConsoleAssumeRole(t *testing.T) {
 	assert.Equal(t, "/oauth", parsed.Path, "log out first")
 	assert.Equal(t, "https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#Instances:", ce.land(u))
 	l := ce.signin.Logins()[0]
-	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Admin/iamkit-danasmith", l.Principal, "default session name: the local user")
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Admin/iamkit-dana-smith", l.Principal, "default session name: the local user")
 	assert.Zero(t, l.SessionDuration, "no --duration: none sent")
 	assert.Equal(t, 1, ce.acct.Calls("sts:AssumeRole"))
 
@@ -282,7 +282,8 @@ func TestConsoleHelp(t *testing.T) {
 		assert.Contains(t, ce.stdout.String(), want)
 	}
 	assert.Equal(t, "iamkit-dana.smith", defaultSessionName("dana.smith"))
-	assert.Equal(t, "iamkit-console", defaultSessionName("ü"))
+	assert.Equal(t, "iamkit", defaultSessionName("ü"))
+	assert.Equal(t, "iamkit-j-rgen", defaultSessionName("jürgen"))
 	assert.Len(t, defaultSessionName(strings.Repeat("x", 100)), 64)
 }
 

@@ -81,6 +81,7 @@ type demo struct {
 	acct *fakes.Account
 	iam  *fakes.IAM
 	m    *iamuser.Manager
+	off  *iamuser.Offboarder
 	dir  string // where the bundle is written
 
 	group      string
@@ -99,6 +100,7 @@ func newDemo(w io.Writer, a *app, dir string) *demo {
 		acct:  acct,
 		iam:   acct.IAM(),
 		m:     iamuser.New(acct.IAM(), iamuser.WithClock(acct.Clock()), iamuser.WithLogger(a.log)),
+		off:   iamuser.NewOffboarder(acct.IAM(), iamuser.WithLogger(a.log)),
 		dir:   dir,
 		group: "developers",
 		trust: trust,
@@ -275,7 +277,7 @@ func (d *demo) again(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.w, "Onboard(alice) once more, as after an interrupted run:\n%s\n", res)
-	if hasSecrets(res) {
+	if res.HasSecrets() {
 		return errors.New("a second onboarding produced new secrets")
 	}
 	fmt.Fprintln(d.w, "Nothing failed with EntityAlreadyExists: what existed was kept. AWS shows\n"+
@@ -284,7 +286,7 @@ func (d *demo) again(ctx context.Context) error {
 }
 
 func (d *demo) plan(ctx context.Context) error {
-	plan, err := d.m.PlanOffboard(ctx, "alice")
+	plan, err := d.off.PlanOffboard(ctx, "alice")
 	if err != nil {
 		return err
 	}
@@ -297,11 +299,11 @@ func (d *demo) plan(ctx context.Context) error {
 }
 
 func (d *demo) offboard(ctx context.Context) error {
-	plan, err := d.m.PlanOffboard(ctx, "alice")
+	plan, err := d.off.PlanOffboard(ctx, "alice")
 	if err != nil {
 		return err
 	}
-	rep, err := d.m.ApplyOffboard(ctx, plan)
+	rep, err := d.off.ApplyOffboard(ctx, plan)
 	printReport(d.w, rep)
 	return err
 }

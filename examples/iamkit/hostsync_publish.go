@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -164,8 +165,8 @@ func loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI
 // loadPublishAccount returns the role's account, or the caller's from STS.
 func loadPublishAccount(ctx context.Context, assumeRole string) (string, error) {
 	if assumeRole != "" {
-		if parts := strings.SplitN(assumeRole, ":", 6); len(parts) == 6 && parts[4] != "" {
-			return parts[4], nil
+		if role, err := awsname.RoleARN(assumeRole); err == nil {
+			return role.AccountID, nil
 		}
 		return "", fmt.Errorf("--assume-role %q is not a role ARN", assumeRole)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/trustpolicy"
 )
@@ -168,14 +168,6 @@ type trustFlags struct {
 	concurrency int
 }
 
-// trustRoleNameRE is IAM's role name syntax.
-var trustRoleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
-
-// trustRoleARNRE is the ARN of an IAM role, the form --role-arns takes.
-var trustRoleARNRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-})
-
 // parseTrust parses and checks a trust command's command line: every usage
 // error is found before any AWS client is built.
 func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, error) {
@@ -205,7 +197,7 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	switch {
 	case f.role == "":
 		return nil, c.usageError("missing --role NAME")
-	case !trustRoleNameRE().MatchString(f.role):
+	case !awsname.ValidName(f.role, 1, 64):
 		return nil, c.usageError("invalid role name %q (IAM allows 1 to 64 letters, digits and +=,.@_-; give the name, not the ARN)", f.role)
 	case f.concurrency < 1:
 		return nil, c.usageError("--concurrency must be at least 1, not %d", f.concurrency)
@@ -219,7 +211,7 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 		return nil, c.usageError("%v", err)
 	}
 	for _, arn := range f.roleARNs {
-		if !trustRoleARNRE().MatchString(arn) {
+		if _, err := awsname.RoleARN(arn); err != nil {
 			return nil, c.usageError("--role-arns: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", arn)
 		}
 	}

@@ -170,7 +170,7 @@ func runUserCreate(ctx context.Context, a *app, c *command, args []string) error
 		dir = filepath.Join("iamkit-out", spec.UserName)
 	}
 	// Make sure the secrets will have somewhere to go before creating them.
-	if dir, err = bundleDir(dir, spec.UserName); err != nil {
+	if dir, err = iamuser.NextBundleDir(dir, spec.UserName); err != nil {
 		return err
 	}
 
@@ -256,37 +256,21 @@ func readPublicKeys(file string) ([]string, error) {
 	return keys, nil
 }
 
-// hasSecrets reports whether res holds a secret AWS will not show again.
-func hasSecrets(res *iamuser.Result) bool {
-	return res.Password != "" || res.MFASeed != "" || res.SecretAccessKey != ""
-}
-
-// bundleDir returns dir, or the first of dir.2, dir.3, ... that does not
-// already hold a bundle for user: an earlier bundle may be the only copy of a
-// password, so it is never overwritten. The directory is created (mode 0700)
-// and checked to be writable.
-func bundleDir(dir, user string) (string, error) {
-	for i := 1; ; i++ {
-		d := dir
-		if i > 1 {
-			d = fmt.Sprintf("%s.%d", dir, i)
-		}
-		_, err := os.Stat(filepath.Join(d, user+".csv"))
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("bundle directory: %w", err)
-		}
-		if err := ensureWritable(d); err != nil {
-			return "", err
-		}
-		return d, nil
+// writeBundle writes res's bundle into dir when it holds a new secret, and
+// otherwise removes dir if it is empty (NextBundleDir made it). It returns
+// the files written.
+func writeBundle(res *iamuser.Result, dir string) ([]string, error) {
+	if !res.HasSecrets() {
+		_ = os.Remove(dir) // only succeeds when empty
+		return nil, nil
 	}
+	return res.WriteBundle(dir)
 }
 
 // ensureWritable creates dir (mode 0700) if needed and checks that a file can
-// be created in it, so that secrets made afterwards have somewhere to go.
+// be created in it, so that a bulk run fails before onboarding anyone when
+// the bundles would have nowhere to go. (Each user's own directory is
+// chosen, and checked, by iamuser.NextBundleDir.)
 func ensureWritable(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("bundle directory: %w", err)
@@ -297,17 +281,6 @@ func ensureWritable(dir string) error {
 	}
 	probe.Close()
 	return os.Remove(probe.Name())
-}
-
-// writeBundle writes res's bundle into dir when it holds a new secret, and
-// otherwise removes dir if it is empty (bundleDir made it). It returns the
-// files written.
-func writeBundle(res *iamuser.Result, dir string) ([]string, error) {
-	if !hasSecrets(res) {
-		_ = os.Remove(dir) // only succeeds when empty
-		return nil, nil
-	}
-	return res.WriteBundle(dir)
 }
 
 // ---- user delete ----
@@ -334,7 +307,7 @@ func runUserDelete(ctx context.Context, a *app, c *command, args []string) error
 	if err != nil {
 		return err
 	}
-	m := a.manager(api)
+	m := a.offboarder(api)
 	plan, err := m.PlanOffboard(ctx, name)
 	if err != nil {
 		return err
@@ -413,8 +386,8 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 	results := a.manager(api).OnboardBulk(ctx, rows, iamuser.BulkOptions{
 		Concurrency: *concurrency,
 		Progress: func(done, total int, r iamuser.BulkResult) {
-			if r.Result != nil && hasSecrets(r.Result) {
-				dir, err := bundleDir(filepath.Join(*out, r.Row.Spec.UserName), r.Row.Spec.UserName)
+			if r.Result != nil && r.Result.HasSecrets() {
+				dir, err := iamuser.NextBundleDir(filepath.Join(*out, r.Row.Spec.UserName), r.Row.Spec.UserName)
 				if err == nil {
 					_, err = r.Result.WriteBundle(dir)
 				}

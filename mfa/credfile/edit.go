@@ -13,19 +13,19 @@ import (
 var (
 	// ErrInvalidSection: the section name is empty or holds a character
 	// that cannot appear in a header (']', '#', ';', a line break).
-	ErrInvalidSection = errors.New("credfile: invalid section name")
+	ErrInvalidSection = errors.New("invalid section name")
 	// ErrInvalidKey: the key name is empty, has surrounding whitespace,
 	// holds '=', ':' or a line break, starts with '[', '#' or ';', or appears
 	// twice in one ReplaceSection call.
-	ErrInvalidKey = errors.New("credfile: invalid key")
+	ErrInvalidKey = errors.New("invalid key")
 	// ErrInvalidValue: the value holds a line break (which could inject keys
 	// or sections) or has surrounding whitespace (which would not survive a
 	// re-read).
-	ErrInvalidValue = errors.New("credfile: invalid value")
+	ErrInvalidValue = errors.New("invalid value")
 	// ErrUnsafeEdit: the edit would change how another section reads (this
 	// can happen only in unusual files, e.g. with indented section headers).
 	// The File is left unchanged; the file needs fixing by hand.
-	ErrUnsafeEdit = errors.New("credfile: unsafe edit")
+	ErrUnsafeEdit = errors.New("unsafe edit")
 )
 
 // KeyValue is one key and its value, for ReplaceSection.
@@ -47,10 +47,10 @@ func Pairs(m map[string]string) []KeyValue {
 func checkSection(section string) (string, error) {
 	name := normName(section)
 	if name == "" {
-		return "", fmt.Errorf("%w: empty", ErrInvalidSection)
+		return "", fmt.Errorf("credfile: %w: empty", ErrInvalidSection)
 	}
 	if strings.ContainsAny(name, "]#;\r\n") {
-		return "", fmt.Errorf("%w %q: contains ']', '#', ';' or a line break", ErrInvalidSection, section)
+		return "", fmt.Errorf("credfile: %w %q: contains ']', '#', ';' or a line break", ErrInvalidSection, section)
 	}
 	return name, nil
 }
@@ -58,13 +58,13 @@ func checkSection(section string) (string, error) {
 func checkKey(key string) error {
 	switch {
 	case key == "":
-		return fmt.Errorf("%w: empty", ErrInvalidKey)
+		return fmt.Errorf("credfile: %w: empty", ErrInvalidKey)
 	case strings.Trim(key, " \t") != key:
-		return fmt.Errorf("%w %q: surrounding whitespace", ErrInvalidKey, key)
+		return fmt.Errorf("credfile: %w %q: surrounding whitespace", ErrInvalidKey, key)
 	case strings.ContainsAny(key, "=:\r\n"):
-		return fmt.Errorf("%w %q: contains '=', ':' or a line break", ErrInvalidKey, key)
+		return fmt.Errorf("credfile: %w %q: contains '=', ':' or a line break", ErrInvalidKey, key)
 	case strings.ContainsAny(key[:1], "[#;"):
-		return fmt.Errorf("%w %q: starts with '[', '#' or ';'", ErrInvalidKey, key)
+		return fmt.Errorf("credfile: %w %q: starts with '[', '#' or ';'", ErrInvalidKey, key)
 	}
 	return nil
 }
@@ -72,10 +72,10 @@ func checkKey(key string) error {
 // checkValue never quotes the value: it may be a secret.
 func checkValue(key, value string) error {
 	if strings.ContainsAny(value, "\r\n") {
-		return fmt.Errorf("%w for key %q: contains a line break", ErrInvalidValue, key)
+		return fmt.Errorf("credfile: %w for key %q: contains a line break", ErrInvalidValue, key)
 	}
 	if strings.Trim(value, " \t") != value {
-		return fmt.Errorf("%w for key %q: surrounding whitespace", ErrInvalidValue, key)
+		return fmt.Errorf("credfile: %w for key %q: surrounding whitespace", ErrInvalidValue, key)
 	}
 	return nil
 }
@@ -109,10 +109,10 @@ func (f *File) apply(name string, cuts ...cut) error {
 	data = append(data, f.data[pos:]...)
 	g := &File{data: data}
 	if err := g.index(); err != nil {
-		return fmt.Errorf("%w: section %q: the result would not parse: %w", ErrUnsafeEdit, name, err)
+		return fmt.Errorf("credfile: %w: section %q: the result would not parse: %w", ErrUnsafeEdit, name, err)
 	}
 	if !sameOutside(f, g, name) {
-		return fmt.Errorf("%w: section %q: the result would change another section", ErrUnsafeEdit, name)
+		return fmt.Errorf("credfile: %w: section %q: the result would change another section", ErrUnsafeEdit, name)
 	}
 	*f = *g
 	return nil
@@ -332,7 +332,7 @@ func (f *File) Delete(section, key string) (bool, error) {
 	f.ready()
 	name := normName(section)
 	if name == "" {
-		return false, fmt.Errorf("%w: empty", ErrInvalidSection)
+		return false, fmt.Errorf("credfile: %w: empty", ErrInvalidSection)
 	}
 	var cuts []cut
 	for _, e := range f.entries {
@@ -368,7 +368,7 @@ func (f *File) ReplaceSection(section string, kvs []KeyValue) error {
 		}
 		lk := strings.ToLower(kv.Key)
 		if _, dup := want[lk]; dup {
-			return fmt.Errorf("%w %q: given twice", ErrInvalidKey, kv.Key)
+			return fmt.Errorf("credfile: %w %q: given twice", ErrInvalidKey, kv.Key)
 		}
 		want[lk] = i
 	}
@@ -431,7 +431,7 @@ func (f *File) DeleteSection(section string) (bool, error) {
 	f.ready()
 	name := normName(section)
 	if name == "" {
-		return false, fmt.Errorf("%w: empty", ErrInvalidSection)
+		return false, fmt.Errorf("credfile: %w: empty", ErrInvalidSection)
 	}
 	var cuts []cut
 	for _, b := range f.blocks[1:] {

@@ -5,7 +5,6 @@ package credfile
 import (
 	"context"
 	"errors"
-	"os"
 )
 
 // lock is not implemented on this platform: Update refuses rather than
@@ -13,5 +12,3 @@ import (
 func lock(context.Context, string) (func(), error) {
 	return nil, errors.New("credfile: file locking is not supported on this platform")
 }
-
-func keepOwner(*os.File, os.FileInfo) {}

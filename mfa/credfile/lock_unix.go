@@ -59,15 +59,3 @@ func pollLock(ctx context.Context, fd int) error {
 		wait = min(2*wait, 25*time.Millisecond)
 	}
 }
-
-// keepOwner gives the new file the owner and group of the file it replaces,
-// so that running as root (sudo) does not leave a file the user cannot read.
-// It is best effort.
-func keepOwner(tmp *os.File, old os.FileInfo) {
-	if old == nil {
-		return
-	}
-	if st, ok := old.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		_ = tmp.Chown(int(st.Uid), int(st.Gid))
-	}
-}

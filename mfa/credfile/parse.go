@@ -18,7 +18,8 @@ type ParseError struct {
 }
 
 // Error implements the error interface: "parse error on line N: Msg".
-// ReadFile and Update prefix it with the file's path.
+// Parse returns it after the package's prefix, ReadFile and Update after
+// the prefix and the file's path.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("parse error on line %d: %s", e.Line, e.Msg)
 }
@@ -78,7 +79,11 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // every byte: File.Bytes returns data unchanged until the File is edited. Input
 // that is not in the dialect gives a *ParseError.
 func Parse(data []byte) (*File, error) {
-	return parseOwned(bytes.Clone(data))
+	f, err := parseOwned(bytes.Clone(data))
+	if err != nil {
+		return nil, fmt.Errorf("credfile: %w", err)
+	}
+	return f, nil
 }
 
 // parseOwned is Parse for data the File may keep.

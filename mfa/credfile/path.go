@@ -2,6 +2,7 @@ package credfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,7 +11,7 @@ import (
 
 // ErrNoHome is returned by CredentialsPath and ConfigPath when the file's
 // location is not set in the environment and no home directory is known.
-var ErrNoHome = errors.New("credfile: cannot determine the home directory")
+var ErrNoHome = errors.New("cannot determine the home directory")
 
 // Environment variables that move the files, as the AWS CLI and SDKs read them.
 const (
@@ -45,7 +46,7 @@ func awsPath(getenv func(string) string, envVar, base string) (string, error) {
 			}
 		}
 		if h == "" {
-			return "", ErrNoHome
+			return "", fmt.Errorf("credfile: %w", ErrNoHome)
 		}
 		return h, nil
 	}

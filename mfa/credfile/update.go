@@ -8,7 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 // ReadFile reads and parses the file at path. A missing file is an error that
@@ -19,7 +20,7 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("credfile: %w", err)
 	}
-	f, err := Parse(data)
+	f, err := parseOwned(data) // data is ours: no copy needed
 	if err != nil {
 		return nil, fmt.Errorf("credfile: %s: %w", path, err)
 	}
@@ -57,10 +58,7 @@ func UpdateContext(ctx context.Context, path string, fn func(*File) error) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	target := path
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		target = t
-	}
+	target := atomicfile.Resolve(path)
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return fmt.Errorf("credfile: update: %w", err)
 	}
@@ -70,17 +68,12 @@ func UpdateContext(ctx context.Context, path string, fn func(*File) error) error
 	}
 	defer unlock()
 
-	var info os.FileInfo
 	old, err := os.ReadFile(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		old = nil
 	case err != nil:
 		return fmt.Errorf("credfile: update: %w", err)
-	default:
-		if info, err = os.Stat(target); err != nil {
-			return fmt.Errorf("credfile: update: %w", err)
-		}
 	}
 	f, err := parseOwned(old) // edits never write to f.data in place
 	if err != nil {
@@ -92,50 +85,8 @@ func UpdateContext(ctx context.Context, path string, fn func(*File) error) error
 	if bytes.Equal(old, f.data) {
 		return nil
 	}
-	return writeAtomic(target, f.data, info)
-}
-
-// writeAtomic replaces path with data: a temporary file in the same
-// directory, mode 0600, synced, renamed over path, directory synced.
-func writeAtomic(path string, data []byte, old os.FileInfo) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("credfile: write: %w", err)
-	}
-	renamed := false
-	defer func() {
-		if err != nil && !renamed {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("credfile: write: %w", err)
-	}
-	keepOwner(tmp, old)
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("credfile: write: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("credfile: write: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("credfile: write: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("credfile: write: %w", err)
-	}
-	renamed = true
-	// The new file is in place; a failed directory sync only weakens
-	// durability across a crash, so report it but do not remove anything.
-	d, derr := os.Open(dir)
-	if derr != nil {
-		return fmt.Errorf("credfile: write: sync directory: %w", derr)
-	}
-	defer d.Close()
-	if derr := d.Sync(); derr != nil && !errors.Is(derr, syscall.EINVAL) {
-		return fmt.Errorf("credfile: write: sync directory: %w", derr)
+	if _, err := atomicfile.WriteFile(target, f.data, atomicfile.KeepOwner()); err != nil {
+		return fmt.Errorf("credfile: write %s: %w", target, err)
 	}
 	return nil
 }

@@ -268,3 +268,26 @@ func TestReadFile(t *testing.T) {
 	v, _ := f.Get("p", "a")
 	assert.Equal(t, "1", v)
 }
+
+// A write that fails after the temporary file was made (here the rename:
+// the file was swapped for a directory while the edit ran) returns the
+// error, names the file, and leaves no temporary copy of the credentials.
+func TestUpdateFailedWriteLeavesNoTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	writeOld(t, path, []byte("[p]\naws_secret_access_key = S\n"), 0o600)
+	err := Update(path, func(f *File) error {
+		require.NoError(t, os.Remove(path))
+		require.NoError(t, os.MkdirAll(filepath.Join(path, "inside"), 0o700))
+		return f.Set("p", "aws_secret_access_key", "NEW")
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "credfile: write "+path)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"credentials", "credentials.lock"}, names)
+}

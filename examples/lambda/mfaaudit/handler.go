@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/iamkit/iamkit"
 
 	"github.com/iamkit/iamkit/mfa"
 )
@@ -41,14 +42,14 @@ type handler struct {
 	sns      Publisher // nil: log only
 	topicARN string
 	source   mfa.AuditSource
-	clock    mfa.Clock
+	clock    iamkit.Clock
 	log      *slog.Logger
 	maxBytes int // per SNS message; maxMessageBytes unless a test shrinks it
 }
 
 // newHandler builds the handler from its clients and the environment.
 func newHandler(iamAPI mfa.AuditAPI, pub Publisher, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	h := &handler{iam: iamAPI, clock: mfa.SystemClock{}, log: log, maxBytes: maxMessageBytes}
+	h := &handler{iam: iamAPI, clock: iamkit.SystemClock{}, log: log, maxBytes: maxMessageBytes}
 	switch src := mfa.AuditSource(getenv(EnvSource)); src {
 	case "", mfa.SourceCredentialReport, mfa.SourceListing:
 		h.source = src
