@@ -50,7 +50,6 @@ var (
 	_ federation.CognitoBasicAPI    = (*Cognito)(nil)
 	_ federation.CognitoEnhancedAPI = (*Cognito)(nil)
 	_ iamkit.Clock                  = (*Clock)(nil)
-	_ mfa.Clock                     = (*Clock)(nil)
 )
 
 func TestGeneratedFileIsCurrent(t *testing.T) {
