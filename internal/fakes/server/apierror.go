@@ -21,7 +21,7 @@ type apiError struct {
 	Fault   smithy.ErrorFault
 }
 
-func (e *apiError) Error() string       { return e.Code + ": " + e.Message }
+func (e *apiError) Error() string        { return e.Code + ": " + e.Message }
 func (e *apiError) ErrorCode() string    { return e.Code }
 func (e *apiError) ErrorMessage() string { return e.Message }
 func (e *apiError) ErrorFault() smithy.ErrorFault {

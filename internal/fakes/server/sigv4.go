@@ -98,12 +98,12 @@ func parseSigV4(h string) (sigv4Header, error) {
 type authKind int
 
 const (
-	authIncomplete  authKind = iota + 1 // malformed Authorization header
-	authMissing                         // no signature on a signed operation
-	authUnknownKey                      // key unknown, inactive, or token mismatch
-	authBadSig                          // signature does not match
-	authExpired                         // session credentials expired
-	authHashMismatch                    // S3: X-Amz-Content-Sha256 is not the body's hash
+	authIncomplete   authKind = iota + 1 // malformed Authorization header
+	authMissing                          // no signature on a signed operation
+	authUnknownKey                       // key unknown, inactive, or token mismatch
+	authBadSig                           // signature does not match
+	authExpired                          // session credentials expired
+	authHashMismatch                     // S3: X-Amz-Content-Sha256 is not the body's hash
 )
 
 // authFailure is a failed authentication; the router reports it in the shape
