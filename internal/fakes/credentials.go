@@ -1,6 +1,8 @@
 package fakes
 
 import (
+	"crypto/sha256"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,8 +42,12 @@ func (a *Account) RootAccessKey() (accessKeyID, secretAccessKey string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.creds.rootID == "" {
-		a.creds.rootID = a.newID("AKIA", 16)
-		a.creds.rootSecret = a.newID("", 40)
+		// Derived from the account ID alone, not from the ID sequence, so
+		// that taking the root key does not shift the IDs of what the
+		// account creates next (a test comparing an account served over
+		// the wire with one used in process gets the same IDs).
+		a.creds.rootID = "AKIA" + derivedID(a.id+"/root-key-id", 16)
+		a.creds.rootSecret = derivedID(a.id+"/root-secret", 40)
 	}
 	return a.creds.rootID, a.creds.rootSecret
 }
@@ -142,4 +148,20 @@ func (s *STS) refuseSession(op string) error {
 		return nil
 	}
 	return accessDenied("Cannot call %s with session credentials", op)
+}
+
+// derivedID returns n characters of IAM's ID alphabet derived from seed.
+func derivedID(seed string, n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		h := sha256.Sum256([]byte(seed + "/" + strconv.Itoa(i)))
+		for _, c := range h {
+			if b.Len() == n {
+				break
+			}
+			b.WriteByte(alphabet[int(c)%len(alphabet)])
+		}
+	}
+	return b.String()
 }

@@ -303,11 +303,12 @@ func (d queryDialect) encodeQueryResponse(buf *bytes.Buffer, action, xmlns, requ
 		d.encodeFields(&body, v, true)
 	}
 	if d.WrapResult {
-		if body.Len() > 0 {
-			buf.WriteString("<" + action + "Result>")
-			buf.Write(body.Bytes())
-			buf.WriteString("</" + action + "Result>")
-		}
+		// Always there, even empty: the SDK's deserializers of operations
+		// with an empty output structure (UpdateRole) require the element,
+		// and those of operations without one ignore the body.
+		buf.WriteString("<" + action + "Result>")
+		buf.Write(body.Bytes())
+		buf.WriteString("</" + action + "Result>")
 		buf.WriteString("<ResponseMetadata><RequestId>" + requestID + "</RequestId></ResponseMetadata>")
 	} else {
 		buf.WriteString("<requestId>" + requestID + "</requestId>")
