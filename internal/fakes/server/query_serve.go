@@ -154,6 +154,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, q *queryServ
 		fail(err)
 		return
 	}
+	if q.name == "iam" && callerDefaulted[action] {
+		defaultUserName(in, who)
+	}
 	res := m.Func.Call([]reflect.Value{reflect.ValueOf(q.fake(s.acct, who)), reflect.ValueOf(r.Context()), in})
 	if errV := res[1]; !errV.IsNil() {
 		err := errV.Interface().(error)
@@ -183,4 +186,33 @@ func queryServiceForUnsigned(action string) *queryService {
 		}
 	}
 	return nil
+}
+
+// callerDefaulted are the IAM actions whose UserName, when omitted, is the
+// IAM user that signed the request ("IAM determines the user name
+// implicitly based on the access key ID used to sign the request").
+var callerDefaulted = map[string]bool{
+	"GetUser": true, "ListAccessKeys": true, "CreateAccessKey": true, "UpdateAccessKey": true, "DeleteAccessKey": true,
+	"ListMFADevices": true, "ListSigningCertificates": true, "UploadSigningCertificate": true,
+	"UpdateSigningCertificate": true, "DeleteSigningCertificate": true, "ListServiceSpecificCredentials": true,
+	"ListSSHPublicKeys": true,
+}
+
+// defaultUserName sets in's UserName, when it is omitted, to the IAM user
+// who signed the request: the owner of a long-term key, or the user whose
+// GetSessionToken session signed it.
+func defaultUserName(in reflect.Value, who *caller) {
+	f := in.Elem().FieldByName("UserName")
+	if !f.IsValid() || f.Kind() != reflect.Pointer || !f.IsNil() || who == nil {
+		return
+	}
+	name := who.UserName
+	if name == "" && who.Session != nil && who.Session.Kind == fakes.KindSessionToken {
+		if _, rest, ok := strings.Cut(who.Session.ARN, ":user/"); ok {
+			name = rest[strings.LastIndex(rest, "/")+1:]
+		}
+	}
+	if name != "" {
+		f.Set(reflect.ValueOf(&name))
+	}
 }

@@ -505,3 +505,37 @@ func TestSTSWebIdentityAnonymousClient(t *testing.T) {
 	var bad *ststypes.InvalidIdentityTokenException
 	require.ErrorAs(t, err, &bad)
 }
+
+func TestUserNameDefaultsToTheSigner(t *testing.T) {
+	srv, _ := start(t)
+	ctx := context.Background()
+	c := iam.NewFromConfig(srv.Config())
+	_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("frank")})
+	require.NoError(t, err)
+	key, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("frank")})
+	require.NoError(t, err)
+	cfg := withCreds(srv, aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	asFrank := iam.NewFromConfig(cfg)
+
+	me, err := asFrank.GetUser(ctx, &iam.GetUserInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "frank", aws.ToString(me.User.UserName))
+	keys, err := asFrank.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+	require.NoError(t, err)
+	require.Len(t, keys.AccessKeyMetadata, 1)
+
+	sess, err := sts.NewFromConfig(cfg).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	require.NoError(t, err)
+	cr := sess.Credentials
+	me, err = iam.NewFromConfig(withCreds(srv, aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))).
+		GetUser(ctx, &iam.GetUserInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "frank", aws.ToString(me.User.UserName))
+
+	// The root names no user: the fake's validation answers (GetUser
+	// declares no InvalidInput, so the SDK hands over a generic API error).
+	_, err = c.GetUser(ctx, &iam.GetUserInput{})
+	code, status := apiCode(t, err)
+	assert.Equal(t, "InvalidInput", code)
+	assert.Equal(t, 400, status)
+}
