@@ -29,6 +29,21 @@ type queryDialect struct {
 	ItemName string
 	// WrapResult wraps the output in <ActionResult> inside <ActionResponse>.
 	WrapResult bool
+	// WireName, when set, gives a struct field's member name on the wire
+	// where it differs from the Go field name beyond letter case (EC2's
+	// locationName: Filters is "Filter" in requests, "tagSet" in
+	// responses); request is true when decoding a request.
+	WireName func(t reflect.Type, field reflect.StructField, request bool) string
+}
+
+// wireName is the member name of field f of struct type t.
+func (d queryDialect) wireName(t reflect.Type, f reflect.StructField, request bool) string {
+	if d.WireName != nil {
+		if n := d.WireName(t, f, request); n != "" {
+			return n
+		}
+	}
+	return f.Name
 }
 
 // awsQuery is the dialect of IAM and STS.
@@ -102,7 +117,7 @@ func (d queryDialect) decodeStruct(n *formNode, v reflect.Value, path string) er
 		if !f.IsExported() || f.Anonymous {
 			continue
 		}
-		c, ok := n.children[strings.ToLower(f.Name)]
+		c, ok := n.children[strings.ToLower(d.wireName(t, f, true))]
 		if !ok {
 			continue
 		}
@@ -328,11 +343,12 @@ func (d queryDialect) encodeFields(buf *bytes.Buffer, v reflect.Value, top bool)
 			continue
 		}
 		fv := v.Field(i)
+		name := d.wireName(t, f, false)
 		if top && fv.Kind() == reflect.Slice && fv.IsNil() && fv.Type() != bytesType {
-			buf.WriteString("<" + f.Name + "/>")
+			buf.WriteString("<" + name + "/>")
 			continue
 		}
-		d.encodeValue(buf, f.Name, fv)
+		d.encodeValue(buf, name, fv)
 	}
 }
 

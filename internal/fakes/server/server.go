@@ -57,6 +57,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -107,16 +108,16 @@ func Start(acct *fakes.Account, addr string) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s := New(acct)
-	tcp, _ := ln.Addr().(*net.TCPAddr)
-	host := "127.0.0.1"
-	if tcp != nil && !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
-		host = tcp.IP.String()
-	}
-	port := 0
-	if tcp != nil {
+	// 127.0.0.1 for a wildcard or IPv4 loopback address, never a name (a
+	// host name would make S3 clients use virtual-hosted-style requests).
+	host, port := "127.0.0.1", 0
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
 		port = tcp.Port
+		if !tcp.IP.IsUnspecified() && !tcp.IP.Equal(net.IPv4(127, 0, 0, 1)) {
+			host = tcp.IP.String()
+		}
 	}
-	s.url = fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(port)))
+	s.url = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 	s.ln = ln
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
 	go func() { _ = s.http.Serve(ln) }()
@@ -158,9 +159,17 @@ const RetryBackoff = 2 * time.Millisecond
 // logging.
 func (s *Server) Config() aws.Config {
 	id, secret := s.acct.RootAccessKey()
+	return s.ConfigWith(credentials.NewStaticCredentialsProvider(id, secret, ""))
+}
+
+// ConfigWith returns Config with other credentials: an IAM user's access key
+// (the STS fake then answers as that user), session credentials the
+// account's STS issued, or a provider such as stscreds over a client of
+// this server.
+func (s *Server) ConfigWith(creds aws.CredentialsProvider) aws.Config {
 	return aws.Config{
 		Region:       s.acct.Region(),
-		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
+		Credentials:  creds,
 		BaseEndpoint: aws.String(s.url),
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -224,7 +233,11 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 				panic(p)
 			}
 			if !w.wrote {
-				writeAPIError(w, "query", &apiError{Status: http.StatusInternalServerError, Code: "InternalFailure",
+				protocol := "query"
+				if r.Header.Get("X-Amz-Target") != "" {
+					protocol = "json"
+				}
+				writeAPIError(w, protocol, &apiError{Status: http.StatusInternalServerError, Code: "InternalFailure",
 					Message: "The request processing has failed because of an unknown error, exception or failure.", Fault: smithy.FaultServer}, "")
 			}
 		}

@@ -42,9 +42,7 @@ func start(t testing.TB, opts ...fakes.Option) (*server.Server, *fakes.Account) 
 
 // withCreds returns the server's config signing with other credentials.
 func withCreds(srv *server.Server, id, secret, token string) aws.Config {
-	cfg := srv.Config()
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, token)
-	return cfg
+	return srv.ConfigWith(credentials.NewStaticCredentialsProvider(id, secret, token))
 }
 
 // apiCode returns the API error code of err and the HTTP status it came with.
@@ -77,6 +75,22 @@ func TestStartURLAndConfig(t *testing.T) {
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
 	assert.Equal(t, "arn:aws:iam::"+acct.ID()+":root", aws.ToString(out.Arn), "the root key acts as the root")
+}
+
+func TestStartAddresses(t *testing.T) {
+	for _, addr := range []string{"", "127.0.0.1:0", "0.0.0.0:0", "localhost:0"} {
+		t.Run(addr, func(t *testing.T) {
+			srv, err := server.Start(fakes.NewAccount(fakes.WithClock(fakes.NewRunningClock())), addr)
+			require.NoError(t, err)
+			require.True(t, strings.HasPrefix(srv.URL(), "http://127.0.0.1:"), srv.URL())
+			_, err = sts.NewFromConfig(srv.Config()).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			require.NoError(t, err)
+			require.NoError(t, srv.Close())
+			require.NoError(t, srv.Close(), "closing twice is harmless")
+		})
+	}
+	_, err := server.Start(fakes.NewAccount(), "256.0.0.1:0")
+	require.Error(t, err)
 }
 
 func TestCreateAndGetUser(t *testing.T) {
