@@ -19,10 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fill sets every wire member of v to a sample value derived from path:
+// fillSample sets every wire member of v to a sample value derived from path:
 // strings, enums, numbers, booleans, timestamps, blobs, two-element lists
 // and maps, nested structs. Unions (interfaces) stay nil.
-func fill(v reflect.Value, path string, depth int) {
+func fillSample(v reflect.Value, path string, depth int) {
 	t := v.Type()
 	switch {
 	case t == timeType:
@@ -38,7 +38,7 @@ func fill(v reflect.Value, path string, depth int) {
 			return
 		}
 		e := reflect.New(t.Elem())
-		fill(e.Elem(), path, depth+1)
+		fillSample(e.Elem(), path, depth+1)
 		v.Set(e)
 	case reflect.String:
 		v.SetString("v<&>" + path + " é+%/=")
@@ -54,7 +54,7 @@ func fill(v reflect.Value, path string, depth int) {
 			if !f.IsExported() || f.Anonymous || f.Name == "ResultMetadata" {
 				continue
 			}
-			fill(v.Field(i), path+"."+f.Name, depth+1)
+			fillSample(v.Field(i), path+"."+f.Name, depth+1)
 		}
 	case reflect.Slice:
 		if depth > 6 || t.Elem().Kind() == reflect.Interface {
@@ -62,7 +62,7 @@ func fill(v reflect.Value, path string, depth int) {
 		}
 		s := reflect.MakeSlice(t, 2, 2)
 		for i := range 2 {
-			fill(s.Index(i), fmt.Sprintf("%s.%d", path, i), depth+1)
+			fillSample(s.Index(i), fmt.Sprintf("%s.%d", path, i), depth+1)
 		}
 		v.Set(s)
 	case reflect.Map:
@@ -71,7 +71,7 @@ func fill(v reflect.Value, path string, depth int) {
 			k := reflect.New(t.Key()).Elem()
 			k.SetString(fmt.Sprintf("k%d %s", i, path))
 			e := reflect.New(t.Elem()).Elem()
-			fill(e, fmt.Sprintf("%s.%d", path, i), depth+1)
+			fillSample(e, fmt.Sprintf("%s.%d", path, i), depth+1)
 			m.SetMapIndex(k, e)
 		}
 		v.Set(m)
@@ -145,9 +145,9 @@ func TestCodecRoundTripEveryOperation(t *testing.T) {
 			total++
 			t.Run(c.service+"/"+m.Name, func(t *testing.T) {
 				in := reflect.New(m.Type.In(2).Elem())
-				fill(in.Elem(), m.Name, 0)
+				fillSample(in.Elem(), m.Name, 0)
 				out := reflect.New(m.Type.Out(0).Elem())
-				fill(out.Elem(), m.Name, 0)
+				fillSample(out.Elem(), m.Name, 0)
 
 				var buf bytes.Buffer
 				c.q.dialect.encodeQueryResponse(&buf, m.Name, c.q.xmlns, "req-1", out.Interface())

@@ -80,6 +80,7 @@ const MaxBodySize = 10 << 20
 // http.Handler; Start also listens on a loopback address.
 type Server struct {
 	acct             *fakes.Account
+	proto            protoState // the protocol handlers' state (signin.go)
 	signer, s3Signer *v4.Signer
 
 	mu   sync.Mutex
@@ -190,8 +191,11 @@ func (s *Server) Serves(service, op string) bool {
 		_, ok := q.methods()[op]
 		return ok
 	}
-	if f, ok := servedByOthers[service]; ok {
-		return f(op)
+	switch service {
+	case "cognito-identity":
+		return servesCognito(op)
+	case "s3":
+		return servesS3(op)
 	}
 	return false
 }
@@ -216,12 +220,6 @@ func (w *statusWriter) Flush() {
 		f.Flush()
 	}
 }
-
-const cognitoTargetPrefix = "AWSCognitoIdentityService."
-
-// cognitoUnsigned are the Cognito Identity operations AWS serves without a
-// signature.
-var cognitoUnsigned = map[string]bool{"GetId": true, "GetCredentialsForIdentity": true, "GetOpenIdToken": true, "UnlinkIdentity": true}
 
 // ServeHTTP routes one request to its protocol (query, JSON 1.1, REST-XML,
 // sign-in), after authenticating it; see the package documentation.
