@@ -25,7 +25,7 @@ import (
 func fillSample(v reflect.Value, path string, depth int) {
 	t := v.Type()
 	switch {
-	case t == timeType:
+	case t == queryTimeType:
 		v.Set(reflect.ValueOf(time.Date(2026, 1, 15, 9, 30, 45, 0, time.UTC)))
 		return
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:

@@ -93,8 +93,8 @@ func buildFormTree(form map[string][]string) *formNode {
 }
 
 var (
-	timeType  = reflect.TypeFor[time.Time]()
-	bytesType = reflect.TypeFor[[]byte]()
+	queryTimeType  = reflect.TypeFor[time.Time]()
+	queryBytesType = reflect.TypeFor[[]byte]()
 )
 
 // decodeQuery fills dst, a pointer to an SDK input struct, from form values
@@ -147,14 +147,14 @@ func (d queryDialect) decodeValue(n *formNode, v reflect.Value, path string) err
 		raw = *n.value
 	}
 	switch {
-	case t == timeType:
+	case t == queryTimeType:
 		tm, err := parseQueryTime(raw)
 		if err != nil {
 			return invalidValue(path, raw, "a timestamp")
 		}
 		v.Set(reflect.ValueOf(tm))
 		return nil
-	case t == bytesType || (t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8):
+	case t == queryBytesType || (t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8):
 		b, err := base64.StdEncoding.DecodeString(raw)
 		if err != nil {
 			return invalidValue(path, "…", "base64-encoded")
@@ -344,7 +344,7 @@ func (d queryDialect) encodeFields(buf *bytes.Buffer, v reflect.Value, top bool)
 		}
 		fv := v.Field(i)
 		name := d.wireName(t, f, false)
-		if top && fv.Kind() == reflect.Slice && fv.IsNil() && fv.Type() != bytesType {
+		if top && fv.Kind() == reflect.Slice && fv.IsNil() && fv.Type() != queryBytesType {
 			buf.WriteString("<" + name + "/>")
 			continue
 		}
@@ -361,7 +361,7 @@ func (d queryDialect) encodeValue(buf *bytes.Buffer, name string, v reflect.Valu
 	}
 	t := v.Type()
 	switch {
-	case t == timeType:
+	case t == queryTimeType:
 		buf.WriteString("<" + name + ">" + smithytime.FormatDateTime(v.Interface().(time.Time).UTC()) + "</" + name + ">")
 		return
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
