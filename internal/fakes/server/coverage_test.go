@@ -177,3 +177,17 @@ func servesAny(srv *server.Server, service string, ops []sdkOp) bool {
 	}
 	return false
 }
+
+func TestOperations(t *testing.T) {
+	srv := server.New(fakes.NewAccount())
+	ops := srv.Operations()
+	assert.IsNonDecreasing(t, ops)
+	assert.Contains(t, ops, "iam:CreateUser")
+	assert.Contains(t, ops, "sts:AssumeRoleWithWebIdentity")
+	for _, op := range ops {
+		service, name, ok := strings.Cut(op, ":")
+		require.True(t, ok, op)
+		assert.True(t, srv.Serves(service, name), op)
+	}
+	t.Logf("%d operations served over the wire", len(ops))
+}

@@ -57,3 +57,9 @@ func servesCognito(op string) bool { return false }
 
 // servesS3 reports whether an S3 operation is served.
 func servesS3(op string) bool { return false }
+
+// cognitoOps lists the Cognito Identity operations served over the wire.
+func cognitoOps() []string { return nil }
+
+// s3Ops lists the S3 operations served over the wire.
+func s3Ops() []string { return nil }

@@ -57,6 +57,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -198,6 +199,25 @@ func (s *Server) Serves(service, op string) bool {
 		return servesS3(op)
 	}
 	return false
+}
+
+// Operations lists every operation served over the wire, as the account's
+// call counters name them ("iam:CreateUser", "s3:GetObject"), sorted.
+func (s *Server) Operations() []string {
+	var ops []string
+	for name, q := range queryServices {
+		for op := range q.methods() {
+			ops = append(ops, name+":"+op)
+		}
+	}
+	for _, op := range cognitoOps() {
+		ops = append(ops, "cognito-identity:"+op)
+	}
+	for _, op := range s3Ops() {
+		ops = append(ops, "s3:"+op)
+	}
+	sort.Strings(ops)
+	return ops
 }
 
 // statusWriter remembers whether the response was started, so that a
