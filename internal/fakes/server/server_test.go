@@ -263,7 +263,7 @@ func TestGetRoleTrustPolicyOnTheWire(t *testing.T) {
 	srv, acct := start(t)
 	ctx := context.Background()
 	c := iam.NewFromConfig(srv.Config())
-	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"` + acct.ID() + `"}}}]}`
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"` + acct.ID() + `","aws:PrincipalTag/team":"a b+c%d"}}}]}`
 	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(doc), Description: aws.String("a & b <c>")})
 	require.NoError(t, err)
 
@@ -274,6 +274,7 @@ func TestGetRoleTrustPolicyOnTheWire(t *testing.T) {
 	wire := aws.ToString(got.Role.AssumeRolePolicyDocument)
 	assert.Equal(t, aws.ToString(inproc.Role.AssumeRolePolicyDocument), wire, "the SDK hands the document over as IAM sent it")
 	assert.NotEqual(t, doc, wire, "URL-encoded on the wire")
+	assert.Contains(t, wire, "a%20b%2Bc%25d", "RFC 3986: a space is %20, a plus %2B")
 	decoded, err := url.QueryUnescape(wire)
 	require.NoError(t, err)
 	assert.JSONEq(t, doc, decoded)
