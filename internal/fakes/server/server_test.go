@@ -337,6 +337,17 @@ func TestSTSCredentialsOverTheWire(t *testing.T) {
 	assert.Equal(t, "arn:aws:sts::"+acct.ID()+":assumed-role/ops/dave-ops", aws.ToString(id.Arn))
 	assert.Equal(t, aws.ToString(role.AssumedRoleUser.AssumedRoleId), aws.ToString(id.UserId))
 
+	// A federation token, with a session policy.
+	fed, err := asDave.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("contractor"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+	require.NoError(t, err)
+	fc := fed.Credentials
+	id, err = sts.NewFromConfig(withCreds(srv, aws.ToString(fc.AccessKeyId), aws.ToString(fc.SecretAccessKey), aws.ToString(fc.SessionToken))).
+		GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:sts::"+acct.ID()+":federated-user/contractor", aws.ToString(id.Arn))
+	assert.Equal(t, acct.ID()+":contractor", aws.ToString(id.UserId))
+
 	// Past the expiry on the account's clock: ExpiredToken.
 	acct.Clock().Advance(time.Hour + time.Second)
 	_, err = roleSTS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
