@@ -49,6 +49,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, body []byte, wh
 
 // serveSignIn answers the console sign-in endpoint (/federation, /oauth).
 func (s *Server) serveSignIn(w http.ResponseWriter, r *http.Request) {
+	_ = s.proto
 	http.Error(w, "not implemented", http.StatusNotImplemented)
 }
 
