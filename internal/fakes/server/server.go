@@ -158,7 +158,8 @@ const RetryBackoff = 2 * time.Millisecond
 // (Account.RootAccessKey), so calls act as the root as the in-process fakes
 // do by default; BaseEndpoint URL(); the SDK's standard retryer (3
 // attempts) with a RetryBackoff delay and no retry quota; and no SDK
-// logging.
+// logging. It is meant for a server made with Start: one made with New has
+// no URL, and its Config no endpoint.
 func (s *Server) Config() aws.Config {
 	id, secret := s.acct.RootAccessKey()
 	return s.ConfigWith(credentials.NewStaticCredentialsProvider(id, secret, ""))

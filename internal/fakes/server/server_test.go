@@ -565,3 +565,11 @@ func TestUserNameDefaultsToTheSigner(t *testing.T) {
 	assert.Equal(t, "InvalidInput", code)
 	assert.Equal(t, 400, status)
 }
+
+func TestBodyTooLarge(t *testing.T) {
+	srv, _ := start(t)
+	body := "Action=ListUsers&Padding=" + strings.Repeat("x", server.MaxBodySize)
+	status, resp := send(t, srv, "", nil, body)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Contains(t, resp, "RequestEntityTooLarge")
+}
