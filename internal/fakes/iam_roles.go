@@ -29,8 +29,10 @@ func (r *role) sdk() *types.Role {
 		Arn: aws.String(r.arn), CreateDate: aws.Time(r.created), Path: aws.String(r.path),
 		RoleId: aws.String(r.id), RoleName: aws.String(r.name), MaxSessionDuration: aws.Int32(r.maxSession),
 		Description: aws.String(r.description),
-		// IAM returns the document URL-encoded, as the query API does.
-		AssumeRolePolicyDocument: aws.String(url.QueryEscape(r.trust)),
+		// IAM returns the document URL-encoded, as the query API does,
+		// per RFC 3986: every byte but A-Z a-z 0-9 - _ . ~ as %XX (a
+		// space is %20, not "+").
+		AssumeRolePolicyDocument: aws.String(strings.ReplaceAll(url.QueryEscape(r.trust), "+", "%20")),
 	}
 }
 

@@ -42,6 +42,8 @@ type stsState struct {
 type STS struct {
 	a      *Account
 	caller string // lower-cased IAM user name; "" for the root
+	// session is set when called with STS session credentials (STSAsSession).
+	session *Issued
 }
 
 // STS returns the account's STS service, called with the root's credentials.
@@ -139,6 +141,9 @@ func (s *STS) issue(kind CredentialKind, arn string, d time.Duration, mfa bool) 
 func (s *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, _ ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
 	a := s.a
 	return call(ctx, a, "sts:GetCallerIdentity", in, func() (*sts.GetCallerIdentityOutput, error) {
+		if s.session != nil {
+			return s.sessionIdentity(), nil
+		}
 		if s.caller == "" {
 			return &sts.GetCallerIdentityOutput{Account: aws.String(a.id), Arn: aws.String(a.arn("iam", "root")), UserId: aws.String(a.id)}, nil
 		}
@@ -155,6 +160,9 @@ func (s *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityIn
 func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
 	a := s.a
 	return call(ctx, a, "sts:GetSessionToken", in, func() (*sts.GetSessionTokenOutput, error) {
+		if err := s.refuseSession("GetSessionToken"); err != nil {
+			return nil, err
+		}
 		maxD := int32(129600)
 		arn := a.arn("iam", "root")
 		if s.caller == "" {

@@ -122,6 +122,9 @@ func (s *STS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleW
 func (s *STS) GetFederationToken(ctx context.Context, in *sts.GetFederationTokenInput, _ ...func(*sts.Options)) (*sts.GetFederationTokenOutput, error) {
 	a := s.a
 	return call(ctx, a, "sts:GetFederationToken", in, func() (*sts.GetFederationTokenOutput, error) {
+		if err := s.refuseSession("GetFederationToken"); err != nil {
+			return nil, err
+		}
 		name := aws.ToString(in.Name)
 		if !federatedNameRE().MatchString(name) {
 			return nil, stsValidation("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
