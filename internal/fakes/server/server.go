@@ -30,7 +30,8 @@ import (
 // Server serves one fakes.Account over AWS's wire protocols. It is an
 // http.Handler; Start also listens on a loopback address.
 type Server struct {
-	acct *fakes.Account
+	acct  *fakes.Account
+	proto protoState // the protocol handlers' state (signin.go)
 	// TODO(server core): listener, URL, root credentials, sign-in handler.
 }
 
