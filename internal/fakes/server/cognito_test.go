@@ -219,4 +219,3 @@ func httpStatus(err error) int {
 	}
 	return hs.HTTPStatusCode()
 }
-

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +27,37 @@ type wire struct {
 	srv  *Server
 	acct *fakes.Account
 	http *httptest.Server
+
+	mu       sync.Mutex
+	statuses []string // "GET 304", one per request
+}
+
+// took returns the "METHOD status" of the requests since the last call.
+func (w *wire) took() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.statuses
+	w.statuses = nil
+	return s
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 func newWire(t testing.TB, opts ...fakes.Option) *wire {
@@ -32,7 +65,13 @@ func newWire(t testing.TB, opts ...fakes.Option) *wire {
 	acct := fakes.NewAccount(opts...)
 	s := New(acct)
 	w := &wire{srv: s, acct: acct}
-	w.http = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	w.http = httptest.NewServer(http.HandlerFunc(func(hw http.ResponseWriter, r *http.Request) {
+		rw := &statusRecorder{ResponseWriter: hw}
+		defer func() {
+			w.mu.Lock()
+			w.statuses = append(w.statuses, fmt.Sprintf("%s %d", r.Method, rw.status))
+			w.mu.Unlock()
+		}()
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(rw, err.Error(), http.StatusBadRequest)
@@ -62,6 +101,10 @@ func (w *wire) config() aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAWIRETEST", "secret", ""),
 		BaseEndpoint: aws.String(w.http.URL),
 		HTTPClient:   w.http.Client(),
+		// What config.LoadDefaultConfig sets: checksums on PutObject,
+		// checksum mode on GetObject.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxBackoff = time.Millisecond

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/fakes"
+)
+
+// logRecorder keeps what the SDK logs.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logRecorder) Logf(c logging.Classification, format string, v ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, string(c)+" "+fmt.Sprintf(format, v...))
+}
+
+func (l *logRecorder) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+func TestS3WireObjects(t *testing.T) {
+	w := newWire(t)
+	ctx := t.Context()
+	logs := &logRecorder{}
+	c := s3.NewFromConfig(w.config(), func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.Logger = logs
+		o.ClientLogMode = aws.LogRetries
+	})
+
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+	require.NoError(t, err)
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	require.ErrorAs(t, err, &owned)
+	assert.Equal(t, http.StatusConflict, httpStatus(err))
+
+	body := []byte(`{"hello":"world"}`)
+	put, err := c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String("fleet"), Key: aws.String("dir/hosts file.json"), Body: bytes.NewReader(body),
+		ContentType: aws.String("application/json"), CacheControl: aws.String("no-cache"),
+		Metadata:             map[string]string{"Iamkit-Digest": "abc", "generated-at": "2026-01-15T09:00:00Z"},
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("1234abcd-12ab-34cd-56ef-1234567890ab"),
+		ExpectedBucketOwner: aws.String(w.acct.ID()),
+	})
+	require.NoError(t, err)
+	stored, ok := w.acct.S3().Object("fleet", "dir/hosts file.json")
+	require.True(t, ok, "the key crossed the wire path-escaped and came back whole")
+	assert.Equal(t, body, stored.Body)
+	assert.Equal(t, stored.ETag, aws.ToString(put.ETag))
+	assert.Equal(t, map[string]string{"iamkit-digest": "abc", "generated-at": "2026-01-15T09:00:00Z"}, stored.Metadata, "metadata keys in lower case")
+	assert.Equal(t, "application/json", stored.ContentType)
+	assert.Equal(t, s3types.ServerSideEncryptionAwsKms, put.ServerSideEncryption)
+	assert.Equal(t, stored.SSEKMSKeyID, aws.ToString(put.SSEKMSKeyId))
+	assert.Contains(t, stored.SSEKMSKeyID, ":key/1234abcd-12ab-34cd-56ef-1234567890ab")
+	assert.NotEmpty(t, aws.ToString(put.ChecksumCRC32), "S3 echoes the checksum the SDK sent")
+
+	get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("dir/hosts file.json")})
+	require.NoError(t, err)
+	got, err := io.ReadAll(get.Body)
+	require.NoError(t, err)
+	require.NoError(t, get.Body.Close())
+	assert.Equal(t, body, got)
+	assert.Equal(t, stored.ETag, aws.ToString(get.ETag))
+	assert.Equal(t, stored.Metadata, get.Metadata)
+	assert.Equal(t, int64(len(body)), aws.ToInt64(get.ContentLength))
+	assert.Equal(t, "application/json", aws.ToString(get.ContentType))
+	assert.True(t, stored.LastModified.Truncate(time.Second).Equal(aws.ToTime(get.LastModified)), "Last-Modified is an HTTP date")
+	assert.Equal(t, s3types.ServerSideEncryptionAwsKms, get.ServerSideEncryption)
+	assert.Equal(t, stored.SSEKMSKeyID, aws.ToString(get.SSEKMSKeyId))
+
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("fleet"), Key: aws.String("dir/hosts file.json")})
+	require.NoError(t, err)
+	assert.Equal(t, stored.ETag, aws.ToString(head.ETag))
+	assert.Equal(t, int64(len(body)), aws.ToInt64(head.ContentLength))
+	assert.Equal(t, stored.Metadata, head.Metadata)
+
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("dir/hosts file.json")})
+	require.NoError(t, err)
+	_, ok = w.acct.S3().Object("fleet", "dir/hosts file.json")
+	assert.False(t, ok)
+
+	for _, l := range logs.all() {
+		assert.NotContains(t, l, "checksum", "the SDK found every checksum it looks for")
+	}
+	assert.Equal(t, 1, w.acct.Calls("s3:PutObject"))
+}
+
+func TestS3WireErrors(t *testing.T) {
+	w := newWire(t)
+	ctx := t.Context()
+	c := w.s3()
+	mustDo(t, func() error {
+		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+		return err
+	}())
+	put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k"), Body: strings.NewReader("v1")})
+	require.NoError(t, err)
+	etag := aws.ToString(put.ETag)
+
+	t.Run("NoSuchKey", func(t *testing.T) {
+		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("missing")})
+		var nsk *s3types.NoSuchKey
+		require.ErrorAs(t, err, &nsk)
+		assert.Equal(t, http.StatusNotFound, httpStatus(err))
+		assert.Equal(t, "The specified key does not exist.", nsk.ErrorMessage())
+	})
+	t.Run("HEAD of a missing key is NotFound, without a body", func(t *testing.T) {
+		_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("fleet"), Key: aws.String("missing")})
+		var nf *s3types.NotFound
+		require.ErrorAs(t, err, &nf)
+		assert.Equal(t, http.StatusNotFound, httpStatus(err))
+	})
+	t.Run("NoSuchBucket", func(t *testing.T) {
+		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("nope"), Key: aws.String("k")})
+		assert.Equal(t, "NoSuchBucket", apiCode(t, err))
+		assert.Equal(t, http.StatusNotFound, httpStatus(err))
+	})
+	t.Run("another owner is AccessDenied", func(t *testing.T) {
+		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k"), ExpectedBucketOwner: aws.String("999999999999")})
+		assert.Equal(t, "AccessDenied", apiCode(t, err))
+		assert.Equal(t, http.StatusForbidden, httpStatus(err))
+	})
+	t.Run("If-None-Match is a 304", func(t *testing.T) {
+		w.took()
+		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k"), IfNoneMatch: aws.String(etag)})
+		assert.Equal(t, http.StatusNotModified, httpStatus(err))
+		assert.Equal(t, "NotModified", apiCode(t, err))
+		assert.Equal(t, []string{"GET 304"}, w.took(), "not retried")
+	})
+	t.Run("If-Match is a 412", func(t *testing.T) {
+		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k"), IfMatch: aws.String(`"0000"`)})
+		assert.Equal(t, "PreconditionFailed", apiCode(t, err))
+		assert.Equal(t, http.StatusPreconditionFailed, httpStatus(err))
+		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k"), Body: strings.NewReader("v2"), IfNoneMatch: aws.String("*")})
+		assert.Equal(t, "PreconditionFailed", apiCode(t, err), "a conditional write on an existing key")
+	})
+	t.Run("a throttle is retried by the SDK", func(t *testing.T) {
+		w.acct.ResetCalls()
+		w.acct.Throttle("s3:GetObject", 1)
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k")})
+		require.NoError(t, err)
+		_ = out.Body.Close()
+		assert.Equal(t, 2, w.acct.Calls("s3:GetObject"))
+		w.acct.Throttle("s3:GetObject", 0)
+		defer w.acct.ClearFaults()
+		_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k")})
+		assert.Equal(t, "SlowDown", apiCode(t, err))
+		assert.Equal(t, http.StatusServiceUnavailable, httpStatus(err))
+	})
+	t.Run("an operation the fake does not implement", func(t *testing.T) {
+		_, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("fleet")})
+		assert.Equal(t, "NotImplemented", apiCode(t, err))
+		assert.Contains(t, err.Error(), "ListObjectsV2")
+		_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k2"), CopySource: aws.String("fleet/k")})
+		assert.Equal(t, "NotImplemented", apiCode(t, err))
+		assert.Contains(t, err.Error(), "CopyObject")
+	})
+}
+
+// hostsync's snapshot publisher and source, run over the wire: the second
+// sync is a conditional GET answered 304, which the source recognises.
+func TestS3WireHostsyncSnapshot(t *testing.T) {
+	w := newWire(t)
+	ctx := t.Context()
+	acct := w.acct
+	svc := acct.IAM()
+	for _, g := range []string{"ssh", "admins"} {
+		_, err := svc.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(g)})
+		require.NoError(t, err)
+	}
+	_, err := svc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
+	require.NoError(t, err)
+	_, err = svc.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String("alice"), GroupName: aws.String("ssh")})
+	require.NoError(t, err)
+	seed := sha256.Sum256([]byte("alice"))
+	pub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(seed[:]).Public())
+	require.NoError(t, err)
+	_, err = svc.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String("alice"), SSHPublicKeyBody: aws.String(string(ssh.MarshalAuthorizedKey(pub)))})
+	require.NoError(t, err)
+	c := w.s3()
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+	require.NoError(t, err)
+
+	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
+	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(svc, cfg), acct.ID(), acct.Clock().Now())
+	require.NoError(t, err)
+	res, err := hostsync.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.PublishOptions{ExpectedBucketOwner: acct.ID()})
+	require.NoError(t, err)
+	require.True(t, res.Written, res.Reason)
+	res, err = hostsync.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.PublishOptions{})
+	require.NoError(t, err)
+	assert.False(t, res.Written, "unchanged: %s", res.Reason)
+
+	w.took()
+	src := hostsync.NewS3SnapshotSource(c, "fleet", "hosts.json", cfg, hostsync.SnapshotSourceOptions{
+		Account: acct.ID(), Now: acct.Clock().Now, ExpectedBucketOwner: acct.ID(),
+	})
+	host := fakes.NewHost()
+	for range 2 {
+		_, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+		require.NoError(t, err)
+	}
+	u, ok := host.User("alice")
+	require.True(t, ok)
+	assert.Len(t, u.Keys, 1)
+	assert.Equal(t, []string{"GET 200", "GET 304"}, w.took(), "the second sync is one conditional GET")
+}
+
