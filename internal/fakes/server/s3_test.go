@@ -231,4 +231,3 @@ func TestS3WireHostsyncSnapshot(t *testing.T) {
 	assert.Len(t, u.Keys, 1)
 	assert.Equal(t, []string{"GET 200", "GET 304"}, w.took(), "the second sync is one conditional GET")
 }
-
