@@ -131,8 +131,12 @@ func s3Ops() []string { return jsonOps((*fakes.S3)(nil)) }
 
 // serveS3 answers one path-style S3 REST-XML request.
 func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, body []byte, who *caller) {
-	_ = who // S3 needs a signature for every operation the fake serves; the router checked it.
 	f := s.acct.S3()
+	if who == nil {
+		// The fake's buckets have no policies letting anyone in anonymously.
+		writeS3Error(w, r, &s3Error{http.StatusForbidden, "AccessDenied", "Access Denied"}, "", "")
+		return
+	}
 	req, err := decodeS3(r, body)
 	if err != nil {
 		writeS3Error(w, r, err, "", "")
@@ -385,11 +389,13 @@ func setS3Input(v reflect.Value, r *http.Request, bucket, key string, body []byt
 			if len(bytes.TrimSpace(body)) == 0 {
 				continue
 			}
-			p := reflect.New(f.Type.Elem())
-			if err := xml.Unmarshal(body, p.Interface()); err != nil {
+			root, err := parseXML(body)
+			if err == nil {
+				err = setXML(fv, root, 0)
+			}
+			if err != nil {
 				return &s3Error{http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."}
 			}
-			fv.Set(p)
 		}
 	}
 	return nil
@@ -408,6 +414,145 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 		return "", false
 	}
 	return s[len(prefix):], true
+}
+
+// xmlNode is an element of an XML payload.
+type xmlNode struct {
+	name string
+	text string
+	kids []*xmlNode
+}
+
+// maxXMLNodes bounds the elements of an XML payload.
+const maxXMLNodes = 10000
+
+// parseXML parses an XML payload into its root element.
+func parseXML(b []byte) (*xmlNode, error) {
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	var stack []*xmlNode
+	var root *xmlNode
+	n := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if n++; n > maxXMLNodes || len(stack) >= maxJSONDepth {
+				return nil, errors.New("XML payload too large or too deep")
+			}
+			e := &xmlNode{name: tok.Name.Local}
+			if len(stack) > 0 {
+				top := stack[len(stack)-1]
+				top.kids = append(top.kids, e)
+			} else if root != nil {
+				return nil, errors.New("more than one root element")
+			} else {
+				root = e
+			}
+			stack = append(stack, e)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].text += string(tok)
+			}
+		}
+	}
+	if root == nil {
+		return nil, errors.New("no root element")
+	}
+	return root, nil
+}
+
+// setXML stores the REST-XML element n into the SDK shape v: structure
+// members are child elements named as the SDK's fields, lists are wrapped
+// (one child element per item), maps are <entry><key/><value/></entry>,
+// timestamps ISO 8601.
+func setXML(v reflect.Value, n *xmlNode, depth int) error {
+	if depth > maxJSONDepth {
+		return errors.New("XML nested too deeply")
+	}
+	t := v.Type()
+	if t.Kind() == reflect.Pointer {
+		p := reflect.New(t.Elem())
+		if err := setXML(p.Elem(), n, depth+1); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	}
+	text := strings.TrimSpace(n.text)
+	switch {
+	case t == timeType:
+		tm, err := time.Parse(time.RFC3339Nano, text)
+		if err != nil {
+			return err
+		}
+		v.Set(reflect.ValueOf(tm.UTC()))
+		return nil
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		b, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			return err
+		}
+		v.SetBytes(b)
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		v.SetString(n.text)
+	case reflect.Bool, reflect.Int32, reflect.Int64:
+		return setS3Value(v, n.name, text)
+	case reflect.Slice:
+		s := reflect.MakeSlice(t, len(n.kids), len(n.kids))
+		for i, k := range n.kids {
+			if err := setXML(s.Index(i), k, depth+1); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return fmt.Errorf("unsupported map %s", t)
+		}
+		m := reflect.MakeMapWithSize(t, len(n.kids))
+		for _, entry := range n.kids {
+			var key *xmlNode
+			val := reflect.New(t.Elem()).Elem()
+			for _, k := range entry.kids {
+				switch k.name {
+				case "key":
+					key = k
+				case "value":
+					if err := setXML(val, k, depth+1); err != nil {
+						return err
+					}
+				}
+			}
+			if key != nil {
+				m.SetMapIndex(reflect.ValueOf(key.text).Convert(t.Key()), val)
+			}
+		}
+		v.Set(m)
+	case reflect.Struct:
+		for _, k := range n.kids {
+			f, ok := jsonField(t, k.name)
+			if !ok || f.Type.Kind() == reflect.Interface {
+				continue // unknown element: ignored
+			}
+			if err := setXML(v.FieldByIndex(f.Index), k, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("unsupported member type %s", t)
+	}
+	return nil
 }
 
 // setS3Value parses a header or query value into an SDK field.

@@ -231,3 +231,30 @@ func TestS3WireHostsyncSnapshot(t *testing.T) {
 	assert.Len(t, u.Keys, 1)
 	assert.Equal(t, []string{"GET 200", "GET 304"}, w.took(), "the second sync is one conditional GET")
 }
+
+func TestS3WireAnonymousIsDenied(t *testing.T) {
+	w := newWire(t)
+	c := s3.NewFromConfig(w.config(), func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.Credentials = aws.AnonymousCredentials{}
+	})
+	_, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+	assert.Equal(t, "AccessDenied", apiCode(t, err))
+	assert.Equal(t, http.StatusForbidden, httpStatus(err))
+	assert.Zero(t, w.acct.Calls("s3:CreateBucket"))
+}
+
+func TestServes(t *testing.T) {
+	for _, op := range []string{"GetId", "GetOpenIdToken", "GetCredentialsForIdentity", "GetOpenIdTokenForDeveloperIdentity", "DeleteIdentities", "DescribeIdentity", "CreateIdentityPool"} {
+		assert.True(t, servesCognito(op), op)
+	}
+	for _, op := range []string{"", "getId", "ListIdentities", "UnlinkIdentity"} {
+		assert.False(t, servesCognito(op), op)
+	}
+	for _, op := range []string{"CreateBucket", "PutObject", "GetObject", "HeadObject", "DeleteObject"} {
+		assert.True(t, servesS3(op), op)
+	}
+	for _, op := range []string{"", "Object", "Account", "ListObjectsV2", "CopyObject"} {
+		assert.False(t, servesS3(op), op)
+	}
+}
