@@ -160,6 +160,33 @@ func TestS3WireErrors(t *testing.T) {
 		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fleet"), Key: aws.String("k"), Body: strings.NewReader("v2"), IfNoneMatch: aws.String("*")})
 		assert.Equal(t, "PreconditionFailed", apiCode(t, err), "a conditional write on an existing key")
 	})
+	t.Run("conditional reads by date", func(t *testing.T) {
+		lm := w.acct.Clock().Now().Truncate(time.Second)
+		for _, tc := range []struct {
+			name   string
+			in     s3.GetObjectInput
+			status int
+		}{
+			{"modified since before", s3.GetObjectInput{IfModifiedSince: aws.Time(lm.Add(-time.Hour))}, http.StatusOK},
+			{"not modified since", s3.GetObjectInput{IfModifiedSince: aws.Time(lm)}, http.StatusNotModified},
+			{"If-None-Match wins over If-Modified-Since", s3.GetObjectInput{IfNoneMatch: aws.String(`"other"`), IfModifiedSince: aws.Time(lm)}, http.StatusOK},
+			{"unmodified since", s3.GetObjectInput{IfUnmodifiedSince: aws.Time(lm)}, http.StatusOK},
+			{"modified after", s3.GetObjectInput{IfUnmodifiedSince: aws.Time(lm.Add(-time.Hour))}, http.StatusPreconditionFailed},
+			{"If-Match wins over If-Unmodified-Since", s3.GetObjectInput{IfMatch: aws.String(etag), IfUnmodifiedSince: aws.Time(lm.Add(-time.Hour))}, http.StatusOK},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				in := tc.in
+				in.Bucket, in.Key = aws.String("fleet"), aws.String("k")
+				out, err := c.GetObject(ctx, &in)
+				if tc.status == http.StatusOK {
+					require.NoError(t, err)
+					_ = out.Body.Close()
+					return
+				}
+				assert.Equal(t, tc.status, httpStatus(err))
+			})
+		}
+	})
 	t.Run("a throttle is retried by the SDK", func(t *testing.T) {
 		w.acct.ResetCalls()
 		w.acct.Throttle("s3:GetObject", 1)
