@@ -191,6 +191,9 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, body []byte, wh
 	h := w.Header()
 	encodeS3Headers(h, out.Elem())
 	s3CommonHeaders(h)
+	if h.Get("Content-Type") == "" {
+		h["Content-Type"] = nil // no content sniffing
+	}
 	if hasBody {
 		h.Set("Content-Length", strconv.Itoa(len(payload)))
 	} else if r.Method != http.MethodHead {
@@ -230,58 +233,80 @@ func setStringField(v reflect.Value, name, s string) {
 
 // ---- requests ----
 
-// s3Subresources name the operations a query parameter selects, for the
-// error that says which operation is not served.
+// s3Subresources are the query parameters that select another operation
+// on a bucket or object ("acl": GetBucketAcl, PutObjectAcl, ...), for the
+// error that names the operation not served.
 var s3Subresources = map[string]string{
-	"acl": "Acl", "tagging": "Tagging", "uploads": "MultipartUpload", "uploadId": "MultipartUpload",
-	"versioning": "BucketVersioning", "policy": "BucketPolicy", "cors": "BucketCors", "lifecycle": "BucketLifecycle",
-	"location": "BucketLocation", "attributes": "ObjectAttributes", "retention": "ObjectRetention",
-	"legal-hold": "ObjectLegalHold", "restore": "RestoreObject", "delete": "DeleteObjects",
-	"encryption": "BucketEncryption", "versions": "ObjectVersions", "list-type": "ObjectsV2",
+	"acl": "Acl", "tagging": "Tagging", "versioning": "Versioning", "policy": "Policy", "cors": "Cors",
+	"lifecycle": "Lifecycle", "location": "Location", "attributes": "Attributes", "retention": "Retention",
+	"legal-hold": "LegalHold", "encryption": "Encryption", "website": "Website", "logging": "Logging",
+	"notification": "NotificationConfiguration", "replication": "Replication", "object-lock": "ObjectLockConfiguration",
+	"ownershipControls": "OwnershipControls", "publicAccessBlock": "PublicAccessBlock", "accelerate": "Accelerate",
+	"requestPayment": "RequestPayment", "policyStatus": "PolicyStatus", "torrent": "Torrent",
 }
 
-// s3Operation names the operation of a path-style request.
+// s3Operation names the operation of a path-style request, as the SDK
+// names it. The SDK's x-id query parameter is a hint only: the method,
+// path and subresource decide, as in S3.
 func s3Operation(r *http.Request, bucket, key string) string {
-	// The SDK's x-id query parameter is a hint only: the method, path and
-	// subresource decide, as in S3.
 	q := r.URL.Query()
-	sub := ""
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if _, ok := s3Subresources[k]; ok {
-			sub = s3Subresources[k]
-			break
-		}
-	}
+	has := func(k string) bool { _, ok := q[k]; return ok }
 	verb := map[string]string{http.MethodGet: "Get", http.MethodPut: "Put", http.MethodHead: "Head", http.MethodDelete: "Delete", http.MethodPost: "Post"}[r.Method]
+	kind := "Bucket"
+	if key != "" {
+		kind = "Object"
+	}
 	switch {
 	case verb == "":
 		return r.Method
 	case bucket == "":
 		return "ListBuckets"
-	case sub == "ObjectsV2" || (key == "" && sub == "" && verb == "Get"):
-		return "ListObjects" + strings.TrimPrefix(sub, "Objects")
-	case sub == "DeleteObjects" || sub == "RestoreObject":
-		return sub
-	case sub == "MultipartUpload":
-		return verb + "MultipartUpload"
-	case sub != "":
-		if key != "" && !strings.HasPrefix(sub, "Object") && !strings.HasPrefix(sub, "Bucket") {
-			sub = "Object" + sub
+	case has("uploads"):
+		if verb == "Post" {
+			return "CreateMultipartUpload"
 		}
-		return verb + sub
+		return "ListMultipartUploads"
+	case has("uploadId"):
+		switch verb {
+		case "Put":
+			return "UploadPart"
+		case "Post":
+			return "CompleteMultipartUpload"
+		case "Delete":
+			return "AbortMultipartUpload"
+		}
+		return "ListParts"
+	case has("delete") && verb == "Post":
+		return "DeleteObjects"
+	case has("restore") && verb == "Post":
+		return "RestoreObject"
+	case has("select") && verb == "Post":
+		return "SelectObjectContent"
+	case has("versions"):
+		return "ListObjectVersions"
+	case has("list-type") && key == "":
+		return "ListObjectsV2"
+	}
+	subs := make([]string, 0, len(q))
+	for k := range q {
+		if _, ok := s3Subresources[k]; ok {
+			subs = append(subs, k)
+		}
+	}
+	sort.Strings(subs)
+	switch {
+	case len(subs) > 0:
+		return verb + kind + s3Subresources[subs[0]]
 	case key == "" && verb == "Put":
 		return "CreateBucket"
-	case key == "":
-		return verb + "Bucket"
+	case key == "" && verb == "Get":
+		return "ListObjects"
+	case key == "" && verb == "Post":
+		return "PostObject"
 	case verb == "Put" && r.Header.Get("X-Amz-Copy-Source") != "":
 		return "CopyObject"
 	}
-	return verb + "Object"
+	return verb + kind
 }
 
 // splitS3Path splits a path-style path into bucket and key.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -283,5 +284,45 @@ func TestServes(t *testing.T) {
 	}
 	for _, op := range []string{"", "Object", "Account", "ListObjectsV2", "CopyObject"} {
 		assert.False(t, servesS3(op), op)
+	}
+}
+
+func TestS3Operation(t *testing.T) {
+	for _, tc := range []struct{ method, target, copySource, want string }{
+		{"GET", "/", "", "ListBuckets"},
+		{"PUT", "/fleet", "", "CreateBucket"},
+		{"PUT", "/fleet/", "", "CreateBucket"},
+		{"HEAD", "/fleet", "", "HeadBucket"},
+		{"DELETE", "/fleet", "", "DeleteBucket"},
+		{"GET", "/fleet", "", "ListObjects"},
+		{"GET", "/fleet?list-type=2&prefix=a", "", "ListObjectsV2"},
+		{"GET", "/fleet?location", "", "GetBucketLocation"},
+		{"PUT", "/fleet?acl", "", "PutBucketAcl"},
+		{"POST", "/fleet?delete", "", "DeleteObjects"},
+		{"GET", "/fleet/k?x-id=GetObject", "", "GetObject"},
+		{"GET", "/fleet/k?x-id=DeleteObject", "", "GetObject"},
+		{"GET", "/fleet/k?versionId=3&response-content-type=a", "", "GetObject"},
+		{"PUT", "/fleet/a/b/c", "", "PutObject"},
+		{"HEAD", "/fleet/k", "", "HeadObject"},
+		{"DELETE", "/fleet/k", "", "DeleteObject"},
+		{"PUT", "/fleet/k", "other/k", "CopyObject"},
+		{"GET", "/fleet/k?tagging", "", "GetObjectTagging"},
+		{"PUT", "/fleet/k?acl", "", "PutObjectAcl"},
+		{"POST", "/fleet/k?uploads", "", "CreateMultipartUpload"},
+		{"PUT", "/fleet/k?partNumber=1&uploadId=u", "", "UploadPart"},
+		{"POST", "/fleet/k?uploadId=u", "", "CompleteMultipartUpload"},
+		{"DELETE", "/fleet/k?uploadId=u", "", "AbortMultipartUpload"},
+		{"GET", "/fleet/k?uploadId=u", "", "ListParts"},
+		{"PATCH", "/fleet/k", "", "PATCH"},
+	} {
+		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, tc.target, nil)
+			if tc.copySource != "" {
+				r.Header.Set("X-Amz-Copy-Source", tc.copySource)
+			}
+			bucket, key, err := splitS3Path(r)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, s3Operation(r, bucket, key))
+		})
 	}
 }
