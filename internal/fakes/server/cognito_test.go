@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -218,4 +219,18 @@ func httpStatus(err error) int {
 		return 0
 	}
 	return hs.HTTPStatusCode()
+}
+
+// wirePoolRoles gives an existing pool the two roles of wirePool.
+func wirePoolRoles(t testing.TB, w *wire, pool string) {
+	t.Helper()
+	ctx := context.Background()
+	roles := map[string]string{}
+	for _, amr := range []string{fakes.CognitoUnauthenticated, fakes.CognitoAuthenticated} {
+		r, err := w.acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench-" + amr), AssumeRolePolicyDocument: aws.String(fakes.CognitoTrustPolicy(pool, amr))})
+		require.NoError(t, err)
+		roles[amr] = aws.ToString(r.Role.Arn)
+	}
+	_, err := w.acct.Cognito().SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(pool), Roles: roles})
+	require.NoError(t, err)
 }
