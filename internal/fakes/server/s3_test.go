@@ -326,3 +326,52 @@ func TestS3Operation(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeS3Payloads(t *testing.T) {
+	data := "hello world"
+	crc := checksumOf("CRC32", []byte(data))
+	chunked := "5;chunk-signature=aa\r\nhello\r\n6;chunk-signature=bb\r\n world\r\n0;chunk-signature=cc\r\nx-amz-checksum-crc32:" + crc + "\r\n\r\n"
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		body    string
+		code    string // "" when the request decodes
+	}{
+		{"plain with a checksum header", map[string]string{"X-Amz-Checksum-Crc32": crc}, data, ""},
+		{"plain with a wrong checksum", map[string]string{"X-Amz-Checksum-Crc32": checksumOf("CRC32", []byte("other"))}, data, "BadDigest"},
+		{"SHA256 checksum", map[string]string{"X-Amz-Checksum-Sha256": checksumOf("SHA256", []byte(data))}, data, ""},
+		{"Content-MD5", map[string]string{"Content-Md5": checksumOf("MD5", []byte(data))}, data, ""},
+		{"wrong Content-MD5", map[string]string{"Content-Md5": checksumOf("MD5", []byte("x"))}, data, "BadDigest"},
+		{"invalid Content-MD5", map[string]string{"Content-Md5": "nope"}, data, "InvalidDigest"},
+		{"aws-chunked with a trailing checksum", map[string]string{
+			"Content-Encoding": "aws-chunked", "X-Amz-Content-Sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+			"X-Amz-Decoded-Content-Length": "11", "X-Amz-Trailer": "x-amz-checksum-crc32",
+		}, chunked, ""},
+		{"aws-chunked with a wrong trailing checksum", map[string]string{"Content-Encoding": "aws-chunked"},
+			strings.Replace(chunked, crc, checksumOf("CRC32", []byte("x")), 1), "BadDigest"},
+		{"truncated aws-chunked", map[string]string{"Content-Encoding": "aws-chunked"}, chunked[:12], "IncompleteBody"},
+		{"bad header value", map[string]string{"Expires": "someday"}, data, "InvalidArgument"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPut, "/fleet/k", strings.NewReader(tc.body))
+			for k, v := range tc.headers {
+				r.Header.Set(k, v)
+			}
+			req, err := decodeS3(r, []byte(tc.body))
+			if tc.code != "" {
+				var se *s3Error
+				require.ErrorAs(t, err, &se)
+				assert.Equal(t, tc.code, se.code)
+				assert.Equal(t, http.StatusBadRequest, se.status)
+				return
+			}
+			require.NoError(t, err)
+			in := req.in.Interface().(*s3.PutObjectInput)
+			got, err := io.ReadAll(in.Body)
+			require.NoError(t, err)
+			assert.Equal(t, data, string(got))
+			assert.Equal(t, int64(len(data)), aws.ToInt64(in.ContentLength))
+			assert.Nil(t, in.ContentEncoding, "aws-chunked is not the object's encoding")
+		})
+	}
+}
