@@ -1,5 +1,3 @@
-//go:build iamkittest_server
-
 package iamkittest_test
 
 import (

@@ -7,17 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/fakes/server"
 )
-
-// serverImpl is what iamkittest needs of the wire server
-// (internal/fakes/server.Server).
-type serverImpl interface {
-	URL() string
-	Config() aws.Config
-	Close() error
-	Account() *fakes.Account
-	Serves(service, op string) bool
-}
 
 // Server is an account served on a loopback HTTP endpoint over AWS's wire
 // protocols: IAM and STS (query protocol, XML responses and errors),
@@ -26,7 +17,7 @@ type serverImpl interface {
 // Requests are authenticated with SigV4 against the credentials the
 // account issued; faults, latency and call counters behave as in process.
 type Server struct {
-	impl serverImpl
+	impl *server.Server
 	acct *Account
 }
 
@@ -56,7 +47,7 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 func Start(addr string, opts ...Option) (*Server, error) {
 	fo := append([]fakes.Option{fakes.WithClock(fakes.NewRunningClock())}, buildOptions(opts)...)
 	acct := fakes.NewAccount(fo...)
-	impl, err := startServer(acct, addr)
+	impl, err := server.Start(acct, addr)
 	if err != nil {
 		return nil, fmt.Errorf("iamkittest: starting the server: %w", err)
 	}

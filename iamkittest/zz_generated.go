@@ -184,6 +184,16 @@ func (a *Account) Issued(accessKeyID string) (Issued, bool) {
 	return fromFakesIssued(res0), res1
 }
 
+// LookupKey returns what the account knows of accessKeyID: the root's key, an
+// IAM user's access key (Active or Inactive), or STS session credentials
+// (expired ones included: the caller compares Session.Expiration with the
+// account's clock). ok is false for a key the account never issued or has
+// deleted.
+func (a *Account) LookupKey(accessKeyID string) (k Key, ok bool) {
+	res0, res1 := a.impl.LookupKey(accessKeyID)
+	return fromFakesKey(res0), res1
+}
+
 // MFASeed returns a virtual MFA device's seed (test helper standing in for the
 // person's phone, which kept the seed from the QR code).
 func (a *Account) MFASeed(serial string) (string, bool) {
@@ -211,6 +221,13 @@ func (a *Account) ResetCalls() {
 	a.impl.ResetCalls()
 }
 
+// RootAccessKey returns the account root's long-term access key, creating it
+// on first use: a request signed with it acts as the root, as the in-process
+// fakes do by default (Account.STS answers as the root).
+func (a *Account) RootAccessKey() (accessKeyID, secretAccessKey string) {
+	return a.impl.RootAccessKey()
+}
+
 // S3 returns the account's S3 service.
 func (a *Account) S3() *S3 {
 	return fromFakesS3(a.impl.S3())
@@ -226,6 +243,17 @@ func (a *Account) STS() *STS {
 // user holds the key: that is a bug in the test.
 func (a *Account) STSAs(accessKeyID string) *STS {
 	return fromFakesSTS(a.impl.STSAs(accessKeyID))
+}
+
+// STSAsSession returns the account's STS service called with the temporary
+// credentials accessKeyID that the account's STS issued: GetCallerIdentity
+// answers with the session's ARN (assumed-role, federated-user, or the IAM
+// user or root that called GetSessionToken), and GetSessionToken and
+// GetFederationToken are refused, as STS refuses them to session
+// credentials. It panics if the account never issued the key: that is a bug
+// in the test.
+func (a *Account) STSAsSession(accessKeyID string) *STS {
+	return fromFakesSTS(a.impl.STSAsSession(accessKeyID))
 }
 
 // SetConsistencyWindow makes every IAM user created from now on invisible, for
@@ -981,6 +1009,28 @@ type Issued struct {
 	MFA                                        bool   // issued with an MFA code
 }
 
+// Key is what the account knows of an access key ID a request was signed
+// with: an IAM user's long-term key, the root's key, or STS session
+// credentials. A server authenticating requests (SigV4) checks the signature
+// with SecretAccessKey, and SessionToken and Expiration for sessions.
+type Key struct {
+	AccessKeyID, SecretAccessKey string
+	// UserName is the IAM user owning a long-term key ("" for the root's key
+	// and for session credentials).
+	UserName string
+	// Root is set for the account root's key (RootAccessKey).
+	Root bool
+	// Active is false for an IAM user's key whose status is Inactive.
+	Active bool
+	// Temporary is set for temporary credentials the account's STS (or
+	// Cognito) issued, and Session then holds them: the request must carry
+	// its SessionToken, and is refused once the account's clock reaches its
+	// Expiration.
+	Temporary bool
+	// Session is what the account's STS issued, when Temporary is set.
+	Session Issued
+}
+
 // WithAccountID sets the 12-digit account ID.
 func WithAccountID(id string) Option {
 	return fromFakesOption(fakes.WithAccountID(id))
@@ -1020,8 +1070,9 @@ func WithRegion(region string) Option {
 //     the MD5 of their data (here: it changes with every write). IfNoneMatch
 //     "*" and IfMatch make conditional writes (412 PreconditionFailed).
 //   - GetObject and HeadObject answer with the body (GetObject), ETag,
-//     LastModified, metadata and encryption fields; IfMatch (412) and
-//     IfNoneMatch, which answers 304 when the ETag matches (or is "*").
+//     LastModified, metadata and encryption fields; IfMatch and
+//     IfUnmodifiedSince (412), IfNoneMatch, which answers 304 when the ETag
+//     matches (or is "*"), and IfModifiedSince (304), in RFC 7232's order.
 //
 // Errors have the shape the SDK gives them: a *smithy.OperationError
 // wrapping an *awshttp.ResponseError whose HTTPStatusCode() is the status,
@@ -1136,8 +1187,9 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 	return s.impl.GetSessionToken(ctx, in, optFns...)
 }
 
-// SignIn is the account's AWS sign-in federation endpoint, served over HTTP
-// by an httptest server on the loopback interface:
+// SignIn is the account's AWS sign-in federation endpoint, an http.Handler
+// (NewSignIn) or served by its own httptest server on the loopback
+// interface (StartSignIn):
 //
 //   - GET /federation?Action=getSigninToken&Session=JSON[&SessionDuration=N]
 //     checks the Session JSON ({"sessionId", "sessionKey", "sessionToken"})
@@ -1161,7 +1213,15 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 // (Throttling: 429).
 type SignIn struct{ impl *fakes.SignIn }
 
-// StartSignIn starts the sign-in endpoint of account a. Close it when done.
+// NewSignIn returns the sign-in endpoint of account a as an http.Handler
+// serving the paths /federation and /oauth, for a server that routes them
+// to it. It does not listen: URL is "" and Close does nothing.
+func NewSignIn(a *Account) *SignIn {
+	return fromFakesSignIn(fakes.NewSignIn(toFakesAccount(a)))
+}
+
+// StartSignIn starts the sign-in endpoint of account a on its own loopback
+// server. Close it when done.
 func StartSignIn(a *Account) *SignIn {
 	return fromFakesSignIn(fakes.StartSignIn(toFakesAccount(a)))
 }
@@ -1172,7 +1232,8 @@ func (s *SignIn) Client() *http.Client {
 	return s.impl.Client()
 }
 
-// Close shuts the endpoint down.
+// Close shuts down the server StartSignIn started; it does nothing for an
+// endpoint from NewSignIn.
 func (s *SignIn) Close() {
 	s.impl.Close()
 }
@@ -1182,13 +1243,19 @@ func (s *SignIn) Logins() []SignInLogin {
 	return mapSlice(s.impl.Logins(), func(v fakes.SignInLogin) SignInLogin { return fromFakesSignInLogin(v) })
 }
 
+// ServeHTTP answers one request to /federation or /oauth.
+func (s *SignIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.impl.ServeHTTP(w, r)
+}
+
 // Tokens returns how many sign-in tokens were handed out.
 func (s *SignIn) Tokens() int {
 	return s.impl.Tokens()
 }
 
 // URL returns the federation endpoint's URL (".../federation"), the
-// counterpart of https://signin.aws.amazon.com/federation.
+// counterpart of https://signin.aws.amazon.com/federation; "" for an
+// endpoint from NewSignIn, which does not listen.
 func (s *SignIn) URL() string {
 	return s.impl.URL()
 }
@@ -1311,6 +1378,10 @@ func fromFakesIAM(x *fakes.IAM) *IAM {
 
 func fromFakesIssued(v fakes.Issued) Issued {
 	return Issued{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken, Kind: CredentialKind(v.Kind), Expiration: v.Expiration, ARN: v.ARN, MFA: v.MFA}
+}
+
+func fromFakesKey(v fakes.Key) Key {
+	return Key{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, UserName: v.UserName, Root: v.Root, Active: v.Active, Temporary: v.Temporary, Session: fromFakesIssued(v.Session)}
 }
 
 func fromFakesS3(x *fakes.S3) *S3 {

@@ -29,10 +29,13 @@ type Key struct {
 	Root bool
 	// Active is false for an IAM user's key whose status is Inactive.
 	Active bool
-	// Session is set for temporary credentials the account's STS (or Cognito)
-	// issued: the request must carry its SessionToken, and is refused once
-	// the account's clock reaches its Expiration.
-	Session *Issued
+	// Temporary is set for temporary credentials the account's STS (or
+	// Cognito) issued, and Session then holds them: the request must carry
+	// its SessionToken, and is refused once the account's clock reaches its
+	// Expiration.
+	Temporary bool
+	// Session is what the account's STS issued, when Temporary is set.
+	Session Issued
 }
 
 // RootAccessKey returns the account root's long-term access key, creating it
@@ -83,7 +86,7 @@ func (a *Account) LookupKey(accessKeyID string) (k Key, ok bool) {
 	}
 	if c, found := a.sts.issued[accessKeyID]; found {
 		cp := *c
-		return Key{AccessKeyID: accessKeyID, SecretAccessKey: c.SecretAccessKey, Active: true, Session: &cp}, true
+		return Key{AccessKeyID: accessKeyID, SecretAccessKey: c.SecretAccessKey, Active: true, Temporary: true, Session: cp}, true
 	}
 	return Key{}, false
 }

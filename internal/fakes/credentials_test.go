@@ -55,7 +55,7 @@ func TestLookupKey(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "Alice", k.UserName)
 	assert.True(t, k.Active)
-	assert.Nil(t, k.Session)
+	assert.False(t, k.Temporary)
 	assert.Equal(t, aws.ToString(out.AccessKey.SecretAccessKey), k.SecretAccessKey)
 
 	_, err = f.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("Alice"), AccessKeyId: aws.String(id), Status: types.StatusTypeInactive})
@@ -68,7 +68,7 @@ func TestLookupKey(t *testing.T) {
 	require.NoError(t, err)
 	k, ok = a.LookupKey(aws.ToString(sess.Credentials.AccessKeyId))
 	require.True(t, ok)
-	require.NotNil(t, k.Session)
+	require.True(t, k.Temporary)
 	assert.Equal(t, aws.ToString(sess.Credentials.SessionToken), k.Session.SessionToken)
 
 	_, err = f.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("Alice"), AccessKeyId: aws.String(id)})

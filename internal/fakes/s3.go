@@ -76,8 +76,9 @@ type S3Object struct {
 //     the MD5 of their data (here: it changes with every write). IfNoneMatch
 //     "*" and IfMatch make conditional writes (412 PreconditionFailed).
 //   - GetObject and HeadObject answer with the body (GetObject), ETag,
-//     LastModified, metadata and encryption fields; IfMatch (412) and
-//     IfNoneMatch, which answers 304 when the ETag matches (or is "*").
+//     LastModified, metadata and encryption fields; IfMatch and
+//     IfUnmodifiedSince (412), IfNoneMatch, which answers 304 when the ETag
+//     matches (or is "*"), and IfModifiedSince (304), in RFC 7232's order.
 //
 // Errors have the shape the SDK gives them: a *smithy.OperationError
 // wrapping an *awshttp.ResponseError whose HTTPStatusCode() is the status,
@@ -282,14 +283,29 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 	})
 }
 
-// precondition evaluates IfMatch and IfNoneMatch for a read of o: 412 or
-// 304 as S3 answers them, or nil.
-func (f *S3) precondition(o *s3Object, ifMatch, ifNoneMatch *string) error {
-	if m := aws.ToString(ifMatch); m != "" && m != "*" && !etagListed(m, o.etag) {
+// precondition evaluates the conditional headers of a read of o, in
+// RFC 7232's order as S3 does: If-Match (else If-Unmodified-Since) fails
+// with 412; If-None-Match (else If-Modified-Since) answers 304. Times
+// compare at S3's one-second resolution.
+func (f *S3) precondition(o *s3Object, ifMatch, ifNoneMatch *string, ifModifiedSince, ifUnmodifiedSince *time.Time) error {
+	lm := o.lastModified.Truncate(time.Second)
+	failed := func() error {
 		return f.s3HTTPError(http.StatusPreconditionFailed, s3APIError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold"))
 	}
-	if m := aws.ToString(ifNoneMatch); m != "" && (m == "*" || etagListed(m, o.etag)) {
-		return f.s3HTTPError(http.StatusNotModified, s3APIError("NotModified", "Not Modified"))
+	if m := aws.ToString(ifMatch); m != "" {
+		if m != "*" && !etagListed(m, o.etag) {
+			return failed()
+		}
+	} else if ifUnmodifiedSince != nil && lm.After(*ifUnmodifiedSince) {
+		return failed()
+	}
+	notModified := f.s3HTTPError(http.StatusNotModified, s3APIError("NotModified", "Not Modified"))
+	if m := aws.ToString(ifNoneMatch); m != "" {
+		if m == "*" || etagListed(m, o.etag) {
+			return notModified
+		}
+	} else if ifModifiedSince != nil && !lm.After(*ifModifiedSince) {
+		return notModified
 	}
 	return nil
 }
@@ -329,7 +345,7 @@ func (f *S3) GetObject(ctx context.Context, in *s3.GetObjectInput, _ ...func(*s3
 		if err != nil {
 			return nil, err
 		}
-		if err := f.precondition(o, in.IfMatch, in.IfNoneMatch); err != nil {
+		if err := f.precondition(o, in.IfMatch, in.IfNoneMatch, in.IfModifiedSince, in.IfUnmodifiedSince); err != nil {
 			return nil, err
 		}
 		out := &s3.GetObjectOutput{
@@ -356,7 +372,7 @@ func (f *S3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, _ ...func(*
 		if err != nil {
 			return nil, err
 		}
-		if err := f.precondition(o, in.IfMatch, in.IfNoneMatch); err != nil {
+		if err := f.precondition(o, in.IfMatch, in.IfNoneMatch, in.IfModifiedSince, in.IfUnmodifiedSince); err != nil {
 			return nil, err
 		}
 		out := &s3.HeadObjectOutput{

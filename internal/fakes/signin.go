@@ -54,8 +54,9 @@ type signinToken struct {
 	expires         time.Time
 }
 
-// SignIn is the account's AWS sign-in federation endpoint, served over HTTP
-// by an httptest server on the loopback interface:
+// SignIn is the account's AWS sign-in federation endpoint, an http.Handler
+// (NewSignIn) or served by its own httptest server on the loopback
+// interface (StartSignIn):
 //
 //   - GET /federation?Action=getSigninToken&Session=JSON[&SessionDuration=N]
 //     checks the Session JSON ({"sessionId", "sessionKey", "sessionToken"})
@@ -79,37 +80,73 @@ type signinToken struct {
 // (Throttling: 429).
 type SignIn struct {
 	a   *Account
-	srv *httptest.Server
+	mux *http.ServeMux
+	srv *httptest.Server // nil unless started by StartSignIn
 
 	mu     sync.Mutex
 	tokens map[string]*signinToken
 	logins []SignInLogin
 }
 
-// StartSignIn starts the sign-in endpoint of account a. Close it when done.
-func StartSignIn(a *Account) *SignIn {
+// NewSignIn returns the sign-in endpoint of account a as an http.Handler
+// serving the paths /federation and /oauth, for a server that routes them
+// to it. It does not listen: URL is "" and Close does nothing.
+func NewSignIn(a *Account) *SignIn {
 	s := &SignIn{a: a, tokens: map[string]*signinToken{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/federation", s.federation)
-	mux.HandleFunc("/oauth", s.oauth)
-	s.srv = httptest.NewServer(mux)
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("/federation", s.federation)
+	s.mux.HandleFunc("/oauth", s.oauth)
 	return s
 }
 
+// StartSignIn starts the sign-in endpoint of account a on its own loopback
+// server. Close it when done.
+func StartSignIn(a *Account) *SignIn {
+	s := NewSignIn(a)
+	s.srv = httptest.NewServer(s)
+	return s
+}
+
+// ServeHTTP answers one request to /federation or /oauth.
+func (s *SignIn) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
 // URL returns the federation endpoint's URL (".../federation"), the
-// counterpart of https://signin.aws.amazon.com/federation.
-func (s *SignIn) URL() string { return s.srv.URL + "/federation" }
+// counterpart of https://signin.aws.amazon.com/federation; "" for an
+// endpoint from NewSignIn, which does not listen.
+func (s *SignIn) URL() string {
+	if s.srv == nil {
+		return ""
+	}
+	return s.srv.URL + "/federation"
+}
 
 // Client returns an HTTP client for the endpoint that does not follow
 // redirects, so a test sees the login's redirect itself.
 func (s *SignIn) Client() *http.Client {
-	c := *s.srv.Client()
+	c := http.Client{}
+	if s.srv != nil {
+		c = *s.srv.Client()
+	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
 }
 
-// Close shuts the endpoint down.
-func (s *SignIn) Close() { s.srv.Close() }
+// Close shuts down the server StartSignIn started; it does nothing for an
+// endpoint from NewSignIn.
+func (s *SignIn) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
+
+// selfURL is the federation URL the request r reached this endpoint at.
+func selfURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/federation"
+}
 
 // Logins returns the logins so far, oldest first.
 func (s *SignIn) Logins() []SignInLogin {
@@ -290,7 +327,7 @@ func (s *SignIn) oauth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := q.Get("redirect_uri")
-	if !strings.HasPrefix(next, s.URL()+"?") && !isConsoleURL(s.a.partition, next) {
+	if !strings.HasPrefix(next, selfURL(r)+"?") && !isConsoleURL(s.a.partition, next) {
 		reply(w, http.StatusBadRequest, "redirect_uri is not allowed")
 		return
 	}

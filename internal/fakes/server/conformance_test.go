@@ -100,7 +100,7 @@ func TestSameOutcomeInProcessAndOverTheWire(t *testing.T) {
 		o.role, err = trustpolicy.GetRoleTrust(ctx, w.full, "deploy")
 		require.NoError(t, err)
 
-		o.offboard, err = m.Offboard(ctx, "bob")
+		o.offboard, err = iamuser.NewOffboarder(w.full, iamuser.WithClock(w.acct.Clock())).Offboard(ctx, "bob")
 		require.NoError(t, err)
 		o.identity, err = w.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		require.NoError(t, err)

@@ -121,8 +121,9 @@ func Start(acct *fakes.Account, addr string) (*Server, error) {
 	}
 	s.url = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 	s.ln = ln
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
-	go func() { _ = s.http.Serve(ln) }()
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	s.http = hs
+	go func() { _ = hs.Serve(ln) }()
 	return s, nil
 }
 

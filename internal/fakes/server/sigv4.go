@@ -200,9 +200,9 @@ func (s *Server) authenticate(r *http.Request, body []byte, auth sigv4Header) (*
 	}
 	token := r.Header.Get("X-Amz-Security-Token")
 	switch {
-	case key.Session != nil && subtle.ConstantTimeCompare([]byte(token), []byte(key.Session.SessionToken)) != 1:
+	case key.Temporary && subtle.ConstantTimeCompare([]byte(token), []byte(key.Session.SessionToken)) != 1:
 		return nil, &authFailure{authUnknownKey, "token"}
-	case key.Session == nil && token != "":
+	case !key.Temporary && token != "":
 		return nil, &authFailure{authUnknownKey, "token"}
 	}
 
@@ -240,10 +240,13 @@ func (s *Server) authenticate(r *http.Request, body []byte, auth sigv4Header) (*
 		subtle.ConstantTimeCompare([]byte(want.Signature), []byte(auth.Signature)) != 1 {
 		return nil, &authFailure{authBadSig, "signature"}
 	}
-	if key.Session != nil && !s.acct.Clock().Now().Before(key.Session.Expiration) {
+	if key.Temporary && !s.acct.Clock().Now().Before(key.Session.Expiration) {
 		return nil, &authFailure{authExpired, "expired"}
 	}
-	who := &caller{AccessKeyID: key.AccessKeyID, UserName: key.UserName, Root: key.Root, Session: key.Session}
+	who := &caller{AccessKeyID: key.AccessKeyID, UserName: key.UserName, Root: key.Root}
+	if key.Temporary {
+		who.Session = &key.Session
+	}
 	return who, nil
 }
 
