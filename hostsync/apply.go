@@ -155,7 +155,7 @@ func Apply(ctx context.Context, sys System, p SyncPlan) Report {
 }
 
 func errRefused(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
 
 // applyOne runs one action after checking it against the guard and the
@@ -303,7 +303,7 @@ func createUser(ctx context.Context, sys System, g Guard, a Action) (Status, err
 		return StatusFailed, errors.Join(err, lerr)
 	}
 	if !u.MemberOf(g.MarkerGroup) || u.UID != a.UID {
-		return StatusFailed, fmt.Errorf("%w: local user %q already exists (UID %d) and is not the one this plan creates", err, a.User, u.UID)
+		return StatusFailed, errorf("%w: local user %q already exists (UID %d) and is not the one this plan creates", err, a.User, u.UID)
 	}
 	return StatusAlreadyDone, nil
 }

@@ -317,25 +317,25 @@ func ResolveTags(c Config, tags map[string]string) (Config, error) {
 	if c.AuthorizedGroupsTag != "" {
 		v, ok := tags[c.AuthorizedGroupsTag]
 		if !ok {
-			return c, fmt.Errorf("%w: IAM_AUTHORIZED_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.AuthorizedGroupsTag)
+			return c, errorf("%w: IAM_AUTHORIZED_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.AuthorizedGroupsTag)
 		}
 		groups, err := parseList(v, checkIAMGroup)
 		if err != nil {
-			return c, fmt.Errorf("hostsync: tag %q (IAM_AUTHORIZED_GROUPS_TAG): %w", c.AuthorizedGroupsTag, err)
+			return c, errorf("tag %q (IAM_AUTHORIZED_GROUPS_TAG): %w", c.AuthorizedGroupsTag, err)
 		}
 		if len(groups) == 0 {
-			return c, fmt.Errorf("%w: tag %q (IAM_AUTHORIZED_GROUPS_TAG) is empty; it would authorize every IAM user", ErrTagMissing, c.AuthorizedGroupsTag)
+			return c, errorf("%w: tag %q (IAM_AUTHORIZED_GROUPS_TAG) is empty; it would authorize every IAM user", ErrTagMissing, c.AuthorizedGroupsTag)
 		}
 		c.AuthorizedGroups = groups
 	}
 	if c.SudoersGroupsTag != "" {
 		v, ok := tags[c.SudoersGroupsTag]
 		if !ok {
-			return c, fmt.Errorf("%w: SUDOERS_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.SudoersGroupsTag)
+			return c, errorf("%w: SUDOERS_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.SudoersGroupsTag)
 		}
 		all, groups, err := parseSudoers(v)
 		if err != nil {
-			return c, fmt.Errorf("hostsync: tag %q (SUDOERS_GROUPS_TAG): %w", c.SudoersGroupsTag, err)
+			return c, errorf("tag %q (SUDOERS_GROUPS_TAG): %w", c.SudoersGroupsTag, err)
 		}
 		c.SudoAll, c.SudoersGroups = all, groups
 	}
@@ -403,7 +403,7 @@ const MaxConfigSize = 1 << 20
 func LoadConfig(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxConfigSize+1))
 	if err != nil {
-		return Config{}, fmt.Errorf("hostsync: reading config: %w", err)
+		return Config{}, errorf("reading config: %w", err)
 	}
 	if len(data) > MaxConfigSize {
 		return Config{}, &ConfigError{Msg: fmt.Sprintf("file larger than %d bytes", MaxConfigSize), Err: ErrSyntax}

@@ -17,7 +17,7 @@ import (
 // DefaultKeyCacheDir is the directory of the key cache when KeyCache.Dir is
 // empty. It lies outside every home directory, so no user can plant a
 // symlink or a file in it.
-const DefaultKeyCacheDir = "/var/lib/iamkit/keys"
+const DefaultKeyCacheDir = DefaultStateDir + "/" + StateKeyCacheDir
 
 // DefaultMaxCacheAge is KeysOptions.MaxAge's default: the key cache is
 // trusted for 24 hours after the last complete sync. A sync runs every few
@@ -104,7 +104,7 @@ func (c KeyCache) dir() string {
 }
 
 func unsafeCache(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrUnsafeCache, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrUnsafeCache, fmt.Sprintf(format, args...))
 }
 
 // checkTrusted checks that fi (from Lstat) is a root-owned directory or
@@ -135,7 +135,7 @@ func checkTrusted(path string, fi fs.FileInfo, wantDir bool) error {
 func (c KeyCache) openDir(create bool) (*os.Root, error) {
 	root, err := openTrustedDir(c.dir(), create)
 	if err != nil {
-		return nil, fmt.Errorf("hostsync: key cache: %w", err)
+		return nil, errorf("key cache: %w", err)
 	}
 	return root, nil
 }
@@ -221,7 +221,7 @@ func readTrusted(root *os.Root, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrCorruptKeyCache, path, limit)
+		return nil, errorf("%w: %s is larger than %d bytes", ErrCorruptKeyCache, path, limit)
 	}
 	return data, nil
 }
@@ -304,17 +304,17 @@ func (c KeyCache) Read(linuxName string) ([]Key, error) {
 func readEntry(root *os.Root, linuxName string) (keys []Key, found bool, err error) {
 	data, err := readTrusted(root, linuxName, MaxKeyCacheFileSize)
 	if err != nil {
-		return nil, false, fmt.Errorf("hostsync: reading cached keys of %q: %w", linuxName, err)
+		return nil, false, errorf("reading cached keys of %q: %w", linuxName, err)
 	}
 	if data == nil {
 		return nil, false, nil
 	}
 	user, keys, err := ParseKeyCacheFile(data)
 	if err != nil {
-		return nil, true, fmt.Errorf("hostsync: cached keys of %q: %w", linuxName, err)
+		return nil, true, errorf("cached keys of %q: %w", linuxName, err)
 	}
 	if user != linuxName {
-		return nil, true, fmt.Errorf("%w: the file of %q holds the keys of %q", ErrCorruptKeyCache, linuxName, user)
+		return nil, true, errorf("%w: the file of %q holds the keys of %q", ErrCorruptKeyCache, linuxName, user)
 	}
 	return keys, true, nil
 }
@@ -348,7 +348,7 @@ func (c KeyCache) Write(linuxName string, keys []Key) (changed bool, err error) 
 			// (rename never follows it) rather than fail the user's sync.
 			cur = nil
 		} else {
-			return false, fmt.Errorf("hostsync: reading cached keys of %q: %w", linuxName, err)
+			return false, errorf("reading cached keys of %q: %w", linuxName, err)
 		}
 	}
 	if cur != nil && bytes.Equal(cur, data) {
@@ -357,7 +357,7 @@ func (c KeyCache) Write(linuxName string, keys []Key) (changed bool, err error) 
 		}
 	}
 	if err := writeAtomic(root, linuxName, keyCacheTmpPrefix+linuxName, data, 0o644, nil); err != nil {
-		return false, fmt.Errorf("hostsync: writing cached keys of %q: %w", linuxName, err)
+		return false, errorf("writing cached keys of %q: %w", linuxName, err)
 	}
 	return true, nil
 }
@@ -387,7 +387,7 @@ func (c KeyCache) remove(linuxName string) (bool, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
 		}
-		return false, fmt.Errorf("hostsync: removing cached keys of %q: %w", linuxName, err)
+		return false, errorf("removing cached keys of %q: %w", linuxName, err)
 	}
 	return true, syncDir(root)
 }
@@ -410,10 +410,10 @@ func (c KeyCache) MarkSynced(t time.Time) error {
 	case errors.Is(err, fs.ErrNotExist):
 		body := []byte("# iamkit hostsync: the modification time of this file is the time of the last complete sync\n")
 		if err := writeAtomic(root, keyCacheHeartbeat, keyCacheTmpPrefix+"last-sync", body, 0o644, nil); err != nil {
-			return fmt.Errorf("hostsync: creating %s: %w", path, err)
+			return errorf("creating %s: %w", path, err)
 		}
 	case err != nil:
-		return fmt.Errorf("hostsync: %w", err)
+		return errorf("%w", err)
 	default:
 		if err := checkTrusted(path, fi, false); err != nil {
 			return err
@@ -421,7 +421,7 @@ func (c KeyCache) MarkSynced(t time.Time) error {
 	}
 	// Root.Chtimes does not follow a symlink in the final component.
 	if err := root.Chtimes(keyCacheHeartbeat, t, t); err != nil {
-		return fmt.Errorf("hostsync: recording the sync time: %w", err)
+		return errorf("recording the sync time: %w", err)
 	}
 	return nil
 }
@@ -431,7 +431,7 @@ func (c KeyCache) MarkSynced(t time.Time) error {
 func (c KeyCache) LastSync() (time.Time, error) {
 	root, err := c.openDir(false)
 	if errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, fmt.Errorf("%w: %s does not exist", ErrNoCache, c.dir())
+		return time.Time{}, errorf("%w: %s does not exist", ErrNoCache, c.dir())
 	}
 	if err != nil {
 		return time.Time{}, err
@@ -444,10 +444,10 @@ func lastSync(root *os.Root) (time.Time, error) {
 	path := filepath.Join(root.Name(), keyCacheHeartbeat)
 	fi, err := root.Lstat(keyCacheHeartbeat)
 	if errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, fmt.Errorf("%w: no %s", ErrNoCache, path)
+		return time.Time{}, errorf("%w: no %s", ErrNoCache, path)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("hostsync: %w", err)
+		return time.Time{}, errorf("%w", err)
 	}
 	if err := checkTrusted(path, fi, false); err != nil {
 		return time.Time{}, err
@@ -516,14 +516,14 @@ func checkKeyID(id string) error {
 // damaged or tampered with.
 func ParseKeyCacheFile(data []byte) (linuxName string, keys []Key, err error) {
 	bad := func(line int, format string, args ...any) error {
-		return fmt.Errorf("%w: line %d: %s", ErrCorruptKeyCache, line, fmt.Sprintf(format, args...))
+		return errorf("%w: line %d: %s", ErrCorruptKeyCache, line, fmt.Sprintf(format, args...))
 	}
 	if len(data) > MaxKeyCacheFileSize {
-		return "", nil, fmt.Errorf("%w: larger than %d bytes", ErrCorruptKeyCache, MaxKeyCacheFileSize)
+		return "", nil, errorf("%w: larger than %d bytes", ErrCorruptKeyCache, MaxKeyCacheFileSize)
 	}
 	s := string(data)
 	if !strings.HasSuffix(s, "\n") {
-		return "", nil, fmt.Errorf("%w: empty or not ending in a newline", ErrCorruptKeyCache)
+		return "", nil, errorf("%w: empty or not ending in a newline", ErrCorruptKeyCache)
 	}
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	name, ok := strings.CutPrefix(lines[0], keyCacheHeader)
@@ -608,15 +608,15 @@ type KeysOptions struct {
 func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprint string) ([]string, error) {
 	iamName, err := IAMName(linuxName)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotManaged, err)
+		return nil, errorf("%w: %w", ErrNotManaged, err)
 	}
 	if opts.MarkerCheck != nil {
 		ok, err := opts.MarkerCheck(linuxName)
 		if err != nil {
-			return nil, fmt.Errorf("hostsync: checking whether %q is managed: %w", linuxName, err)
+			return nil, errorf("checking whether %q is managed: %w", linuxName, err)
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w: local user %q is not in the marker group", ErrNotManaged, linuxName)
+			return nil, errorf("%w: local user %q is not in the marker group", ErrNotManaged, linuxName)
 		}
 	}
 	now := time.Now
@@ -631,7 +631,7 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 	keys, cacheErr := func() ([]Key, error) {
 		root, err := opts.Cache.openDir(false)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s does not exist", ErrNoCache, opts.Cache.dir())
+			return nil, errorf("%w: %s does not exist", ErrNoCache, opts.Cache.dir())
 		}
 		if err != nil {
 			return nil, err
@@ -644,9 +644,9 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 		t := now()
 		switch age := t.Sub(last); {
 		case age > maxAge:
-			return nil, fmt.Errorf("%w: last complete sync %s ago (at %s), more than %s", ErrStale, age.Round(time.Second), last.UTC().Format(time.RFC3339), maxAge)
+			return nil, errorf("%w: last complete sync %s ago (at %s), more than %s", ErrStale, age.Round(time.Second), last.UTC().Format(time.RFC3339), maxAge)
 		case age < -maxFutureHeartbeat:
-			return nil, fmt.Errorf("%w: last complete sync recorded in the future (%s)", ErrStale, last.UTC().Format(time.RFC3339))
+			return nil, errorf("%w: last complete sync recorded in the future (%s)", ErrStale, last.UTC().Format(time.RFC3339))
 		}
 		keys, _, err := readEntry(root, linuxName)
 		return keys, err
@@ -663,7 +663,7 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 		live, err := opts.Live(lctx, iamName)
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("%w (live lookup of IAM user %q failed: %w)", cacheErr, iamName, err)
+			return nil, errorf("%w (live lookup of IAM user %q failed: %w)", cacheErr, iamName, err)
 		}
 		keys, _ = canonicalKeys(live)
 	}

@@ -205,7 +205,7 @@ func (s *SnapshotSource) Desired(ctx context.Context) Desired { return s.desired
 
 func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	unknown := func(err error) Desired {
-		return Desired{Err: fmt.Errorf("hostsync: snapshot %s: %w", s.Location(), err)}
+		return Desired{Err: errorf("snapshot %s: %w", s.Location(), err)}
 	}
 	if (cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "") && !cfg.TagsResolved {
 		return Desired{Err: ErrTagsUnresolved}
@@ -225,10 +225,10 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	now := s.opts.Now()
 	switch age := now.Sub(snap.GeneratedAt); {
 	case age > s.opts.MaxAge:
-		err = fmt.Errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
+		err = errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
 			ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.MaxAge)
 	case age < -maxSnapshotSkew:
-		err = fmt.Errorf("%w: generated at %s, %s in the future (check the clocks)",
+		err = errorf("%w: generated at %s, %s in the future (check the clocks)",
 			ErrSnapshotStale, snap.GeneratedAt.UTC().Format(time.RFC3339), (-age).Round(time.Second))
 	default:
 		err = snap.Covers(cfg)
@@ -249,11 +249,11 @@ func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, k
 		return nil, err
 	}
 	if s.opts.Account != "" && snap.Account != s.opts.Account {
-		return nil, fmt.Errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.Account)
+		return nil, errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.Account)
 	}
 	if want := s.opts.KMSKeyID; want != "" && s.api != nil {
 		if !kmsMatches(want, sse, kmsKey, "") {
-			return nil, fmt.Errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
+			return nil, errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
 		}
 	}
 	return snap, nil
@@ -293,7 +293,7 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 			return s.good, nil
 		}
 		if isS3NotFound(err) {
-			err = fmt.Errorf("%w: %w", ErrSnapshotNotFound, err)
+			err = errorf("%w: %w", ErrSnapshotNotFound, err)
 		}
 		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: reading the snapshot failed; nothing changes",
 			slog.String("snapshot", s.Location()), slog.String("error", err.Error()))
@@ -392,7 +392,7 @@ func (s *SnapshotSource) saveCache(data []byte, etag string, sse s3types.ServerS
 func (s *SnapshotSource) readFile() (*Snapshot, error) {
 	data, err := readLimited(s.path, MaxSnapshotSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %w", ErrSnapshotNotFound, err)
+		return nil, errorf("%w: %w", ErrSnapshotNotFound, err)
 	}
 	if err != nil {
 		return nil, err
