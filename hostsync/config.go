@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -865,3 +866,20 @@ func shellQuote(v string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// ReadOptionalConfigFile reads the configuration file at path as
+// ReadConfigFile does, except that a missing file is no error: it returns
+// DefaultConfig. An AuthorizedKeysCommand reads its configuration so — it
+// needs only the marker group, whose default serves. A live lookup
+// (LiveKeys) must not: the defaults authorize every IAM user, so its
+// configuration is read with ReadConfigFile.
+func ReadOptionalConfigFile(path string) (Config, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return DefaultConfig(), nil
+	}
+	return ReadConfigFile(path)
+}
+
+// DefaultConfigFile is where aws-ec2-ssh, and every hostsync frontend by
+// default, reads its configuration.
+const DefaultConfigFile = "/etc/aws-ec2-ssh.conf"

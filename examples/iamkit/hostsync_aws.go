@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamkit/iamkit/hostsync"
@@ -26,7 +23,7 @@ import (
 // until shortly before they expire (hostsync.AssumeRoleCredentials); STS is
 // called with the host's own credentials. IAM is global: without a
 // configured region, us-east-1 is used.
-func loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error) {
+func loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
@@ -41,17 +38,6 @@ func loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI,
 	return iam.NewFromConfig(awsCfg), nil
 }
 
-// readOptionalHostsyncConfig reads an aws-ec2-ssh configuration file
-// (hostsync.ReadConfigFile) where the file is optional: a missing file means
-// the defaults. The AuthorizedKeysCommand reads it so: it only needs the
-// marker group and ASSUMEROLE, whose defaults serve.
-func readOptionalHostsyncConfig(path string) (hostsync.Config, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return hostsync.DefaultConfig(), nil
-	}
-	return hostsync.ReadConfigFile(path)
-}
-
 // loadInstanceTags reads the instance's tags named keys from the instance
 // metadata, with the SDK's IMDS client (IMDSv2; AWS_EC2_METADATA_* settings
 // apply).
@@ -61,41 +47,4 @@ func loadInstanceTags(ctx context.Context, keys []string) (map[string]string, er
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
-}
-
-// liveKeys looks one IAM user's Active SSH keys up in IAM: every page of
-// ListSSHPublicKeys, then GetSSHPublicKey (SSH encoding) for each Active
-// key. It is the AuthorizedKeysCommand's fallback when the key cache cannot
-// answer; hostsync.AuthorizedKeys bounds it with a timeout and keeps only
-// Active keys that parse.
-func liveKeys(ctx context.Context, api hostsync.IAMAPI, iamName string) ([]hostsync.Key, error) {
-	var keys []hostsync.Key
-	p := iam.NewListSSHPublicKeysPaginator(api, &iam.ListSSHPublicKeysInput{UserName: aws.String(iamName)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		var nse *types.NoSuchEntityException
-		if errors.As(err, &nse) {
-			return nil, nil // no such IAM user: no keys
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range out.SSHPublicKeys {
-			if k.Status != types.StatusTypeActive {
-				continue
-			}
-			got, err := api.GetSSHPublicKey(ctx, &iam.GetSSHPublicKeyInput{
-				UserName: aws.String(iamName), SSHPublicKeyId: k.SSHPublicKeyId, Encoding: types.EncodingTypeSsh,
-			})
-			if err != nil {
-				return nil, err
-			}
-			keys = append(keys, hostsync.Key{
-				ID:     aws.ToString(got.SSHPublicKey.SSHPublicKeyId),
-				Body:   aws.ToString(got.SSHPublicKey.SSHPublicKeyBody),
-				Status: string(got.SSHPublicKey.Status),
-			})
-		}
-	}
-	return keys, nil
 }
