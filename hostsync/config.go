@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // Defaults, as aws-ec2-ssh has them where it has one.
@@ -793,19 +795,19 @@ func checkTagKey(k string) error {
 	return nil
 }
 
-// checkRoleARN checks the shape of an IAM role ARN:
-// arn:<partition>:iam::<12 digits>:role/<path/name>.
+// checkRoleARN checks the shape of an IAM role ARN, parsed with
+// aws/arn: arn:<partition>:iam::<12 digits>:role/<path/name>.
 func checkRoleARN(a string) error {
-	parts := strings.SplitN(a, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "iam" || parts[3] != "" ||
-		len(parts[4]) != 12 || strings.Trim(parts[4], "0123456789") != "" ||
-		!strings.HasPrefix(parts[5], "role/") || len(parts[5]) == len("role/") {
-		return fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", a)
-	}
 	for i := 0; i < len(a); i++ {
 		if a[i] <= ' ' || a[i] == 0x7f {
 			return fmt.Errorf("%q holds white space or a control character", a)
 		}
+	}
+	p, err := arn.Parse(a)
+	if err != nil || p.Partition == "" || p.Service != "iam" || p.Region != "" ||
+		len(p.AccountID) != 12 || strings.Trim(p.AccountID, "0123456789") != "" ||
+		!strings.HasPrefix(p.Resource, "role/") || len(p.Resource) == len("role/") {
+		return fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", a)
 	}
 	return nil
 }

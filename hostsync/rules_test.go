@@ -356,3 +356,36 @@ func TestErrorPrefixOnce(t *testing.T) {
 	assert.ErrorAs(t, syncErr, &se)
 	assert.ErrorIs(t, keysErr, hostsync.ErrNotManaged)
 }
+
+func TestAssumeRoleARN(t *testing.T) {
+	tests := []struct {
+		arn string
+		ok  bool
+	}{
+		{"arn:aws:iam::123456789012:role/hostsync", true},
+		{"arn:aws:iam::123456789012:role/path/to/hostsync", true},
+		{"arn:aws-cn:iam::123456789012:role/r", true},
+		{"arn:aws-us-gov:iam::123456789012:role/r", true},
+		{"arn:aws:iam::123456789012:user/bob", false},
+		{"arn:aws:iam::123456789012:role/", false},
+		{"arn:aws:sts::123456789012:role/r", false},
+		{"arn:aws:iam:us-east-1:123456789012:role/r", false},
+		{"arn:aws:iam::12345678901:role/r", false},
+		{"arn:aws:iam::12345678901x:role/r", false},
+		{"arn::iam::123456789012:role/r", false},
+		{"arn:aws:iam::123456789012", false},
+		{"my-role", false},
+		{"arn:aws:iam::123456789012:role/a\tb", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arn, func(t *testing.T) {
+			cfg, err := hostsync.ParseConfig([]byte("ASSUMEROLE='" + tt.arn + "'\n"))
+			if tt.ok {
+				require.NoError(t, err)
+				assert.Equal(t, tt.arn, cfg.AssumeRole)
+				return
+			}
+			assert.ErrorIs(t, err, hostsync.ErrInvalidValue)
+		})
+	}
+}

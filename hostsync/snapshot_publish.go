@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -187,7 +188,12 @@ func kmsMatches(want string, sse s3types.ServerSideEncryption, keyARN, recorded 
 	if sse != s3types.ServerSideEncryptionAwsKms && sse != s3types.ServerSideEncryptionAwsKmsDsse {
 		return false
 	}
-	return keyARN == want || strings.HasSuffix(keyARN, ":key/"+want) || recorded == want
+	if keyARN == want || recorded == want {
+		return true
+	}
+	// A wanted key ID matches the resource "key/ID" of the key's ARN.
+	a, err := arn.Parse(keyARN)
+	return err == nil && a.Service == "kms" && a.Resource == "key/"+want
 }
 
 func nonEmpty(s string) *string {

@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hostsync-keys", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")
-	config := fs.String("config", "/etc/aws-ec2-ssh.conf", "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
+	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
 	maxAge := fs.Duration("max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync")
 	root := fs.String("root", "", "read `DIR`/etc/passwd and DIR/etc/group instead of /etc's")
 	if err := fs.Parse(args); err != nil {

@@ -92,7 +92,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	o := options{jitter: 0.1}
 	fs := flag.NewFlagSet("hostsyncd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.config, "config", "/etc/aws-ec2-ssh.conf", "the aws-ec2-ssh configuration `FILE`")
+	fs.StringVar(&o.config, "config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`")
 	fs.StringVar(&o.stateDir, "state-dir", hostsync.DefaultStateDir, "`DIR` of hostsync's state and key cache (root-owned, mode 0755)")
 	fs.StringVar(&o.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with 'iamkit hostsync apply'")
 	fs.DurationVar(&o.interval, "interval", 10*time.Minute, "time between syncs")
