@@ -80,7 +80,10 @@ func (r Report) Err() error {
 			errs = append(errs, fmt.Errorf("%s: %w", res.Action.String(), res.Err))
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errorf("%w", errors.Join(errs...))
 }
 
 // String renders the report, one line per action.

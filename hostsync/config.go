@@ -388,7 +388,7 @@ func (e *ConfigError) Error() string {
 		fmt.Fprintf(&b, ": %s", e.Key)
 	}
 	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		b.WriteString(": " + unprefixed(e.Err.Error()))
 	}
 	if e.Msg != "" {
 		fmt.Fprintf(&b, ": %s", e.Msg)

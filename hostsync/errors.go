@@ -15,8 +15,9 @@ const errPrefix = "hostsync: "
 // and drops the prefix of the hostsync error it wraps, so that a message
 // reads "hostsync: sync: source unknown: ...", never "hostsync: sync:
 // hostsync: source unknown: ...". errors.Is and errors.As see every wrapped
-// error as usual. errorf applies the rule; every wrapping in this package
-// goes through it.
+// error as usual. errorf applies the rule, and every wrapping in this
+// package goes through it; the error types (ConfigError, CommandError,
+// SourceError) quote their cause without its prefix (unprefixed).
 
 // prefixedError is an error built by errorf: its message under the rule,
 // and the error fmt.Errorf built, which wraps the causes.
@@ -37,10 +38,11 @@ func errorf(format string, args ...any) error {
 }
 
 // unprefixed removes the package prefix from msg wherever an error message
-// starts in it: at the start, and after ": ", "(" or "; ".
+// starts in it: at the start, and after ": ", "(", "; " or a newline (the
+// separator of errors.Join).
 func unprefixed(msg string) string {
 	msg = strings.TrimPrefix(msg, errPrefix)
-	for _, sep := range []string{": ", "(", "; "} {
+	for _, sep := range []string{": ", "(", "; ", "\n"} {
 		msg = strings.ReplaceAll(msg, sep+errPrefix, sep)
 	}
 	return msg

@@ -480,7 +480,7 @@ func FormatKeyCacheFile(linuxName string, keys []Key) ([]byte, error) {
 		seen[k.ID] = true
 		pk, err := ParseKey(k.Body)
 		if err != nil {
-			return nil, fmt.Errorf("key %s: %w", k.ID, err)
+			return nil, errorf("key %s: %w", k.ID, err)
 		}
 		lines = append(lines, line{k.ID, pk.Body})
 	}

@@ -149,7 +149,7 @@ func (e *CommandError) Error() string {
 	if e.Code >= 0 {
 		fmt.Fprintf(&b, ": exit status %d", e.Code)
 	} else if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		b.WriteString(": " + unprefixed(e.Err.Error()))
 	}
 	if out := strings.TrimSpace(e.Output); out != "" {
 		fmt.Fprintf(&b, ": %s", out)

@@ -116,7 +116,7 @@ type SourceError struct {
 
 // Error implements error.
 func (e *SourceError) Error() string {
-	return fmt.Sprintf("hostsync: IAM source: %s (%s): %v", e.Op, e.Target, e.Err)
+	return fmt.Sprintf("hostsync: IAM source: %s (%s): %s", e.Op, e.Target, unprefixed(fmt.Sprint(e.Err)))
 }
 
 // Unwrap returns the cause.
