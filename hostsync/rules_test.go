@@ -389,3 +389,13 @@ func TestAssumeRoleARN(t *testing.T) {
 		})
 	}
 }
+
+func TestNewIAMClient(t *testing.T) {
+	c := hostsync.NewIAMClient(aws.Config{}, hostsync.Config{}, "web-1")
+	assert.Equal(t, hostsync.DefaultIAMRegion, c.Options().Region)
+	assert.Nil(t, c.Options().Credentials, "no ASSUMEROLE: the caller's credentials")
+
+	c = hostsync.NewIAMClient(aws.Config{Region: "eu-west-1"}, hostsync.Config{AssumeRole: "arn:aws:iam::123456789012:role/hostsync"}, "web-1")
+	assert.Equal(t, "eu-west-1", c.Options().Region)
+	assert.IsType(t, &aws.CredentialsCache{}, c.Options().Credentials, "the role's credentials, cached")
+}
