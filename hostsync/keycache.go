@@ -394,10 +394,12 @@ func (c KeyCache) remove(linuxName string) (bool, error) {
 
 // MarkSynced records t as the time of the last complete sync: it sets the
 // modification time of the heartbeat file (creating it, empty but for a
-// comment, on the first call) with os.Chtimes. Call it after every sync
-// whose source was complete and whose apply succeeded, including syncs that
-// change nothing: it is the one metadata write of a no-op sync, and it is
-// what keeps the AuthorizedKeysCommand answering (see KeysOptions.MaxAge).
+// comment, on the first call) with os.Chtimes. Sync calls it, through
+// System.MarkSynced (Linux.MarkSynced), after every sync whose source was
+// complete and whose apply succeeded, including syncs that change nothing:
+// it is the one metadata write of a no-op sync, and it is what keeps the
+// AuthorizedKeysCommand answering (see KeysOptions.MaxAge). A frontend
+// never calls it itself.
 func (c KeyCache) MarkSynced(t time.Time) error {
 	root, err := c.openDir(true)
 	if err != nil {
@@ -578,7 +580,9 @@ type KeysOptions struct {
 	// authoritative, so a fresh cache without an entry for the user means
 	// "no keys", not "ask IAM". Only Active keys that ParseKey accepts are
 	// used. The caller builds the IAM client lazily inside Live, so that an
-	// answer from the cache loads no AWS configuration.
+	// answer from the cache loads no AWS configuration: LiveKeysFunc does
+	// that, with LiveKeys, which applies the sync's rules (authorized
+	// groups, Active keys) — use it rather than a lookup of your own.
 	Live func(ctx context.Context, iamName string) ([]Key, error)
 	// LiveTimeout bounds a Live call; zero or negative means
 	// DefaultLiveTimeout (2 seconds).
