@@ -2,6 +2,7 @@ package hostsync
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -37,4 +38,19 @@ func NewIAMClient(awsCfg aws.Config, cfg Config, hostname string) *iam.Client {
 		awsCfg.Credentials = AssumeRoleCredentials(sts.NewFromConfig(awsCfg), cfg.AssumeRole, HostSessionName(hostname))
 	}
 	return iam.NewFromConfig(awsCfg)
+}
+
+// RoleAccount returns the account ID of an IAM role ARN (ASSUMEROLE, a
+// publisher's --assume-role), parsed with aws/arn: the account whose users
+// a sync or a publisher reads through that role. An ARN that is not an IAM
+// role's is an error wrapping ErrInvalidValue.
+func RoleAccount(roleARN string) (string, error) {
+	if err := checkRoleARN(roleARN); err != nil {
+		return "", errorf("%w: %w", ErrInvalidValue, err)
+	}
+	a, err := arn.Parse(roleARN)
+	if err != nil { // checked above
+		return "", errorf("%w: %w", ErrInvalidValue, err)
+	}
+	return a.AccountID, nil
 }

@@ -399,3 +399,16 @@ func TestNewIAMClient(t *testing.T) {
 	assert.Equal(t, "eu-west-1", c.Options().Region)
 	assert.IsType(t, &aws.CredentialsCache{}, c.Options().Credentials, "the role's credentials, cached")
 }
+
+func TestRoleAccount(t *testing.T) {
+	acct, err := hostsync.RoleAccount("arn:aws-cn:iam::123456789012:role/path/publisher")
+	require.NoError(t, err)
+	assert.Equal(t, "123456789012", acct)
+	for _, bad := range []string{"", "my-role", "arn:aws:iam::123456789012:user/bob", "arn:aws:iam::1234:role/r"} {
+		_, err := hostsync.RoleAccount(bad)
+		assert.ErrorIs(t, err, hostsync.ErrInvalidValue, bad)
+		if err != nil {
+			assert.Equal(t, 1, strings.Count(err.Error(), "hostsync:"), err.Error())
+		}
+	}
+}

@@ -164,10 +164,11 @@ func loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI
 // loadPublishAccount returns the role's account, or the caller's from STS.
 func loadPublishAccount(ctx context.Context, assumeRole string) (string, error) {
 	if assumeRole != "" {
-		if parts := strings.SplitN(assumeRole, ":", 6); len(parts) == 6 && parts[4] != "" {
-			return parts[4], nil
+		acct, err := hostsync.RoleAccount(assumeRole)
+		if err != nil {
+			return "", fmt.Errorf("--assume-role: %w", err)
 		}
-		return "", fmt.Errorf("--assume-role %q is not a role ARN", assumeRole)
+		return acct, nil
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
