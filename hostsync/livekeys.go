@@ -166,3 +166,29 @@ func LiveKeysFunc(cfg Config, newAPI func(ctx context.Context) (LiveKeysAPI, err
 		return LiveKeys(ctx, api, cfg, iamName)
 	}
 }
+
+// LiveKeysFromConfigFile returns the KeysOptions.Live of an
+// AuthorizedKeysCommand with a live fallback, wired the one safe way: on
+// each lookup (and only then) it reads the configuration file at path with
+// ReadConfigFile — a missing file is an error, never DefaultConfig, which
+// would authorize every IAM user —, resolves the EC2 tags it names with
+// tags (ResolveInstanceTags; nil tags with a configuration that names some
+// is an error), builds the client with newAPI, and runs LiveKeys. Any error
+// is the lookup's: no keys.
+func LiveKeysFromConfigFile(path string, tags func(ctx context.Context, keys []string) (map[string]string, error), newAPI func(ctx context.Context, cfg Config) (LiveKeysAPI, error)) func(ctx context.Context, iamName string) ([]Key, error) {
+	return func(ctx context.Context, iamName string) ([]Key, error) {
+		cfg, err := ReadConfigFile(path)
+		if err != nil {
+			return nil, errorf("live keys: %w", err)
+		}
+		if cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "" {
+			if tags == nil {
+				return nil, errorf("live keys: %w", ErrTagsUnresolved)
+			}
+			if cfg, err = ResolveInstanceTags(ctx, cfg, tags); err != nil {
+				return nil, errorf("live keys: %w", err)
+			}
+		}
+		return LiveKeysFunc(cfg, func(ctx context.Context) (LiveKeysAPI, error) { return newAPI(ctx, cfg) })(ctx, iamName)
+	}
+}

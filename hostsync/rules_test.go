@@ -412,3 +412,51 @@ func TestRoleAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestLiveKeysFromConfigFile(t *testing.T) {
+	ctx := context.Background()
+	tagsOf := func(m map[string]string, err error) func(context.Context, []string) (map[string]string, error) {
+		return func(context.Context, []string) (map[string]string, error) { return m, err }
+	}
+	tests := []struct {
+		name    string
+		conf    string // "" : no file
+		tags    func(context.Context, []string) (map[string]string, error)
+		user    string
+		want    int
+		wantErr string
+	}{
+		{name: "no configuration file", user: "alice", wantErr: "does not exist"},
+		{name: "authorized member", conf: "IAM_AUTHORIZED_GROUPS=\"ssh\"\n", user: "alice", want: 2},
+		{name: "outside the authorized groups", conf: "IAM_AUTHORIZED_GROUPS=\"ssh\"\n", user: "bob", want: 0},
+		{name: "groups from a tag", conf: "IAM_AUTHORIZED_GROUPS_TAG=\"ssh-groups\"\n", tags: tagsOf(map[string]string{"ssh-groups": "ssh"}, nil), user: "bob", want: 0},
+		{name: "groups from a tag, member", conf: "IAM_AUTHORIZED_GROUPS_TAG=\"ssh-groups\"\n", tags: tagsOf(map[string]string{"ssh-groups": "ssh"}, nil), user: "alice", want: 2},
+		{name: "a tag and no way to read it", conf: "IAM_AUTHORIZED_GROUPS_TAG=\"ssh-groups\"\n", user: "alice", wantErr: "not resolved"},
+		{name: "the tag cannot be read", conf: "IAM_AUTHORIZED_GROUPS_TAG=\"ssh-groups\"\n", tags: tagsOf(nil, errors.New("imds down")), user: "alice", wantErr: "imds down"},
+		{name: "the tag is missing", conf: "IAM_AUTHORIZED_GROUPS_TAG=\"ssh-groups\"\n", tags: tagsOf(map[string]string{}, nil), user: "alice", wantErr: "ssh-groups"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newLiveFixture(t)
+			path := filepath.Join(t.TempDir(), "aws-ec2-ssh.conf")
+			if tt.conf != "" {
+				require.NoError(t, os.WriteFile(path, []byte(tt.conf), 0o644))
+			}
+			var gotCfg hostsync.Config
+			live := hostsync.LiveKeysFromConfigFile(path, tt.tags, func(_ context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
+				gotCfg = cfg
+				return f.iam, nil
+			})
+			keys, err := live(ctx, tt.user)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				assert.Nil(t, keys)
+				assert.Equal(t, 1, strings.Count(err.Error(), "hostsync:"), err.Error())
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, keys, tt.want)
+			assert.Equal(t, []string{"ssh"}, gotCfg.AuthorizedGroups)
+		})
+	}
+}

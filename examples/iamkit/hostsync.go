@@ -290,20 +290,8 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	}
 	if *live {
 		opts.LiveTimeout = *timeout
-		opts.Live = func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
-			// The live lookup needs the configuration file itself (the
-			// defaults would authorize every IAM user) and its EC2 tags.
-			cfg, err := hostsync.ReadConfigFile(*config)
-			if err != nil {
-				return nil, err
-			}
-			if cfg, err = hostsync.ResolveInstanceTags(ctx, cfg, env.instanceTags); err != nil {
-				return nil, err
-			}
-			return hostsync.LiveKeysFunc(cfg, func(ctx context.Context) (hostsync.LiveKeysAPI, error) {
-				return env.newIAM(ctx, cfg)
-			})(ctx, iamName)
-		}
+		opts.Live = hostsync.LiveKeysFromConfigFile(*config, env.instanceTags,
+			func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) { return env.newIAM(ctx, cfg) })
 	}
 	lines, err := hostsync.AuthorizedKeys(ctx, opts, user, fingerprint)
 	if errors.Is(err, hostsync.ErrNotManaged) {
