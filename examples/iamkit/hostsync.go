@@ -291,7 +291,9 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	if *live {
 		opts.LiveTimeout = *timeout
 		opts.Live = hostsync.LiveKeysFromConfigFile(*config, env.instanceTags,
-			func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) { return env.newIAM(ctx, cfg) })
+			func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
+				return env.newIAM(ctx, cfg)
+			})
 	}
 	lines, err := hostsync.AuthorizedKeys(ctx, opts, user, fingerprint)
 	if errors.Is(err, hostsync.ErrNotManaged) {
