@@ -37,8 +37,9 @@ var ErrHostInterrupted = errors.New("fakes: host interrupted")
 // nobody, sshd, and the unmanaged login accounts ec2-user (UID 1000) and
 // ubuntu (UID 1001). Tests add accounts with AddUser, inject failures per
 // method with Inject, simulate a crash half-way through with
-// InterruptAfter, and inspect the result with User, Users, Keys, Log and
-// Writes. Methods are safe for concurrent use.
+// InterruptAfter, and inspect the result with User, Users, Keys, Log,
+// Writes and LastSync (the heartbeat hostsync.Sync records). Methods are
+// safe for concurrent use.
 type Host struct {
 	mu       sync.Mutex
 	users    map[string]*hostAccount
