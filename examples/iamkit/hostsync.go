@@ -121,7 +121,9 @@ It is fast and offline: it reads the cache and never loads AWS configuration
 or touches the network while the last complete sync is younger than
 --max-age. Without a cache, or with one older than --max-age, it fails
 closed — unless --live-fallback is given: then it asks IAM, for at most
---timeout.
+--timeout, under the sync's rules: the configuration file must exist, only
+members of IAM_AUTHORIZED_GROUPS get keys, only Active keys, and nothing at
+all when any IAM call fails.
 
 A user hostsync does not manage (not in the marker group, or a name that maps
 to no IAM user) gets no output and exit code 0: sshd refuses the key and
