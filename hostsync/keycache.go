@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit"
 )
 
 // DefaultKeyCacheDir is the directory of the key cache when KeyCache.Dir is
@@ -572,8 +574,9 @@ type KeysOptions struct {
 	// the future — AuthorizedKeys tries Live, and without a live answer
 	// fails closed with ErrStale.
 	MaxAge time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Clock gives the current time the heartbeat's age is measured against;
+	// nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 	// Live, if set, looks the IAM user's keys up in IAM when the cache cannot
 	// answer: no heartbeat (never synced) or a stale one. It is called with
 	// a context that ends after LiveTimeout, and only then: a fresh cache is
@@ -624,8 +627,8 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 		}
 	}
 	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
+	if opts.Clock != nil {
+		now = opts.Clock.Now
 	}
 	maxAge := opts.MaxAge
 	if maxAge <= 0 {

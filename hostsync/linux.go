@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit"
 )
 
 // Defaults of the Linux System.
@@ -121,9 +123,9 @@ type Linux struct {
 	Run func(ctx context.Context, name string, args ...string) error
 	// Logger receives one Info record per command run; nil discards.
 	Logger *slog.Logger
-	// Now returns the current time (the day an account expiry is compared
-	// with); nil means time.Now.
-	Now func() time.Time
+	// Clock gives the current time (the day an account expiry is compared
+	// with); nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 }
 
 var _ System = (*Linux)(nil)
@@ -234,10 +236,10 @@ func (l *Linux) log() *slog.Logger {
 }
 
 func (l *Linux) now() time.Time {
-	if l.Now == nil {
+	if l.Clock == nil {
 		return time.Now()
 	}
-	return l.Now()
+	return l.Clock.Now()
 }
 
 func (l *Linux) path(p string) string {

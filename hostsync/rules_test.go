@@ -91,7 +91,7 @@ func TestSyncHeartbeatKeepsKeysAnswering(t *testing.T) {
 	_, _, err := hostsync.Sync(ctx, src, f.sys, cfg, hostsync.SyncOptions{Clock: clock})
 	require.NoError(t, err)
 
-	opts := hostsync.KeysOptions{Cache: hostsync.KeyCache{Dir: filepath.Join(f.root, hostsync.DefaultKeyCacheDir)}, Now: clock.Now}
+	opts := hostsync.KeysOptions{Cache: hostsync.KeyCache{Dir: filepath.Join(f.root, hostsync.DefaultKeyCacheDir)}, Clock: clock}
 	lines, err := hostsync.AuthorizedKeys(ctx, opts, "alice", "")
 	require.NoError(t, err)
 	require.Len(t, lines, 1)

@@ -74,7 +74,7 @@ func ExampleSnapshotSource() {
 
 	src := hostsync.NewS3SnapshotSource(acct.S3(), "fleet", "hostsync/snapshot.json", cfg, hostsync.SnapshotSourceOptions{
 		Account: acct.ID(),
-		Now:     acct.Clock().Now,
+		Clock:   acct.Clock(),
 		// CacheFile: "/var/lib/iamkit/snapshot.json", so a restart starts warm.
 	})
 	host := fakes.NewHost()

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/iamkit/iamkit"
 )
 
 // SnapshotGetAPI is the part of the S3 client a SnapshotSource calls, with
@@ -72,8 +74,9 @@ type SnapshotSourceOptions struct {
 	// bucket: S3 refuses the GET otherwise, so a bucket of the same name in
 	// another account is never read.
 	ExpectedBucketOwner string
-	// Now returns the current time (default time.Now).
-	Now func() time.Time
+	// Clock gives the current time a snapshot's age is measured against;
+	// nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 	// Logger receives the source's logs: Debug for an unchanged snapshot,
 	// Info for a new one, Warn for a refused or unreadable one. Default: no
 	// logs.
@@ -154,8 +157,8 @@ func newSnapshotSource(s *SnapshotSource) *SnapshotSource {
 	if s.opts.MaxAge <= 0 {
 		s.opts.MaxAge = DefaultSnapshotMaxAge
 	}
-	if s.opts.Now == nil {
-		s.opts.Now = time.Now
+	if s.opts.Clock == nil {
+		s.opts.Clock = iamkit.SystemClock{}
 	}
 	s.log = s.opts.Logger
 	if s.log == nil {
@@ -222,7 +225,7 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	if err != nil {
 		return unknown(err)
 	}
-	now := s.opts.Now()
+	now := s.opts.Clock.Now()
 	switch age := now.Sub(snap.GeneratedAt); {
 	case age > s.opts.MaxAge:
 		err = errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",

@@ -69,7 +69,7 @@ func (d *demo) fleet(ctx context.Context) error {
 	srcs := make([]*hostsync.SnapshotSource, len(hosts))
 	for i := range hosts {
 		srcs[i] = hostsync.NewS3SnapshotSource(s3api, bucket, key, cfg, hostsync.SnapshotSourceOptions{
-			Account: d.acct.ID(), Now: d.acct.Clock().Now,
+			Account: d.acct.ID(), Clock: d.acct.Clock(),
 		})
 	}
 	syncAll := func() ([]hostsync.SyncPlan, error) {

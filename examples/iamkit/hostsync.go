@@ -287,7 +287,7 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	opts := hostsync.KeysOptions{
 		Cache:       hostsync.StateDir{Root: *stateDir}.KeyCache(),
 		MaxAge:      *maxAge,
-		Now:         env.clock.Now,
+		Clock:       env.clock,
 		MarkerCheck: env.managed(cfg, *root),
 	}
 	if *live {
