@@ -80,7 +80,10 @@ func (r Report) Err() error {
 			errs = append(errs, fmt.Errorf("%s: %w", res.Action.String(), res.Err))
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errorf("%w", errors.Join(errs...))
 }
 
 // String renders the report, one line per action.
@@ -155,7 +158,7 @@ func Apply(ctx context.Context, sys System, p SyncPlan) Report {
 }
 
 func errRefused(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
 
 // applyOne runs one action after checking it against the guard and the
@@ -303,7 +306,7 @@ func createUser(ctx context.Context, sys System, g Guard, a Action) (Status, err
 		return StatusFailed, errors.Join(err, lerr)
 	}
 	if !u.MemberOf(g.MarkerGroup) || u.UID != a.UID {
-		return StatusFailed, fmt.Errorf("%w: local user %q already exists (UID %d) and is not the one this plan creates", err, a.User, u.UID)
+		return StatusFailed, errorf("%w: local user %q already exists (UID %d) and is not the one this plan creates", err, a.User, u.UID)
 	}
 	return StatusAlreadyDone, nil
 }

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/iamkit/iamkit/internal/awsname"
 )
 
 // Defaults, as aws-ec2-ssh has them where it has one.
@@ -317,25 +320,25 @@ func ResolveTags(c Config, tags map[string]string) (Config, error) {
 	if c.AuthorizedGroupsTag != "" {
 		v, ok := tags[c.AuthorizedGroupsTag]
 		if !ok {
-			return c, fmt.Errorf("%w: IAM_AUTHORIZED_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.AuthorizedGroupsTag)
+			return c, errorf("%w: IAM_AUTHORIZED_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.AuthorizedGroupsTag)
 		}
 		groups, err := parseList(v, checkIAMGroup)
 		if err != nil {
-			return c, fmt.Errorf("hostsync: tag %q (IAM_AUTHORIZED_GROUPS_TAG): %w", c.AuthorizedGroupsTag, err)
+			return c, errorf("tag %q (IAM_AUTHORIZED_GROUPS_TAG): %w", c.AuthorizedGroupsTag, err)
 		}
 		if len(groups) == 0 {
-			return c, fmt.Errorf("%w: tag %q (IAM_AUTHORIZED_GROUPS_TAG) is empty; it would authorize every IAM user", ErrTagMissing, c.AuthorizedGroupsTag)
+			return c, errorf("%w: tag %q (IAM_AUTHORIZED_GROUPS_TAG) is empty; it would authorize every IAM user", ErrTagMissing, c.AuthorizedGroupsTag)
 		}
 		c.AuthorizedGroups = groups
 	}
 	if c.SudoersGroupsTag != "" {
 		v, ok := tags[c.SudoersGroupsTag]
 		if !ok {
-			return c, fmt.Errorf("%w: SUDOERS_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.SudoersGroupsTag)
+			return c, errorf("%w: SUDOERS_GROUPS_TAG names tag %q, which the instance does not carry", ErrTagMissing, c.SudoersGroupsTag)
 		}
 		all, groups, err := parseSudoers(v)
 		if err != nil {
-			return c, fmt.Errorf("hostsync: tag %q (SUDOERS_GROUPS_TAG): %w", c.SudoersGroupsTag, err)
+			return c, errorf("tag %q (SUDOERS_GROUPS_TAG): %w", c.SudoersGroupsTag, err)
 		}
 		c.SudoAll, c.SudoersGroups = all, groups
 	}
@@ -385,7 +388,7 @@ func (e *ConfigError) Error() string {
 		fmt.Fprintf(&b, ": %s", e.Key)
 	}
 	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		b.WriteString(": " + unprefixed(e.Err.Error()))
 	}
 	if e.Msg != "" {
 		fmt.Fprintf(&b, ": %s", e.Msg)
@@ -403,7 +406,7 @@ const MaxConfigSize = 1 << 20
 func LoadConfig(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxConfigSize+1))
 	if err != nil {
-		return Config{}, fmt.Errorf("hostsync: reading config: %w", err)
+		return Config{}, errorf("reading config: %w", err)
 	}
 	if len(data) > MaxConfigSize {
 		return Config{}, &ConfigError{Msg: fmt.Sprintf("file larger than %d bytes", MaxConfigSize), Err: ErrSyntax}
@@ -792,21 +795,11 @@ func checkTagKey(k string) error {
 	return nil
 }
 
-// checkRoleARN checks the shape of an IAM role ARN:
-// arn:<partition>:iam::<12 digits>:role/<path/name>.
+// checkRoleARN checks the shape of an IAM role ARN, parsed with
+// aws/arn: arn:<partition>:iam::<12 digits>:role/<path/name>.
 func checkRoleARN(a string) error {
-	parts := strings.SplitN(a, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "iam" || parts[3] != "" ||
-		len(parts[4]) != 12 || strings.Trim(parts[4], "0123456789") != "" ||
-		!strings.HasPrefix(parts[5], "role/") || len(parts[5]) == len("role/") {
-		return fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", a)
-	}
-	for i := 0; i < len(a); i++ {
-		if a[i] <= ' ' || a[i] == 0x7f {
-			return fmt.Errorf("%q holds white space or a control character", a)
-		}
-	}
-	return nil
+	_, err := awsname.RoleARN(a)
+	return err
 }
 
 // Format renders c as an aws-ec2-ssh.conf that ParseConfig reads back to an
@@ -865,3 +858,20 @@ func shellQuote(v string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// ReadOptionalConfigFile reads the configuration file at path as
+// ReadConfigFile does, except that a missing file is no error: it returns
+// DefaultConfig. An AuthorizedKeysCommand reads its configuration so — it
+// needs only the marker group, whose default serves. A live lookup
+// (LiveKeys) must not: the defaults authorize every IAM user, so its
+// configuration is read with ReadConfigFile.
+func ReadOptionalConfigFile(path string) (Config, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return DefaultConfig(), nil
+	}
+	return ReadConfigFile(path)
+}
+
+// DefaultConfigFile is where aws-ec2-ssh, and every hostsync frontend by
+// default, reads its configuration.
+const DefaultConfigFile = "/etc/aws-ec2-ssh.conf"

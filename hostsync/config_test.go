@@ -108,12 +108,12 @@ IAMKIT_END_SESSIONS_ON_LOCK=1
 				"  LOCAL_GROUPS=\\docker # escaped d\n" +
 				"USERADD_ARGS=\"--comment \\\"x\\\" \\$HOME\"\n" +
 				"\t# indented comment\r\n" +
-				"ASSUMEROLE='arn:aws:iam::123456789012:role/a#b'\r\n",
+				"ASSUMEROLE='arn:aws:iam::123456789012:role/team#1/ab'\r\n",
 			want: func(c *hostsync.Config) {
 				c.AuthorizedGroups = []string{"a", "bc"}
 				c.LocalGroups = []string{"docker"}
 				c.UseraddArgs = []string{"--comment", `"x"`, "$HOME"}
-				c.AssumeRole = "arn:aws:iam::123456789012:role/a#b"
+				c.AssumeRole = "arn:aws:iam::123456789012:role/team#1/ab"
 			},
 		},
 		{

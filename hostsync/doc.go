@@ -37,13 +37,24 @@
 //     role is assumed once and its credentials are cached until they expire.
 //     SnapshotSource reads a fleet snapshot;
 //     StaticSource is a fixed answer for tests and demos.
-//   - Sync runs one cycle: LoadHostState, the source, Plan, Apply.
+//   - Sync runs one cycle: LoadHostState, the source, Plan, Apply, and —
+//     when the source was complete and every action succeeded — the key
+//     cache's heartbeat (System.MarkSynced), which keeps AuthorizedKeys
+//     answering. A frontend never writes the heartbeat itself.
+//   - StateDir is the layout of hostsync's files on a host (key cache,
+//     state with the UID map, key body cache, last good snapshot, lock),
+//     shared by every frontend; DefaultStateDir and DefaultConfigFile are
+//     where they live by default. NewIAMClient builds the IAM client the
+//     same way for every frontend (region, ASSUMEROLE).
 //   - Linux is the System of a real host: useradd, usermod and userdel as
 //     configured, sudoers drop-ins checked with visudo, the key cache, the
 //     persisted state. AcquireLock keeps two syncs from running at once.
 //   - KeyCache is the root-owned cache (outside home directories) that
 //     AuthorizedKeys answers sshd's AuthorizedKeysCommand from, without any
-//     network call; past its maximum age it fails closed.
+//     network call; past its maximum age it fails closed, unless a live
+//     lookup is configured: LiveKeys (through LiveKeysFunc) asks IAM under
+//     the sync's rules — only members of the authorized groups, only Active
+//     keys, and no keys at all on any error.
 //   - ParseConfig reads aws-ec2-ssh.conf; InstanceTags and
 //     ResolveInstanceTags fill in the *_TAG keys from the instance's tags.
 //

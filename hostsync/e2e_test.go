@@ -214,13 +214,17 @@ func TestE2EChild(t *testing.T) {
 	desktop, _ := uploadKey(ctx, t, api, "desktop")
 
 	cfg := hostsync.DefaultConfig()
-	sys := &hostsync.Linux{Config: cfg, Logger: log}
+	sd := hostsync.StateDir{Root: e2eStateDir}
+	sys := sd.Linux(cfg, log)
 	syncOnce := func(what string) hostsync.SyncPlan {
 		t.Helper()
 		src := hostsync.NewIAMSource(api, cfg)
+		start := time.Now()
 		p, r, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.SyncOptions{Logger: log})
 		require.NoError(t, err, "%s:\n%s\n%s", what, p, r)
-		require.NoError(t, hostsync.KeyCache{Dir: filepath.Join(e2eStateDir, "keys")}.MarkSynced(time.Now()))
+		last, err := sd.KeyCache().LastSync()
+		require.NoError(t, err, "Sync records the heartbeat itself")
+		assert.False(t, last.Before(start.Truncate(time.Second)), "%s: heartbeat %s, sync started %s", what, last, start)
 		t.Logf("%s:\n%s%s", what, p, r)
 		return p
 	}

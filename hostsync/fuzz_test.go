@@ -218,3 +218,22 @@ func FuzzPlanSafety(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRoleAccount: RoleAccount never panics, and an account it returns is
+// twelve digits, which the ARN holds in its account field.
+func FuzzRoleAccount(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/hostsync")
+	f.Add("arn:aws:iam::123456789012:user/bob")
+	f.Fuzz(func(t *testing.T, s string) {
+		acct, err := hostsync.RoleAccount(s)
+		if err != nil {
+			if !errors.Is(err, hostsync.ErrInvalidValue) {
+				t.Fatalf("%q: error %v does not wrap ErrInvalidValue", s, err)
+			}
+			return
+		}
+		if len(acct) != 12 || strings.Trim(acct, "0123456789") != "" || !strings.Contains(s, ":"+acct+":role/") {
+			t.Fatalf("%q: account %q", s, acct)
+		}
+	})
+}

@@ -12,12 +12,14 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit"
 )
 
 // DefaultKeyCacheDir is the directory of the key cache when KeyCache.Dir is
 // empty. It lies outside every home directory, so no user can plant a
 // symlink or a file in it.
-const DefaultKeyCacheDir = "/var/lib/iamkit/keys"
+const DefaultKeyCacheDir = DefaultStateDir + "/" + StateKeyCacheDir
 
 // DefaultMaxCacheAge is KeysOptions.MaxAge's default: the key cache is
 // trusted for 24 hours after the last complete sync. A sync runs every few
@@ -104,7 +106,7 @@ func (c KeyCache) dir() string {
 }
 
 func unsafeCache(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrUnsafeCache, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrUnsafeCache, fmt.Sprintf(format, args...))
 }
 
 // checkTrusted checks that fi (from Lstat) is a root-owned directory or
@@ -135,7 +137,7 @@ func checkTrusted(path string, fi fs.FileInfo, wantDir bool) error {
 func (c KeyCache) openDir(create bool) (*os.Root, error) {
 	root, err := openTrustedDir(c.dir(), create)
 	if err != nil {
-		return nil, fmt.Errorf("hostsync: key cache: %w", err)
+		return nil, errorf("key cache: %w", err)
 	}
 	return root, nil
 }
@@ -221,7 +223,7 @@ func readTrusted(root *os.Root, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrCorruptKeyCache, path, limit)
+		return nil, errorf("%w: %s is larger than %d bytes", ErrCorruptKeyCache, path, limit)
 	}
 	return data, nil
 }
@@ -304,17 +306,17 @@ func (c KeyCache) Read(linuxName string) ([]Key, error) {
 func readEntry(root *os.Root, linuxName string) (keys []Key, found bool, err error) {
 	data, err := readTrusted(root, linuxName, MaxKeyCacheFileSize)
 	if err != nil {
-		return nil, false, fmt.Errorf("hostsync: reading cached keys of %q: %w", linuxName, err)
+		return nil, false, errorf("reading cached keys of %q: %w", linuxName, err)
 	}
 	if data == nil {
 		return nil, false, nil
 	}
 	user, keys, err := ParseKeyCacheFile(data)
 	if err != nil {
-		return nil, true, fmt.Errorf("hostsync: cached keys of %q: %w", linuxName, err)
+		return nil, true, errorf("cached keys of %q: %w", linuxName, err)
 	}
 	if user != linuxName {
-		return nil, true, fmt.Errorf("%w: the file of %q holds the keys of %q", ErrCorruptKeyCache, linuxName, user)
+		return nil, true, errorf("%w: the file of %q holds the keys of %q", ErrCorruptKeyCache, linuxName, user)
 	}
 	return keys, true, nil
 }
@@ -348,7 +350,7 @@ func (c KeyCache) Write(linuxName string, keys []Key) (changed bool, err error) 
 			// (rename never follows it) rather than fail the user's sync.
 			cur = nil
 		} else {
-			return false, fmt.Errorf("hostsync: reading cached keys of %q: %w", linuxName, err)
+			return false, errorf("reading cached keys of %q: %w", linuxName, err)
 		}
 	}
 	if cur != nil && bytes.Equal(cur, data) {
@@ -357,7 +359,7 @@ func (c KeyCache) Write(linuxName string, keys []Key) (changed bool, err error) 
 		}
 	}
 	if err := writeAtomic(root, linuxName, keyCacheTmpPrefix+linuxName, data, 0o644, nil); err != nil {
-		return false, fmt.Errorf("hostsync: writing cached keys of %q: %w", linuxName, err)
+		return false, errorf("writing cached keys of %q: %w", linuxName, err)
 	}
 	return true, nil
 }
@@ -387,17 +389,19 @@ func (c KeyCache) remove(linuxName string) (bool, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
 		}
-		return false, fmt.Errorf("hostsync: removing cached keys of %q: %w", linuxName, err)
+		return false, errorf("removing cached keys of %q: %w", linuxName, err)
 	}
 	return true, syncDir(root)
 }
 
 // MarkSynced records t as the time of the last complete sync: it sets the
 // modification time of the heartbeat file (creating it, empty but for a
-// comment, on the first call) with os.Chtimes. Call it after every sync
-// whose source was complete and whose apply succeeded, including syncs that
-// change nothing: it is the one metadata write of a no-op sync, and it is
-// what keeps the AuthorizedKeysCommand answering (see KeysOptions.MaxAge).
+// comment, on the first call) with os.Chtimes. Sync calls it, through
+// System.MarkSynced (Linux.MarkSynced), after every sync whose source was
+// complete and whose apply succeeded, including syncs that change nothing:
+// it is the one metadata write of a no-op sync, and it is what keeps the
+// AuthorizedKeysCommand answering (see KeysOptions.MaxAge). A frontend
+// never calls it itself.
 func (c KeyCache) MarkSynced(t time.Time) error {
 	root, err := c.openDir(true)
 	if err != nil {
@@ -410,10 +414,10 @@ func (c KeyCache) MarkSynced(t time.Time) error {
 	case errors.Is(err, fs.ErrNotExist):
 		body := []byte("# iamkit hostsync: the modification time of this file is the time of the last complete sync\n")
 		if err := writeAtomic(root, keyCacheHeartbeat, keyCacheTmpPrefix+"last-sync", body, 0o644, nil); err != nil {
-			return fmt.Errorf("hostsync: creating %s: %w", path, err)
+			return errorf("creating %s: %w", path, err)
 		}
 	case err != nil:
-		return fmt.Errorf("hostsync: %w", err)
+		return errorf("%w", err)
 	default:
 		if err := checkTrusted(path, fi, false); err != nil {
 			return err
@@ -421,7 +425,7 @@ func (c KeyCache) MarkSynced(t time.Time) error {
 	}
 	// Root.Chtimes does not follow a symlink in the final component.
 	if err := root.Chtimes(keyCacheHeartbeat, t, t); err != nil {
-		return fmt.Errorf("hostsync: recording the sync time: %w", err)
+		return errorf("recording the sync time: %w", err)
 	}
 	return nil
 }
@@ -431,7 +435,7 @@ func (c KeyCache) MarkSynced(t time.Time) error {
 func (c KeyCache) LastSync() (time.Time, error) {
 	root, err := c.openDir(false)
 	if errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, fmt.Errorf("%w: %s does not exist", ErrNoCache, c.dir())
+		return time.Time{}, errorf("%w: %s does not exist", ErrNoCache, c.dir())
 	}
 	if err != nil {
 		return time.Time{}, err
@@ -444,10 +448,10 @@ func lastSync(root *os.Root) (time.Time, error) {
 	path := filepath.Join(root.Name(), keyCacheHeartbeat)
 	fi, err := root.Lstat(keyCacheHeartbeat)
 	if errors.Is(err, fs.ErrNotExist) {
-		return time.Time{}, fmt.Errorf("%w: no %s", ErrNoCache, path)
+		return time.Time{}, errorf("%w: no %s", ErrNoCache, path)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("hostsync: %w", err)
+		return time.Time{}, errorf("%w", err)
 	}
 	if err := checkTrusted(path, fi, false); err != nil {
 		return time.Time{}, err
@@ -480,7 +484,7 @@ func FormatKeyCacheFile(linuxName string, keys []Key) ([]byte, error) {
 		seen[k.ID] = true
 		pk, err := ParseKey(k.Body)
 		if err != nil {
-			return nil, fmt.Errorf("key %s: %w", k.ID, err)
+			return nil, errorf("key %s: %w", k.ID, err)
 		}
 		lines = append(lines, line{k.ID, pk.Body})
 	}
@@ -516,14 +520,14 @@ func checkKeyID(id string) error {
 // damaged or tampered with.
 func ParseKeyCacheFile(data []byte) (linuxName string, keys []Key, err error) {
 	bad := func(line int, format string, args ...any) error {
-		return fmt.Errorf("%w: line %d: %s", ErrCorruptKeyCache, line, fmt.Sprintf(format, args...))
+		return errorf("%w: line %d: %s", ErrCorruptKeyCache, line, fmt.Sprintf(format, args...))
 	}
 	if len(data) > MaxKeyCacheFileSize {
-		return "", nil, fmt.Errorf("%w: larger than %d bytes", ErrCorruptKeyCache, MaxKeyCacheFileSize)
+		return "", nil, errorf("%w: larger than %d bytes", ErrCorruptKeyCache, MaxKeyCacheFileSize)
 	}
 	s := string(data)
 	if !strings.HasSuffix(s, "\n") {
-		return "", nil, fmt.Errorf("%w: empty or not ending in a newline", ErrCorruptKeyCache)
+		return "", nil, errorf("%w: empty or not ending in a newline", ErrCorruptKeyCache)
 	}
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	name, ok := strings.CutPrefix(lines[0], keyCacheHeader)
@@ -570,15 +574,18 @@ type KeysOptions struct {
 	// the future — AuthorizedKeys tries Live, and without a live answer
 	// fails closed with ErrStale.
 	MaxAge time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Clock gives the current time the heartbeat's age is measured against;
+	// nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 	// Live, if set, looks the IAM user's keys up in IAM when the cache cannot
 	// answer: no heartbeat (never synced) or a stale one. It is called with
 	// a context that ends after LiveTimeout, and only then: a fresh cache is
 	// authoritative, so a fresh cache without an entry for the user means
 	// "no keys", not "ask IAM". Only Active keys that ParseKey accepts are
 	// used. The caller builds the IAM client lazily inside Live, so that an
-	// answer from the cache loads no AWS configuration.
+	// answer from the cache loads no AWS configuration: LiveKeysFunc does
+	// that, with LiveKeys, which applies the sync's rules (authorized
+	// groups, Active keys) — use it rather than a lookup of your own.
 	Live func(ctx context.Context, iamName string) ([]Key, error)
 	// LiveTimeout bounds a Live call; zero or negative means
 	// DefaultLiveTimeout (2 seconds).
@@ -608,20 +615,20 @@ type KeysOptions struct {
 func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprint string) ([]string, error) {
 	iamName, err := IAMName(linuxName)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotManaged, err)
+		return nil, errorf("%w: %w", ErrNotManaged, err)
 	}
 	if opts.MarkerCheck != nil {
 		ok, err := opts.MarkerCheck(linuxName)
 		if err != nil {
-			return nil, fmt.Errorf("hostsync: checking whether %q is managed: %w", linuxName, err)
+			return nil, errorf("checking whether %q is managed: %w", linuxName, err)
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w: local user %q is not in the marker group", ErrNotManaged, linuxName)
+			return nil, errorf("%w: local user %q is not in the marker group", ErrNotManaged, linuxName)
 		}
 	}
 	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
+	if opts.Clock != nil {
+		now = opts.Clock.Now
 	}
 	maxAge := opts.MaxAge
 	if maxAge <= 0 {
@@ -631,7 +638,7 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 	keys, cacheErr := func() ([]Key, error) {
 		root, err := opts.Cache.openDir(false)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s does not exist", ErrNoCache, opts.Cache.dir())
+			return nil, errorf("%w: %s does not exist", ErrNoCache, opts.Cache.dir())
 		}
 		if err != nil {
 			return nil, err
@@ -644,9 +651,9 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 		t := now()
 		switch age := t.Sub(last); {
 		case age > maxAge:
-			return nil, fmt.Errorf("%w: last complete sync %s ago (at %s), more than %s", ErrStale, age.Round(time.Second), last.UTC().Format(time.RFC3339), maxAge)
+			return nil, errorf("%w: last complete sync %s ago (at %s), more than %s", ErrStale, age.Round(time.Second), last.UTC().Format(time.RFC3339), maxAge)
 		case age < -maxFutureHeartbeat:
-			return nil, fmt.Errorf("%w: last complete sync recorded in the future (%s)", ErrStale, last.UTC().Format(time.RFC3339))
+			return nil, errorf("%w: last complete sync recorded in the future (%s)", ErrStale, last.UTC().Format(time.RFC3339))
 		}
 		keys, _, err := readEntry(root, linuxName)
 		return keys, err
@@ -663,7 +670,7 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 		live, err := opts.Live(lctx, iamName)
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("%w (live lookup of IAM user %q failed: %w)", cacheErr, iamName, err)
+			return nil, errorf("%w (live lookup of IAM user %q failed: %w)", cacheErr, iamName, err)
 		}
 		keys, _ = canonicalKeys(live)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/fakes"
 )
 
 // requireRoot skips a test that needs root: the key cache must be
@@ -333,7 +334,7 @@ func TestAuthorizedKeys(t *testing.T) {
 	liveCalls := 0
 	opts := hostsync.KeysOptions{
 		Cache: c,
-		Now:   func() time.Time { return now },
+		Clock: fakes.NewClock(now),
 		Live: func(context.Context, string) ([]hostsync.Key, error) {
 			liveCalls++
 			return nil, errors.New("no network in this test")
@@ -384,7 +385,7 @@ func TestAuthorizedKeysStale(t *testing.T) {
 	_, err := c.Write("dave", []hostsync.Key{k})
 	require.NoError(t, err)
 	ctx := context.Background()
-	opts := hostsync.KeysOptions{Cache: c, Now: func() time.Time { return now }}
+	opts := hostsync.KeysOptions{Cache: c, Clock: fakes.NewClock(now)}
 
 	// Never synced: fail closed.
 	_, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
@@ -427,7 +428,7 @@ func TestAuthorizedKeysLive(t *testing.T) {
 	var deadline time.Duration
 	opts := hostsync.KeysOptions{
 		Cache: c,
-		Now:   func() time.Time { return now },
+		Clock: fakes.NewClock(now),
 		Live: func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
 			asked = append(asked, iamName)
 			d, ok := ctx.Deadline()

@@ -83,7 +83,7 @@ func allowedKeyType(typ string) bool {
 }
 
 func keyErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidKey, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrInvalidKey, fmt.Sprintf(format, args...))
 }
 
 // ParseKey parses one SSH public key in authorized_keys format ("ssh-ed25519
@@ -107,7 +107,7 @@ func ParseKey(body string) (PublicKey, error) {
 	}
 	pub, comment, options, rest, err := ssh.ParseAuthorizedKey([]byte(s))
 	if err != nil {
-		return PublicKey{}, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+		return PublicKey{}, errorf("%w: %w", ErrInvalidKey, err)
 	}
 	if len(options) > 0 {
 		return PublicKey{}, keyErr("authorized_keys options are not allowed (%s)", strings.Join(options, ","))

@@ -15,12 +15,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit"
 )
 
 // Defaults of the Linux System.
 const (
 	// DefaultStateFile is where Linux keeps hostsync's persisted State.
-	DefaultStateFile = "/var/lib/iamkit/state.json"
+	DefaultStateFile = DefaultStateDir + "/" + StateFileName
 	// DefaultSudoersDir is the directory of the sudoers drop-ins.
 	DefaultSudoersDir = "/etc/sudoers.d"
 	// DefaultVisudo is the program that checks a drop-in before it is
@@ -121,9 +123,9 @@ type Linux struct {
 	Run func(ctx context.Context, name string, args ...string) error
 	// Logger receives one Info record per command run; nil discards.
 	Logger *slog.Logger
-	// Now returns the current time (the day an account expiry is compared
-	// with); nil means time.Now.
-	Now func() time.Time
+	// Clock gives the current time (the day an account expiry is compared
+	// with); nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 }
 
 var _ System = (*Linux)(nil)
@@ -149,7 +151,7 @@ func (e *CommandError) Error() string {
 	if e.Code >= 0 {
 		fmt.Fprintf(&b, ": exit status %d", e.Code)
 	} else if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		b.WriteString(": " + unprefixed(e.Err.Error()))
 	}
 	if out := strings.TrimSpace(e.Output); out != "" {
 		fmt.Fprintf(&b, ": %s", out)
@@ -234,10 +236,10 @@ func (l *Linux) log() *slog.Logger {
 }
 
 func (l *Linux) now() time.Time {
-	if l.Now == nil {
+	if l.Clock == nil {
 		return time.Now()
 	}
-	return l.Now()
+	return l.Clock.Now()
 }
 
 func (l *Linux) path(p string) string {
@@ -410,7 +412,7 @@ func (l *Linux) readEtc(full bool) (*etc, error) {
 	read := func(p string) ([]byte, error) {
 		data, err := os.ReadFile(l.path(p))
 		if err != nil {
-			return nil, fmt.Errorf("hostsync: %w", err)
+			return nil, errorf("%w", err)
 		}
 		return data, nil
 	}
@@ -437,14 +439,14 @@ func (l *Linux) readEtc(full bool) (*etc, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		e.shadow = map[string]shadowEntry{}
 	case err != nil:
-		return nil, fmt.Errorf("hostsync: %w", err)
+		return nil, errorf("%w", err)
 	default:
 		e.shadow = parseEtcShadow(sh)
 	}
 	e.sudo = map[string]bool{}
 	ents, err := os.ReadDir(l.sudoersDir())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("hostsync: %w", err)
+		return nil, errorf("%w", err)
 	}
 	for _, de := range ents {
 		if de.Type().IsRegular() {
@@ -550,7 +552,7 @@ func (l *Linux) LookupUser(ctx context.Context, name string) (HostUser, error) {
 	}
 	u, ok := e.find(name)
 	if !ok {
-		return HostUser{}, fmt.Errorf("hostsync: local user %q: %w", name, ErrNoSuchUser)
+		return HostUser{}, errorf("local user %q: %w", name, ErrNoSuchUser)
 	}
 	return e.hostUser(u, e.memberships()[name]), nil
 }
@@ -583,7 +585,7 @@ func (l *Linux) IsManaged(linuxName string) (bool, error) {
 func (l *Linux) ensureGroups(ctx context.Context, e *etc, names []string) error {
 	for _, g := range names {
 		if err := checkLinuxGroup(g); err != nil {
-			return fmt.Errorf("hostsync: %w", err)
+			return errorf("%w", err)
 		}
 		if e.groupExists(g) {
 			continue
@@ -664,7 +666,7 @@ func (l *Linux) CreateUser(ctx context.Context, name string, uid int, groups []s
 		return err
 	}
 	if uid < MinManagedUID || uid > maxUID {
-		return fmt.Errorf("hostsync: UID %d is outside %d–%d", uid, MinManagedUID, maxUID)
+		return errorf("UID %d is outside %d–%d", uid, MinManagedUID, maxUID)
 	}
 	if len(groups) == 0 {
 		return errors.New("hostsync: a new user needs the marker group")
@@ -674,11 +676,11 @@ func (l *Linux) CreateUser(ctx context.Context, name string, uid int, groups []s
 		return err
 	}
 	if _, ok := e.find(name); ok {
-		return fmt.Errorf("hostsync: local user %q: %w", name, ErrUserExists)
+		return errorf("local user %q: %w", name, ErrUserExists)
 	}
 	for _, u := range e.users {
 		if u.UID == uid {
-			return fmt.Errorf("hostsync: UID %d is taken by local user %q", uid, u.Name)
+			return errorf("UID %d is taken by local user %q", uid, u.Name)
 		}
 	}
 	args, extra := useraddArgs(cfg.UseraddArgs)
@@ -695,9 +697,9 @@ func (l *Linux) CreateUser(ctx context.Context, name string, uid int, groups []s
 	if err := l.run(ctx, cfg.UseraddProgram, args...); err != nil {
 		switch exitCode(err) {
 		case exitNameInUse:
-			return fmt.Errorf("%w: %w", ErrUserExists, err)
+			return errorf("%w: %w", ErrUserExists, err)
 		case exitUseraddUIDInUse:
-			return fmt.Errorf("hostsync: UID %d is taken: %w", uid, err)
+			return errorf("UID %d is taken: %w", uid, err)
 		}
 		return err
 	}
@@ -705,7 +707,7 @@ func (l *Linux) CreateUser(ctx context.Context, name string, uid int, groups []s
 	// stay outside the marker group.
 	u, err := l.LookupUser(ctx, name)
 	if err != nil {
-		return fmt.Errorf("hostsync: %s did not create %q: %w", cfg.UseraddProgram, name, err)
+		return errorf("%s did not create %q: %w", cfg.UseraddProgram, name, err)
 	}
 	if !u.MemberOf(groups[0]) {
 		l.log().WarnContext(ctx, "hostsync: USERADD_PROGRAM ignored --groups; adding the marker group", "user", name)
@@ -724,7 +726,7 @@ func (l *Linux) AddGroups(ctx context.Context, name string, groups []string) err
 		return err
 	}
 	if _, ok := e.find(name); !ok {
-		return fmt.Errorf("hostsync: local user %q: %w", name, ErrNoSuchUser)
+		return errorf("local user %q: %w", name, ErrNoSuchUser)
 	}
 	have := e.memberships()[name]
 	var missing []string
@@ -753,7 +755,7 @@ func (l *Linux) account(name string) (*etc, passwdEntry, error) {
 	}
 	u, ok := e.find(name)
 	if !ok {
-		return nil, passwdEntry{}, fmt.Errorf("hostsync: local user %q: %w", name, ErrNoSuchUser)
+		return nil, passwdEntry{}, errorf("local user %q: %w", name, ErrNoSuchUser)
 	}
 	return e, u, nil
 }
@@ -839,7 +841,7 @@ func (l *Linux) Delete(ctx context.Context, name string) error {
 	args := append(slices.Clone(cfg.UserdelArgs), name)
 	if err := l.run(ctx, cfg.UserdelProgram, args...); err != nil {
 		if exitCode(err) == exitUserdelNoSuch {
-			return fmt.Errorf("%w: %w", ErrNoSuchUser, err)
+			return errorf("%w: %w", ErrNoSuchUser, err)
 		}
 		return err
 	}
@@ -889,7 +891,7 @@ func (l *Linux) GrantSudo(ctx context.Context, name string) error {
 	dir := l.sudoersDir()
 	root, err := openTrustedDir(dir, false)
 	if err != nil {
-		return fmt.Errorf("hostsync: sudoers drop-in directory: %w", err)
+		return errorf("sudoers drop-in directory: %w", err)
 	}
 	defer root.Close()
 	file := SudoersFileName(name)
@@ -907,7 +909,7 @@ func (l *Linux) GrantSudo(ctx context.Context, name string) error {
 		return l.run(ctx, visudo, "-cf", tmp)
 	})
 	if err != nil {
-		return fmt.Errorf("hostsync: installing %s: %w", filepath.Join(dir, file), err)
+		return errorf("installing %s: %w", filepath.Join(dir, file), err)
 	}
 	l.log().InfoContext(ctx, "hostsync: sudo granted", "user", name, "file", filepath.Join(dir, file))
 	return nil
@@ -923,7 +925,7 @@ func (l *Linux) RevokeSudo(ctx context.Context, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("hostsync: %w", err)
+		return errorf("%w", err)
 	}
 	defer root.Close()
 	file := SudoersFileName(name)
@@ -932,7 +934,7 @@ func (l *Linux) RevokeSudo(ctx context.Context, name string) error {
 		return nil
 	}
 	if err := root.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("hostsync: %w", err)
+		return errorf("%w", err)
 	}
 	l.log().InfoContext(ctx, "hostsync: sudo revoked", "user", name)
 	return syncDir(root)
@@ -951,12 +953,12 @@ func (l *Linux) LoadState(ctx context.Context) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("hostsync: state: %w", err)
+		return nil, errorf("state: %w", err)
 	}
 	defer root.Close()
 	data, err := readTrusted(root, filepath.Base(path), MaxStateSize)
 	if err != nil {
-		return nil, fmt.Errorf("hostsync: state: %w", err)
+		return nil, errorf("state: %w", err)
 	}
 	return data, nil
 }
@@ -971,7 +973,7 @@ func (l *Linux) SaveState(ctx context.Context, state []byte) error {
 	path := l.stateFile()
 	root, err := openTrustedDir(filepath.Dir(path), true)
 	if err != nil {
-		return fmt.Errorf("hostsync: state: %w", err)
+		return errorf("state: %w", err)
 	}
 	defer root.Close()
 	name := filepath.Base(path)
@@ -981,7 +983,28 @@ func (l *Linux) SaveState(ctx context.Context, state []byte) error {
 		}
 	}
 	if err := writeAtomic(root, name, "."+name+".tmp", state, 0o600, nil); err != nil {
-		return fmt.Errorf("hostsync: saving state: %w", err)
+		return errorf("saving state: %w", err)
+	}
+	return nil
+}
+
+// MarkSynced implements System: the key cache's heartbeat
+// (KeyCache.MarkSynced). It then warns (Logger) when sshd's
+// AuthorizedKeysCommandUser, typically nobody, could not read the cache:
+// the key cache directory and its parent must be readable and searchable by
+// others (mode 0755), or every login with an IAM key fails.
+func (l *Linux) MarkSynced(ctx context.Context, t time.Time) error {
+	c := l.keys()
+	if err := c.MarkSynced(t); err != nil {
+		return err
+	}
+	for _, dir := range []string{filepath.Dir(c.dir()), c.dir()} {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o005 == 0o005 {
+			continue
+		}
+		l.log().WarnContext(ctx, "hostsync: the key cache is not readable by sshd's AuthorizedKeysCommandUser (nobody): logins with IAM keys will fail; chmod 0755 the directory",
+			"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/fakes"
 )
 
 // fixturePasswd is a cloud image's /etc/passwd with the odd lines real ones
@@ -328,7 +329,7 @@ func newLinuxFixture(t testing.TB, cfg hostsync.Config) *linuxFixture {
 		Config: cfg,
 		Root:   root,
 		Run:    tools.Run,
-		Now:    func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) },
+		Clock:  fakes.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)),
 	}}
 }
 

@@ -4,7 +4,6 @@ package hostsync
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -16,7 +15,7 @@ import (
 func acquireLock(path string) (func() error, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("hostsync: opening lock file: %w", err)
+		return nil, errorf("opening lock file: %w", err)
 	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
@@ -24,7 +23,7 @@ func acquireLock(path string) (func() error, error) {
 		if err == nil {
 			err = errors.New("not a regular file")
 		}
-		return nil, fmt.Errorf("hostsync: lock file %s: %w", path, err)
+		return nil, errorf("lock file %s: %w", path, err)
 	}
 	fd := int(f.Fd())
 	for {
@@ -42,7 +41,7 @@ func acquireLock(path string) (func() error, error) {
 			}
 			return nil, le
 		}
-		return nil, fmt.Errorf("hostsync: locking %s: %w", path, err)
+		return nil, errorf("locking %s: %w", path, err)
 	}
 	// Record who holds it; a failure here does not matter for the lock.
 	if err := f.Truncate(0); err == nil {

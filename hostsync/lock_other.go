@@ -4,9 +4,8 @@ package hostsync
 
 import (
 	"errors"
-	"fmt"
 )
 
 func acquireLock(path string) (func() error, error) {
-	return nil, fmt.Errorf("hostsync: lock %s: %w", path, errors.ErrUnsupported)
+	return nil, errorf("lock %s: %w", path, errors.ErrUnsupported)
 }

@@ -338,10 +338,10 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 		p.Halted = ErrDoNotSync
 		return p
 	case desired.Err != nil:
-		p.Halted = fmt.Errorf("%w: %w", ErrSourceUnknown, desired.Err)
+		p.Halted = errorf("%w: %w", ErrSourceUnknown, desired.Err)
 		return p
 	case !desired.Complete:
-		p.Halted = fmt.Errorf("%w: the source did not report a complete result", ErrSourceUnknown)
+		p.Halted = errorf("%w: the source did not report a complete result", ErrSourceUnknown)
 		return p
 	}
 
@@ -351,7 +351,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	for i := range host.Users {
 		hu := &host.Users[i]
 		if _, dup := hostBy[hu.Name]; dup {
-			p.Halted = fmt.Errorf("%w: local user %q listed twice", ErrInconsistentHost, hu.Name)
+			p.Halted = errorf("%w: local user %q listed twice", ErrInconsistentHost, hu.Name)
 			return p
 		}
 		hostBy[hu.Name] = hu

@@ -232,13 +232,13 @@ func MarshalSnapshot(s *Snapshot) ([]byte, error) {
 	}
 	data, err := json.MarshalIndent(&c, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("hostsync: encoding snapshot: %w", err)
+		return nil, errorf("encoding snapshot: %w", err)
 	}
 	return append(data, '\n'), nil
 }
 
 func malformed(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrSnapshotMalformed, fmt.Sprintf(format, args...))
+	return errorf("%w: %s", ErrSnapshotMalformed, fmt.Sprintf(format, args...))
 }
 
 // ParseSnapshot parses and checks a snapshot document. Every error wraps
@@ -476,10 +476,10 @@ func SnapshotFromDesired(d Desired, cfg Config, account string, now time.Time) (
 		if err == nil {
 			err = errors.New("incomplete source")
 		}
-		return nil, fmt.Errorf("hostsync: snapshot: the source is unknown: %w", err)
+		return nil, errorf("snapshot: the source is unknown: %w", err)
 	}
 	if !validAccountID(account) {
-		return nil, fmt.Errorf("hostsync: snapshot: account %q is not a 12-digit AWS account ID", account)
+		return nil, errorf("snapshot: account %q is not a 12-digit AWS account ID", account)
 	}
 	s := &Snapshot{
 		Format:           SnapshotFormat,
@@ -535,7 +535,7 @@ func SnapshotFromDesired(d Desired, cfg Config, account string, now time.Time) (
 	s.normalize()
 	s.ContentSHA256 = s.Digest()
 	if err := s.validate(); err != nil {
-		return nil, fmt.Errorf("hostsync: snapshot: %w", err)
+		return nil, errorf("snapshot: %w", err)
 	}
 	return s, nil
 }
@@ -555,7 +555,7 @@ func BuildSnapshot(ctx context.Context, src *IAMSource, account string, now time
 		if err == nil {
 			err = errors.New("incomplete source")
 		}
-		return nil, fmt.Errorf("hostsync: building snapshot: %w", err)
+		return nil, errorf("building snapshot: %w", err)
 	}
 	return SnapshotFromDesired(d, src.cfg, account, now)
 }
@@ -588,20 +588,20 @@ func (s *Snapshot) Covers(cfg Config) error {
 		return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, g) })
 	}
 	if len(cfg.AuthorizedGroups) == 0 && !s.AllUsers {
-		return fmt.Errorf("%w: the configuration authorizes every IAM user, the snapshot lists the members of %s only",
+		return errorf("%w: the configuration authorizes every IAM user, the snapshot lists the members of %s only",
 			ErrSnapshotScope, strings.Join(s.AuthorizedGroups, ", "))
 	}
 	if !s.AllUsers {
 		for _, g := range cfg.AuthorizedGroups {
 			if !has(s.AuthorizedGroups, g) {
-				return fmt.Errorf("%w: authorized group %q is not among the snapshot's authorized groups (%s)",
+				return errorf("%w: authorized group %q is not among the snapshot's authorized groups (%s)",
 					ErrSnapshotScope, g, strings.Join(s.AuthorizedGroups, ", "))
 			}
 		}
 	}
 	for _, g := range cfg.SudoersGroups {
 		if !has(s.AuthorizedGroups, g) && !has(s.SudoersGroups, g) {
-			return fmt.Errorf("%w: sudoers group %q is not among the snapshot's groups", ErrSnapshotScope, g)
+			return errorf("%w: sudoers group %q is not among the snapshot's groups", ErrSnapshotScope, g)
 		}
 	}
 	return nil

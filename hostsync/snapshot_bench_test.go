@@ -155,7 +155,7 @@ func BenchmarkFleet(b *testing.B) {
 				for i := range jobs {
 					c := &hostGets{api: acct.S3()}
 					src := hostsync.NewS3SnapshotSource(c, "fleet", "snapshot.json", cfg,
-						hostsync.SnapshotSourceOptions{Account: acct.ID(), Now: clk.Now})
+						hostsync.SnapshotSourceOptions{Account: acct.ID(), Clock: clk})
 					if i < fleetLiveSample {
 						// A full sync on a fake host, then a steady one.
 						h := fakes.NewHost()

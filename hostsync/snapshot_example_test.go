@@ -74,7 +74,7 @@ func ExampleSnapshotSource() {
 
 	src := hostsync.NewS3SnapshotSource(acct.S3(), "fleet", "hostsync/snapshot.json", cfg, hostsync.SnapshotSourceOptions{
 		Account: acct.ID(),
-		Now:     acct.Clock().Now,
+		Clock:   acct.Clock(),
 		// CacheFile: "/var/lib/iamkit/snapshot.json", so a restart starts warm.
 	})
 	host := fakes.NewHost()
@@ -97,5 +97,5 @@ func ExampleSnapshotSource() {
 	// actions: 4 | s3:GetObject=1
 	// actions: 0 | s3:GetObject=2
 	// sudo: true keys: 1
-	// hostsync: sync: hostsync: IAM source unknown: hostsync: snapshot s3://fleet/hostsync/snapshot.json: hostsync: stale snapshot: generated 3h1m0s ago at 2026-01-15T09:00:00Z, more than the maximum age 3h0m0s (is the publisher running?)
+	// hostsync: sync: IAM source unknown: snapshot s3://fleet/hostsync/snapshot.json: stale snapshot: generated 3h1m0s ago at 2026-01-15T09:00:00Z, more than the maximum age 3h0m0s (is the publisher running?)
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -101,7 +101,7 @@ type PublishResult struct {
 func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts PublishOptions) (PublishResult, error) {
 	data, err := MarshalSnapshot(snap)
 	if err != nil {
-		return PublishResult{}, fmt.Errorf("hostsync: publish: %w", err)
+		return PublishResult{}, errorf("publish: %w", err)
 	}
 	digest := snap.Digest()
 	res := PublishResult{Digest: digest, Size: len(data), Users: len(snap.Users), Keys: snap.KeyCount()}
@@ -115,7 +115,7 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 	})
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return res, fmt.Errorf("hostsync: publish: reading s3://%s/%s: %w", bucket, key, err)
+		return res, errorf("publish: reading s3://%s/%s: %w", bucket, key, err)
 	case err != nil && isS3NotFound(err):
 		res.Reason = "no object yet"
 	case err != nil:
@@ -168,7 +168,7 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 	}
 	out, err := api.PutObject(ctx, in)
 	if err != nil {
-		return res, fmt.Errorf("hostsync: publish: writing s3://%s/%s: %w", bucket, key, err)
+		return res, errorf("publish: writing s3://%s/%s: %w", bucket, key, err)
 	}
 	res.Written = true
 	res.ETag = aws.ToString(out.ETag)
@@ -188,7 +188,12 @@ func kmsMatches(want string, sse s3types.ServerSideEncryption, keyARN, recorded 
 	if sse != s3types.ServerSideEncryptionAwsKms && sse != s3types.ServerSideEncryptionAwsKmsDsse {
 		return false
 	}
-	return keyARN == want || strings.HasSuffix(keyARN, ":key/"+want) || recorded == want
+	if keyARN == want || recorded == want {
+		return true
+	}
+	// A wanted key ID matches the resource "key/ID" of the key's ARN.
+	a, err := arn.Parse(keyARN)
+	return err == nil && a.Service == "kms" && a.Resource == "key/"+want
 }
 
 func nonEmpty(s string) *string {
@@ -222,11 +227,11 @@ func httpStatusOf(err error) int {
 func ParseS3URL(u string) (bucket, key string, err error) {
 	rest, ok := strings.CutPrefix(u, "s3://")
 	if !ok {
-		return "", "", fmt.Errorf("hostsync: %q is not an s3://bucket/key URL", u)
+		return "", "", errorf("%q is not an s3://bucket/key URL", u)
 	}
 	bucket, key, ok = strings.Cut(rest, "/")
 	if !ok || bucket == "" || key == "" {
-		return "", "", fmt.Errorf("hostsync: %q is not an s3://bucket/key URL", u)
+		return "", "", errorf("%q is not an s3://bucket/key URL", u)
 	}
 	return bucket, key, nil
 }

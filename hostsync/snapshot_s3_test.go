@@ -122,8 +122,8 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		if opts.Account == "" {
 			opts.Account = f.acct.ID()
 		}
-		if opts.Now == nil {
-			opts.Now = f.clk.Now
+		if opts.Clock == nil {
+			opts.Clock = f.clk
 		}
 		return hostsync.NewS3SnapshotSource(s3s.client, "fleet", "hosts.json", snapCfg, opts)
 	}
@@ -187,7 +187,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	}
 
 	t.Run("stale", func(t *testing.T) {
-		stale := newHost(hostsync.SnapshotSourceOptions{Now: func() time.Time { return f.clk.Now().Add(hostsync.DefaultSnapshotMaxAge + time.Second) }})
+		stale := newHost(hostsync.SnapshotSourceOptions{Clock: fakes.NewClock(f.clk.Now().Add(hostsync.DefaultSnapshotMaxAge + time.Second))})
 		unknown(t, stale, hostsync.ErrSnapshotStale)
 		s3s.reqs.take()
 	})

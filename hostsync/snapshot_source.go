@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/iamkit/iamkit"
 )
 
 // SnapshotGetAPI is the part of the S3 client a SnapshotSource calls, with
@@ -72,8 +74,9 @@ type SnapshotSourceOptions struct {
 	// bucket: S3 refuses the GET otherwise, so a bucket of the same name in
 	// another account is never read.
 	ExpectedBucketOwner string
-	// Now returns the current time (default time.Now).
-	Now func() time.Time
+	// Clock gives the current time a snapshot's age is measured against;
+	// nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 	// Logger receives the source's logs: Debug for an unchanged snapshot,
 	// Info for a new one, Warn for a refused or unreadable one. Default: no
 	// logs.
@@ -154,8 +157,8 @@ func newSnapshotSource(s *SnapshotSource) *SnapshotSource {
 	if s.opts.MaxAge <= 0 {
 		s.opts.MaxAge = DefaultSnapshotMaxAge
 	}
-	if s.opts.Now == nil {
-		s.opts.Now = time.Now
+	if s.opts.Clock == nil {
+		s.opts.Clock = iamkit.SystemClock{}
 	}
 	s.log = s.opts.Logger
 	if s.log == nil {
@@ -205,7 +208,7 @@ func (s *SnapshotSource) Desired(ctx context.Context) Desired { return s.desired
 
 func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	unknown := func(err error) Desired {
-		return Desired{Err: fmt.Errorf("hostsync: snapshot %s: %w", s.Location(), err)}
+		return Desired{Err: errorf("snapshot %s: %w", s.Location(), err)}
 	}
 	if (cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "") && !cfg.TagsResolved {
 		return Desired{Err: ErrTagsUnresolved}
@@ -222,13 +225,13 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	if err != nil {
 		return unknown(err)
 	}
-	now := s.opts.Now()
+	now := s.opts.Clock.Now()
 	switch age := now.Sub(snap.GeneratedAt); {
 	case age > s.opts.MaxAge:
-		err = fmt.Errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
+		err = errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
 			ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.MaxAge)
 	case age < -maxSnapshotSkew:
-		err = fmt.Errorf("%w: generated at %s, %s in the future (check the clocks)",
+		err = errorf("%w: generated at %s, %s in the future (check the clocks)",
 			ErrSnapshotStale, snap.GeneratedAt.UTC().Format(time.RFC3339), (-age).Round(time.Second))
 	default:
 		err = snap.Covers(cfg)
@@ -249,11 +252,11 @@ func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, k
 		return nil, err
 	}
 	if s.opts.Account != "" && snap.Account != s.opts.Account {
-		return nil, fmt.Errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.Account)
+		return nil, errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.Account)
 	}
 	if want := s.opts.KMSKeyID; want != "" && s.api != nil {
 		if !kmsMatches(want, sse, kmsKey, "") {
-			return nil, fmt.Errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
+			return nil, errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
 		}
 	}
 	return snap, nil
@@ -293,7 +296,7 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 			return s.good, nil
 		}
 		if isS3NotFound(err) {
-			err = fmt.Errorf("%w: %w", ErrSnapshotNotFound, err)
+			err = errorf("%w: %w", ErrSnapshotNotFound, err)
 		}
 		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: reading the snapshot failed; nothing changes",
 			slog.String("snapshot", s.Location()), slog.String("error", err.Error()))
@@ -392,7 +395,7 @@ func (s *SnapshotSource) saveCache(data []byte, etag string, sse s3types.ServerS
 func (s *SnapshotSource) readFile() (*Snapshot, error) {
 	data, err := readLimited(s.path, MaxSnapshotSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %w", ErrSnapshotNotFound, err)
+		return nil, errorf("%w: %w", ErrSnapshotNotFound, err)
 	}
 	if err != nil {
 		return nil, err

@@ -68,8 +68,8 @@ func (f *snapFixture) source(opts hostsync.SnapshotSourceOptions) *hostsync.Snap
 	if opts.Account == "" {
 		opts.Account = f.acct.ID()
 	}
-	if opts.Now == nil {
-		opts.Now = f.clk.Now
+	if opts.Clock == nil {
+		opts.Clock = f.clk
 	}
 	return hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, opts)
 }
@@ -445,7 +445,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 	require.NoError(t, err)
 
 	t.Run("stale", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{MaxAge: time.Hour, Now: func() time.Time { return f.clk.Now().Add(61 * time.Minute) }})
+		host := f.source(hostsync.SnapshotSourceOptions{MaxAge: time.Hour, Clock: fakes.NewClock(f.clk.Now().Add(61 * time.Minute))})
 		d := host.Desired(ctx)
 		assert.False(t, d.Complete)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotStale)
@@ -453,7 +453,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.Empty(t, d.Users)
 	})
 	t.Run("from the future", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{Now: func() time.Time { return f.clk.Now().Add(-time.Hour) }})
+		host := f.source(hostsync.SnapshotSourceOptions{Clock: fakes.NewClock(f.clk.Now().Add(-time.Hour))})
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotStale)
 	})
 	t.Run("another account", func(t *testing.T) {
@@ -464,7 +464,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 	})
 	t.Run("groups not covered", func(t *testing.T) {
 		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", hostsync.Config{AuthorizedGroups: []string{"dev"}},
-			hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Now: f.clk.Now})
+			hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Clock: f.clk})
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotScope)
 		// The same source, viewed with a configuration it covers.
 		assert.True(t, host.ForConfig(snapCfg).Desired(ctx).Complete)
@@ -475,7 +475,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
 	})
 	t.Run("missing object", func(t *testing.T) {
-		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.SnapshotSourceOptions{Now: f.clk.Now})
+		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.SnapshotSourceOptions{Clock: f.clk})
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	})
 	t.Run("throttled", func(t *testing.T) {
@@ -544,7 +544,7 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 	assert.ErrorContains(t, d.Err, "connection refused")
 
 	// A cache file for another object, or a corrupt one, is ignored.
-	other := hostsync.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.SnapshotSourceOptions{CacheFile: cache, Now: f.clk.Now})
+	other := hostsync.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.SnapshotSourceOptions{CacheFile: cache, Clock: f.clk})
 	assert.ErrorIs(t, other.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	require.NoError(t, os.WriteFile(cache, []byte("{garbage"), 0o600))
 	f.acct.ResetCalls()
@@ -568,7 +568,7 @@ func TestFileSnapshotSource(t *testing.T) {
 	data, err := hostsync.MarshalSnapshot(f.build(hostsync.NewIAMSource(f.iam, snapCfg)))
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "hosts.json")
-	opts := hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Now: f.clk.Now}
+	opts := hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Clock: f.clk}
 	src := hostsync.NewFileSnapshotSource(path, snapCfg, opts)
 	assert.Equal(t, path, src.Location())
 

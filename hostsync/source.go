@@ -116,7 +116,7 @@ type SourceError struct {
 
 // Error implements error.
 func (e *SourceError) Error() string {
-	return fmt.Sprintf("hostsync: IAM source: %s (%s): %v", e.Op, e.Target, e.Err)
+	return fmt.Sprintf("hostsync: IAM source: %s (%s): %s", e.Op, e.Target, unprefixed(fmt.Sprint(e.Err)))
 }
 
 // Unwrap returns the cause.
@@ -397,7 +397,7 @@ func dedupeFold(names []string) []string {
 func (r *read) member(op, target string, u types.User, group string, listed bool, jobs chan<- *sourceUser) error {
 	id, name := aws.ToString(u.UserId), aws.ToString(u.UserName)
 	if id == "" || name == "" {
-		return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: a user without a UserId or UserName", ErrMalformedResponse)}
+		return &SourceError{Op: op, Target: target, Err: errorf("%w: a user without a UserId or UserName", ErrMalformedResponse)}
 	}
 	r.mu.Lock()
 	if group != "" {
@@ -411,7 +411,7 @@ func (r *read) member(op, target string, u types.User, group string, listed bool
 		if cur, ok := r.users[id]; ok {
 			if cur.name != name {
 				r.mu.Unlock()
-				return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: IAM user ID %s listed as %q and as %q (renamed during the read?)", ErrMalformedResponse, id, cur.name, name)}
+				return &SourceError{Op: op, Target: target, Err: errorf("%w: IAM user ID %s listed as %q and as %q (renamed during the read?)", ErrMalformedResponse, id, cur.name, name)}
 			}
 		} else {
 			job = &sourceUser{id: id, name: name}
@@ -443,7 +443,7 @@ type pager[O any] interface {
 func eachPage[O any](r *read, op, target string, counter *atomic.Int64, p pager[*O], truncated func(*O) bool, fn func(*O) error) error {
 	for n := 0; p.HasMorePages(); n++ {
 		if n == maxSourcePages {
-			return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: more than %d pages", ErrPartialPage, maxSourcePages)}
+			return &SourceError{Op: op, Target: target, Err: errorf("%w: more than %d pages", ErrPartialPage, maxSourcePages)}
 		}
 		out, err := p.NextPage(r.ctx)
 		if err != nil {
@@ -454,7 +454,7 @@ func eachPage[O any](r *read, op, target string, counter *atomic.Int64, p pager[
 		}
 		counter.Add(1)
 		if out == nil {
-			return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: no output", ErrMalformedResponse)}
+			return &SourceError{Op: op, Target: target, Err: errorf("%w: no output", ErrMalformedResponse)}
 		}
 		if err := fn(out); err != nil {
 			return err
@@ -476,7 +476,7 @@ func (r *read) readGroup(name string, authorized bool, jobs chan<- *sourceUser) 
 		group := name
 		if out.Group != nil && out.Group.GroupName != nil {
 			if !strings.EqualFold(*out.Group.GroupName, name) {
-				return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: answered for group %q", ErrMalformedResponse, *out.Group.GroupName)}
+				return &SourceError{Op: op, Target: target, Err: errorf("%w: answered for group %q", ErrMalformedResponse, *out.Group.GroupName)}
 			}
 			group = *out.Group.GroupName
 		}
@@ -525,10 +525,10 @@ func (r *read) readKeys(u *sourceUser) error {
 		for _, k := range out.SSHPublicKeys {
 			id := aws.ToString(k.SSHPublicKeyId)
 			if id == "" {
-				return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: a key without an SSHPublicKeyId", ErrMalformedResponse)}
+				return &SourceError{Op: op, Target: target, Err: errorf("%w: a key without an SSHPublicKeyId", ErrMalformedResponse)}
 			}
 			if k.UserName != nil && !strings.EqualFold(*k.UserName, u.name) {
-				return &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: key %s listed for user %q", ErrMalformedResponse, id, *k.UserName)}
+				return &SourceError{Op: op, Target: target, Err: errorf("%w: key %s listed for user %q", ErrMalformedResponse, id, *k.UserName)}
 			}
 			all = append(all, id)
 			if string(k.Status) == KeyActive {
@@ -583,11 +583,11 @@ func (r *read) fetchBody(user, id string) (string, bool, error) {
 		return "", false, &SourceError{Op: op, Target: target, Err: err}
 	}
 	if out == nil || out.SSHPublicKey == nil || aws.ToString(out.SSHPublicKey.SSHPublicKeyBody) == "" {
-		return "", false, &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: no key body", ErrMalformedResponse)}
+		return "", false, &SourceError{Op: op, Target: target, Err: errorf("%w: no key body", ErrMalformedResponse)}
 	}
 	k := out.SSHPublicKey
 	if got := aws.ToString(k.SSHPublicKeyId); got != "" && got != id {
-		return "", false, &SourceError{Op: op, Target: target, Err: fmt.Errorf("%w: answered with key %s", ErrMalformedResponse, got)}
+		return "", false, &SourceError{Op: op, Target: target, Err: errorf("%w: answered with key %s", ErrMalformedResponse, got)}
 	}
 	if k.Status != "" && string(k.Status) != KeyActive {
 		return "", false, nil

@@ -133,10 +133,10 @@ func (m *UIDMap) Set(e UIDEntry) error {
 		return errors.New("hostsync: UID entry without an IAM user ID")
 	}
 	if e.UID < MinManagedUID || e.UID > maxUID {
-		return fmt.Errorf("hostsync: UID %d of IAM user %s is outside %d–%d", e.UID, e.UserID, MinManagedUID, maxUID)
+		return errorf("UID %d of IAM user %s is outside %d–%d", e.UID, e.UserID, MinManagedUID, maxUID)
 	}
 	if other, ok := m.ByUID(e.UID); ok && other.UserID != e.UserID {
-		return fmt.Errorf("hostsync: UID %d is already recorded for IAM user %s (%s)", e.UID, other.UserID, other.Name)
+		return errorf("UID %d is already recorded for IAM user %s (%s)", e.UID, other.UserID, other.Name)
 	}
 	m.put(e)
 	return nil
@@ -187,11 +187,11 @@ func (m *UIDMap) Allocate(userID, name string, lo, hi int, inUse map[int]bool, a
 		return 0, "", errors.New("hostsync: IAM user without a user ID")
 	}
 	if lo < MinManagedUID || hi > maxUID || lo > hi {
-		return 0, "", fmt.Errorf("hostsync: invalid UID range %d–%d", lo, hi)
+		return 0, "", errorf("invalid UID range %d–%d", lo, hi)
 	}
 	if e, ok := m.Get(userID); ok {
 		if inUse[e.UID] {
-			return 0, "", fmt.Errorf("%w: UID %d recorded for IAM user %s is held by another local account", ErrUIDUnavailable, e.UID, userID)
+			return 0, "", errorf("%w: UID %d recorded for IAM user %s is held by another local account", ErrUIDUnavailable, e.UID, userID)
 		}
 		if e.Name != name {
 			e.Name = name
@@ -220,7 +220,7 @@ func (m *UIDMap) Allocate(userID, name string, lo, hi int, inUse map[int]bool, a
 		}
 		return cand, fmt.Sprintf("UID %d (hash %d taken, probed %d)", cand, start, i), nil
 	}
-	return 0, "", fmt.Errorf("%w: UID range %d–%d is full", ErrUIDUnavailable, lo, hi)
+	return 0, "", errorf("%w: UID range %d–%d is full", ErrUIDUnavailable, lo, hi)
 }
 
 // State is what hostsync persists on a host between syncs (System.LoadState
@@ -281,7 +281,7 @@ func (s State) Marshal() ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(f); err != nil {
-		return nil, fmt.Errorf("hostsync: encoding state: %w", err)
+		return nil, errorf("encoding state: %w", err)
 	}
 	return buf.Bytes(), nil
 }
@@ -307,44 +307,44 @@ func ParseState(data []byte) (State, error) {
 		return s, nil
 	}
 	if len(data) > MaxStateSize {
-		return State{}, fmt.Errorf("%w: larger than %d bytes", ErrCorruptState, MaxStateSize)
+		return State{}, errorf("%w: larger than %d bytes", ErrCorruptState, MaxStateSize)
 	}
 	var f stateFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return State{}, fmt.Errorf("%w: %w", ErrCorruptState, err)
+		return State{}, errorf("%w: %w", ErrCorruptState, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return State{}, fmt.Errorf("%w: trailing data", ErrCorruptState)
+		return State{}, errorf("%w: trailing data", ErrCorruptState)
 	}
 	if f.Version != stateVersion {
-		return State{}, fmt.Errorf("%w: version %d, want %d", ErrCorruptState, f.Version, stateVersion)
+		return State{}, errorf("%w: version %d, want %d", ErrCorruptState, f.Version, stateVersion)
 	}
 	for n, c := range f.Missing {
 		if err := ValidLinuxName(n); err != nil {
-			return State{}, fmt.Errorf("%w: missing count for %w", ErrCorruptState, err)
+			return State{}, errorf("%w: missing count for %w", ErrCorruptState, err)
 		}
 		if c < 1 {
-			return State{}, fmt.Errorf("%w: missing count %d for %q", ErrCorruptState, c, n)
+			return State{}, errorf("%w: missing count %d for %q", ErrCorruptState, c, n)
 		}
 		s.Missing[n] = c
 	}
 	for _, n := range f.Locked {
 		if err := ValidLinuxName(n); err != nil {
-			return State{}, fmt.Errorf("%w: locked user %w", ErrCorruptState, err)
+			return State{}, errorf("%w: locked user %w", ErrCorruptState, err)
 		}
 		if s.Locked[n] {
-			return State{}, fmt.Errorf("%w: locked user %q listed twice", ErrCorruptState, n)
+			return State{}, errorf("%w: locked user %q listed twice", ErrCorruptState, n)
 		}
 		s.Locked[n] = true
 	}
 	for _, e := range f.UIDs {
 		if _, dup := s.UIDs.Get(e.UserID); dup {
-			return State{}, fmt.Errorf("%w: IAM user %s recorded twice", ErrCorruptState, e.UserID)
+			return State{}, errorf("%w: IAM user %s recorded twice", ErrCorruptState, e.UserID)
 		}
 		if err := s.UIDs.Set(e); err != nil {
-			return State{}, fmt.Errorf("%w: %w", ErrCorruptState, err)
+			return State{}, errorf("%w: %w", ErrCorruptState, err)
 		}
 	}
 	return s, nil

@@ -3,10 +3,11 @@ package hostsync
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit"
 )
 
 // SyncOptions tune Sync.
@@ -17,6 +18,9 @@ type SyncOptions struct {
 	// user names, key IDs and fingerprints, never key bodies or state
 	// bytes.
 	Logger *slog.Logger
+	// Clock gives the time Sync records as the last complete sync
+	// (System.MarkSynced); nil means iamkit.SystemClock.
+	Clock iamkit.Clock
 }
 
 // Sync runs one sync: it reads the host (LoadHostState), reads the source
@@ -27,6 +31,13 @@ type SyncOptions struct {
 // an invalid configuration or an inconsistent host; nothing was changed —
 // or when an action failed; the error then wraps Report.Err, so errors.Is
 // finds the halt reason.
+//
+// A sync that is not a dry run, whose plan did not halt and whose every
+// action succeeded — one that changed nothing included — is recorded with
+// sys.MarkSynced at opts.Clock's time: the key cache's heartbeat, which
+// keeps AuthorizedKeys answering (see KeysOptions.MaxAge). No other sync
+// records it, so a host whose syncs keep failing stops trusting its cache
+// after DefaultMaxCacheAge. A heartbeat that cannot be written is an error.
 //
 // The source is not read when the plan would halt whatever it says
 // (DONOTSYNC, unresolved tags, an invalid configuration), so such a run
@@ -60,7 +71,7 @@ func Sync(ctx context.Context, src Source, sys System, cfg Config, opts SyncOpti
 
 	if p.Halted != nil {
 		r := Report{Halted: p.Halted}
-		return p, r, fmt.Errorf("hostsync: sync: %w", r.Err())
+		return p, r, errorf("sync: %w", r.Err())
 	}
 	if opts.DryRun {
 		return p, Report{}, nil
@@ -72,7 +83,15 @@ func Sync(ctx context.Context, src Source, sys System, cfg Config, opts SyncOpti
 		slog.Int("failed", r.Count(StatusFailed)), slog.Int("skipped", r.Count(StatusSkipped)),
 		slog.Int("not_run", r.Count(StatusNotRun)), slog.Duration("elapsed", time.Since(start)))
 	if err := r.Err(); err != nil {
-		return p, r, fmt.Errorf("hostsync: sync: %w", err)
+		return p, r, errorf("sync: %w", err)
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = iamkit.SystemClock{}
+	}
+	if err := sys.MarkSynced(ctx, clock.Now()); err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "hostsync: recording the sync in the key cache failed", slog.String("error", err.Error()))
+		return p, r, errorf("sync: recording the heartbeat of the key cache: %w", err)
 	}
 	return p, r, nil
 }

@@ -3,8 +3,8 @@ package hostsync
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
+	"time"
 )
 
 // ErrNoSuchUser is wrapped by a System's error for a local user that does
@@ -44,7 +44,26 @@ func (u HostUser) MemberOf(g string) bool { return slices.Contains(u.Groups, g) 
 // Guard. Every method that changes something must leave the host consistent
 // when interrupted, and must be idempotent where this contract says so, so
 // that Apply can resume an interrupted run. Implementations: the Linux one,
-// and an in-memory one for tests (internal/fakes.Host).
+// and an in-memory one for tests (iamkittest.NewHost, built on
+// internal/fakes.Host); iamkittest.TestSystem checks an implementation
+// against this contract.
+//
+// # Why one interface, not several
+//
+// System stays whole on purpose. It has one caller, Sync (LoadHostState,
+// then Apply, then MarkSynced), and that caller uses every method: each is
+// a step a plan can emit, or part of reading the host before planning. An
+// implementation missing any of them cannot sync, so splitting the
+// interface (accounts, key cache, sudo, state) would add names without
+// letting anyone implement less; the pieces would only ever be used
+// together. What goes wrong in an implementation is not a missing method
+// but a method that breaks the contract — a CreateUser that leaves the
+// account outside the marker group for a moment, a Lock that is not
+// idempotent, a missing user that is not ErrNoSuchUser — and no split of
+// the method set can catch that. A conformance suite can: run
+// iamkittest.TestSystem against a new implementation (it creates and
+// deletes accounts, so against a real host run it only in a throwaway
+// namespace or VM, as hostsync's sshd end-to-end test does).
 type System interface {
 	// ListUsers returns every local account, system accounts included, with
 	// Name, UID, Groups, Locked and Sudo filled in.
@@ -91,6 +110,12 @@ type System interface {
 	LoadState(ctx context.Context) ([]byte, error)
 	// SaveState replaces the persisted state atomically.
 	SaveState(ctx context.Context, state []byte) error
+	// MarkSynced records t as the time of the last complete sync: the key
+	// cache's heartbeat (KeyCache.MarkSynced), without which AuthorizedKeys
+	// stops answering once DefaultMaxCacheAge has passed. Sync calls it
+	// after every complete, successful, non-dry-run sync — one that
+	// changed nothing too — and never after a failed or halted one.
+	MarkSynced(ctx context.Context, t time.Time) error
 }
 
 // HostState is what Plan knows of the host: its accounts and hostsync's
@@ -111,7 +136,7 @@ func LoadHostState(ctx context.Context, sys System, cfg Config) (HostState, erro
 	cfg = cfg.withDefaults()
 	users, err := sys.ListUsers(ctx)
 	if err != nil {
-		return HostState{}, fmt.Errorf("hostsync: listing local users: %w", err)
+		return HostState{}, errorf("listing local users: %w", err)
 	}
 	users = slices.Clone(users)
 	for i := range users {
@@ -120,13 +145,13 @@ func LoadHostState(ctx context.Context, sys System, cfg Config) (HostState, erro
 		}
 		keys, err := sys.ReadKeys(ctx, users[i].Name)
 		if err != nil {
-			return HostState{}, fmt.Errorf("hostsync: reading cached keys of %q: %w", users[i].Name, err)
+			return HostState{}, errorf("reading cached keys of %q: %w", users[i].Name, err)
 		}
 		users[i].Keys = keys
 	}
 	raw, err := sys.LoadState(ctx)
 	if err != nil {
-		return HostState{}, fmt.Errorf("hostsync: loading state: %w", err)
+		return HostState{}, errorf("loading state: %w", err)
 	}
 	st, err := ParseState(raw)
 	if err != nil {

@@ -497,8 +497,9 @@ func (e *HTTPError) Error() string {
 // nobody, sshd, and the unmanaged login accounts ec2-user (UID 1000) and
 // ubuntu (UID 1001). Tests add accounts with AddUser, inject failures per
 // method with Inject, simulate a crash half-way through with
-// InterruptAfter, and inspect the result with User, Users, Keys, Log and
-// Writes. Methods are safe for concurrent use.
+// InterruptAfter, and inspect the result with User, Users, Keys, Log,
+// Writes and LastSync (the heartbeat hostsync.Sync records). Methods are
+// safe for concurrent use.
 type Host struct{ impl *fakes.Host }
 
 // NewHost returns a host with root, the usual system accounts (UIDs below
@@ -578,6 +579,12 @@ func (h *Host) Keys(name string) []hostsync.Key {
 	return h.impl.Keys(name)
 }
 
+// LastSync returns the time MarkSynced last recorded; ok is false when no
+// sync was ever recorded.
+func (h *Host) LastSync() (t time.Time, ok bool) {
+	return h.impl.LastSync()
+}
+
 // ListUsers implements hostsync.System.
 func (h *Host) ListUsers(ctx context.Context) ([]hostsync.HostUser, error) {
 	return h.impl.ListUsers(ctx)
@@ -602,6 +609,14 @@ func (h *Host) Log() []string {
 // LookupUser implements hostsync.System.
 func (h *Host) LookupUser(ctx context.Context, name string) (hostsync.HostUser, error) {
 	return h.impl.LookupUser(ctx, name)
+}
+
+// MarkSynced implements hostsync.System: it records t as the time of the
+// last complete sync (LastSync). It is counted by Calls and can fail through
+// Inject, but it is not a change in Log or Writes: it is the one metadata
+// write of every complete sync, a no-op sync included.
+func (h *Host) MarkSynced(ctx context.Context, t time.Time) error {
+	return h.impl.MarkSynced(ctx, t)
 }
 
 // ReadKeys implements hostsync.System.

@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/iamkit/iamkit/hostsync"
@@ -48,8 +47,8 @@ Flags:
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hostsync-keys", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	stateDir := fs.String("state-dir", "/var/lib/iamkit", "`DIR` whose keys/ is the key cache")
-	config := fs.String("config", "/etc/aws-ec2-ssh.conf", "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
+	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")
+	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
 	maxAge := fs.Duration("max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync")
 	root := fs.String("root", "", "read `DIR`/etc/passwd and DIR/etc/group instead of /etc's")
 	if err := fs.Parse(args); err != nil {
@@ -71,12 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hostsync-keys: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
-	cfg := hostsync.DefaultConfig()
-	if data, err := os.ReadFile(*config); err == nil {
-		if cfg, err = hostsync.ParseConfig(data); err != nil {
-			return fail(fmt.Errorf("%s: %w", *config, err))
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
+	cfg, err := hostsync.ReadOptionalConfigFile(*config)
+	if err != nil {
 		return fail(err)
 	}
 	host := &hostsync.Linux{Config: cfg, Root: *root}
@@ -85,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fingerprint = pos[1]
 	}
 	lines, err := hostsync.AuthorizedKeys(ctx, hostsync.KeysOptions{
-		Cache:       hostsync.KeyCache{Dir: filepath.Join(*stateDir, "keys")},
+		Cache:       hostsync.StateDir{Root: *stateDir}.KeyCache(),
 		MaxAge:      *maxAge,
 		MarkerCheck: host.IsManaged,
 	}, pos[0], fingerprint)

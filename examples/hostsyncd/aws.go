@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -21,19 +20,14 @@ func loadAWS(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if awsCfg.Region == "" {
-		awsCfg.Region = "us-east-1"
+		awsCfg.Region = hostsync.DefaultIAMRegion
 	}
 	return awsCfg, nil
 }
 
-// newIAM builds the IAM client a sync reads with. Under ASSUMEROLE its
-// credentials are the role's, assumed once and cached until shortly before
-// they expire (hostsync.AssumeRoleCredentials), under the host's session
-// name (hostsync.HostSessionName); STS is called with the host's own
-// credentials.
+// newIAM builds the IAM client a sync reads with: hostsync.NewIAMClient,
+// under ASSUMEROLE with the role's credentials, assumed once and cached,
+// under the host's session name.
 func newIAM(awsCfg aws.Config, cfg hostsync.Config, hostname string) *iam.Client {
-	if cfg.AssumeRole != "" {
-		awsCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(awsCfg), cfg.AssumeRole, hostsync.HostSessionName(hostname))
-	}
-	return iam.NewFromConfig(awsCfg)
+	return hostsync.NewIAMClient(awsCfg, cfg, hostname)
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 )
 
@@ -50,12 +51,9 @@ type daemon struct {
 	// lock takes the sync lock, so that no two syncs (this daemon, a cron
 	// job, an admin's 'iamkit hostsync apply') run at once.
 	lock func() (release func() error, err error)
-	// synced records a complete, successful sync (the key cache's
-	// heartbeat, KeyCache.MarkSynced), which keeps the AuthorizedKeysCommand
-	// answering. Nil records nothing.
-	synced func(t time.Time) error
-
-	now   func() time.Time
+	// clock is the time of the logs and of the key cache's heartbeat,
+	// which hostsync.Sync records after every complete, successful sync.
+	clock iamkit.Clock
 	after func(d time.Duration) <-chan time.Time // time.After
 	rand  func() float64                         // in [0, 1)
 
@@ -121,7 +119,7 @@ func (d *daemon) run(ctx context.Context) int {
 
 		delay := d.delay()
 		d.log.LogAttrs(ctx, slog.LevelDebug, "hostsyncd: next sync", slog.Duration("in", delay),
-			slog.Time("at", d.now().Add(delay)))
+			slog.Time("at", d.clock.Now().Add(delay)))
 		// A stop that arrived during the sync wins over a timer or a
 		// SIGHUP that are ready too.
 		select {
@@ -197,9 +195,9 @@ func (d *daemon) guardedStep(ctx context.Context, s setup) (stopped, abandoned b
 // step runs one sync under the lock and logs its outcome. DONOTSYNC is no
 // failure: it is how aws-ec2-ssh's configuration says "not yet".
 func (d *daemon) step(ctx context.Context, s setup) error {
-	start := d.now()
+	start := d.clock.Now()
 	err := d.syncOnce(ctx, s)
-	attrs := []slog.Attr{slog.Duration("elapsed", d.now().Sub(start))}
+	attrs := []slog.Attr{slog.Duration("elapsed", d.clock.Now().Sub(start))}
 	switch {
 	case errors.Is(err, hostsync.ErrDoNotSync):
 		d.log.LogAttrs(ctx, slog.LevelWarn, "hostsyncd: DONOTSYNC is set in the configuration: nothing was synced", attrs...)
@@ -228,14 +226,7 @@ func (d *daemon) syncOnce(ctx context.Context, s setup) (err error) {
 		return fmt.Errorf("nothing changed: EC2 tags: %w", err)
 	}
 	src := d.newSource(s.api, cfg)
-	_, _, err = hostsync.Sync(ctx, src, d.newSystem(cfg), cfg, hostsync.SyncOptions{DryRun: d.dryRun, Logger: d.log})
-	if err != nil {
-		return err
-	}
-	if !d.dryRun && d.synced != nil {
-		if err := d.synced(d.now()); err != nil {
-			return fmt.Errorf("recording the sync time in the key cache: %w", err)
-		}
-	}
-	return nil
+	// Sync records the key cache's heartbeat itself.
+	_, _, err = hostsync.Sync(ctx, src, d.newSystem(cfg), cfg, hostsync.SyncOptions{DryRun: d.dryRun, Logger: d.log, Clock: d.clock})
+	return err
 }

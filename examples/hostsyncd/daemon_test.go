@@ -43,7 +43,6 @@ type world struct {
 	tagErr   error
 	locks    int
 	held     bool
-	marks    []time.Time
 	delays   []time.Duration
 	onAfter  func(n int) <-chan time.Time // the n-th wait (1-based)
 	wrap     func(hostsync.Source) hostsync.Source
@@ -143,11 +142,7 @@ func (w *world) daemon(once bool) *daemon {
 				return nil
 			}, nil
 		},
-		synced: func(t time.Time) error {
-			w.marks = append(w.marks, t)
-			return nil
-		},
-		now: w.acct.Clock().Now,
+		clock: w.acct.Clock(),
 		after: func(d time.Duration) <-chan time.Time {
 			w.delays = append(w.delays, d)
 			if w.onAfter != nil {
@@ -161,6 +156,9 @@ func (w *world) daemon(once bool) *daemon {
 		stop: w.stop,
 	}
 }
+
+// marks counts the heartbeats hostsync.Sync recorded on the host.
+func (w *world) marks() int { return w.host.Calls("MarkSynced") }
 
 func (w *world) run(d *daemon) int {
 	w.t.Helper()
@@ -211,7 +209,10 @@ func TestOnce(t *testing.T) {
 	assert.Equal(t, map[string]int{"alice": 1}, w.managed())
 	assert.Equal(t, 1, w.locks)
 	assert.False(t, w.held, "the lock is released")
-	assert.Len(t, w.marks, 1, "a successful sync is recorded in the key cache")
+	assert.Equal(t, 1, w.marks(), "a successful sync is recorded in the key cache")
+	last, ok := w.host.LastSync()
+	require.True(t, ok)
+	assert.True(t, last.Equal(w.acct.Clock().Now()), "the heartbeat is the daemon's clock's time")
 	assert.Empty(t, w.delays, "--once never waits")
 	assert.Contains(t, w.messages(), "hostsyncd: sync succeeded")
 
@@ -230,7 +231,7 @@ func TestOnceSourceFailureDeletesNothing(t *testing.T) {
 	w.logs.Reset()
 	assert.Equal(t, exitFailed, w.run(w.daemon(true)))
 	assert.Equal(t, map[string]int{"alice": 1}, w.managed(), "an unknown source changes nothing")
-	assert.Len(t, w.marks, 1, "a failed sync is not recorded as a sync")
+	assert.Equal(t, 1, w.marks(), "a failed sync is not recorded as a sync")
 	assert.Contains(t, w.messages(), "hostsyncd: sync failed")
 	assert.False(t, w.held)
 }
@@ -241,7 +242,7 @@ func TestOnceDoNotSync(t *testing.T) {
 	assert.Equal(t, exitOK, w.run(w.daemon(true)))
 	assert.Empty(t, w.managed())
 	assert.Zero(t, w.acct.CallsWithPrefix("iam:"), "DONOTSYNC costs no IAM call")
-	assert.Empty(t, w.marks)
+	assert.Zero(t, w.marks())
 	assert.Contains(t, w.messages(), "hostsyncd: DONOTSYNC is set in the configuration: nothing was synced")
 }
 
@@ -283,7 +284,7 @@ func TestIntervalWithJitter(t *testing.T) {
 	assert.Equal(t, 9*time.Minute, w.delays[0])
 	assert.Equal(t, 10*time.Minute, w.delays[1])
 	assert.InDelta(t, float64(11*time.Minute), float64(w.delays[2]), float64(time.Second))
-	assert.Len(t, w.marks, 3)
+	assert.Equal(t, 3, w.marks())
 	assert.Equal(t, 1, w.loads, "the configuration is read once without SIGHUP")
 	assert.Equal(t, 1, w.iamBuilt, "one IAM client for every sync")
 }
@@ -311,7 +312,7 @@ func TestTagsAreReadBeforeEverySync(t *testing.T) {
 	}
 	require.Equal(t, exitOK, w.run(d))
 	assert.Equal(t, map[string]int{"alice": 1, "bob": 1}, w.managed(), "a failed tag read changes nothing")
-	assert.Len(t, w.marks, 2)
+	assert.Equal(t, 2, w.marks())
 	assert.Contains(t, w.logs.String(), "nothing changed: EC2 tags: instance metadata unreachable")
 	assert.Equal(t, 1, w.loads)
 	assert.Equal(t, 1, w.iamBuilt)
@@ -445,7 +446,7 @@ func TestTERMFinishesTheCurrentSync(t *testing.T) {
 		assert.Equal(t, map[string]int{"alice": 1}, w.managed(), "the sync ran to its end")
 		assert.Equal(t, 1, w.locks)
 		assert.Empty(t, w.delays, "no wait after a stop")
-		assert.Len(t, w.marks, 1)
+		assert.Equal(t, 1, w.marks())
 		assert.Contains(t, w.messages(), "hostsyncd: signal received: finishing the current sync, then exiting (send it again to abandon the sync)")
 	}
 }
@@ -457,7 +458,7 @@ func TestSecondSignalAbandonsTheSync(t *testing.T) {
 	}
 	assert.Equal(t, exitFailed, w.run(w.daemon(false)))
 	assert.Empty(t, w.managed(), "the abandoned sync changed nothing")
-	assert.Empty(t, w.marks)
+	assert.Zero(t, w.marks())
 	assert.False(t, w.held)
 	assert.Contains(t, w.messages(), "hostsyncd: second signal: abandoning the current sync")
 }
@@ -484,7 +485,7 @@ func TestFailedSyncKeepsTheDaemonRunning(t *testing.T) {
 	}
 	require.Equal(t, exitOK, w.run(d), "a failed sync is logged, not fatal, in daemon mode")
 	assert.Equal(t, map[string]int{"alice": 1}, w.managed(), "the next sync succeeded")
-	assert.Len(t, w.marks, 1)
+	assert.Equal(t, 1, w.marks())
 }
 
 func TestDryRunChangesNothing(t *testing.T) {
@@ -494,6 +495,6 @@ func TestDryRunChangesNothing(t *testing.T) {
 	require.Equal(t, exitOK, w.run(d))
 	assert.Empty(t, w.managed())
 	assert.Zero(t, w.host.Writes())
-	assert.Empty(t, w.marks, "a dry run is not a sync")
+	assert.Zero(t, w.marks(), "a dry run is not a sync")
 	assert.Contains(t, w.messages(), "hostsync: would run")
 }

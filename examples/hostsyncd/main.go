@@ -41,7 +41,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,6 +48,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 )
 
@@ -92,8 +92,8 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	o := options{jitter: 0.1}
 	fs := flag.NewFlagSet("hostsyncd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.config, "config", "/etc/aws-ec2-ssh.conf", "the aws-ec2-ssh configuration `FILE`")
-	fs.StringVar(&o.stateDir, "state-dir", "/var/lib/iamkit", "`DIR` of hostsync's state and key cache (root-owned, mode 0755)")
+	fs.StringVar(&o.config, "config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`")
+	fs.StringVar(&o.stateDir, "state-dir", hostsync.DefaultStateDir, "`DIR` of hostsync's state and key cache (root-owned, mode 0755)")
 	fs.StringVar(&o.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with 'iamkit hostsync apply'")
 	fs.DurationVar(&o.interval, "interval", 10*time.Minute, "time between syncs")
 	fs.Func("jitter", "spread each interval by up to ± this `PERCENT` of it (\"10%\" or 0.1; default 10%)", func(s string) error {
@@ -161,21 +161,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, hup, stop
 }
 
 // newDaemon wires the daemon to the real world: AWS, the instance
-// metadata, this Linux host, the lock file and the wall clock.
+// metadata, this Linux host, the state directory (hostsync.StateDir: key
+// cache, state, key body cache, snapshot cache, lock) and the wall clock.
 func newDaemon(o options, log *slog.Logger) *daemon {
 	hostname, _ := os.Hostname()
-	keysDir := filepath.Join(o.stateDir, "keys")
+	sd := o.stateDirLayout()
 	// Key bodies by key ID, kept across syncs and restarts; only a cache.
-	var bodies hostsync.KeyBodyCache
-	if fc, err := hostsync.OpenFileKeyBodyCache(filepath.Join(o.stateDir, "key-bodies.json")); err != nil {
-		log.Warn("hostsyncd: key body cache unusable; keeping it in memory", "error", err.Error())
-		bodies = hostsync.NewMemoryKeyBodyCache()
-	} else {
-		bodies = fc
-	}
-	if o.dryRun {
-		bodies = readOnlyBodies{bodies}
-	}
+	bodies := sd.KeyBodyCache(o.dryRun, log)
 	d := &daemon{
 		interval:   o.interval,
 		jitter:     o.jitter,
@@ -202,44 +194,17 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 		newSource: func(api hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source {
 			return hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(log))
 		},
-		newSystem: func(cfg hostsync.Config) hostsync.System {
-			return &hostsync.Linux{
-				Config:    cfg,
-				Keys:      hostsync.KeyCache{Dir: keysDir},
-				StateFile: filepath.Join(o.stateDir, "state.json"),
-				Logger:    log,
-			}
-		},
-		lock: func() (func() error, error) { return hostsync.AcquireLock(o.lockFile) },
-		synced: func(t time.Time) error {
-			if err := (hostsync.KeyCache{Dir: keysDir}).MarkSynced(t); err != nil {
-				return err
-			}
-			warnUnreadableCache(log, o.stateDir, keysDir)
-			return nil
-		},
-		now:   time.Now,
-		after: time.After,
-		rand:  rand.Float64,
+		newSystem: func(cfg hostsync.Config) hostsync.System { return sd.Linux(cfg, log) },
+		lock:      sd.AcquireLock,
+		clock:     iamkit.SystemClock{},
+		after:     time.After,
+		rand:      rand.Float64,
 	}
 	useSnapshot(d, o, log)
 	return d
 }
 
-// readOnlyBodies hides the Save of a file-backed key body cache: a dry run
-// writes nothing, not even a cache.
-type readOnlyBodies struct{ hostsync.KeyBodyCache }
-
-// warnUnreadableCache warns when sshd's AuthorizedKeysCommandUser (nobody)
-// could not reach the key cache: its directories must be searchable and
-// readable by others (0755).
-func warnUnreadableCache(log *slog.Logger, dirs ...string) {
-	for _, dir := range dirs {
-		fi, err := os.Stat(dir)
-		if err != nil || fi.Mode().Perm()&0o005 == 0o005 {
-			continue
-		}
-		log.Warn("hostsyncd: the key cache is not readable by sshd's AuthorizedKeysCommandUser (nobody): logins with IAM keys will fail; chmod 0755 the directory",
-			"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
-	}
+// stateDirLayout is the layout of --state-dir and --lock-file.
+func (o options) stateDirLayout() hostsync.StateDir {
+	return hostsync.StateDir{Root: o.stateDir, Lock: o.lockFile}
 }

@@ -149,8 +149,6 @@ func TestDaemonWiring(t *testing.T) {
 	d := newDaemon(o, slog.New(slog.NewJSONHandler(&logs, nil)))
 	host := fakes.NewHost()
 	d.newSystem = func(hostsync.Config) hostsync.System { return host }
-	var marks int
-	d.synced = func(time.Time) error { marks++; return nil }
 	stop := make(chan os.Signal, 2)
 	d.stop = stop
 	waits := 0
@@ -165,7 +163,7 @@ func TestDaemonWiring(t *testing.T) {
 		return ch
 	}
 	require.Equal(t, exitOK, d.run(context.Background()), logs.String())
-	assert.Equal(t, 2, marks, "two complete syncs")
+	assert.Equal(t, 2, host.Calls("MarkSynced"), "two complete syncs, each recorded by hostsync.Sync")
 	hostname, _ := os.Hostname()
 	assert.Equal(t, []string{hostsync.HostSessionName(hostname)}, srv.assumes, "the role is assumed once, its credentials cached")
 	require.Len(t, srv.iamAuth, 2)
@@ -173,17 +171,4 @@ func TestDaemonWiring(t *testing.T) {
 		assert.Contains(t, a, "Credential=ASIAASSUMEDROLE/", "IAM is called with the role's credentials")
 		assert.Contains(t, a, "/us-east-1/iam/aws4_request", "IAM defaults to us-east-1")
 	}
-}
-
-func TestWarnUnreadableCache(t *testing.T) {
-	dir := t.TempDir()
-	var logs bytes.Buffer
-	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	require.NoError(t, os.Chmod(dir, 0o755))
-	warnUnreadableCache(log, dir, filepath.Join(dir, "missing"))
-	assert.Empty(t, logs.String())
-	require.NoError(t, os.Chmod(dir, 0o750))
-	warnUnreadableCache(log, dir)
-	assert.Contains(t, logs.String(), `"mode":"0750"`)
-	assert.Contains(t, logs.String(), "not readable by sshd's AuthorizedKeysCommandUser (nobody)")
 }

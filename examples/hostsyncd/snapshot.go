@@ -75,7 +75,7 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 	}
 	opts := hostsync.SnapshotSourceOptions{Account: s.account, MaxAge: s.maxAge, KMSKeyID: s.kmsKey, Logger: log}
 	if !o.dryRun {
-		opts.CacheFile = filepath.Join(o.stateDir, "snapshot.json") // a dry run writes nothing
+		opts.CacheFile = o.stateDirLayout().SnapshotFile() // a dry run writes nothing
 	}
 	var src *hostsync.SnapshotSource
 	if s.path != "" {

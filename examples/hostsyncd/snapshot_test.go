@@ -97,7 +97,6 @@ func runSnapshotDaemon(t *testing.T, dir string, args ...string) (*fakes.Host, s
 	d := newDaemon(o, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	host := fakes.NewHost()
 	d.newSystem = func(hostsync.Config) hostsync.System { return host }
-	d.synced = func(time.Time) error { return nil }
 	code := d.run(context.Background())
 	return host, logs.String(), code
 }

@@ -69,13 +69,13 @@ func (d *demo) fleet(ctx context.Context) error {
 	srcs := make([]*hostsync.SnapshotSource, len(hosts))
 	for i := range hosts {
 		srcs[i] = hostsync.NewS3SnapshotSource(s3api, bucket, key, cfg, hostsync.SnapshotSourceOptions{
-			Account: d.acct.ID(), Now: d.acct.Clock().Now,
+			Account: d.acct.ID(), Clock: d.acct.Clock(),
 		})
 	}
 	syncAll := func() ([]hostsync.SyncPlan, error) {
 		var plans []hostsync.SyncPlan
 		for i, h := range hosts {
-			p, _, err := hostsync.Sync(ctx, srcs[i], h, cfg, hostsync.SyncOptions{})
+			p, _, err := hostsync.Sync(ctx, srcs[i], h, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
 			if err != nil {
 				return plans, err
 			}
@@ -132,7 +132,7 @@ func (d *demo) fleet(ctx context.Context) error {
 		return err
 	}
 	writes := hosts[0].Writes()
-	_, _, err = hostsync.Sync(ctx, srcs[0], hosts[0], cfg, hostsync.SyncOptions{})
+	_, _, err = hostsync.Sync(ctx, srcs[0], hosts[0], cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
 	if !errors.Is(err, hostsync.ErrSnapshotMalformed) {
 		return fmt.Errorf("an altered snapshot was not refused: %v", err)
 	}
@@ -144,7 +144,7 @@ func (d *demo) fleet(ctx context.Context) error {
 	if res, err = publish(); err != nil {
 		return err
 	}
-	if _, _, err := hostsync.Sync(ctx, srcs[0], hosts[0], cfg, hostsync.SyncOptions{}); err != nil {
+	if _, _, err := hostsync.Sync(ctx, srcs[0], hosts[0], cfg, hostsync.SyncOptions{Clock: d.acct.Clock()}); err != nil {
 		return err
 	}
 	if !res.Written {

@@ -47,7 +47,7 @@ func (d *demo) hostsync(ctx context.Context) error {
 	}
 	fmt.Fprintln(d.w, "The dry run changed nothing on the host.")
 
-	_, rep, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+	_, rep, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (d *demo) hostsync(ctx context.Context) error {
 	}
 
 	d.acct.ResetCalls()
-	p, _, err = hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+	p, _, err = hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (d *demo) hostsync(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprint(d.w, indent(p.String()))
-	if _, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{}); err != nil {
+	if _, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()}); err != nil {
 		return err
 	}
 	if n := len(host.Keys(user)); n != 0 {

@@ -7,49 +7,40 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 )
 
-// Defaults of the hostsync commands; examples/hostsyncd uses the same.
-const (
-	defaultHostsyncConfig   = "/etc/aws-ec2-ssh.conf"
-	defaultHostsyncStateDir = "/var/lib/iamkit"
-)
-
-// The files of the state directory.
-const (
-	stateKeysDir   = "keys"            // the key cache the AuthorizedKeysCommand reads
-	stateFile      = "state.json"      // UID allocations, lock records, missing counts
-	stateKeyBodies = "key-bodies.json" // IAM key bodies by key ID: a steady-state sync fetches none
-)
+// hostsyncIAM is the IAM client of the hostsync commands: what a sync
+// reads (hostsync.IAMSource) and what the live key lookup reads
+// (hostsync.LiveKeys). *iam.Client satisfies it.
+type hostsyncIAM interface {
+	hostsync.IAMAPI
+	hostsync.LiveKeysAPI
+}
 
 // hostsyncEnv is what the hostsync commands take from outside the process:
 // AWS, the instance metadata, the host, the lock and the clock. The default
 // (defaultHostsyncEnv) is the real thing; tests hand in the fake account and
 // the fake host through hostsyncCommandWith.
 type hostsyncEnv struct {
-	// newIAM builds the IAM client a sync reads with, with the assumed
-	// role's credentials under ASSUMEROLE.
-	newIAM func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error)
+	// newIAM builds the IAM client a sync or a live key lookup reads with,
+	// with the assumed role's credentials under ASSUMEROLE.
+	newIAM func(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error)
 	// instanceTags reads the instance's EC2 tags named keys.
 	instanceTags func(ctx context.Context, keys []string) (map[string]string, error)
-	// newSystem returns the host, keeping hostsync's files in stateDir.
-	newSystem func(cfg hostsync.Config, stateDir string, log *slog.Logger) (hostsync.System, error)
+	// newSystem returns the host, keeping hostsync's files in the layout sd.
+	newSystem func(cfg hostsync.Config, sd hostsync.StateDir, log *slog.Logger) (hostsync.System, error)
 	// lock takes the sync lock at path.
 	lock func(path string) (release func() error, err error)
-	// markSynced records a complete, successful sync in the key cache
-	// (KeyCache.MarkSynced): the AuthorizedKeysCommand answers from the
-	// cache only while that record is younger than its --max-age.
-	markSynced func(keysDir string, t time.Time) error
 	// managed returns the check whether a local user is hostsync's own (in
 	// the marker group, not reserved, UID 1000 or more), reading
 	// root/etc/passwd and root/etc/group.
 	managed func(cfg hostsync.Config, root string) func(linuxName string) (bool, error)
-	now     func() time.Time
+	// clock is the time of the key cache's heartbeat (which hostsync.Sync
+	// records) and of the keys command's age check.
+	clock iamkit.Clock
 }
 
 func hostsyncCommand() *command { return hostsyncCommandWith(defaultHostsyncEnv()) }
@@ -130,7 +121,9 @@ It is fast and offline: it reads the cache and never loads AWS configuration
 or touches the network while the last complete sync is younger than
 --max-age. Without a cache, or with one older than --max-age, it fails
 closed — unless --live-fallback is given: then it asks IAM, for at most
---timeout.
+--timeout, under the sync's rules: the configuration file must exist, only
+members of IAM_AUTHORIZED_GROUPS get keys, only Active keys, and nothing at
+all when any IAM call fails.
 
 A user hostsync does not manage (not in the marker group, or a name that maps
 to no IAM user) gets no output and exit code 0: sshd refuses the key and
@@ -157,8 +150,8 @@ type syncFlags struct {
 }
 
 func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
-	fs.StringVar(&f.config, "config", defaultHostsyncConfig, "the aws-ec2-ssh configuration `FILE`")
-	fs.StringVar(&f.stateDir, "state-dir", defaultHostsyncStateDir, "`DIR` of hostsync's state and key cache (root-owned)")
+	fs.StringVar(&f.config, "config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`")
+	fs.StringVar(&f.stateDir, "state-dir", hostsync.DefaultStateDir, "`DIR` of hostsync's state and key cache (root-owned)")
 	if lock {
 		fs.StringVar(&f.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with hostsyncd")
 	}
@@ -177,10 +170,6 @@ func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string)
 	}
 	return cfg, err
 }
-
-// readOnlyBodies hides the Save of a file-backed key body cache: a dry run
-// writes nothing, not even a cache.
-type readOnlyBodies struct{ hostsync.KeyBodyCache }
 
 func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []string, dryRun bool) error {
 	fs := a.flagSet(c)
@@ -201,30 +190,25 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 	if err != nil {
 		return err
 	}
-	sys, err := env.newSystem(cfg, f.stateDir, a.log)
+	sd := hostsync.StateDir{Root: f.stateDir, Lock: f.lockFile}
+	sys, err := env.newSystem(cfg, sd, a.log)
 	if err != nil {
 		return err
 	}
 	// Key bodies never change for a key ID: with the cache from the last
 	// run, a steady-state sync costs one ListSSHPublicKeys per user.
-	var bodies hostsync.KeyBodyCache = hostsync.NewMemoryKeyBodyCache()
-	if fc, err := hostsync.OpenFileKeyBodyCache(filepath.Join(f.stateDir, stateKeyBodies)); err != nil {
-		a.log.Warn("hostsync: key body cache unusable; fetching every key body", "error", err)
-	} else if dryRun {
-		bodies = readOnlyBodies{fc}
-	} else {
-		bodies = fc
-	}
+	bodies := sd.KeyBodyCache(dryRun, a.log)
 	src := hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(a.log))
 
 	if !dryRun {
-		release, err := env.lock(f.lockFile)
+		release, err := env.lock(sd.LockFile())
 		if err != nil {
 			return fmt.Errorf("taking the sync lock: %w", err)
 		}
 		defer release()
 	}
-	p, rep, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.SyncOptions{DryRun: dryRun, Logger: a.log})
+	// Sync records the key cache's heartbeat itself.
+	p, rep, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.SyncOptions{DryRun: dryRun, Logger: a.log, Clock: env.clock})
 	if p.Halted != nil || len(p.Actions) > 0 || len(p.Skipped) > 0 {
 		fmt.Fprint(a.stdout, p)
 	}
@@ -239,10 +223,6 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 	case dryRun:
 		return nil
 	}
-	if err := env.markSynced(filepath.Join(f.stateDir, stateKeysDir), env.now()); err != nil {
-		return fmt.Errorf("recording the sync in the key cache: %w", err)
-	}
-	warnUnreadableCache(a.log, f.stateDir)
 	if p.Empty() {
 		fmt.Fprintln(a.stdout, "hostsync: in sync, nothing to do")
 	}
@@ -269,8 +249,8 @@ func (e singleLine) Unwrap() error { return e.err }
 // configuration unless the live fallback runs.
 func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
-	config := fs.String("config", defaultHostsyncConfig, "the aws-ec2-ssh configuration `FILE` (its marker group and ASSUMEROLE; optional)")
-	stateDir := fs.String("state-dir", defaultHostsyncStateDir, "`DIR` whose keys/ is the key cache")
+	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE` (its marker group and ASSUMEROLE; optional)")
+	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")
 	maxAge := fs.Duration("max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync, then fail closed")
 	live := fs.Bool("live-fallback", false, "ask IAM when the cache is missing or older than --max-age")
 	timeout := fs.Duration("timeout", hostsync.DefaultLiveTimeout, "give the live lookup at most this `DURATION`")
@@ -300,25 +280,22 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	if len(pos) == 2 {
 		fingerprint = pos[1]
 	}
-	cfg, err := readOptionalHostsyncConfig(*config)
+	cfg, err := hostsync.ReadOptionalConfigFile(*config)
 	if err != nil {
 		return singleLine{err}
 	}
 	opts := hostsync.KeysOptions{
-		Cache:       hostsync.KeyCache{Dir: filepath.Join(*stateDir, stateKeysDir)},
+		Cache:       hostsync.StateDir{Root: *stateDir}.KeyCache(),
 		MaxAge:      *maxAge,
-		Now:         env.now,
+		Clock:       env.clock,
 		MarkerCheck: env.managed(cfg, *root),
 	}
 	if *live {
 		opts.LiveTimeout = *timeout
-		opts.Live = func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
-			api, err := env.newIAM(ctx, cfg)
-			if err != nil {
-				return nil, err
-			}
-			return liveKeys(ctx, api, iamName)
-		}
+		opts.Live = hostsync.LiveKeysFromConfigFile(*config, env.instanceTags,
+			func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
+				return env.newIAM(ctx, cfg)
+			})
 	}
 	lines, err := hostsync.AuthorizedKeys(ctx, opts, user, fingerprint)
 	if errors.Is(err, hostsync.ErrNotManaged) {
@@ -335,18 +312,4 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	}
 	_, err = a.stdout.Write(b.Bytes())
 	return err
-}
-
-// warnUnreadableCache warns when sshd's AuthorizedKeysCommandUser (nobody)
-// could not reach the key cache: the state directory and keys/ must be
-// searchable and readable by others (0755).
-func warnUnreadableCache(log *slog.Logger, stateDir string) {
-	for _, dir := range []string{stateDir, filepath.Join(stateDir, stateKeysDir)} {
-		fi, err := os.Stat(dir)
-		if err != nil || fi.Mode().Perm()&0o005 == 0o005 {
-			continue
-		}
-		log.Warn("hostsync: the key cache is not readable by sshd's AuthorizedKeysCommandUser (nobody): logins with IAM keys will fail; chmod 0755 the directory",
-			"dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
-	}
 }

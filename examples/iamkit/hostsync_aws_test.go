@@ -66,7 +66,7 @@ func TestLoadHostsyncIAMAssumesTheRoleOnce(t *testing.T) {
 	api, err := loadHostsyncIAM(context.Background(), cfg)
 	require.NoError(t, err)
 	for range 2 {
-		keys, err := liveKeys(context.Background(), api, "alice")
+		keys, err := hostsync.LiveKeys(context.Background(), api, cfg, "alice")
 		require.NoError(t, err)
 		assert.Empty(t, keys)
 	}

@@ -2,9 +2,8 @@ package main
 
 import (
 	"log/slog"
-	"path/filepath"
-	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 )
 
@@ -17,26 +16,17 @@ func defaultHostsyncEnv() *hostsyncEnv {
 		instanceTags: loadInstanceTags,
 		newSystem:    newLinuxSystem,
 		lock:         hostsync.AcquireLock,
-		markSynced: func(keysDir string, t time.Time) error {
-			return hostsync.KeyCache{Dir: keysDir}.MarkSynced(t)
-		},
 		managed: func(cfg hostsync.Config, root string) func(string) (bool, error) {
 			l := &hostsync.Linux{Config: cfg, Root: root}
 			return l.IsManaged
 		},
-		now: time.Now,
+		clock: iamkit.SystemClock{},
 	}
 }
 
-// newLinuxSystem is this host, with hostsync's files in stateDir: the key
-// cache in keys/ and the state in state.json. Accounts change through
-// useradd/usermod/userdel (USERADD_PROGRAM, ...), sudo through
-// /etc/sudoers.d drop-ins checked with visudo.
-func newLinuxSystem(cfg hostsync.Config, stateDir string, log *slog.Logger) (hostsync.System, error) {
-	return &hostsync.Linux{
-		Config:    cfg,
-		Keys:      hostsync.KeyCache{Dir: filepath.Join(stateDir, stateKeysDir)},
-		StateFile: filepath.Join(stateDir, stateFile),
-		Logger:    log,
-	}, nil
+// newLinuxSystem is this host, with hostsync's files in the layout sd.
+// Accounts change through useradd/usermod/userdel (USERADD_PROGRAM, ...),
+// sudo through /etc/sudoers.d drop-ins checked with visudo.
+func newLinuxSystem(cfg hostsync.Config, sd hostsync.StateDir, log *slog.Logger) (hostsync.System, error) {
+	return sd.Linux(cfg, log), nil
 }

@@ -101,7 +101,7 @@ func newKeysFixture(tb testing.TB) *keysFixture {
 		f.keys = append(f.keys, key)
 		f.want += key.Body + " " + key.ID + "\n"
 	}
-	kc := hostsync.KeyCache{Dir: filepath.Join(f.stateDir, stateKeysDir)}
+	kc := hostsync.StateDir{Root: f.stateDir}.KeyCache()
 	_, err = kc.Write("alice", f.keys)
 	require.NoError(tb, err)
 	require.NoError(tb, kc.MarkSynced(time.Now()))
@@ -202,7 +202,7 @@ func TestHostsyncKeysProcess(t *testing.T) {
 	assert.Zero(t, f.network.Load(), "no network call")
 
 	// A cache older than --max-age fails closed, with one line on stderr.
-	require.NoError(t, hostsync.KeyCache{Dir: filepath.Join(f.stateDir, stateKeysDir)}.MarkSynced(time.Now().Add(-48*time.Hour)))
+	require.NoError(t, hostsync.StateDir{Root: f.stateDir}.KeyCache().MarkSynced(time.Now().Add(-48*time.Hour)))
 	for _, b := range keysBinaries {
 		code, out, errOut := f.run(t, b.name, "alice")
 		assert.Equal(t, exitFailed, code, b.name)

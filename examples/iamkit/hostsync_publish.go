@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/iamkit/iamkit/internal/awsname"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -165,10 +164,11 @@ func loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI
 // loadPublishAccount returns the role's account, or the caller's from STS.
 func loadPublishAccount(ctx context.Context, assumeRole string) (string, error) {
 	if assumeRole != "" {
-		if role, err := awsname.RoleARN(assumeRole); err == nil {
-			return role.AccountID, nil
+		acct, err := hostsync.RoleAccount(assumeRole)
+		if err != nil {
+			return "", fmt.Errorf("--assume-role: %w", err)
 		}
-		return "", fmt.Errorf("--assume-role %q is not a role ARN", assumeRole)
+		return acct, nil
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -36,8 +37,9 @@ var ErrHostInterrupted = errors.New("fakes: host interrupted")
 // nobody, sshd, and the unmanaged login accounts ec2-user (UID 1000) and
 // ubuntu (UID 1001). Tests add accounts with AddUser, inject failures per
 // method with Inject, simulate a crash half-way through with
-// InterruptAfter, and inspect the result with User, Users, Keys, Log and
-// Writes. Methods are safe for concurrent use.
+// InterruptAfter, and inspect the result with User, Users, Keys, Log,
+// Writes and LastSync (the heartbeat hostsync.Sync records). Methods are
+// safe for concurrent use.
 type Host struct {
 	mu       sync.Mutex
 	users    map[string]*hostAccount
@@ -46,6 +48,7 @@ type Host struct {
 	sudo     map[string]bool
 	sessions map[string]int
 	state    []byte
+	lastSync time.Time
 	calls    map[string]int
 	log      []string
 	writes   int
@@ -578,6 +581,28 @@ func (h *Host) SetState(state []byte) {
 	h.mu.Lock()
 	h.state = bytes.Clone(state)
 	h.mu.Unlock()
+}
+
+// MarkSynced implements hostsync.System: it records t as the time of the
+// last complete sync (LastSync). It is counted by Calls and can fail through
+// Inject, but it is not a change in Log or Writes: it is the one metadata
+// write of every complete sync, a no-op sync included.
+func (h *Host) MarkSynced(ctx context.Context, t time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.begin(ctx, "MarkSynced", "", false); err != nil {
+		return err
+	}
+	h.lastSync = t
+	return nil
+}
+
+// LastSync returns the time MarkSynced last recorded; ok is false when no
+// sync was ever recorded.
+func (h *Host) LastSync() (t time.Time, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastSync, !h.lastSync.IsZero()
 }
 
 var _ hostsync.System = (*Host)(nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -320,4 +321,26 @@ func ExampleHost() {
 	// <nil>
 	// SaveState
 	// CreateUser alice.at.example.com uid=2043089475 groups=iam-synced-users
+}
+
+func TestHostMarkSynced(t *testing.T) {
+	h := fakes.NewHost()
+	ctx := context.Background()
+	_, ok := h.LastSync()
+	assert.False(t, ok, "never synced")
+
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	require.NoError(t, h.MarkSynced(ctx, at))
+	got, ok := h.LastSync()
+	require.True(t, ok)
+	assert.Equal(t, at, got)
+	assert.Zero(t, h.Writes(), "the heartbeat is not a change of the host")
+	assert.Empty(t, h.Log())
+	assert.Equal(t, 1, h.Calls("MarkSynced"))
+
+	h.Inject("MarkSynced", fakes.Fault{})
+	err := h.MarkSynced(ctx, at.Add(time.Hour))
+	assert.ErrorIs(t, err, fakes.ErrHostFault)
+	got, _ = h.LastSync()
+	assert.Equal(t, at, got, "a failed heartbeat records nothing")
 }
