@@ -66,8 +66,11 @@ const (
 // restores when the System reads it back (a host that had none, or that
 // cannot read it back, is left with a heartbeat at the time of the check:
 // its key cache then answers logins as after a sync). Run it against hostsync.Linux only on a
-// throwaway host or inside an isolated namespace (a user and mount
-// namespace with its own /etc), never on a machine people use.
+// throwaway host or inside an isolated namespace (a mount namespace with
+// its own copy of /etc and its own /home and /var/lib), never on a machine
+// people use. iamkit's own TestE2ESystem (hostsync/e2e_system_test.go) does
+// it that way, as root, and checks afterwards that the machine's account
+// databases and sudoers drop-ins did not change.
 //
 // Every failure is reported with tb.Errorf, naming the call and what the
 // contract wanted. TestSystem calls no method of tb but Helper and Errorf
