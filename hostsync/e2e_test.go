@@ -35,18 +35,27 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
-// The end-to-end test runs a real sshd on 127.0.0.1 whose
-// AuthorizedKeysCommand answers from the key cache that the real Linux
-// System fills with the real useradd/usermod/userdel, all inside a private
-// mount namespace with its own copy of /etc and its own /home, /var/lib,
-// /var/log, /var/mail and /run, so the machine's users are never touched.
+// The end-to-end tests run the real Linux System — the real useradd,
+// usermod, userdel, visudo — inside a private mount namespace with its own
+// copy of /etc and its own /home, /var/lib, /var/log, /var/mail and /run, so
+// the machine's users are never touched:
 //
-// TestE2ESSHLogin (the parent) checks the prerequisites, builds the
-// AuthorizedKeysCommand, re-executes the test binary as TestE2EChild in a
-// new mount namespace, and checks afterwards that the machine's account
-// databases did not change. TestE2EChild does the work.
+//   - TestE2ESSHLogin: a real sshd on 127.0.0.1 whose AuthorizedKeysCommand
+//     answers from the key cache that Sync fills;
+//   - TestE2ESystem (e2e_system_test.go): iamkittest.TestSystem against
+//     hostsync.Linux.
+//
+// Each test, run normally, is the parent: it checks the prerequisites
+// (e2ePrereqs), re-executes the test binary running only itself, with
+// e2eChildEnv naming it, in a new mount namespace (runE2EChild), and checks
+// afterwards that the machine's account databases, sudoers drop-ins, /home
+// and state directory did not change. In the child, the same test function
+// does the work. On a developer's machine a missing prerequisite (root,
+// sshd, the shadow tools, visudo, a mount namespace) skips; under CI=true
+// it fails (internal/testenv).
 const (
 	e2eChildEnv  = "IAMKIT_E2E_CHILD"
 	e2eParentNS  = "IAMKIT_E2E_PARENT_MNTNS"
@@ -60,77 +69,130 @@ const (
 )
 
 // e2eHostFiles are the machine's files the parent checks are unchanged.
-var e2eHostFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid"}
+var e2eHostFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid", "/etc/sudoers"}
 
-func TestE2ESSHLogin(t *testing.T) {
-	if os.Getenv(e2eChildEnv) != "" {
-		t.Skip("the parent does not run in the child")
-	}
+// e2eHostDirs are the machine's directories whose entries (and, for
+// regular files, contents) the parent checks are unchanged.
+var e2eHostDirs = []string{"/etc/sudoers.d"}
+
+// e2eChild reports whether this process is the child of the parent test
+// named name.
+func e2eChild(name string) bool { return os.Getenv(e2eChildEnv) == name }
+
+// e2ePrereqs checks what every end-to-end test needs, and the extra
+// programs given: it skips the test when something is missing (fails it
+// under CI=true). It returns the go command.
+func e2ePrereqs(t *testing.T, programs ...string) string {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("end-to-end test with a real sshd: skipped in -short mode")
+		t.Skip("end-to-end test in a private mount namespace: skipped in -short mode")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("end-to-end test skipped: needs root (useradd and sshd in a private mount namespace); CI runs as root")
-	}
-	if _, err := os.Stat(e2eSshd); err != nil {
-		t.Skipf("end-to-end test skipped: no %s (install openssh-server, as .ci/run does)", e2eSshd)
-	}
-	for _, p := range []string{"/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/userdel", "/usr/sbin/groupadd"} {
+	testenv.RequireRoot(t, "useradd in a private mount namespace")
+	for _, p := range append([]string{"/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/userdel", "/usr/sbin/groupadd"}, programs...) {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("end-to-end test skipped: no %s", p)
+			testenv.Skipf(t, "end-to-end test: no %s (.ci/run installs the packages the tests need)", p)
 		}
 	}
 	probe := exec.Command("/bin/true")
 	probe.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 	if err := probe.Run(); err != nil {
-		t.Skipf("end-to-end test skipped: cannot unshare a mount namespace here: %v", err)
+		testenv.Skipf(t, "end-to-end test: cannot unshare a mount namespace here: %v", err)
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("end-to-end test skipped: no go command to build the AuthorizedKeysCommand")
+		testenv.Skip(t, "end-to-end test: no go command")
 	}
+	return goTool
+}
+
+// runE2EChild re-executes the test binary running only the current test, as
+// the child (e2eChild is true there), in a new mount namespace, with env
+// added to its environment. It fails the test when the child fails, and
+// checks that the machine's account databases, sudoers drop-ins, /home and
+// state directory are as they were before. It returns the child's output.
+func runE2EChild(t *testing.T, timeout time.Duration, env ...string) string {
+	t.Helper()
 	parentNS, err := os.Readlink("/proc/self/ns/mnt")
 	require.NoError(t, err)
-
 	before := hashHostFiles(t)
 	homeBefore := listDir(t, "/home")
 	_, stateErrBefore := os.Lstat(e2eStateDir)
 
-	keysCmd, keysArgs := buildKeysCommand(t, goTool)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
 	defer cancel()
-	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestE2EChild$", "-test.v", "-test.timeout=80s")
-	child.Env = append(os.Environ(),
-		e2eChildEnv+"=1",
-		e2eParentNS+"="+parentNS,
-		e2eKeysCmd+"="+keysCmd,
-		e2eKeysArgs+"="+keysArgs,
-	)
+	name := t.Name()
+	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+regexp.QuoteMeta(name)+"$", "-test.v", "-test.count=1", "-test.timeout="+timeout.String())
+	child.Env = append(os.Environ(), append([]string{e2eChildEnv + "=" + name, e2eParentNS + "=" + parentNS}, env...)...)
 	child.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 	out, err := child.CombinedOutput()
 	t.Logf("child (private mount namespace) output:\n%s", out)
 	require.NoError(t, err, "the end-to-end child failed")
-	require.Contains(t, string(out), "--- PASS: TestE2EChild", "the child ran the test")
+	require.Contains(t, string(out), "--- PASS: "+name, "the child ran the test")
 
-	assert.Equal(t, before, hashHostFiles(t), "the machine's account databases are unchanged")
+	assert.Equal(t, before, hashHostFiles(t), "the machine's account databases and sudoers drop-ins are unchanged")
 	assert.Equal(t, homeBefore, listDir(t, "/home"), "the machine's /home is unchanged")
 	_, stateErrAfter := os.Lstat(e2eStateDir)
 	assert.Equal(t, stateErrBefore == nil, stateErrAfter == nil, "the machine's %s is unchanged", e2eStateDir)
+	return string(out)
 }
 
-// hashHostFiles hashes the machine's account databases.
+// enterE2ENamespace is the child's start: it refuses to go on outside a
+// private mount namespace, makes the mounts private and isolates the host
+// (isolateHost).
+func enterE2ENamespace(t *testing.T) {
+	t.Helper()
+	ns, err := os.Readlink("/proc/self/ns/mnt")
+	require.NoError(t, err)
+	parentNS := os.Getenv(e2eParentNS)
+	if parentNS == "" || ns == parentNS {
+		t.Fatalf("not in a private mount namespace (%s, parent %s): refusing to touch the host", ns, parentNS)
+	}
+	require.NoError(t, syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""), "making / private")
+	isolateHost(t)
+}
+
+func TestE2ESSHLogin(t *testing.T) {
+	if e2eChild(t.Name()) {
+		e2eSSHLoginChild(t)
+		return
+	}
+	goTool := e2ePrereqs(t, e2eSshd)
+	keysCmd, keysArgs := buildKeysCommand(t, goTool)
+	runE2EChild(t, 80*time.Second, e2eKeysCmd+"="+keysCmd, e2eKeysArgs+"="+keysArgs)
+}
+
+// hashHostFiles hashes the machine's account databases and sudoers
+// drop-ins.
 func hashHostFiles(t *testing.T) map[string]string {
 	out := map[string]string{}
-	for _, p := range e2eHostFiles {
+	hash := func(p string) {
 		data, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {
 			out[p] = "missing"
-			continue
+			return
 		}
 		require.NoError(t, err)
 		sum := sha256.Sum256(data)
 		out[p] = hex.EncodeToString(sum[:])
+	}
+	for _, p := range e2eHostFiles {
+		hash(p)
+	}
+	for _, dir := range e2eHostDirs {
+		ents, err := os.ReadDir(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			out[dir+"/"] = "missing"
+			continue
+		}
+		require.NoError(t, err)
+		for _, e := range ents {
+			p := filepath.Join(dir, e.Name())
+			if e.Type().IsRegular() {
+				hash(p)
+			} else {
+				out[p] = e.Type().String()
+			}
+		}
 	}
 	return out
 }
@@ -180,21 +242,9 @@ func buildKeysCommand(t *testing.T, goTool string) (string, string) {
 	return helper, ""
 }
 
-// TestE2EChild is the end-to-end test proper; TestE2ESSHLogin runs it in a
-// private mount namespace. Run on its own, it skips.
-func TestE2EChild(t *testing.T) {
-	if os.Getenv(e2eChildEnv) == "" {
-		t.Skip("run by TestE2ESSHLogin in a private mount namespace")
-	}
-	// Safety first: never go on outside a private mount namespace.
-	ns, err := os.Readlink("/proc/self/ns/mnt")
-	require.NoError(t, err)
-	parentNS := os.Getenv(e2eParentNS)
-	if parentNS == "" || ns == parentNS {
-		t.Fatalf("not in a private mount namespace (%s, parent %s): refusing to touch the host", ns, parentNS)
-	}
-	require.NoError(t, syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""), "making / private")
-	isolateHost(t)
+// e2eSSHLoginChild is TestE2ESSHLogin proper, run in the child.
+func e2eSSHLoginChild(t *testing.T) {
+	enterE2ENamespace(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -208,7 +258,7 @@ func TestE2EChild(t *testing.T) {
 	// The fake account: alice with two ed25519 keys.
 	acct := fakes.NewAccount()
 	api := acct.IAM()
-	_, err = api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(e2eUserIAM)})
+	_, err := api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(e2eUserIAM)})
 	require.NoError(t, err)
 	laptop, laptopID := uploadKey(ctx, t, api, "laptop")
 	desktop, _ := uploadKey(ctx, t, api, "desktop")

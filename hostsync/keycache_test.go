@@ -14,15 +14,15 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
-// requireRoot skips a test that needs root: the key cache must be
-// root-owned, and so must the temporary directories the tests use for it.
+// requireRoot skips a test that needs root (fails it under CI=true): the
+// key cache must be root-owned, and so must the temporary directories the
+// tests use for it.
 func requireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the key cache must be root-owned (CI runs the tests as root)")
-	}
+	testenv.RequireRoot(t, "the key cache must be root-owned")
 }
 
 // newCache returns a key cache in a fresh directory that does not exist yet.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // fixturePasswd is a cloud image's /etc/passwd with the odd lines real ones
@@ -782,14 +783,14 @@ func TestRunCommand(t *testing.T) {
 }
 
 // TestLinuxGrantSudoRealVisudo checks the drop-in with the real visudo, when
-// there is one (IAMKIT_TEST_VISUDO, or visudo on PATH; CI does not install
-// sudo).
+// there is one (IAMKIT_TEST_VISUDO, or visudo on PATH; CI installs sudo,
+// and there a missing visudo fails the test).
 func TestLinuxGrantSudoRealVisudo(t *testing.T) {
 	visudo := os.Getenv("IAMKIT_TEST_VISUDO")
 	if visudo == "" {
 		p, err := exec.LookPath("visudo")
 		if err != nil {
-			t.Skip("no visudo (install sudo, or set IAMKIT_TEST_VISUDO)")
+			testenv.Skip(t, "no visudo (install sudo, or set IAMKIT_TEST_VISUDO)")
 		}
 		visudo = p
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 func TestAcquireLock(t *testing.T) {
@@ -63,7 +64,7 @@ func TestAcquireLockRefusesSymlink(t *testing.T) {
 func TestAcquireLockOtherProcess(t *testing.T) {
 	flock, err := exec.LookPath("flock")
 	if err != nil {
-		t.Skip("flock(1) not installed")
+		testenv.Skip(t, "flock(1) not installed (util-linux)")
 	}
 	path := filepath.Join(t.TempDir(), "sync.lock")
 	// Another process holds the lock, then dies: the kernel frees the lock.

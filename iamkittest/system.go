@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -48,17 +49,28 @@ const (
 // Shell(name string) string method, in the login shell); EndSessions is
 // idempotent; WriteKeys and ReadKeys round-trip, no keys removing the
 // entry; GrantSudo and RevokeSudo are idempotent and show in Sudo;
-// SaveState and LoadState round-trip; Delete removes the account with its
-// keys and sudo, and a missing account wraps hostsync.ErrNoSuchUser.
+// SaveState and LoadState round-trip; MarkSynced succeeds, repeated too,
+// and, for a System that reads the heartbeat back with a LastSync() method
+// (returning (time.Time, bool) like Host's, or (time.Time, error) like
+// hostsync.KeyCache's), records exactly the time given, later or earlier
+// than the one before (to the second: times are whole seconds); Delete
+// removes the account with its keys and sudo, and a missing account wraps
+// hostsync.ErrNoSuchUser.
 //
 // TestSystem CREATES AND DELETES REAL USERS on the host sys manages: users
 // named TestSystemUserPrefix followed by a number, with UIDs from
 // TestSystemUIDBase, in the groups TestSystemMarkerGroup, TestSystemGroup1
 // and TestSystemGroup2 (which it leaves behind). It also overwrites the
 // persisted hostsync state, restoring it at the end (a host that had none
-// is left with an empty one). Run it against hostsync.Linux only on a
-// throwaway host or inside an isolated namespace (a user and mount
-// namespace with its own /etc), never on a machine people use.
+// is left with an empty one), and the sync heartbeat (MarkSynced), which it
+// restores when the System reads it back (a host that had none, or that
+// cannot read it back, is left with a heartbeat at the time of the check:
+// its key cache then answers logins as after a sync). Run it against hostsync.Linux only on a
+// throwaway host or inside an isolated namespace (a mount namespace with
+// its own copy of /etc and its own /home and /var/lib), never on a machine
+// people use. iamkit's own TestE2ESystem (hostsync/e2e_system_test.go) does
+// it that way, as root, and checks afterwards that the machine's account
+// databases and sudoers drop-ins did not change.
 //
 // Every failure is reported with tb.Errorf, naming the call and what the
 // contract wanted. TestSystem calls no method of tb but Helper and Errorf
@@ -227,6 +239,7 @@ func (c *sysCheck) run() {
 	}
 
 	c.state()
+	c.heartbeat()
 
 	// Delete, with keys and sudo in place, then a re-creation that must
 	// start clean.
@@ -391,6 +404,64 @@ func (c *sysCheck) state() {
 	if err := c.sys.SaveState(c.ctx, orig); err != nil {
 		c.errorf("SaveState restoring the original state: %v", err)
 	}
+}
+
+// heartbeat checks MarkSynced, and that it records the time given when the
+// System reads it back, then restores the heartbeat found.
+func (c *sysCheck) heartbeat() {
+	c.tb.Helper()
+	read := lastSyncReader(c.sys)
+	var orig time.Time
+	hadOrig := false
+	if read != nil {
+		orig, hadOrig, _ = read()
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	steps := []time.Time{now, now, now.Add(-time.Hour)}
+	if hadOrig {
+		steps = append(steps, orig)
+	} else {
+		steps = append(steps, now)
+	}
+	for i, t := range steps {
+		if err := c.sys.MarkSynced(c.ctx, t); err != nil {
+			c.errorf("MarkSynced(%s) (call %d): %v", t.Format(time.RFC3339), i+1, err)
+			continue
+		}
+		if read == nil {
+			continue
+		}
+		got, ok, err := read()
+		switch {
+		case err != nil:
+			c.errorf("LastSync after MarkSynced(%s) (call %d): %v", t.Format(time.RFC3339), i+1, err)
+		case !ok:
+			c.errorf("LastSync after MarkSynced(%s) (call %d) reports no heartbeat", t.Format(time.RFC3339), i+1)
+		case !got.Equal(t):
+			c.errorf("LastSync after MarkSynced(%s) (call %d) = %s, want the time given", t.Format(time.RFC3339), i+1, got.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// lastSyncReader returns a function reading the heartbeat of a System that
+// has a LastSync method of either shape, or nil.
+func lastSyncReader(sys hostsync.System) func() (time.Time, bool, error) {
+	switch s := sys.(type) {
+	case interface{ LastSync() (time.Time, bool) }:
+		return func() (time.Time, bool, error) {
+			t, ok := s.LastSync()
+			return t, ok, nil
+		}
+	case interface{ LastSync() (time.Time, error) }:
+		return func() (time.Time, bool, error) {
+			t, err := s.LastSync()
+			if errors.Is(err, hostsync.ErrNoCache) {
+				return time.Time{}, false, nil
+			}
+			return t, err == nil, err
+		}
+	}
+	return nil
 }
 
 // testKeys returns two valid, fixed SSH keys.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -52,12 +53,18 @@ func testUsers(h *iamkittest.Host) []string {
 func TestTestSystemPassesOnTheFakeHost(t *testing.T) {
 	h := iamkittest.NewHost()
 	before := h.Users()
+	start := time.Now().Truncate(time.Second)
 	rec := &recorder{TB: t}
 	iamkittest.TestSystem(rec, h)
 	assert.Empty(t, rec.errors)
 	assert.Equal(t, before, h.Users(), "TestSystem leaves the host's users as it found them")
 	assert.Nil(t, h.State(), "the state is restored")
 	assert.Positive(t, h.Writes())
+	last, ok := h.LastSync()
+	require.True(t, ok, "a host without a heartbeat is left with one")
+	assert.False(t, last.Before(start), "heartbeat %s left at the time of the check (started %s)", last, start)
+	assert.False(t, last.After(time.Now()), "heartbeat %s is not in the future", last)
+	assert.Equal(t, 4, h.Calls("MarkSynced"), "MarkSynced twice at the same time, once an hour earlier, once to restore")
 
 	// The real TB works too.
 	iamkittest.TestSystem(t, iamkittest.NewHost())
@@ -67,9 +74,14 @@ func TestTestSystemSkipsTakenNamesAndUIDs(t *testing.T) {
 	h := iamkittest.NewHost()
 	require.NoError(t, h.AddUser("iamkitt1", iamkittest.TestSystemUIDBase, "wheel"))
 	h.SetState([]byte(`{"kept":true}`))
+	synced := time.Date(2026, 11, 30, 8, 15, 0, 123, time.UTC)
+	require.NoError(t, h.MarkSynced(context.Background(), synced))
 	rec := &recorder{TB: t}
 	iamkittest.TestSystem(rec, h)
 	assert.Empty(t, rec.errors)
+	last, ok := h.LastSync()
+	require.True(t, ok)
+	assert.True(t, synced.Equal(last), "the heartbeat found is restored exactly: %s", last)
 	assert.Equal(t, []string{"iamkitt1"}, testUsers(h))
 	u, ok := h.User("iamkitt1")
 	require.True(t, ok)
@@ -97,6 +109,14 @@ type broken struct {
 	saveState   func(ctx context.Context, state []byte) error
 	grantSudo   func(ctx context.Context, name string) error
 	endSessions func(ctx context.Context, name string) error
+	markSynced  func(ctx context.Context, t time.Time) error
+}
+
+func (b *broken) MarkSynced(ctx context.Context, t time.Time) error {
+	if b.markSynced != nil {
+		return b.markSynced(ctx, t)
+	}
+	return b.Host.MarkSynced(ctx, t)
 }
 
 func (b *broken) Lock(ctx context.Context, name string) error {
@@ -175,8 +195,13 @@ func (b *broken) EndSessions(ctx context.Context, name string) error {
 var _ hostsync.System = (*broken)(nil)
 
 // hideShell keeps the fake host's Shell method out of the check, for the
-// cases about Locked alone.
-type hideShell struct{ hostsync.System }
+// cases about Locked alone; it keeps LastSync.
+type hideShell struct {
+	hostsync.System
+	host *broken
+}
+
+func (h hideShell) LastSync() (time.Time, bool) { return h.host.LastSync() }
 
 func TestTestSystemFailsOnBrokenSystems(t *testing.T) {
 	tests := []struct {
@@ -316,6 +341,25 @@ func TestTestSystemFailsOnBrokenSystems(t *testing.T) {
 		{name: "SaveState does nothing", setup: func(b *broken) {
 			b.saveState = func(context.Context, []byte) error { return nil }
 		}, want: "LoadState after SaveState"},
+		{name: "MarkSynced does nothing", setup: func(b *broken) {
+			b.markSynced = func(context.Context, time.Time) error { return nil }
+		}, want: "reports no heartbeat"},
+		{name: "MarkSynced never goes back", setup: func(b *broken) {
+			b.markSynced = func(ctx context.Context, t time.Time) error {
+				if last, ok := b.Host.LastSync(); ok && t.Before(last) {
+					return nil
+				}
+				return b.Host.MarkSynced(ctx, t)
+			}
+		}, want: "(call 3) = "},
+		{name: "MarkSynced rounds to the minute", setup: func(b *broken) {
+			b.markSynced = func(ctx context.Context, t time.Time) error {
+				return b.Host.MarkSynced(ctx, t.Truncate(time.Minute).Add(-time.Minute))
+			}
+		}, want: "want the time given"},
+		{name: "MarkSynced fails", setup: func(b *broken) {
+			b.markSynced = func(context.Context, time.Time) error { return errors.New("read-only file system") }
+		}, want: "(call 1): read-only file system"},
 		{name: "ListUsers fails", setup: func(b *broken) {
 			b.list = func(context.Context) ([]hostsync.HostUser, error) { return nil, errors.New("no /etc/passwd") }
 		}, want: "ListUsers: no /etc/passwd"},
@@ -326,7 +370,7 @@ func TestTestSystemFailsOnBrokenSystems(t *testing.T) {
 			b := &broken{Host: h, keys: map[string][]hostsync.Key{}}
 			tt.setup(b)
 			rec := &recorder{TB: t}
-			iamkittest.TestSystem(rec, hideShell{b})
+			iamkittest.TestSystem(rec, hideShell{b, b})
 			require.NotEmpty(t, rec.errors, "TestSystem passed a broken System")
 			assert.Contains(t, strings.Join(rec.errors, "\n"), tt.want)
 			for _, e := range rec.errors {
@@ -349,4 +393,51 @@ func TestTestSystemChecksTheShell(t *testing.T) {
 	rec := &recorder{TB: t}
 	iamkittest.TestSystem(rec, lyingShell{iamkittest.NewHost()})
 	assert.Contains(t, strings.Join(rec.errors, "\n"), `Shell(iamkitt1) = "/bin/bash" with Locked true`)
+}
+
+// errorShape reads the heartbeat back the way hostsync.KeyCache does:
+// LastSync() (time.Time, error), an error wrapping hostsync.ErrNoCache
+// when there is none.
+type errorShape struct {
+	*iamkittest.Host
+	shift time.Duration // added to what LastSync returns
+}
+
+func (e errorShape) LastSync() (time.Time, error) {
+	t, ok := e.Host.LastSync()
+	if !ok {
+		return time.Time{}, fmt.Errorf("no heartbeat: %w", hostsync.ErrNoCache)
+	}
+	return t.Add(e.shift), nil
+}
+
+// plain hides every optional method.
+type plain struct{ hostsync.System }
+
+func TestTestSystemHeartbeatReaders(t *testing.T) {
+	tests := []struct {
+		name  string
+		sys   func(h *iamkittest.Host) hostsync.System
+		want  string // part of a failure; "" for none
+		calls int
+	}{
+		{name: "LastSync (time.Time, error)", sys: func(h *iamkittest.Host) hostsync.System { return errorShape{Host: h} }, calls: 4},
+		{name: "LastSync (time.Time, error) off by a second", sys: func(h *iamkittest.Host) hostsync.System {
+			return errorShape{Host: h, shift: time.Second}
+		}, want: "want the time given", calls: 4},
+		{name: "no LastSync: MarkSynced is only called", sys: func(h *iamkittest.Host) hostsync.System { return plain{h} }, calls: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := iamkittest.NewHost()
+			rec := &recorder{TB: t}
+			iamkittest.TestSystem(rec, tt.sys(h))
+			if tt.want == "" {
+				assert.Empty(t, rec.errors)
+			} else {
+				assert.Contains(t, strings.Join(rec.errors, "\n"), tt.want)
+			}
+			assert.Equal(t, tt.calls, h.Calls("MarkSynced"))
+		})
+	}
 }

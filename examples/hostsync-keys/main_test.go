@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // host is a host root with alice (managed) and ec2-user, a key cache with
@@ -27,9 +28,7 @@ type host struct {
 
 func newHost(t *testing.T) *host {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the key cache must be owned by root: run as root (CI does)")
-	}
+	testenv.RequireRoot(t, "the key cache must be owned by root")
 	h := &host{dir: t.TempDir()}
 	h.root, h.state, h.conf = filepath.Join(h.dir, "root"), filepath.Join(h.dir, "state"), filepath.Join(h.dir, "aws-ec2-ssh.conf")
 	require.NoError(t, os.MkdirAll(filepath.Join(h.root, "etc"), 0o755))

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // The files of examples/hostsync must keep working with the code: the
@@ -77,10 +78,10 @@ func TestExampleSSHDDropIn(t *testing.T) {
 		sshd = "/usr/sbin/sshd"
 	}
 	if _, err := os.Stat(sshd); err != nil {
-		t.Skip("no sshd installed")
+		testenv.Skip(t, "no sshd installed (openssh-server)")
 	}
 	if _, err := os.Stat("/run/sshd"); err != nil {
-		t.Skip("sshd -T needs its privilege separation directory /run/sshd")
+		testenv.Skip(t, "sshd -T needs its privilege separation directory /run/sshd")
 	}
 	dir := t.TempDir()
 	dropIn, err := filepath.Abs(filepath.Join(examplesDir, "sshd", "50-iamkit-hostsync.conf"))
@@ -88,7 +89,7 @@ func TestExampleSSHDDropIn(t *testing.T) {
 	hostKey := filepath.Join(dir, "host_key")
 	out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey).CombinedOutput()
 	if err != nil {
-		t.Skipf("ssh-keygen: %v: %s", err, out)
+		testenv.Skipf(t, "ssh-keygen: %v: %s", err, out)
 	}
 	// The drop-in included first, as distributions do, then the rest of a
 	// main configuration: its Match block must not swallow what follows.

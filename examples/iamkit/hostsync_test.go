@@ -20,6 +20,7 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // hsEnv is the CLI's hostsync commands wired to the fake account and a fake
@@ -298,9 +299,7 @@ func TestHostsyncHelp(t *testing.T) {
 // requireRoot skips tests of the real key cache, which must be root-owned.
 func requireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the key cache must be owned by root: run as root (CI does)")
-	}
+	testenv.RequireRoot(t, "the key cache must be owned by root")
 }
 
 // cacheKeys syncs alice (2 keys) and bob into the host and writes their keys
