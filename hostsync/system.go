@@ -63,7 +63,8 @@ func (u HostUser) MemberOf(g string) bool { return slices.Contains(u.Groups, g) 
 // the method set can catch that. A conformance suite can: run
 // iamkittest.TestSystem against a new implementation (it creates and
 // deletes accounts, so against a real host run it only in a throwaway
-// namespace or VM, as hostsync's sshd end-to-end test does).
+// namespace or VM, as hostsync's TestE2ESystem does in the mount namespace of
+// its sshd end-to-end test).
 type System interface {
 	// ListUsers returns every local account, system accounts included, with
 	// Name, UID, Groups, Locked and Sudo filled in.
