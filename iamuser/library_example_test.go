@@ -22,12 +22,14 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := iamuser.New(iam.NewFromConfig(cfg)).Onboard(ctx, iamuser.Spec{UserName: "alice", Groups: []string{"developers"}})
+	m := iamuser.New(iam.NewFromConfig(cfg))
+	res, err := m.Onboard(ctx, iamuser.Spec{UserName: "alice", Groups: []string{"developers"}})
 	if err != nil {
 		log.Fatal(err) // a *iamuser.StepError: re-run to resume
 	}
-	fmt.Println(res) // the steps, without secrets
-	if _, err := res.WriteBundle("iamkit-out/alice"); err != nil {
+	fmt.Println(res)                             // the steps, without secrets
+	_, err = res.WriteBundle("iamkit-out/alice") // password, MFA secret, QR code: mode 0600
+	if err != nil {
 		log.Fatal(err)
 	}
 }
