@@ -230,9 +230,10 @@ func TestSessionName(t *testing.T) {
 	for in, want := range map[string]string{
 		"alice@example.com":     "alice@example.com",
 		"Dr. Who":               "Dr.-Who",
-		"é":                     "--",
-		"a":                     "a-",
-		"":                      "--",
+		"é":                     "broker",
+		"a":                     "broker-a",
+		"":                      "broker",
+		"bob smith ":            "bob-smith",
 		strings.Repeat("x", 80): strings.Repeat("x", 64),
 		"CN=Bob,O=Example":      "CN=Bob,O=Example",
 	} {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamkit/iamkit/internal/awsname"
+
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/mfa"
 )
@@ -127,26 +129,13 @@ var (
 	_ Source = (*AssumeRoleSource)(nil)
 )
 
-// SessionName turns a person's ID into a role session name (2 to 64
-// characters of [\w+=,.@-]), the way CloudTrail and the console will show
-// who used the role: every other character becomes '-', the name is cut at
-// 64 bytes and padded with '-' to 2.
+// SessionName turns a person's ID into a role session name, the way
+// CloudTrail and the console will show who used the role, by iamkit's one
+// rule for session names (the same as mfa's, the CLI's console command's
+// and hostsync's): every character outside [A-Za-z0-9_+=,.@-] becomes '-',
+// the name is cut at 64 characters and stripped of trailing '-'. An ID
+// that leaves fewer than 2 characters becomes "broker-ID" made a name by
+// the same rule ("broker" at least).
 func SessionName(person string) string {
-	var b strings.Builder
-	for _, r := range person {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("_+=,.@-", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-		if b.Len() == 64 {
-			break
-		}
-	}
-	s := b.String()
-	for len(s) < 2 {
-		s += "-"
-	}
-	return s
+	return awsname.RoleSessionName(person, "broker-"+person)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,15 +73,6 @@ func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
 }
 
-// accountOfARN returns the account field of an ARN, or "".
-func accountOfARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
-}
-
 // newHandler builds the handler from its clients and the environment.
 func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, getenv func(string) string, log *slog.Logger) (*handler, error) {
 	h := &handler{
@@ -109,9 +102,11 @@ func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, geten
 		h.opts.RefreshAfter = d
 	}
 	if role := getenv(EnvAssumeRole); role != "" && h.account == "" {
-		if h.account = accountOfARN(role); h.account == "" {
-			return nil, fmt.Errorf("%s=%q is not a role ARN", EnvAssumeRole, role)
+		acct, err := hostsync.RoleAccount(role)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvAssumeRole, err)
 		}
+		h.account = acct
 	}
 	cfg := hostsync.Config{
 		AuthorizedGroups: splitList(getenv(EnvAuthorizedGroups)),
@@ -145,8 +140,8 @@ func (h *handler) accountFor(ctx context.Context, ev events.CloudWatchEvent) (st
 		return ev.AccountID, nil
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		if a := accountOfARN(lc.InvokedFunctionArn); a != "" {
-			return a, nil
+		if a, err := arn.Parse(lc.InvokedFunctionArn); err == nil && a.AccountID != "" {
+			return a.AccountID, nil
 		}
 	}
 	return "", fmt.Errorf("no account ID: set %s", EnvAccountID)

@@ -247,7 +247,7 @@ func TestS3WireHostsyncSnapshot(t *testing.T) {
 
 	w.took()
 	src := hostsync.NewS3SnapshotSource(c, "fleet", "hosts.json", cfg, hostsync.SnapshotSourceOptions{
-		Account: acct.ID(), Now: acct.Clock().Now, ExpectedBucketOwner: acct.ID(),
+		Account: acct.ID(), Clock: acct.Clock(), ExpectedBucketOwner: acct.ID(),
 	})
 	host := fakes.NewHost()
 	for range 2 {
