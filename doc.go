@@ -26,7 +26,11 @@
 //   - [github.com/iamkit/iamkit/federation] builds console sign-in URLs for
 //     people who have no IAM user: Cognito identity pools, AssumeRole and
 //     GetFederationToken credentials, exchanged at the partition's sign-in
-//     endpoint.
+//     endpoint. Its subpackage [github.com/iamkit/iamkit/federation/broker]
+//     is a console sign-in broker as an importable http.Handler: it
+//     authenticates the request, maps the person to a role and redirects to
+//     the console (examples/consolebroker only wires it into a server and a
+//     Lambda function).
 //   - [github.com/iamkit/iamkit/trustpolicy] edits role trust (assume-role)
 //     policies as lossless documents: principals added and removed as
 //     idempotent set operations, the unique IDs (AIDA…, AROA…) IAM leaves in
@@ -40,6 +44,13 @@
 //     a host (a drop-in for aws-ec2-ssh), plan first, without ever deleting on
 //     a partial or failed read of IAM; sshd's AuthorizedKeysCommand answers
 //     from the cache.
+//   - [github.com/iamkit/iamkit/iamkittest] is for the tests of code that
+//     imports iamkit, as net/http/httptest is to net/http: one fake AWS
+//     account (IAM, STS, Cognito Identity, S3 and the console sign-in
+//     endpoint sharing one state), in process (NewAccount) or served over
+//     AWS's wire protocols on a loopback endpoint that real SDK clients
+//     reach unchanged (NewServer); a fake Linux host (NewHost); and
+//     TestSystem, which checks any hostsync.System implementation.
 //
 // # How they fit
 //
@@ -50,13 +61,14 @@
 // instance roles, the SDK's retryer and AWS_ENDPOINT_URL work as everywhere
 // else. There is no wrapper over the SDK.
 //
-// The module's internal/fakes package is one in-memory AWS account that
-// satisfies the same interfaces: IAM, STS, Cognito Identity and the sign-in
-// endpoint sharing one state, plus a fake Linux host, with the SDK's typed errors,
-// pagination, eventual consistency, fault injection and per-operation call
-// counters. Every test, benchmark and
-// the demo (go run ./examples/iamkit demo) run against it, without an AWS
-// account.
+// iamkittest's account satisfies the same interfaces, with the SDK's typed
+// errors, Marker pagination, eventual consistency, fault injection and
+// per-operation call counters. Its implementation is the module's
+// internal/fakes package (with internal/fakes/server, the wire server):
+// iamkittest is the public door to it, so there is one fake account, not
+// two. iamkit's own tests, benchmarks and the demo (go run
+// ./examples/iamkit demo) run against it, without an AWS account — in
+// process, and through real SDK clients over the wire.
 //
 // Whatever changes state in bulk is split into plan and apply: the plan is a
 // plain value that prints as a dry run and changes nothing; applying it
@@ -72,7 +84,9 @@
 //   - Options are functional (WithClock, WithLogger, …), or a plain options
 //     struct where a call takes many settings at once (mfa.SessionOptions).
 //   - Time comes from the one [Clock] interface; [SystemClock] is the
-//     default everywhere, and tests hand in a manual clock.
+//     default everywhere, and tests hand in the manual clock of an
+//     iamkittest account (its Clock method), so that the package and the
+//     fake account agree on the time and nothing waits.
 //   - Errors: an error a package returns starts with the package's name
 //     once ("iamuser: onboarding alice: …"). Context goes after the prefix;
 //     a cause from another package keeps its own text, prefix included
@@ -119,4 +133,15 @@
 //
 // The command-line example in examples/iamkit does exactly this behind
 // "iamkit user create" and "iamkit user delete".
+//
+// The same onboarding in a test, in process and over the wire (these are
+// iamuser's runnable examples ExampleNew_inProcess and
+// ExampleNew_overTheWire):
+//
+//	acct := iamkittest.NewAccount()
+//	m := iamuser.New(acct.IAM(), iamuser.WithClock(acct.Clock()))
+//	res, err := m.Onboard(ctx, iamuser.Spec{UserName: "alice"})
+//
+//	srv := iamkittest.NewServer(t) // closed on t's cleanup
+//	res, err := iamuser.New(iam.NewFromConfig(srv.Config())).Onboard(ctx, iamuser.Spec{UserName: "alice"})
 package iamkit

@@ -57,7 +57,8 @@
 // (us-west-2.signin.aws.amazon.com) are used on request. [Destination]
 // builds console URLs from a region and a service path, [CheckDestination]
 // checks one given by a user. The endpoint URL and the HTTP client are
-// injectable, for tests (internal/fakes serves one) and private endpoints.
+// injectable, for tests (iamkittest serves one: NewServer, or StartSignIn
+// beside an in-process account) and private endpoints.
 //
 // # Interfaces
 //

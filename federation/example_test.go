@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamkit/iamkit/federation"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/mfa"
 )
 
 // examplePool sets up, on a fake account, an identity pool that allows the
 // basic flow and guests, and a role its guests may assume.
-func examplePool(ctx context.Context, acct *fakes.Account) (poolID, roleARN string) {
+func examplePool(ctx context.Context, acct *iamkittest.Account) (poolID, roleARN string) {
 	pool, err := acct.Cognito().CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
 		IdentityPoolName:               aws.String("console"),
 		AllowClassicFlow:               aws.Bool(true),
@@ -29,7 +29,7 @@ func examplePool(ctx context.Context, acct *fakes.Account) (poolID, roleARN stri
 	}
 	role, err := acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String("ReadOnlyConsole"),
-		AssumeRolePolicyDocument: aws.String(fakes.CognitoTrustPolicy(*pool.IdentityPoolId, fakes.CognitoUnauthenticated)),
+		AssumeRolePolicyDocument: aws.String(iamkittest.CognitoTrustPolicy(*pool.IdentityPoolId, iamkittest.CognitoUnauthenticated)),
 		MaxSessionDuration:       aws.Int32(43200),
 	})
 	if err != nil {
@@ -43,7 +43,7 @@ func examplePool(ctx context.Context, acct *fakes.Account) (poolID, roleARN stri
 // the sign-in endpoint (here the fake account's).
 func ExampleCognitoBasicFlow() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	poolID, roleARN := examplePool(ctx, acct)
 
 	s, err := federation.CognitoBasicFlow(ctx, acct.Cognito(), acct.STS(), federation.CognitoRequest{
@@ -59,7 +59,7 @@ func ExampleCognitoBasicFlow() {
 	fmt.Println(s.Credentials.Provenance)
 	fmt.Println("identity deleted:", s.Deleted)
 
-	signin := fakes.StartSignIn(acct)
+	signin := iamkittest.StartSignIn(acct)
 	defer signin.Close()
 	si := &federation.SignIn{Region: "eu-west-1", Endpoint: signin.URL(), HTTPClient: signin.Client(), Clock: acct.Clock()}
 	u, err := si.ConsoleURL(ctx, federation.ConsoleRequest{Credentials: s.Credentials, SessionDuration: federation.MaxConsoleSession})
@@ -80,7 +80,7 @@ func ExampleCognitoBasicFlow() {
 // identity the flow created is deleted again.
 func ExampleFlowError() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	pool, _ := acct.Cognito().CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
 		IdentityPoolName: aws.String("enhanced only"), AllowUnauthenticatedIdentities: true,
 	})
@@ -100,7 +100,7 @@ func ExampleFlowError() {
 // GetSessionToken credentials (what aws-mfa writes) cannot sign in; the
 // request is refused before anything is sent.
 func ExampleCheckCredentials() {
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	out, _ := acct.STS().GetSessionToken(context.Background(), &sts.GetSessionTokenInput{})
 	creds, _ := mfa.FromSTS(out.Credentials, mfa.Provenance{Kind: mfa.KindSessionToken})
 	err := federation.CheckCredentials(creds, 0, acct.Clock().Now())
@@ -112,7 +112,7 @@ func ExampleCheckCredentials() {
 // GetFederationToken without a session policy would give a console session
 // with no permissions at all, so it is refused unless asked for.
 func ExampleFederationToken() {
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	_, err := federation.FederationToken(context.Background(), acct.STS(), federation.FederationTokenRequest{Name: "grace"})
 	fmt.Println(errors.Is(err, federation.ErrNoSessionPolicy))
 

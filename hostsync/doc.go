@@ -58,6 +58,30 @@
 //   - ParseConfig reads aws-ec2-ssh.conf; InstanceTags and
 //     ResolveInstanceTags fill in the *_TAG keys from the instance's tags.
 //
+// # Interfaces
+//
+// Each operation asks only for what it calls, with the SDK's signatures;
+// the SDK's clients satisfy them, and so does the fake account of
+// [github.com/iamkit/iamkit/iamkittest] (Account.IAM, Account.S3, Account.STS):
+//
+//   - NewIAMSource (and BuildSnapshot, through it) takes an IAMAPI: ListUsers,
+//     GetGroup, ListSSHPublicKeys, GetSSHPublicKey (*iam.Client).
+//   - LiveKeys, LiveKeysFunc and LiveKeysFromConfigFile take a LiveKeysAPI:
+//     ListGroupsForUser, ListSSHPublicKeys, GetSSHPublicKey (*iam.Client).
+//     NewIAMClient's client satisfies both IAMAPI and LiveKeysAPI.
+//   - Publish takes a SnapshotPublishAPI (S3 GetObject and PutObject);
+//     NewS3SnapshotSource a SnapshotGetAPI (S3 GetObject only);
+//     NewFileSnapshotSource reads a file and calls no AWS API.
+//   - AssumeRoleCredentials takes an stscreds.AssumeRoleAPIClient
+//     (*sts.Client); InstanceTags a MetadataAPI (*imds.Client).
+//   - Sync takes a Source (an IAMSource, a SnapshotSource or a
+//     StaticSource) and a System; LoadHostState and Apply take the System
+//     alone: Linux on a host, iamkittest.NewHost in tests. System is kept whole, not split, and iamkittest.TestSystem
+//     checks an implementation against its contract (see System for why).
+//   - Plan, ParseConfig, the name mapping, the key cache and AuthorizedKeys
+//     call no AWS API; AuthorizedKeys calls IAM only through the
+//     KeysOptions.Live fallback it is given.
+//
 // # Fleets: one snapshot instead of every host calling IAM
 //
 // With H hosts each reading N users' keys from IAM every cycle, IAM sees

@@ -2,14 +2,29 @@ package hostsync_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 )
+
+// exampleKey returns a deterministic ed25519 public key line (an
+// authorized_keys line) for seed, so the examples' fingerprints and UIDs do
+// not change from run to run. Real keys come from the users' IAM accounts.
+func exampleKey(seed string) string {
+	sum := sha256.Sum256([]byte("hostsync-test-key:" + seed))
+	pub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(sum[:]).Public())
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " " + seed
+}
 
 // An existing /etc/aws-ec2-ssh.conf is read as it is.
 func ExampleParseConfig() {
@@ -87,11 +102,8 @@ func ExampleMapNames() {
 }
 
 func ExampleParseKey() {
-	line, err := os.ReadFile("testdata/keys/ed25519.pub")
-	if err != nil {
-		panic(err)
-	}
-	pk, err := hostsync.ParseKey(string(line))
+	line := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhR5LQk001Dr9+olSmuKyZY1dt3nqNVcyjKmrEjvWpq alice@laptop"
+	pk, err := hostsync.ParseKey(line)
 	if err != nil {
 		panic(err)
 	}
@@ -99,7 +111,7 @@ func ExampleParseKey() {
 	fmt.Println(pk.SHA256) // what sshd passes as %f
 	fmt.Println(pk.MD5)    // what IAM reports as Fingerprint
 
-	_, err = hostsync.ParseKey(`command="/bin/sh" ` + string(line))
+	_, err = hostsync.ParseKey(`command="/bin/sh" ` + line)
 	fmt.Println(err)
 	// Output:
 	// ssh-ed25519 alice@laptop
@@ -131,16 +143,16 @@ func ExampleUIDMap_Allocate() {
 // Plan shows what a sync would do, without doing it.
 func ExamplePlan() {
 	ctx := context.Background()
-	host := fakes.NewHost()
+	host := iamkittest.NewHost()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"ops.admins"}}
 	key := func(id, seed string) hostsync.Key {
-		return hostsync.Key{ID: id, Body: pubKey(seed), Status: hostsync.KeyActive}
+		return hostsync.Key{ID: id, Body: exampleKey(seed), Status: hostsync.KeyActive}
 	}
 	desired := hostsync.Desired{Complete: true, Users: []hostsync.DesiredUser{
 		{IAMUserID: "AIDAALICE", IAMName: "alice@corp.com", Groups: []string{"ssh", "ops.admins"}, Keys: []hostsync.Key{key("APKAALICE", "alice")}},
 		{IAMUserID: "AIDABOB", IAMName: "bob", Groups: []string{"ssh"}, Keys: []hostsync.Key{
 			key("APKABOB1", "bob"),
-			{ID: "APKABOB2", Body: pubKey("bob-old"), Status: hostsync.KeyInactive},
+			{ID: "APKABOB2", Body: exampleKey("bob-old"), Status: hostsync.KeyInactive},
 		}},
 		{IAMUserID: "AIDAROOT", IAMName: "root", Groups: []string{"ssh"}},
 		{IAMUserID: "AIDACAROL", IAMName: "carol", Groups: []string{"billing"}},
@@ -168,10 +180,10 @@ func ExamplePlan() {
 // do.
 func ExampleApply() {
 	ctx := context.Background()
-	host := fakes.NewHost()
+	host := iamkittest.NewHost()
 	cfg := hostsync.Config{SudoAll: true}
 	desired := hostsync.Desired{Complete: true, Users: []hostsync.DesiredUser{
-		{IAMUserID: "AIDAALICE", IAMName: "alice", Keys: []hostsync.Key{{ID: "APKAALICE", Body: pubKey("alice"), Status: hostsync.KeyActive}}},
+		{IAMUserID: "AIDAALICE", IAMName: "alice", Keys: []hostsync.Key{{ID: "APKAALICE", Body: exampleKey("alice"), Status: hostsync.KeyActive}}},
 	}}
 	for range 2 {
 		hs, err := hostsync.LoadHostState(ctx, host, cfg)
@@ -192,7 +204,7 @@ func ExampleApply() {
 
 // When the source of truth cannot be read completely, nothing changes.
 func ExamplePlan_unknownSource() {
-	host := fakes.NewHost()
+	host := iamkittest.NewHost()
 	hs, err := hostsync.LoadHostState(context.Background(), host, hostsync.Config{})
 	if err != nil {
 		panic(err)

@@ -12,7 +12,8 @@ import (
 )
 
 // LiveKeysAPI is the part of the IAM client LiveKeys calls, with the SDK's
-// signatures. *iam.Client satisfies it, and so does the fake account's IAM.
+// signatures. *iam.Client satisfies it, and so does the fake account of
+// iamkittest (Account.IAM).
 type LiveKeysAPI interface {
 	ListGroupsForUser(ctx context.Context, in *iam.ListGroupsForUserInput, optFns ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
 	ListSSHPublicKeys(ctx context.Context, in *iam.ListSSHPublicKeysInput, optFns ...func(*iam.Options)) (*iam.ListSSHPublicKeysOutput, error)

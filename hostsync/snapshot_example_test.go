@@ -10,14 +10,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 )
 
 // exampleFleetAccount returns a fake account with alice@corp.com in "ssh"
 // and "admins" with one key, and an S3 bucket "fleet".
-func exampleFleetAccount() *fakes.Account {
+func exampleFleetAccount() *iamkittest.Account {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	svc := acct.IAM()
 	for _, g := range []string{"ssh", "admins"} {
 		_, _ = svc.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(g)})
@@ -26,7 +26,7 @@ func exampleFleetAccount() *fakes.Account {
 	for _, g := range []string{"ssh", "admins"} {
 		_, _ = svc.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String("alice@corp.com"), GroupName: aws.String(g)})
 	}
-	_, _ = svc.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String("alice@corp.com"), SSHPublicKeyBody: aws.String(pubKey("example"))})
+	_, _ = svc.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String("alice@corp.com"), SSHPublicKeyBody: aws.String(exampleKey("example"))})
 	_, _ = acct.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
 	acct.ResetCalls()
 	return acct
@@ -42,7 +42,7 @@ func ExamplePublish() {
 	src := hostsync.NewIAMSource(acct.IAM(), cfg) // keep it: it caches key bodies
 
 	for i := range 2 {
-		now := fakes.DefaultStart.Add(time.Duration(i) * 10 * time.Minute)
+		now := iamkittest.DefaultStart.Add(time.Duration(i) * 10 * time.Minute)
 		snap, err := hostsync.BuildSnapshot(ctx, src, acct.ID(), now)
 		if err != nil {
 			panic(err)
@@ -77,7 +77,7 @@ func ExampleSnapshotSource() {
 		Clock:   acct.Clock(),
 		// CacheFile: "/var/lib/iamkit/snapshot.json", so a restart starts warm.
 	})
-	host := fakes.NewHost()
+	host := iamkittest.NewHost()
 	for range 2 {
 		p, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
 		if err != nil {

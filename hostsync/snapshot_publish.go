@@ -16,7 +16,7 @@ import (
 
 // SnapshotPublishAPI is the part of the S3 client Publish calls, with the
 // SDK's signatures. *s3.Client satisfies it, and so does the fake account of
-// internal/fakes. The publisher needs s3:GetObject and s3:PutObject on the
+// iamkittest (Account.S3). The publisher needs s3:GetObject and s3:PutObject on the
 // one key, and with SSE-KMS kms:GenerateDataKey and kms:Decrypt on the key.
 type SnapshotPublishAPI interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)

@@ -25,7 +25,7 @@ import (
 
 // SnapshotGetAPI is the part of the S3 client a SnapshotSource calls, with
 // the SDK's signature. *s3.Client satisfies it, and so does the fake account
-// of internal/fakes. A host needs s3:GetObject on the one key (and
+// of iamkittest (Account.S3). A host needs s3:GetObject on the one key (and
 // kms:Decrypt on the key of an SSE-KMS object), nothing else.
 type SnapshotGetAPI interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)

@@ -43,7 +43,7 @@ func (s StaticSource) Desired(ctx context.Context) Desired {
 
 // IAMAPI is the part of the IAM client that IAMSource calls, with the SDK's
 // signatures. *iam.Client satisfies it, and so does the fake account of
-// internal/fakes.
+// iamkittest (Account.IAM).
 type IAMAPI interface {
 	ListUsers(ctx context.Context, in *iam.ListUsersInput, optFns ...func(*iam.Options)) (*iam.ListUsersOutput, error)
 	GetGroup(ctx context.Context, in *iam.GetGroupInput, optFns ...func(*iam.Options)) (*iam.GetGroupOutput, error)

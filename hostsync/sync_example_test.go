@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 )
 
 // Sync a host from live IAM: members of the "ssh" group get an account and
@@ -17,7 +17,7 @@ import (
 // iam.NewFromConfig(awsCfg) where this example passes the fake account.
 func ExampleSync() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	svc := acct.IAM()
 	for _, g := range []string{"ssh", "admins"} {
 		_, _ = svc.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(g)})
@@ -26,13 +26,13 @@ func ExampleSync() {
 	for _, g := range []string{"ssh", "admins"} {
 		_, _ = svc.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String("alice@corp.com"), GroupName: aws.String(g)})
 	}
-	_, _ = svc.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String("alice@corp.com"), SSHPublicKeyBody: aws.String(pubKey("example"))})
+	_, _ = svc.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String("alice@corp.com"), SSHPublicKeyBody: aws.String(exampleKey("example"))})
 
 	acct.ResetCalls()
 
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
 	src := hostsync.NewIAMSource(svc, cfg)
-	host := fakes.NewHost()
+	host := iamkittest.NewHost()
 
 	p, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
 	if err != nil {
@@ -72,7 +72,7 @@ func ExampleSync() {
 // hand.)
 func ExampleAssumeRoleCredentials() {
 	ctx := context.Background()
-	acct := fakes.NewAccount(fakes.WithClock(fakes.NewClock(time.Now())))
+	acct := iamkittest.NewAccount(iamkittest.WithClock(iamkittest.NewClock(time.Now())))
 	role, err := acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String("hostsync-reader"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`),

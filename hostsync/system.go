@@ -44,9 +44,8 @@ func (u HostUser) MemberOf(g string) bool { return slices.Contains(u.Groups, g) 
 // Guard. Every method that changes something must leave the host consistent
 // when interrupted, and must be idempotent where this contract says so, so
 // that Apply can resume an interrupted run. Implementations: the Linux one,
-// and an in-memory one for tests (iamkittest.NewHost, built on
-// internal/fakes.Host); iamkittest.TestSystem checks an implementation
-// against this contract.
+// and an in-memory one for tests (iamkittest.NewHost); iamkittest.TestSystem
+// checks an implementation against this contract.
 //
 // # Why one interface, not several
 //

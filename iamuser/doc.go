@@ -27,7 +27,8 @@
 // # Interfaces
 //
 // Each operation asks only for the IAM methods it calls, with the SDK's
-// signatures; *iam.Client satisfies every one of them:
+// signatures; *iam.Client satisfies every one of them, and so does the fake
+// account of iamkittest (Account.IAM):
 //
 //   - [New] takes an [OnboardAPI]: [Manager.Onboard] and [Manager.OnboardBulk]
 //     (bulk onboarding calls nothing onboarding does not).

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/iamuser"
-	"github.com/iamkit/iamkit/internal/fakes"
 )
 
 // Onboard a person on the in-memory account: user, password with forced
@@ -16,7 +16,7 @@ import (
 // built from config.LoadDefaultConfig instead of the fake.
 func ExampleManager_Onboard() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	api := acct.IAM()
 	_, _ = api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("developers")})
 
@@ -40,7 +40,7 @@ func ExampleManager_Onboard() {
 // Plan an offboarding, print it as a dry run, then apply it.
 func ExampleOffboarder_PlanOffboard() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	m := iamuser.New(acct.IAM(), iamuser.WithClock(acct.Clock()))
 	if _, err := m.Onboard(ctx, iamuser.Spec{UserName: "bob", AccessKey: true}); err != nil {
 		fmt.Println(err)

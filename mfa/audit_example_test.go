@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -15,7 +15,7 @@ import (
 // and the clock iamkit.SystemClock{}.
 func ExampleAudit() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	api := acct.IAM()
 	acct.SetRootMFA(true)
 	for _, name := range []string{"bob", "carol", "dave"} {

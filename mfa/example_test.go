@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -19,7 +19,7 @@ import (
 // iam.NewFromConfig(cfg) and the clock iamkit.SystemClock{}.
 func ExampleEnable() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	api := acct.IAM()
 
 	if _, err := api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {

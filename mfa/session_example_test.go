@@ -12,14 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/mfa"
 )
 
 // exampleUser gives alice an access key and an enabled virtual MFA device on
 // the fake account, and returns the key, the device and the seed her phone
 // holds.
-func exampleUser(ctx context.Context, acct *fakes.Account) (key *iam.CreateAccessKeyOutput, serial, seed string, err error) {
+func exampleUser(ctx context.Context, acct *iamkittest.Account) (key *iam.CreateAccessKeyOutput, serial, seed string, err error) {
 	api := acct.IAM()
 	if _, err = api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
 		return
@@ -63,7 +63,7 @@ func printRedacted(path string) {
 // source mfa.NewPrompt(os.Stdin, os.Stderr) and the clock iamkit.SystemClock{}.
 func ExampleSession() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	key, serial, seed, err := exampleUser(ctx, acct)
 	if err != nil {
 		fmt.Println(err)
@@ -93,7 +93,7 @@ func ExampleSession() {
 		ConfigPath:      filepath.Join(dir, "config"),
 		// The person's phone: the code it shows now.
 		Token: mfa.TokenFunc(func(context.Context, mfa.TokenRequest) (string, error) {
-			return fakes.TOTP(seed, acct.Clock().Now()), nil
+			return iamkittest.TOTP(seed, acct.Clock().Now()), nil
 		}),
 		NewSTS: func(c aws.Credentials, _ string) mfa.STSAPI { return acct.STSAs(c.AccessKeyID) },
 		Clock:  acct.Clock(),
@@ -157,7 +157,7 @@ func ExamplePlanSession() {
 		ConfigPath:      filepath.Join(dir, "config"),
 		RoleSessionName: "alice",
 		Getenv:          func(string) string { return "" },
-		Clock:           fakes.NewClock(fakes.DefaultStart),
+		Clock:           iamkittest.NewClock(iamkittest.DefaultStart),
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/trustpolicy"
 )
 
@@ -38,7 +38,7 @@ func ExampleParse() {
 // real account, pass an *iam.Client built from config.LoadDefaultConfig.
 func ExampleApply() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	api := acct.IAM()
 	_, _ = api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
 	_, _ = api.CreateRole(ctx, &iam.CreateRoleInput{
@@ -93,7 +93,7 @@ func ExampleApplyAll() {
 	ctx := context.Background()
 	var targets []trustpolicy.Target
 	for _, id := range []string{"222222222222", "333333333333"} {
-		acct := fakes.NewAccount(fakes.WithAccountID(id))
+		acct := iamkittest.NewAccount(iamkittest.WithAccountID(id))
 		_, _ = acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{
 			RoleName:                 aws.String("Admin"),
 			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + id + `:root"},"Action":"sts:AssumeRole"}]}`),
@@ -145,7 +145,7 @@ func ExampleApplyAll() {
 // the roles that still name such IDs and prune them.
 func ExamplePruneUniqueIDs() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	api := acct.IAM()
 	_, _ = api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob")})
 	_, _ = api.CreateRole(ctx, &iam.CreateRoleInput{

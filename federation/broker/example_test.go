@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/iamkit/federation/broker"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 )
 
 // Mount the broker behind a reverse proxy that authenticates people: the
@@ -24,18 +24,18 @@ import (
 // sts.NewFromConfig(cfg) and the partition's sign-in endpoint.
 func ExampleNew() {
 	ctx := context.Background()
-	acct := fakes.NewAccount()
+	acct := iamkittest.NewAccount()
 	pool, err := acct.Cognito().CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
 		IdentityPoolName: aws.String("console"), AllowClassicFlow: aws.Bool(true), DeveloperProviderName: aws.String("broker.example.com")})
 	if err != nil {
 		panic(err)
 	}
 	role, err := acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ReadOnly"),
-		AssumeRolePolicyDocument: aws.String(fakes.CognitoTrustPolicy(*pool.IdentityPoolId, fakes.CognitoAuthenticated))})
+		AssumeRolePolicyDocument: aws.String(iamkittest.CognitoTrustPolicy(*pool.IdentityPoolId, iamkittest.CognitoAuthenticated))})
 	if err != nil {
 		panic(err)
 	}
-	signin := fakes.StartSignIn(acct)
+	signin := iamkittest.StartSignIn(acct)
 	defer signin.Close()
 
 	roles, err := broker.ParseRoleMap(strings.NewReader("* readonly " + *role.Role.Arn + "\n"))
