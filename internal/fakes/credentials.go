@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // credState holds the account root's long-term access key, created on first
@@ -151,6 +152,16 @@ func (s *STS) refuseSession(op string) error {
 		return nil
 	}
 	return accessDenied("Cannot call %s with session credentials", op)
+}
+
+// refuseExpired is STS's answer to session credentials past their
+// expiration on the account's clock: ExpiredToken, before the call is
+// counted, as the server's SigV4 check refuses them.
+func (s *STS) refuseExpired() error {
+	if s.session == nil || s.a.clock.Now().Before(s.session.Expiration) {
+		return nil
+	}
+	return &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Fault: smithy.FaultClient}
 }
 
 // derivedID returns n characters of IAM's ID alphabet derived from seed.

@@ -139,6 +139,9 @@ func (s *STS) issue(kind CredentialKind, arn string, d time.Duration, mfa bool) 
 
 // GetCallerIdentity implements sts.Client.GetCallerIdentity.
 func (s *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, _ ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	if err := s.refuseExpired(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:GetCallerIdentity", in, func() (*sts.GetCallerIdentityOutput, error) {
 		if s.session != nil {
@@ -158,6 +161,9 @@ func (s *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityIn
 // GetSessionToken implements sts.Client.GetSessionToken: 900 s to 36 h for an
 // IAM user (default 12 h), at most 1 h for the root; MFA checked when given.
 func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
+	if err := s.refuseExpired(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:GetSessionToken", in, func() (*sts.GetSessionTokenOutput, error) {
 		if err := s.refuseSession("GetSessionToken"); err != nil {
@@ -190,6 +196,9 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 // the role's maximum session duration, and an MFA code is checked when given.
 // Trust policies are not evaluated.
 func (s *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	if err := s.refuseExpired(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:AssumeRole", in, func() (*sts.AssumeRoleOutput, error) {
 		m := roleARNRE().FindStringSubmatch(aws.ToString(in.RoleArn))
