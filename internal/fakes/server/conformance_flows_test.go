@@ -249,7 +249,7 @@ func TestConformanceMFA(t *testing.T) {
 		badCodeFileIntact bool
 		reportMissing     *apiErr
 		report, listing   []mfa.Finding
-		expired           *apiErr
+		expired, tooLong  *apiErr
 		refreshed         *mfa.SessionResult
 		calls             map[string]int
 	}
@@ -262,13 +262,16 @@ func TestConformanceMFA(t *testing.T) {
 			Onboard(ctx, iamuser.Spec{UserName: "bob", NoMFA: true})
 		require.NoError(t, err)
 		admin := f.createRole(t, "Admin", accountTrust, 43200)
+		readOnly := f.createRole(t, "ReadOnly", accountTrust, 0) // 1 h at most
 
 		dir := t.TempDir()
 		credPath := filepath.Join(dir, "credentials")
 		lt := "[dev-long-term]\naws_access_key_id = " + alice.AccessKeyID + "\naws_secret_access_key = " + alice.SecretAccessKey +
 			"\naws_mfa_device = " + alice.MFASerial + "\n" +
 			"[ops-long-term]\naws_access_key_id = " + alice.AccessKeyID + "\naws_secret_access_key = " + alice.SecretAccessKey +
-			"\naws_mfa_device = " + alice.MFASerial + "\nassume_role = " + admin + "\n"
+			"\naws_mfa_device = " + alice.MFASerial + "\nassume_role = " + admin + "\n" +
+			"[ro-long-term]\naws_access_key_id = " + alice.AccessKeyID + "\naws_secret_access_key = " + alice.SecretAccessKey +
+			"\naws_mfa_device = " + alice.MFASerial + "\n"
 		require.NoError(t, os.WriteFile(credPath, []byte(lt), 0o600))
 		var regions []string
 		opts := func(profile string) mfa.SessionOptions {
@@ -289,6 +292,10 @@ func TestConformanceMFA(t *testing.T) {
 		require.NoError(t, err)
 		o.valid, err = mfa.Session(ctx, opts("dev"))
 		require.NoError(t, err)
+		long := opts("ro")
+		long.AssumeRole, long.Duration = readOnly, 2*time.Hour
+		_, err = mfa.Session(ctx, long)
+		o.tooLong = errShape(err)
 		for _, r := range []*mfa.SessionResult{o.session, o.role, o.valid} {
 			r.Plan.CredentialsPath, r.Plan.ConfigPath, r.Plan.StatePath = "", "", ""
 		}
@@ -312,7 +319,7 @@ func TestConformanceMFA(t *testing.T) {
 		st, err := os.ReadFile(credPath + ".mfa-state")
 		require.NoError(t, err)
 		o.state = string(st)
-		assert.Equal(t, []string{"", "", ""}, regions, "%s: NewSTS called once per refresh (the refused one too)", f.name)
+		assert.Equal(t, []string{"", "", "", ""}, regions, "%s: one STS client per refresh tried, refused ones included", f.name)
 
 		_, err = f.iamc.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
 		o.reportMissing = errShape(err)
@@ -345,8 +352,9 @@ func TestConformanceMFA(t *testing.T) {
 	assert.Len(t, a.listing, 1, "bob (listing does not see the root)")
 	assert.Equal(t, 3, a.calls["sts:GetSessionToken"], "a refresh, a refused code, a refresh once expired; none for the valid session")
 	assert.Equal(t, "ExpiredToken", a.expired.Code)
+	assert.Equal(t, "ValidationError", a.tooLong.Code)
 	assert.Equal(t, mfa.ReasonExpired, a.refreshed.Plan.Reason)
-	assert.Equal(t, 1, a.calls["sts:AssumeRole"])
+	assert.Equal(t, 2, a.calls["sts:AssumeRole"], "ops, and ro refused")
 
 	assert.Equal(t, a.session, b.session, "GetSessionToken session")
 	assert.Equal(t, a.role, b.role, "AssumeRole session with MFA")
@@ -361,6 +369,7 @@ func TestConformanceMFA(t *testing.T) {
 	assert.Equal(t, a.report, b.report, "audit from the credential report")
 	assert.Equal(t, a.listing, b.listing, "audit from the listing")
 	assert.Equal(t, a.expired, b.expired, "expired session credentials")
+	assert.Equal(t, a.tooLong, b.tooLong, "a role session longer than the role allows")
 	assert.Equal(t, a.refreshed, b.refreshed, "an expired session refreshed")
 	assert.Equal(t, a.calls, b.calls, "the same calls, counted the same")
 }
@@ -404,7 +413,9 @@ func TestConformanceFederation(t *testing.T) {
 		cognitoSent, cognitoSigned  int
 		notTrusted                  *apiErr
 		notTrustedIs                bool
-		role, fed                   mfa.Credentials
+		role, chained, fed          mfa.Credentials
+		developer, ephemeral        *federation.CognitoSession
+		identities                  []string
 		badMFA, fedWithSession      *apiErr
 		consoleCognito, consoleRole consoleOutcome
 		consoleFed                  consoleOutcome
@@ -417,13 +428,15 @@ func TestConformanceFederation(t *testing.T) {
 		broker := f.onboardKeyHolder(t, "broker")
 		pool, err := f.cog.CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
 			IdentityPoolName: aws.String("console"), AllowClassicFlow: aws.Bool(true), AllowUnauthenticatedIdentities: true,
+			DeveloperProviderName: aws.String("login.example.com"),
 		})
 		require.NoError(t, err)
 		poolID := aws.ToString(pool.IdentityPoolId)
 		guest := f.createRole(t, "guest", fakes.CognitoTrustPolicy(poolID, fakes.CognitoUnauthenticated), 0)
+		member := f.createRole(t, "member", fakes.CognitoTrustPolicy(poolID, fakes.CognitoAuthenticated), 43200)
 		admin := f.createRole(t, "admin", accountTrust, 43200)
 		_, err = f.cog.SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(poolID),
-			Roles: map[string]string{fakes.CognitoUnauthenticated: guest}})
+			Roles: map[string]string{fakes.CognitoUnauthenticated: guest, fakes.CognitoAuthenticated: member}})
 		require.NoError(t, err)
 
 		o.cognito, err = federation.CognitoBasicFlow(ctx, f.anonCog, f.anonSTS, federation.CognitoRequest{
@@ -436,6 +449,18 @@ func TestConformanceFederation(t *testing.T) {
 			IdentityPoolID: poolID, IdentityID: o.cognito.IdentityID, RoleARN: admin, RoleSessionName: "carol@example.com",
 		}, federation.WithClock(clk))
 		o.notTrusted, o.notTrustedIs = errShape(err), errors.Is(err, federation.ErrRoleNotAssumable)
+		// A person the backend authenticated (developer credentials: signed),
+		// and an ephemeral guest, deleted once the credentials are in hand.
+		o.developer, err = federation.CognitoBasicFlow(ctx, f.cog, f.anonSTS, federation.CognitoRequest{
+			IdentityPoolID: poolID, Developer: &federation.DeveloperLogin{Provider: "login.example.com", UserID: "erin", TokenDuration: time.Hour},
+			RoleARN: member, RoleSessionName: "erin", Duration: 8 * time.Hour,
+		}, federation.WithClock(clk))
+		require.NoError(t, err)
+		o.ephemeral, err = federation.CognitoBasicFlow(ctx, f.cog, f.anonSTS, federation.CognitoRequest{
+			IdentityPoolID: poolID, RoleARN: guest, RoleSessionName: "frank", Ephemeral: true,
+		}, federation.WithClock(clk))
+		require.NoError(t, err)
+		o.identities = f.acct.CognitoIdentities(poolID)
 
 		user := aws.Credentials{AccessKeyID: broker.AccessKeyID, SecretAccessKey: broker.SecretAccessKey}
 		o.role, err = federation.AssumeRole(ctx, f.stsAs(user), federation.AssumeRoleRequest{
@@ -448,6 +473,13 @@ func TestConformanceFederation(t *testing.T) {
 			MFASerial: broker.MFASerial, Token: mfa.StaticToken(f.wrongCode(t, broker.MFASerial)),
 		}, federation.WithClock(clk))
 		o.badMFA = errShape(err)
+		// Role chaining: the role's credentials assume a role again.
+		o.chained, err = federation.AssumeRole(ctx, f.stsAs(o.role.Credentials), federation.AssumeRoleRequest{
+			RoleARN: admin, RoleSessionName: "broker-alice-2", Duration: time.Hour, Source: &o.role.Provenance,
+			Policy:     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}`,
+			PolicyARNs: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+		}, federation.WithClock(clk))
+		require.NoError(t, err)
 
 		policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
 		o.fed, err = federation.FederationToken(ctx, f.stsAs(user), federation.FederationTokenRequest{
@@ -471,6 +503,10 @@ func TestConformanceFederation(t *testing.T) {
 	assert.Equal(t, 3, b.cognitoSent, "GetId, GetOpenIdToken, AssumeRoleWithWebIdentity")
 	assert.Zero(t, b.cognitoSigned, "the basic flow goes unsigned")
 	assert.True(t, a.notTrustedIs)
+	assert.True(t, a.developer.Authenticated)
+	assert.True(t, a.ephemeral.Deleted)
+	assert.Len(t, a.identities, 2, "carol's and erin's; frank's deleted")
+	assert.Equal(t, mfa.KindChainedRole, a.chained.Kind)
 	assert.Equal(t, "AccessDenied", a.badMFA.Code)
 	assert.Equal(t, "AccessDenied", a.fedWithSession.Code)
 	for _, c := range []consoleOutcome{a.consoleCognito, a.consoleRole, a.consoleFed, b.consoleCognito, b.consoleRole, b.consoleFed} {
@@ -482,7 +518,11 @@ func TestConformanceFederation(t *testing.T) {
 	assert.Equal(t, a.cognito, b.cognito, "Cognito basic flow")
 	assert.Equal(t, a.notTrusted, b.notTrusted, "a role that does not trust the pool")
 	assert.Equal(t, a.notTrustedIs, b.notTrustedIs)
+	assert.Equal(t, a.developer, b.developer, "Cognito basic flow, developer login")
+	assert.Equal(t, a.ephemeral, b.ephemeral, "Cognito basic flow, ephemeral guest")
+	assert.Equal(t, a.identities, b.identities, "the pool's identities")
 	assert.Equal(t, a.role, b.role, "AssumeRole with MFA")
+	assert.Equal(t, a.chained, b.chained, "role chaining with session policies")
 	assert.Equal(t, a.badMFA, b.badMFA, "AssumeRole with a wrong code")
 	assert.Equal(t, a.fed, b.fed, "GetFederationToken")
 	assert.Equal(t, a.fedWithSession, b.fedWithSession, "GetFederationToken with session credentials")
@@ -526,6 +566,11 @@ func TestConformanceHostsyncSnapshot(t *testing.T) {
 		missing            *apiErr
 		missingPublish     hostsync.PublishResult
 		missingPublishErr  *apiErr
+		kmsPublished       hostsync.PublishResult
+		kmsAgain           hostsync.PublishResult
+		kmsDesired         hostsync.Desired
+		plainRefused       bool
+		plainRefusedErr    string
 		hostLog            []string
 		calls              map[string]int
 		s3Calls            int
@@ -564,6 +609,18 @@ func TestConformanceHostsyncSnapshot(t *testing.T) {
 		o.again, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.PublishOptions{ExpectedBucketOwner: f.acct.ID()})
 		require.NoError(t, err)
 
+		// SSE-KMS: published under a key, accepted by a host that asks for
+		// it; the plain object refused by such a host.
+		const kmsKey = "1234abcd-12ab-34cd-56ef-1234567890ab"
+		o.kmsPublished, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.PublishOptions{KMSKeyID: kmsKey})
+		require.NoError(t, err)
+		o.kmsAgain, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.PublishOptions{KMSKeyID: kmsKey})
+		require.NoError(t, err)
+		kmsOpts := hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Clock: f.acct.Clock(), KMSKeyID: kmsKey}
+		o.kmsDesired = hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts-kms.json", cfg, kmsOpts).Desired(ctx)
+		plain := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", cfg, kmsOpts).Desired(ctx)
+		o.plainRefused, o.plainRefusedErr = errors.Is(plain.Err, hostsync.ErrSnapshotEncryption) && !plain.Complete, fmt.Sprint(plain.Err)
+
 		get := &getStatuses{api: f.s3}
 		src := hostsync.NewS3SnapshotSource(get, "fleet", "hosts.json", cfg, hostsync.SnapshotSourceOptions{
 			Account: f.acct.ID(), Clock: f.acct.Clock(), ExpectedBucketOwner: f.acct.ID(),
@@ -589,13 +646,22 @@ func TestConformanceHostsyncSnapshot(t *testing.T) {
 	require.Len(t, a.users, len(fakes.NewHost().Users())+2, "alice and bob added")
 	assert.Equal(t, "NoSuchKey", a.missing.Code)
 	assert.Equal(t, "NoSuchBucket", a.missingPublishErr.Code)
-	assert.Equal(t, 2, a.putCalls, "the missing bucket's, and the first publish")
+	assert.Equal(t, 3, a.putCalls, "the missing bucket's, and the first publish of each key")
+	assert.True(t, a.kmsPublished.Written)
+	assert.False(t, a.kmsAgain.Written, "unchanged: %s", a.kmsAgain.Reason)
+	assert.True(t, a.kmsDesired.Complete, "%v", a.kmsDesired.Err)
+	assert.True(t, a.plainRefused, a.plainRefusedErr)
 
 	assert.Equal(t, a.missing, b.missing, "GetObject of a missing key")
 	assert.Equal(t, a.missingPublish, b.missingPublish, "Publish to a missing bucket")
 	assert.Equal(t, a.missingPublishErr, b.missingPublishErr, "Publish to a missing bucket")
 	assert.Equal(t, a.published, b.published, "first Publish")
 	assert.Equal(t, a.again, b.again, "second Publish")
+	assert.Equal(t, a.kmsPublished, b.kmsPublished, "Publish with SSE-KMS")
+	assert.Equal(t, a.kmsAgain, b.kmsAgain, "Publish with SSE-KMS, unchanged")
+	assert.Equal(t, a.kmsDesired, b.kmsDesired, "a host reading the SSE-KMS snapshot")
+	assert.Equal(t, a.plainRefused, b.plainRefused, "a host asking for SSE-KMS refuses the plain snapshot")
+	assert.Equal(t, a.plainRefusedErr, b.plainRefusedErr)
 	assert.Equal(t, a.plans, b.plans, "sync plans")
 	assert.Equal(t, a.reports, b.reports, "sync reports")
 	assert.Equal(t, a.users, b.users, "host users")
@@ -612,6 +678,7 @@ func TestConformanceHostsyncSnapshot(t *testing.T) {
 func TestConformanceTrustPolicyApply(t *testing.T) {
 	type outcome struct {
 		added, again, ghost, noRole *trustpolicy.Result
+		late                        *trustpolicy.Result
 		ghostErr, noRoleErr         *apiErr
 		ghostIsMalformed            bool
 		after                       trustpolicy.RoleTrust
@@ -635,6 +702,17 @@ func TestConformanceTrustPolicyApply(t *testing.T) {
 			trustpolicy.AddPrincipals(trustpolicy.AWS("arn:aws:iam::"+f.acct.ID()+":user/ghost")), opts...)
 		o.ghostErr = errShape(err)
 		o.ghostIsMalformed = errors.As(err, new(*iamtypes.MalformedPolicyDocumentException))
+		// A user created a moment ago, not yet visible to IAM's principal
+		// check: refused, retried on the clock, then accepted; with MFA
+		// required of the AWS principals.
+		f.acct.SetConsistencyWindow(5 * time.Second)
+		late, err := f.iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("late")})
+		require.NoError(t, err)
+		f.acct.SetConsistencyWindow(0)
+		o.late, err = trustpolicy.Apply(ctx, f.iamc, "deploy", trustpolicy.Edits(
+			trustpolicy.AddPrincipals(trustpolicy.AWS(aws.ToString(late.User.Arn))), trustpolicy.RequireMFA("")),
+			trustpolicy.WithClock(clk), trustpolicy.WithRetries(3, 2*time.Second))
+		require.NoError(t, err)
 		o.noRole, err = trustpolicy.Apply(ctx, f.iamc, "nosuchrole", trustpolicy.AddPrincipals(ci), opts...)
 		o.noRoleErr = errShape(err)
 		for _, r := range []*trustpolicy.Result{o.ghost, o.noRole} {
@@ -654,13 +732,18 @@ func TestConformanceTrustPolicyApply(t *testing.T) {
 	assert.Equal(t, 3, a.ghost.Attempts, "retried twice on the clock")
 	assert.True(t, a.ghostIsMalformed)
 	assert.Equal(t, "NoSuchEntity", a.noRoleErr.Code)
+	assert.Equal(t, trustpolicy.Changed, a.late.Status)
+	assert.Greater(t, a.late.Attempts, 1, "refused first, then accepted")
 	assert.Contains(t, a.after.Document.String(), "user/ci")
+	assert.Contains(t, a.after.Document.String(), "user/late")
+	assert.Contains(t, a.after.Document.String(), "aws:MultiFactorAuthPresent")
 
 	assert.Equal(t, a.added, b.added, "a principal added")
 	assert.Equal(t, a.again, b.again, "the same edit again")
 	assert.Equal(t, a.ghost, b.ghost, "a principal that does not exist")
 	assert.Equal(t, a.ghostErr, b.ghostErr)
 	assert.Equal(t, a.ghostIsMalformed, b.ghostIsMalformed)
+	assert.Equal(t, a.late, b.late, "a principal IAM sees only after a retry")
 	assert.Equal(t, a.noRole, b.noRole, "a role that does not exist")
 	assert.Equal(t, a.noRoleErr, b.noRoleErr)
 	assert.Equal(t, a.after, b.after, "the resulting trust policy")
