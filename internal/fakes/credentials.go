@@ -97,8 +97,9 @@ func (a *Account) LookupKey(accessKeyID string) (k Key, ok bool) {
 // answers with the session's ARN (assumed-role, federated-user, or the IAM
 // user or root that called GetSessionToken), and GetSessionToken and
 // GetFederationToken are refused, as STS refuses them to session
-// credentials. It panics if the account never issued the key: that is a bug
-// in the test.
+// credentials. Once the session has expired on the account's clock, its
+// calls answer ExpiredToken (uncounted), as STS and the server do. It
+// panics if the account never issued the key: that is a bug in the test.
 func (a *Account) STSAsSession(accessKeyID string) *STS {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -154,14 +155,23 @@ func (s *STS) refuseSession(op string) error {
 	return accessDenied("Cannot call %s with session credentials", op)
 }
 
-// refuseExpired is STS's answer to session credentials past their
-// expiration on the account's clock: ExpiredToken, before the call is
-// counted, as the server's SigV4 check refuses them.
-func (s *STS) refuseExpired() error {
-	if s.session == nil || s.a.clock.Now().Before(s.session.Expiration) {
-		return nil
+// refuseCredentials is STS's answer to credentials it no longer accepts,
+// given before the call is counted, as the server's SigV4 check refuses
+// them: ExpiredToken for session credentials past their expiration on the
+// account's clock, InvalidClientTokenId for an access key (Account.STSAs)
+// made Inactive or deleted since.
+func (s *STS) refuseCredentials() error {
+	switch {
+	case s.session != nil:
+		if !s.a.clock.Now().Before(s.session.Expiration) {
+			return &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Fault: smithy.FaultClient}
+		}
+	case s.key != "":
+		if k, ok := s.a.LookupKey(s.key); !ok || !k.Active {
+			return &smithy.GenericAPIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Fault: smithy.FaultClient}
+		}
 	}
-	return &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Fault: smithy.FaultClient}
+	return nil
 }
 
 // derivedID returns n characters of IAM's ID alphabet derived from seed.

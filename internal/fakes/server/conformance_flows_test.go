@@ -40,6 +40,7 @@ type flowIAM interface {
 	trustpolicy.RoleAPI
 	CreateGroup(context.Context, *iam.CreateGroupInput, ...func(*iam.Options)) (*iam.CreateGroupOutput, error)
 	CreateRole(context.Context, *iam.CreateRoleInput, ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
+	UpdateAccessKey(context.Context, *iam.UpdateAccessKeyInput, ...func(*iam.Options)) (*iam.UpdateAccessKeyOutput, error)
 }
 
 // flowSTS is every STS method the flows call: *fakes.STS or *sts.Client.
@@ -250,6 +251,7 @@ func TestConformanceMFA(t *testing.T) {
 		reportMissing     *apiErr
 		report, listing   []mfa.Finding
 		expired, tooLong  *apiErr
+		inactive          *apiErr
 		refreshed         *mfa.SessionResult
 		calls             map[string]int
 	}
@@ -336,6 +338,15 @@ func TestConformanceMFA(t *testing.T) {
 		o.refreshed, err = mfa.Session(ctx, opts("dev"))
 		require.NoError(t, err)
 		o.refreshed.Plan.CredentialsPath, o.refreshed.Plan.ConfigPath, o.refreshed.Plan.StatePath = "", "", ""
+
+		// The long-term key made Inactive: STS refuses it.
+		_, err = f.iamc.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("alice"),
+			AccessKeyId: aws.String(alice.AccessKeyID), Status: iamtypes.StatusTypeInactive})
+		require.NoError(t, err)
+		forced := opts("dev")
+		forced.Force = true
+		_, err = mfa.Session(ctx, forced)
+		o.inactive = errShape(err)
 		o.calls = f.calls()
 		return o
 	}
@@ -353,6 +364,7 @@ func TestConformanceMFA(t *testing.T) {
 	assert.Equal(t, 3, a.calls["sts:GetSessionToken"], "a refresh, a refused code, a refresh once expired; none for the valid session")
 	assert.Equal(t, "ExpiredToken", a.expired.Code)
 	assert.Equal(t, "ValidationError", a.tooLong.Code)
+	assert.Equal(t, "InvalidClientTokenId", a.inactive.Code)
 	assert.Equal(t, mfa.ReasonExpired, a.refreshed.Plan.Reason)
 	assert.Equal(t, 2, a.calls["sts:AssumeRole"], "ops, and ro refused")
 
@@ -370,6 +382,7 @@ func TestConformanceMFA(t *testing.T) {
 	assert.Equal(t, a.listing, b.listing, "audit from the listing")
 	assert.Equal(t, a.expired, b.expired, "expired session credentials")
 	assert.Equal(t, a.tooLong, b.tooLong, "a role session longer than the role allows")
+	assert.Equal(t, a.inactive, b.inactive, "an inactive long-term key")
 	assert.Equal(t, a.refreshed, b.refreshed, "an expired session refreshed")
 	assert.Equal(t, a.calls, b.calls, "the same calls, counted the same")
 }
