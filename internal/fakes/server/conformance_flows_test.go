@@ -252,6 +252,8 @@ func TestConformanceMFA(t *testing.T) {
 		report, listing   []mfa.Finding
 		expired, tooLong  *apiErr
 		inactive          *apiErr
+		throttled         *apiErr
+		throttledCalls    int
 		refreshed         *mfa.SessionResult
 		calls             map[string]int
 	}
@@ -348,6 +350,20 @@ func TestConformanceMFA(t *testing.T) {
 		_, err = mfa.Session(ctx, forced)
 		o.inactive = errShape(err)
 		o.calls = f.calls()
+
+		// A throttle that outlasts the SDK's retries: the same error both
+		// ways, after one call in process and the retryer's three attempts
+		// over the wire.
+		_, err = f.iamc.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("alice"),
+			AccessKeyId: aws.String(alice.AccessKeyID), Status: iamtypes.StatusTypeActive})
+		require.NoError(t, err)
+		f.acct.Throttle("sts:AssumeRole", 10)
+		role := opts("ops")
+		role.Force = true
+		_, err = mfa.Session(ctx, role)
+		o.throttled = errShape(err)
+		o.throttledCalls = f.acct.Calls("sts:AssumeRole") - o.calls["sts:AssumeRole"]
+		f.acct.ClearFaults()
 		return o
 	}
 	in, wire := flowWorlds(t)
@@ -385,6 +401,10 @@ func TestConformanceMFA(t *testing.T) {
 	assert.Equal(t, a.inactive, b.inactive, "an inactive long-term key")
 	assert.Equal(t, a.refreshed, b.refreshed, "an expired session refreshed")
 	assert.Equal(t, a.calls, b.calls, "the same calls, counted the same")
+	assert.Equal(t, a.throttled, b.throttled, "a throttle outlasting the retries")
+	assert.Equal(t, "Throttling", a.throttled.Code)
+	assert.Equal(t, 1, a.throttledCalls, "in process: the SDK's view once its retries are exhausted")
+	assert.Equal(t, 3, b.throttledCalls, "over the wire: the standard retryer's three attempts")
 }
 
 // consoleOutcome is what a console sign-in URL gives: the URL's query (the
@@ -429,6 +449,9 @@ func TestConformanceFederation(t *testing.T) {
 		role, chained, fed          mfa.Credentials
 		developer, ephemeral        *federation.CognitoSession
 		identities                  []string
+		google                      *federation.CognitoSession
+		forged                      *apiErr
+		anonSent, anonSigned        int
 		badMFA, fedWithSession      *apiErr
 		consoleCognito, consoleRole consoleOutcome
 		consoleFed                  consoleOutcome
@@ -441,7 +464,7 @@ func TestConformanceFederation(t *testing.T) {
 		broker := f.onboardKeyHolder(t, "broker")
 		pool, err := f.cog.CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
 			IdentityPoolName: aws.String("console"), AllowClassicFlow: aws.Bool(true), AllowUnauthenticatedIdentities: true,
-			DeveloperProviderName: aws.String("login.example.com"),
+			DeveloperProviderName: aws.String("login.example.com"), SupportedLoginProviders: map[string]string{"accounts.google.com": "client"},
 		})
 		require.NoError(t, err)
 		poolID := aws.ToString(pool.IdentityPoolId)
@@ -473,6 +496,18 @@ func TestConformanceFederation(t *testing.T) {
 			IdentityPoolID: poolID, RoleARN: guest, RoleSessionName: "frank", Ephemeral: true,
 		}, federation.WithClock(clk))
 		require.NoError(t, err)
+		// A person signed in with Google (unsigned too), and a forged token.
+		o.google, err = federation.CognitoBasicFlow(ctx, f.anonCog, f.anonSTS, federation.CognitoRequest{
+			IdentityPoolID: poolID, RoleARN: member, RoleSessionName: "gina",
+			Logins: map[string]string{"accounts.google.com": f.acct.CognitoLoginToken("accounts.google.com", "gina")},
+		}, federation.WithClock(clk))
+		require.NoError(t, err)
+		_, err = federation.CognitoBasicFlow(ctx, f.anonCog, f.anonSTS, federation.CognitoRequest{
+			IdentityPoolID: poolID, RoleARN: member, RoleSessionName: "gina",
+			Logins: map[string]string{"accounts.google.com": "forged"},
+		}, federation.WithClock(clk))
+		o.forged = errShape(err)
+		o.anonSent, o.anonSigned = f.spy.counts()
 		o.identities = f.acct.CognitoIdentities(poolID)
 
 		user := aws.Credentials{AccessKeyID: broker.AccessKeyID, SecretAccessKey: broker.SecretAccessKey}
@@ -518,7 +553,12 @@ func TestConformanceFederation(t *testing.T) {
 	assert.True(t, a.notTrustedIs)
 	assert.True(t, a.developer.Authenticated)
 	assert.True(t, a.ephemeral.Deleted)
-	assert.Len(t, a.identities, 2, "carol's and erin's; frank's deleted")
+	assert.Len(t, a.identities, 3, "carol's, erin's and gina's; frank's deleted")
+	assert.True(t, a.google.Authenticated)
+	assert.Equal(t, "NotAuthorizedException", a.forged.Code)
+	assert.Equal(t, "*types.NotAuthorizedException", a.forged.Type)
+	assert.Positive(t, b.anonSent)
+	assert.Zero(t, b.anonSigned, "GetId, GetOpenIdToken and AssumeRoleWithWebIdentity go unsigned")
 	assert.Equal(t, mfa.KindChainedRole, a.chained.Kind)
 	assert.Equal(t, "AccessDenied", a.badMFA.Code)
 	assert.Equal(t, "AccessDenied", a.fedWithSession.Code)
@@ -533,6 +573,8 @@ func TestConformanceFederation(t *testing.T) {
 	assert.Equal(t, a.notTrustedIs, b.notTrustedIs)
 	assert.Equal(t, a.developer, b.developer, "Cognito basic flow, developer login")
 	assert.Equal(t, a.ephemeral, b.ephemeral, "Cognito basic flow, ephemeral guest")
+	assert.Equal(t, a.google, b.google, "Cognito basic flow, Google login")
+	assert.Equal(t, a.forged, b.forged, "Cognito basic flow, forged Google token")
 	assert.Equal(t, a.identities, b.identities, "the pool's identities")
 	assert.Equal(t, a.role, b.role, "AssumeRole with MFA")
 	assert.Equal(t, a.chained, b.chained, "role chaining with session policies")
