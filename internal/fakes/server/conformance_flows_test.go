@@ -168,12 +168,13 @@ func (s *authSpy) counts() (sent, signed int) {
 }
 
 // apiErr is what a caller branching on an error sees of it: the Go type of
-// the API error in its chain, its code and message; or, without an API
-// error, sentinel matches the caller tests with errors.Is.
+// the API error in its chain (what errors.As finds), its code and message;
+// without an API error, only the error's type.
 type apiErr struct {
 	Type, Code, Message string
 }
 
+// errShape returns err's apiErr; nil for nil.
 func errShape(err error) *apiErr {
 	if err == nil {
 		return nil
@@ -375,6 +376,7 @@ func TestConformanceMFA(t *testing.T) {
 	assert.False(t, a.valid.Refreshed, "still valid: no call")
 	assert.Equal(t, "AccessDenied", a.badCode.Code)
 	assert.True(t, a.badCodeFileIntact)
+	assert.Equal(t, "*types.CredentialReportNotPresentException", a.reportMissing.Type)
 	assert.Len(t, a.report, 2, "the root and bob")
 	assert.Len(t, a.listing, 1, "bob (listing does not see the root)")
 	assert.Equal(t, 3, a.calls["sts:GetSessionToken"], "a refresh, a refused code, a refresh once expired; none for the valid session")
