@@ -239,8 +239,10 @@ func (a *Account) STS() *STS {
 }
 
 // STSAs returns the account's STS service called with the long-term access key
-// accessKeyID of an IAM user (as created by CreateAccessKey). It panics if no
-// user holds the key: that is a bug in the test.
+// accessKeyID of an IAM user (as created by CreateAccessKey). Once the key is
+// made Inactive or deleted, its calls answer InvalidClientTokenId (uncounted),
+// as STS and the server do. It panics if no user holds the key: that is a bug
+// in the test.
 func (a *Account) STSAs(accessKeyID string) *STS {
 	return fromFakesSTS(a.impl.STSAs(accessKeyID))
 }
@@ -250,8 +252,9 @@ func (a *Account) STSAs(accessKeyID string) *STS {
 // answers with the session's ARN (assumed-role, federated-user, or the IAM
 // user or root that called GetSessionToken), and GetSessionToken and
 // GetFederationToken are refused, as STS refuses them to session
-// credentials. It panics if the account never issued the key: that is a bug
-// in the test.
+// credentials. Once the session has expired on the account's clock, its
+// calls answer ExpiredToken (uncounted), as STS and the server do. It
+// panics if the account never issued the key: that is a bug in the test.
 func (a *Account) STSAsSession(accessKeyID string) *STS {
 	return fromFakesSTS(a.impl.STSAsSession(accessKeyID))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // credState holds the account root's long-term access key, created on first
@@ -96,8 +97,9 @@ func (a *Account) LookupKey(accessKeyID string) (k Key, ok bool) {
 // answers with the session's ARN (assumed-role, federated-user, or the IAM
 // user or root that called GetSessionToken), and GetSessionToken and
 // GetFederationToken are refused, as STS refuses them to session
-// credentials. It panics if the account never issued the key: that is a bug
-// in the test.
+// credentials. Once the session has expired on the account's clock, its
+// calls answer ExpiredToken (uncounted), as STS and the server do. It
+// panics if the account never issued the key: that is a bug in the test.
 func (a *Account) STSAsSession(accessKeyID string) *STS {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -151,6 +153,25 @@ func (s *STS) refuseSession(op string) error {
 		return nil
 	}
 	return accessDenied("Cannot call %s with session credentials", op)
+}
+
+// refuseCredentials is STS's answer to credentials it no longer accepts,
+// given before the call is counted, as the server's SigV4 check refuses
+// them: ExpiredToken for session credentials past their expiration on the
+// account's clock, InvalidClientTokenId for an access key (Account.STSAs)
+// made Inactive or deleted since.
+func (s *STS) refuseCredentials() error {
+	switch {
+	case s.session != nil:
+		if !s.a.clock.Now().Before(s.session.Expiration) {
+			return &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Fault: smithy.FaultClient}
+		}
+	case s.key != "":
+		if k, ok := s.a.LookupKey(s.key); !ok || !k.Active {
+			return &smithy.GenericAPIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Fault: smithy.FaultClient}
+		}
+	}
+	return nil
 }
 
 // derivedID returns n characters of IAM's ID alphabet derived from seed.

@@ -3,6 +3,7 @@ package fakes_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -58,14 +59,21 @@ func TestLookupKey(t *testing.T) {
 	assert.False(t, k.Temporary)
 	assert.Equal(t, aws.ToString(out.AccessKey.SecretAccessKey), k.SecretAccessKey)
 
+	sess, err := a.STSAs(id).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	require.NoError(t, err)
+
 	_, err = f.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("Alice"), AccessKeyId: aws.String(id), Status: types.StatusTypeInactive})
 	require.NoError(t, err)
 	k, ok = a.LookupKey(id)
 	require.True(t, ok)
 	assert.False(t, k.Active)
+	calls := a.Calls("sts:GetSessionToken")
+	_, err = a.STSAs(id).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidClientTokenId", ae.ErrorCode(), "an inactive key is refused")
+	assert.Equal(t, calls, a.Calls("sts:GetSessionToken"), "before the call is counted")
 
-	sess, err := a.STSAs(id).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
-	require.NoError(t, err)
 	k, ok = a.LookupKey(aws.ToString(sess.Credentials.AccessKeyId))
 	require.True(t, ok)
 	require.True(t, k.Temporary)
@@ -129,6 +137,13 @@ func TestSTSAsSession(t *testing.T) {
 		})
 	}
 	assert.Panics(t, func() { a.STSAsSession("ASIANEVERISSUED00000") })
+
+	// Once the session expires (12 h by default), STS refuses it, uncounted.
+	a.Clock().Advance(12 * time.Hour)
+	calls := a.Calls("sts:GetCallerIdentity")
+	_, err = a.STSAsSession(aws.ToString(st.Credentials.AccessKeyId)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	requireAPIErrorSTS(t, err, "ExpiredToken")
+	assert.Equal(t, calls, a.Calls("sts:GetCallerIdentity"))
 }
 
 // requireAPIErrorSTS asserts that err carries the API error code.

@@ -42,6 +42,7 @@ type stsState struct {
 type STS struct {
 	a      *Account
 	caller string // lower-cased IAM user name; "" for the root
+	key    string // the access key ID of STSAs; "" otherwise
 	// session is set when called with STS session credentials (STSAsSession).
 	session *Issued
 }
@@ -50,8 +51,10 @@ type STS struct {
 func (a *Account) STS() *STS { return &STS{a: a} }
 
 // STSAs returns the account's STS service called with the long-term access key
-// accessKeyID of an IAM user (as created by CreateAccessKey). It panics if no
-// user holds the key: that is a bug in the test.
+// accessKeyID of an IAM user (as created by CreateAccessKey). Once the key is
+// made Inactive or deleted, its calls answer InvalidClientTokenId (uncounted),
+// as STS and the server do. It panics if no user holds the key: that is a bug
+// in the test.
 func (a *Account) STSAs(accessKeyID string) *STS {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -59,7 +62,7 @@ func (a *Account) STSAs(accessKeyID string) *STS {
 	if !ok {
 		panic("fakes: no IAM user holds access key " + accessKeyID)
 	}
-	return &STS{a: a, caller: owner}
+	return &STS{a: a, caller: owner, key: accessKeyID}
 }
 
 // Issued returns what the fake STS knows of a temporary access key ID.
@@ -139,6 +142,9 @@ func (s *STS) issue(kind CredentialKind, arn string, d time.Duration, mfa bool) 
 
 // GetCallerIdentity implements sts.Client.GetCallerIdentity.
 func (s *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, _ ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	if err := s.refuseCredentials(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:GetCallerIdentity", in, func() (*sts.GetCallerIdentityOutput, error) {
 		if s.session != nil {
@@ -158,6 +164,9 @@ func (s *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityIn
 // GetSessionToken implements sts.Client.GetSessionToken: 900 s to 36 h for an
 // IAM user (default 12 h), at most 1 h for the root; MFA checked when given.
 func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
+	if err := s.refuseCredentials(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:GetSessionToken", in, func() (*sts.GetSessionTokenOutput, error) {
 		if err := s.refuseSession("GetSessionToken"); err != nil {
@@ -190,6 +199,9 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 // the role's maximum session duration, and an MFA code is checked when given.
 // Trust policies are not evaluated.
 func (s *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	if err := s.refuseCredentials(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:AssumeRole", in, func() (*sts.AssumeRoleOutput, error) {
 		m := roleARNRE().FindStringSubmatch(aws.ToString(in.RoleArn))

@@ -120,6 +120,9 @@ func (s *STS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleW
 // (Policy, PolicyArns) are validated; without any, the federated user has no
 // permissions — STS does not refuse that, and neither does the fake.
 func (s *STS) GetFederationToken(ctx context.Context, in *sts.GetFederationTokenInput, _ ...func(*sts.Options)) (*sts.GetFederationTokenOutput, error) {
+	if err := s.refuseCredentials(); err != nil {
+		return nil, err
+	}
 	a := s.a
 	return call(ctx, a, "sts:GetFederationToken", in, func() (*sts.GetFederationTokenOutput, error) {
 		if err := s.refuseSession("GetFederationToken"); err != nil {

@@ -30,6 +30,7 @@ func (d *detRand) Read(p []byte) (int, error) { return d.r.Read(p) }
 // world is one account reached one way: in process or over the wire.
 type world struct {
 	acct *fakes.Account
+	srv  *server.Server // the server the wire world goes through; nil in process
 	iam  iamuser.API
 	full interface {
 		iamuser.API
@@ -55,7 +56,7 @@ func worlds(t *testing.T) (inproc, wire world) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	c := iam.NewFromConfig(srv.Config())
-	wire = world{acct: b, iam: c, full: c, sts: sts.NewFromConfig(srv.Config())}
+	wire = world{acct: b, srv: srv, iam: c, full: c, sts: sts.NewFromConfig(srv.Config())}
 	return inproc, wire
 }
 
