@@ -236,7 +236,7 @@ func TestLoadIAMUsesTheStandardChain(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	e.a.newIAM = loadIAM
+	e.a.newIAM = e.a.loadIAM
 	require.Equal(t, exitOK, e.run("user", "delete", "alice", "--dry-run"), e.stderr.String())
 	assert.Equal(t, "user alice does not exist: nothing to do\n", e.stdout.String())
 	require.Len(t, auths, 1)

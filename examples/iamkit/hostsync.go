@@ -23,12 +23,14 @@ type hostsyncIAM interface {
 // hostsyncEnv is what the hostsync commands take from outside the process:
 // AWS, the instance metadata, the host, the lock and the clock. The default
 // (defaultHostsyncEnv) is the real thing; tests hand in the fake account and
-// the fake host through hostsyncCommandWith.
+// the fake host through hostsyncCommandWith, the demo through app.hostsync.
 type hostsyncEnv struct {
 	// newIAM builds the IAM client a sync or a live key lookup reads with,
-	// with the assumed role's credentials under ASSUMEROLE.
+	// with the assumed role's credentials under ASSUMEROLE (nil:
+	// loadHostsyncIAM, through the app's AWS configuration).
 	newIAM func(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error)
-	// instanceTags reads the instance's EC2 tags named keys.
+	// instanceTags reads the instance's EC2 tags named keys (nil:
+	// loadInstanceTags, the instance metadata).
 	instanceTags func(ctx context.Context, keys []string) (map[string]string, error)
 	// newSystem returns the host, keeping hostsync's files in the layout sd.
 	newSystem func(cfg hostsync.Config, sd hostsync.StateDir, log *slog.Logger) (hostsync.System, error)
@@ -43,8 +45,12 @@ type hostsyncEnv struct {
 	clock iamkit.Clock
 }
 
-func hostsyncCommand() *command { return hostsyncCommandWith(defaultHostsyncEnv()) }
+// hostsyncCommand is the hostsync command group on the app's environment
+// (app.hostsync, else the real one).
+func hostsyncCommand() *command { return hostsyncCommandWith(nil) }
 
+// hostsyncCommandWith is the hostsync command group on env; nil means the
+// app's (app.hostsync, else defaultHostsyncEnv).
 func hostsyncCommandWith(env *hostsyncEnv) *command {
 	return &command{
 		name:    "hostsync",
@@ -157,6 +163,31 @@ func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
 	}
 }
 
+// resolve returns the environment a command runs in: env itself when the
+// command was built with one, else the app's, else the real one; with the
+// AWS seams left nil filled in through the app's AWS configuration.
+func (env *hostsyncEnv) resolve(a *app) *hostsyncEnv {
+	if env == nil {
+		env = a.hostsync
+	}
+	if env == nil {
+		env = defaultHostsyncEnv()
+	}
+	e := *env
+	if e.newIAM == nil {
+		e.newIAM = func(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
+			return a.loadHostsyncIAM(ctx, cfg)
+		}
+	}
+	if e.instanceTags == nil {
+		e.instanceTags = a.loadInstanceTags
+	}
+	if e.clock == nil {
+		e.clock = a.clock
+	}
+	return &e
+}
+
 // loadConfig reads the configuration file and the EC2 tags it names. A bad
 // file or a missing tag is a usage error (exit 2: nothing changed).
 func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string) (hostsync.Config, error) {
@@ -172,6 +203,7 @@ func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string)
 }
 
 func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []string, dryRun bool) error {
+	env = env.resolve(a)
 	fs := a.flagSet(c)
 	var f syncFlags
 	f.register(fs, !dryRun)
@@ -248,6 +280,7 @@ func (e singleLine) Unwrap() error { return e.err }
 // configuration file, /etc/group and one cache file, and loads no AWS
 // configuration unless the live fallback runs.
 func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []string) error {
+	env = env.resolve(a)
 	fs := a.flagSet(c)
 	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE` (its marker group and ASSUMEROLE; optional)")
 	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"github.com/iamkit/iamkit/hostsync"
@@ -19,10 +17,10 @@ import (
 // with, from the standard configuration chain (on EC2: the instance role),
 // as hostsync.NewIAMClient does it for every frontend (the region, and the
 // role's cached credentials under ASSUMEROLE).
-func loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+func (a *app) loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	return hostsync.NewIAMClient(awsCfg, cfg, host), nil
@@ -31,10 +29,10 @@ func loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, err
 // loadInstanceTags reads the instance's tags named keys from the instance
 // metadata, with the SDK's IMDS client (IMDSv2; AWS_EC2_METADATA_* settings
 // apply).
-func loadInstanceTags(ctx context.Context, keys []string) (map[string]string, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+func (a *app) loadInstanceTags(ctx context.Context, keys []string) (map[string]string, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
 }

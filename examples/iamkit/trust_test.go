@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -409,23 +410,23 @@ func TestLoadTrustTargets(t *testing.T) {
 	require.NoError(t, os.WriteFile(dir+"/credentials", nil, 0o600))
 	ctx := context.Background()
 
-	targets, err := loadTrustTargets(ctx, nil, nil)
+	targets, err := newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, nil, nil)
 	require.NoError(t, err)
 	require.Len(t, targets, 1)
 	assert.Equal(t, "default", targets[0].Name)
 
-	targets, err = loadTrustTargets(ctx, []string{"staging", "prod"}, nil)
+	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, []string{"staging", "prod"}, nil)
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	assert.Equal(t, "staging", targets[0].Name)
 	assert.Equal(t, "eu-west-1", targets[0].API.(*iam.Client).Options().Region)
 	assert.Equal(t, "us-east-1", targets[1].API.(*iam.Client).Options().Region, "IAM's region when none is configured")
 
-	_, err = loadTrustTargets(ctx, []string{"missing"}, nil)
+	_, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, []string{"missing"}, nil)
 	assert.ErrorContains(t, err, "loading AWS configuration for profile missing")
 
 	arns := []string{"arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"}
-	targets, err = loadTrustTargets(ctx, nil, arns)
+	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, nil, arns)
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	for i, tg := range targets {
