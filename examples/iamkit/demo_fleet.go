@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,15 +14,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 )
 
-// fleet publishes a snapshot of the story's users to the account's
-// in-memory S3 and syncs two fake hosts from it: one IAM read for the whole
-// fleet, one conditional GET per host, a 304 when nothing changed; and a
-// snapshot altered by hand is refused, changing nothing.
+// fleet publishes a snapshot of the story's users to the account's S3 with
+// 'iamkit hostsync publish' and syncs two fake hosts from it the way
+// hostsyncd --snapshot does (hostsync's S3 snapshot source, over a real S3
+// client): one IAM read for the whole fleet, one conditional GET per host,
+// a 304 when nothing changed; and a snapshot altered by hand is refused,
+// changing nothing.
 func (d *demo) fleet(ctx context.Context) error {
-	user := d.spec.UserName
+	user := d.user
 	cfg, err := hostsync.ParseConfig([]byte(demoHostsyncConf))
 	if err != nil {
 		return err
@@ -41,41 +44,35 @@ func (d *demo) fleet(ctx context.Context) error {
 	fmt.Fprintf(d.w, "%s's laptop turned up and her key is Active again. Now the fleet: with H hosts\n"+
 		"each asking IAM for N users' keys every 10 minutes, IAM throttles long before\n"+
 		"H reaches a thousand. Instead one publisher reads IAM and writes a snapshot to\n"+
-		"S3 (here the account's in-memory S3), and every host reads that one object.\n\n", user)
+		"S3 (here the fake account's S3), and every host reads that one object.\n\n", user)
 
 	const bucket, key = "iamkit-fleet", "hostsync/snapshot.json"
-	s3api := d.acct.S3()
+	s3api := s3.NewFromConfig(d.srv.Config())
 	if _, err := s3api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		return err
 	}
-	pub := hostsync.NewIAMSource(d.iam, cfg) // the publisher's; it caches key bodies
-	publish := func() (hostsync.PublishResult, error) {
-		snap, err := hostsync.BuildSnapshot(ctx, pub, d.acct.ID(), d.acct.Clock().Now())
-		if err != nil {
-			return hostsync.PublishResult{}, err
-		}
-		return hostsync.Publish(ctx, s3api, bucket, key, snap, hostsync.PublishOptions{})
-	}
+	publish := []string{"hostsync", "publish", "--bucket", bucket, "--key", key, "--groups", d.group, "--sudoers-groups", d.group}
 	d.acct.ResetCalls()
-	res, err := publish()
-	if err != nil {
+	if _, err := d.run(ctx, publish...); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "iamkit hostsync publish --bucket %s --key %s --groups developers --sudoers-groups developers:\n"+
-		"  written (%s): %d user(s), %d key(s), %d bytes\n  calls: %s\n\n",
-		bucket, key, res.Reason, res.Users, res.Keys, res.Size, d.acct.CallSummary())
+	fmt.Fprintf(d.w, "The calls it made: %s\n\n", d.acct.CallSummary())
 
-	hosts := []*fakes.Host{fakes.NewHost(), fakes.NewHost()}
+	hosts := []*iamkittest.Host{iamkittest.NewHost(), iamkittest.NewHost()}
 	srcs := make([]*hostsync.SnapshotSource, len(hosts))
 	for i := range hosts {
 		srcs[i] = hostsync.NewS3SnapshotSource(s3api, bucket, key, cfg, hostsync.SnapshotSourceOptions{
-			Account: d.acct.ID(), Clock: d.acct.Clock(),
+			Account: d.acct.ID(), Clock: d.clock,
 		})
+	}
+	syncHost := func(i int) (hostsync.SyncPlan, error) {
+		p, _, err := hostsync.Sync(ctx, srcs[i], hosts[i], cfg, hostsync.SyncOptions{Clock: d.clock})
+		return p, err
 	}
 	syncAll := func() ([]hostsync.SyncPlan, error) {
 		var plans []hostsync.SyncPlan
-		for i, h := range hosts {
-			p, _, err := hostsync.Sync(ctx, srcs[i], h, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
+		for i := range hosts {
+			p, err := syncHost(i)
 			if err != nil {
 				return plans, err
 			}
@@ -98,13 +95,15 @@ func (d *demo) fleet(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.w, "  calls: %s (no IAM call from the hosts)\n\n", d.acct.CallSummary())
 
-	d.acct.Clock().Advance(10 * time.Minute)
+	d.clock.Advance(10 * time.Minute)
 	d.acct.ResetCalls()
-	if res, err = publish(); err != nil {
+	fmt.Fprintln(d.w, "Ten minutes later, nothing changed in IAM:")
+	out, err := d.run(ctx, publish...)
+	if err != nil {
 		return err
 	}
-	if res.Written {
-		return fmt.Errorf("an unchanged snapshot was written (%s)", res.Reason)
+	if !bytes.Contains([]byte(out), []byte("unchanged: nothing written")) {
+		return errors.New("an unchanged snapshot was written")
 	}
 	if plans, err = syncAll(); err != nil {
 		return err
@@ -114,25 +113,29 @@ func (d *demo) fleet(ctx context.Context) error {
 			return errors.New("a host changed something in the steady state")
 		}
 	}
-	fmt.Fprintf(d.w, "Ten minutes later nothing changed: the publisher writes nothing, each host's\n"+
-		"conditional GET (If-None-Match) is answered 304 and its plan is empty.\n"+
-		"  calls of the whole cycle: %s\n"+
-		"  (the publisher: one ListSSHPublicKeys per user plus the group listing, and a\n"+
-		"  GetObject to compare; each host: one GetObject)\n\n", d.acct.CallSummary())
+	fmt.Fprintf(d.w, "Each host's conditional GET (If-None-Match) is answered 304 and its plan is\n"+
+		"empty. The calls of the whole cycle:\n  %s\n"+
+		"(the publisher: who it is, the group listing, each user's keys, and a GetObject\n"+
+		"to compare, whatever the number of hosts; each host: one GetObject)\n\n", d.acct.CallSummary())
 
-	obj, ok := s3api.Object(bucket, key)
-	if !ok {
-		return errors.New("the snapshot object is gone")
+	obj, err := s3api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return err
 	}
-	altered := bytes.Replace(obj.Body, []byte(`"sudoers_groups": []`), []byte(`"sudoers_groups": ["wheel"]`), 1)
-	if bytes.Equal(altered, obj.Body) {
+	body, err := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if err != nil {
+		return err
+	}
+	altered := bytes.Replace(body, []byte(`"sudoers_groups": []`), []byte(`"sudoers_groups": ["wheel"]`), 1)
+	if bytes.Equal(altered, body) {
 		return errors.New("the snapshot has no empty sudoers_groups to alter")
 	}
 	if _, err := s3api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(altered)}); err != nil {
 		return err
 	}
 	writes := hosts[0].Writes()
-	_, _, err = hostsync.Sync(ctx, srcs[0], hosts[0], cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
+	_, err = syncHost(0)
 	if !errors.Is(err, hostsync.ErrSnapshotMalformed) {
 		return fmt.Errorf("an altered snapshot was not refused: %v", err)
 	}
@@ -140,18 +143,20 @@ func (d *demo) fleet(ctx context.Context) error {
 		return errors.New("an altered snapshot changed the host")
 	}
 	fmt.Fprintf(d.w, "Someone edits the object by hand. Host 1 refuses it (its content_sha256 no\n"+
-		"longer matches) and changes nothing; sshd keeps answering from its key cache:\n  %v\n", err)
-	if res, err = publish(); err != nil {
+		"longer matches) and changes nothing; sshd keeps answering from its key cache:\n  %v\n\n", err)
+	fmt.Fprintln(d.w, "The publisher's next run:")
+	out, err = d.run(ctx, publish...)
+	if err != nil {
 		return err
 	}
-	if _, _, err := hostsync.Sync(ctx, srcs[0], hosts[0], cfg, hostsync.SyncOptions{Clock: d.acct.Clock()}); err != nil {
-		return err
-	}
-	if !res.Written {
+	if !bytes.Contains([]byte(out), []byte(" written (")) {
 		return errors.New("the publisher did not repair the altered snapshot")
 	}
-	fmt.Fprintf(d.w, "The publisher's next run finds the object invalid and rewrites it; host 1\n"+
-		"syncs again. A stale snapshot (its publisher stopped), another account's, or an\n"+
+	if _, err := syncHost(0); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "The publisher finds the object invalid and rewrites it; host 1 syncs again.\n"+
+		"A stale snapshot (its publisher stopped), another account's, or an\n"+
 		"unreachable bucket are refused the same way: nothing is deleted.\n")
 	return nil
 }
