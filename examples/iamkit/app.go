@@ -173,6 +173,7 @@ input (nothing was changed).`,
 		examples: []string{
 			"iamkit demo",
 			"iamkit user create --help",
+			"iamkit fake serve > fake.env &",
 		},
 		subs: commands(),
 	}

@@ -8,10 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-
 	"github.com/iamkit/iamkit/iamkittest"
 )
 
@@ -125,25 +121,4 @@ func writeFakeEnv(w io.Writer, env map[string]string) {
 		fmt.Fprintf(&b, "export %s='%s'\n", k, strings.ReplaceAll(v, "'", `'\''`))
 	}
 	_, _ = io.WriteString(w, b.String())
-}
-
-// envConfigOptions are the LoadOptions that stand for the AWS_* variables
-// of env (what 'iamkit fake serve' prints) when they cannot be put into
-// the process environment: a test, the demo. They override the real
-// environment and shared files.
-func envConfigOptions(env map[string]string) []func(*config.LoadOptions) error {
-	var opts []func(*config.LoadOptions) error
-	if v := env["AWS_ENDPOINT_URL"]; v != "" {
-		opts = append(opts, config.WithBaseEndpoint(v))
-	}
-	if id, secret := env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]; id != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, env["AWS_SESSION_TOKEN"])))
-	}
-	if v := env["AWS_REGION"]; v != "" {
-		opts = append(opts, config.WithRegion(v))
-	}
-	if env["AWS_EC2_METADATA_DISABLED"] == "true" {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	return opts
 }

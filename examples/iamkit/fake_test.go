@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -188,4 +190,48 @@ func TestFakeServeDrivesTheCLI(t *testing.T) {
 	stdout.Reset()
 	require.Equal(t, exitOK, a.run(ctx, []string{"user", "delete", "alice"}), stderr.String())
 	assert.Contains(t, stdout.String(), "Verified: user alice no longer exists.")
+}
+
+// envConfigOptions are the LoadOptions that stand for the AWS_* variables
+// of env (what 'iamkit fake serve' prints) when they cannot be put into
+// the process environment: a test. They override the real
+// environment and shared files.
+func envConfigOptions(env map[string]string) []func(*config.LoadOptions) error {
+	var opts []func(*config.LoadOptions) error
+	if v := env["AWS_ENDPOINT_URL"]; v != "" {
+		opts = append(opts, config.WithBaseEndpoint(v))
+	}
+	if id, secret := env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]; id != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, env["AWS_SESSION_TOKEN"])))
+	}
+	if v := env["AWS_REGION"]; v != "" {
+		opts = append(opts, config.WithRegion(v))
+	}
+	if env["AWS_EC2_METADATA_DISABLED"] == "true" {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	return opts
+}
+
+func TestWriteFakeEnvQuotes(t *testing.T) {
+	for _, tc := range []struct{ name, value, line string }{
+		{"plain", "http://127.0.0.1:4566", `export AWS_ENDPOINT_URL='http://127.0.0.1:4566'`},
+		{"quote", "it's", `export AWS_ENDPOINT_URL='it'\''s'`},
+		{"shell", "$(rm -rf /) `x` \\n", "export AWS_ENDPOINT_URL='$(rm -rf /) `x` \\n'"},
+		{"empty", "", `export AWS_ENDPOINT_URL=''`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			writeFakeEnv(&b, map[string]string{"AWS_ENDPOINT_URL": tc.value})
+			assert.Equal(t, tc.line+"\n", b.String())
+			k, v, ok := parseExport(strings.TrimSuffix(b.String(), "\n"))
+			require.True(t, ok)
+			assert.Equal(t, "AWS_ENDPOINT_URL", k)
+			assert.Equal(t, tc.value, v)
+		})
+	}
+	var b bytes.Buffer
+	writeFakeEnv(&b, map[string]string{"ZED": "1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1", "ALPHA": "2"})
+	assert.Equal(t, "export AWS_REGION='us-east-1'\nexport AWS_EC2_METADATA_DISABLED='true'\nexport ALPHA='2'\nexport ZED='1'\n", b.String(),
+		"the known variables in their order, others sorted after them")
 }
