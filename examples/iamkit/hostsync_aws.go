@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -24,6 +25,20 @@ func (a *app) loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyn
 	}
 	host, _ := os.Hostname()
 	return hostsync.NewIAMClient(awsCfg, cfg, host), nil
+}
+
+// loadSnapshotS3 builds the S3 client a --snapshot sync reads with, from
+// the standard configuration chain; the bucket must be in the configured
+// region (us-east-1 when none is).
+func (a *app) loadSnapshotS3(ctx context.Context) (hostsync.SnapshotGetAPI, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
+	}
+	return s3.NewFromConfig(awsCfg), nil
 }
 
 // loadInstanceTags reads the instance's tags named keys from the instance
