@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -102,8 +103,9 @@ type demoProfile struct {
 
 // demo is the state the chapters share.
 type demo struct {
-	w   io.Writer
-	cli *app // the CLI the chapters run: its commands reach the fake accounts
+	w      io.Writer
+	cli    *app         // the CLI the chapters run: its commands reach the fake accounts
+	cliErr switchWriter // the CLI's stderr and log: the running command's
 
 	clock    *iamkittest.Clock // one frozen clock: the CLI's and every account's
 	srv      *iamkittest.Server
@@ -206,7 +208,16 @@ func (d *demo) writeAWSConfig() error {
 // sign-in endpoint) and the demo's clock; the Linux hosts are fakes.
 func (d *demo) newCLI(parent *app) *app {
 	cli := newApp(strings.NewReader(""), io.Discard, io.Discard)
-	cli.level, cli.log = parent.level, parent.log
+	// The CLI logs where the running command's stderr goes, without the
+	// (real) time, which means nothing in the story.
+	cli.level = parent.level
+	cli.log = slog.New(slog.NewTextHandler(&d.cliErr, &slog.HandlerOptions{Level: parent.level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
 	cli.clock = d.clock
 	env := map[string]string{
 		"AWS_CONFIG_FILE":             d.configPath(),
@@ -313,10 +324,7 @@ func (d *demo) play(ctx context.Context, chapters []chapter) error {
 // exit code other than want is an error.
 func (d *demo) cmd(ctx context.Context, want int, args ...string) (stdout, stderr string, err error) {
 	d.printCmd(args)
-	var out, errOut bytes.Buffer
-	d.cli.stdout, d.cli.stderr = &out, &syncWriter{w: &errOut}
-	code := d.cli.run(ctx, args)
-	d.cli.stdout, d.cli.stderr = io.Discard, io.Discard
+	out, errOut, code := d.exec(ctx, args)
 	if out.Len() > 0 {
 		fmt.Fprint(d.w, indent(out.String()))
 	}
@@ -329,6 +337,40 @@ func (d *demo) cmd(ctx context.Context, want int, args ...string) (stdout, stder
 			strings.Join(args, " "), code, want, strings.TrimSpace(errOut.String()))
 	}
 	return out.String(), errOut.String(), nil
+}
+
+// exec runs one CLI command line and returns what it printed on stdout,
+// on stderr (its log included), and its exit code.
+func (d *demo) exec(ctx context.Context, args []string) (stdout, stderr *bytes.Buffer, code int) {
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	d.cliErr.set(stderr)
+	d.cli.stdout, d.cli.stderr = stdout, &d.cliErr
+	code = d.cli.run(ctx, args)
+	d.cli.stdout = io.Discard
+	d.cliErr.set(io.Discard)
+	return stdout, stderr, code
+}
+
+// switchWriter is a writer whose target changes: the demo's CLI writes its
+// stderr and log to the running command's buffer.
+type switchWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *switchWriter) set(w io.Writer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w = w
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.w == nil {
+		return len(p), nil
+	}
+	return s.w.Write(p)
 }
 
 // run is cmd for a command that must succeed.
@@ -419,10 +461,7 @@ func (d *demo) onboard(ctx context.Context) error {
 	d.acct.ResetCalls()
 	d.start = d.clock.Now()
 	d.printCmd(d.createArgs)
-	var out, errOut bytes.Buffer
-	d.cli.stdout, d.cli.stderr = &out, &errOut
-	code := d.cli.run(ctx, d.createArgs)
-	d.cli.stdout, d.cli.stderr = io.Discard, io.Discard
+	out, errOut, code := d.exec(ctx, d.createArgs)
 	d.callCounts = d.acct.CallCounts()
 	text, qr, _ := strings.Cut(out.String(), qrMarker)
 	fmt.Fprint(d.w, indent(text))

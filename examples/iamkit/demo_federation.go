@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -56,10 +54,7 @@ func (d *demo) consoleURL(ctx context.Context) error {
 	args := []string{"console", "--cognito-pool", poolID, "--role-arn", roleARN,
 		"--session-name", "carol@example.com", "--duration", "12h", "--destination", dest}
 	d.printCmd(args)
-	var out, errOut bytes.Buffer
-	d.cli.stdout, d.cli.stderr = &out, &errOut
-	code := d.cli.run(ctx, args)
-	d.cli.stdout, d.cli.stderr = io.Discard, io.Discard
+	out, errOut, code := d.exec(ctx, args)
 	if code != exitOK {
 		return fmt.Errorf("iamkit console: exit code %d: %s", code, strings.TrimSpace(errOut.String()))
 	}
