@@ -79,8 +79,8 @@ altered, other account's or unreadable snapshot changes nothing.
 
 'plan' and 'apply' run one sync and exit (for cron or a systemd timer); the
 daemon examples/hostsyncd runs them on an interval. Files live in --state-dir:
-keys/ (the key cache), state.json and key-bodies.json; the lock is
-/run/iamkit-hostsync.lock.`,
+keys/ (the key cache), state.json, key-bodies.json and snapshot.json; the
+lock is /run/iamkit-hostsync.lock.`,
 		examples: []string{
 			"iamkit hostsync plan",
 			"sudo iamkit hostsync apply --config /etc/aws-ec2-ssh.conf",
@@ -91,8 +91,9 @@ keys/ (the key cache), state.json and key-bodies.json; the lock is
 				name:    "plan",
 				summary: "show what a sync would change (a dry run)",
 				args:    "[--config FILE] [--state-dir DIR] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
-				help: `Read IAM (or the fleet snapshot) and this host, and print the plan: every action with its reason,
-and what is left alone and why. Nothing is changed and no lock is taken.
+				help: `Read IAM (or, with --snapshot, the fleet snapshot) and this host, and print
+the plan: every action with its reason, and what is left alone and why.
+Nothing is changed and no lock is taken.
 
 Exit code 0 when a plan was made (DONOTSYNC set counts), 1 when IAM or the
 host could not be read (the plan then says "no changes" and why), 2 when the
