@@ -12,6 +12,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/iamkit/iamkit"
@@ -49,6 +50,14 @@ type app struct {
 	// newTrustTargets builds the accounts the trust commands work on (nil:
 	// loadTrustTargets); tests hand in fake accounts.
 	newTrustTargets trustTargetsFunc
+	// configOptions are appended to every config.LoadDefaultConfig call
+	// (loadAWSConfig), after the command's own: nil in production; the demo
+	// and tests point the real command code at an iamkittest server with
+	// them (base endpoint, credentials, region).
+	configOptions []func(*config.LoadOptions) error
+	// hostsync is the environment of the hostsync commands (nil: the real
+	// one, defaultHostsyncEnv); the demo hands in a fake Linux host.
+	hostsync *hostsyncEnv
 
 	level *slog.LevelVar // Warn, or Debug with --verbose
 	log   *slog.Logger   // to stderr; the library never logs a secret
@@ -59,28 +68,49 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 	stderr = &syncWriter{w: stderr}
 	level := new(slog.LevelVar)
 	level.Set(slog.LevelWarn)
-	return &app{
+	a := &app{
 		stdin:  stdin,
 		stdout: stdout,
 		stderr: stderr,
-		newIAM: loadIAM,
 		clock:  iamkit.SystemClock{},
-		newSTS: loadSTS,
 		getenv: os.Getenv,
 		level:  level,
 		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
+	a.newIAM, a.newSTS = a.loadIAM, a.loadSTS
+	return a
 }
 
-// loadIAM builds an IAM client from the standard AWS configuration chain:
-// AWS_PROFILE and the shared config files (including SSO), environment
-// variables, container and instance credentials, AWS_ENDPOINT_URL and
-// AWS_ENDPOINT_URL_IAM, AWS_RETRY_MODE. IAM is a global service; when no
-// region is configured, us-east-1 (where IAM's endpoint lives) is used.
-func loadIAM(ctx context.Context) (iamuser.API, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+// loadAWSConfig is the one place the CLI loads AWS configuration: the
+// standard chain (config.LoadDefaultConfig: AWS_PROFILE and the shared
+// config files, SSO, environment variables, container and instance
+// credentials, AWS_ENDPOINT_URL, AWS_RETRY_MODE), for profile when it is
+// not "", with the caller's extra options and then the app's
+// configOptions.
+func (a *app) loadAWSConfig(ctx context.Context, profile string, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	opts = append(opts, extra...)
+	opts = append(opts, a.configOptions...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		if profile != "" {
+			return aws.Config{}, fmt.Errorf("loading AWS configuration for profile %s: %w", profile, err)
+		}
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// loadIAM builds an IAM client from the standard AWS configuration chain
+// (loadAWSConfig; AWS_ENDPOINT_URL_IAM too). IAM is a global service; when
+// no region is configured, us-east-1 (where IAM's endpoint lives) is used.
+func (a *app) loadIAM(ctx context.Context) (iamuser.API, error) {
+	cfg, err := a.loadAWSConfig(ctx, "")
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -122,6 +152,7 @@ func commands() []*command {
 		consoleCommand(),
 		trustCommand(),
 		demoCommand(),
+		fakeCommand(),
 	}
 }
 
@@ -142,6 +173,7 @@ input (nothing was changed).`,
 		examples: []string{
 			"iamkit demo",
 			"iamkit user create --help",
+			"iamkit fake serve > fake.env &",
 		},
 		subs: commands(),
 	}

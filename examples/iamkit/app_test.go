@@ -30,7 +30,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"user", "create"}, []string{"Usage: iamkit user create -u NAME", "-access-key", "-ssh-key FILE", "-no-mfa", "-no-console", "-out DIR", "-path PATH", "0600", "Examples:", "iamkit user create -u alice -g developers"}},
 		{[]string{"user", "delete"}, []string{"Usage: iamkit user delete NAME [--dry-run]", "-dry-run", "Examples:"}},
 		{[]string{"user", "import"}, []string{"Usage: iamkit user import FILE.csv", "-concurrency N", "user_name, groups, path", "Examples:"}},
-		{[]string{"demo"}, []string{"Usage: iamkit demo", "-keep", "in memory", "Examples:"}},
+		{[]string{"demo"}, []string{"Usage: iamkit demo", "-keep", "through real AWS SDK clients", "Examples:"}},
 	}
 	for _, c := range cases {
 		name := strings.Join(append([]string{"iamkit"}, c.path...), " ")
@@ -236,7 +236,7 @@ func TestLoadIAMUsesTheStandardChain(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	e.a.newIAM = loadIAM
+	e.a.newIAM = e.a.loadIAM
 	require.Equal(t, exitOK, e.run("user", "delete", "alice", "--dry-run"), e.stderr.String())
 	assert.Equal(t, "user alice does not exist: nothing to do\n", e.stdout.String())
 	require.Len(t, auths, 1)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit"
@@ -31,20 +30,23 @@ type consoleSTS interface {
 }
 
 // consoleDeps are the console command's seams: the default builds SDK
-// clients from the standard configuration chain and talks to AWS's sign-in
-// endpoint; tests hand in the fake account.
+// clients from the app's AWS configuration and talks to the sign-in
+// endpoint of the partition (or $IAMKIT_SIGNIN_ENDPOINT); tests hand in the
+// fake account.
 type consoleDeps struct {
-	// load resolves the AWS configuration, for profile when given.
+	// load resolves the AWS configuration, for profile when given (nil:
+	// app.loadAWSConfig).
 	load func(ctx context.Context, profile string) (aws.Config, error)
 	// sts and cognito build the clients from it (cognito in the pool's
 	// region).
 	sts     func(cfg aws.Config) consoleSTS
 	cognito func(cfg aws.Config, region string) federation.CognitoBasicAPI
 	// endpoint and httpClient, when set, replace the partition's sign-in
-	// endpoint and the default HTTP client.
+	// endpoint (else $IAMKIT_SIGNIN_ENDPOINT, through app.getenv) and the
+	// default HTTP client.
 	endpoint   string
 	httpClient *http.Client
-	clock      iamkit.Clock
+	clock      iamkit.Clock // nil: app.clock
 	// open opens a URL in the person's browser.
 	open func(ctx context.Context, url string) error
 	// whoami names the local user, for the default role session name.
@@ -53,17 +55,6 @@ type consoleDeps struct {
 
 func defaultConsoleDeps() consoleDeps {
 	return consoleDeps{
-		load: func(ctx context.Context, profile string) (aws.Config, error) {
-			var opts []func(*config.LoadOptions) error
-			if profile != "" {
-				opts = append(opts, config.WithSharedConfigProfile(profile))
-			}
-			cfg, err := config.LoadDefaultConfig(ctx, opts...)
-			if err != nil {
-				return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
-			}
-			return cfg, nil
-		},
 		sts: func(cfg aws.Config) consoleSTS {
 			return sts.NewFromConfig(cfg, func(o *sts.Options) {
 				if o.Region == "" {
@@ -74,7 +65,6 @@ func defaultConsoleDeps() consoleDeps {
 		cognito: func(cfg aws.Config, region string) federation.CognitoBasicAPI {
 			return cognitoidentity.NewFromConfig(cfg, func(o *cognitoidentity.Options) { o.Region = region })
 		},
-		clock:  iamkit.SystemClock{},
 		open:   openBrowser,
 		whoami: localUser,
 	}
@@ -104,7 +94,9 @@ The credentials come from, in order:
 --duration sets the role session and the console session (15m to 12h; role
 chaining: 1h). The sign-in endpoint takes no console duration for
 GetFederationToken credentials. The partition's endpoint is used (aws,
-aws-cn, aws-us-gov), as the role's or the credentials' ARN says.
+aws-cn, aws-us-gov), as the role's or the credentials' ARN says, unless
+IAMKIT_SIGNIN_ENDPOINT names another (a test endpoint, such as the one
+'iamkit fake serve' prints: http://127.0.0.1:PORT/federation).
 
 The URL is printed on stdout and nowhere else: it IS the console session,
 keep it out of logs and chats. --open hands it to the browser instead.`,
@@ -125,7 +117,20 @@ type consoleFlags struct {
 	open, logoutFirst, regional                              bool
 }
 
+// signinEndpointEnv names a sign-in endpoint to use instead of the
+// partition's: a test endpoint ('iamkit fake serve', the demo).
+const signinEndpointEnv = "IAMKIT_SIGNIN_ENDPOINT"
+
 func runConsole(ctx context.Context, a *app, c *command, args []string, deps consoleDeps) error {
+	if deps.load == nil {
+		deps.load = func(ctx context.Context, profile string) (aws.Config, error) { return a.loadAWSConfig(ctx, profile) }
+	}
+	if deps.endpoint == "" {
+		deps.endpoint = a.getenv(signinEndpointEnv)
+	}
+	if deps.clock == nil {
+		deps.clock = a.clock
+	}
 	fs := a.flagSet(c)
 	var f consoleFlags
 	fs.StringVar(&f.profile, "profile", "", "use the credentials and region of `PROFILE` (default: AWS_PROFILE, the standard chain)")

@@ -290,21 +290,28 @@ func TestConsoleHelp(t *testing.T) {
 func TestDemoConsoleChapter(t *testing.T) {
 	e := newEnv(t)
 	var out bytes.Buffer
-	d := newDemo(&out, e.a, t.TempDir())
+	d, closeDemo, err := newDemo(&out, e.a, t.TempDir())
+	require.NoError(t, err)
+	defer closeDemo()
 	require.NoError(t, d.play(context.Background(), []chapter{{"A console URL for a person with no IAM user, from the fake pool", (*demo).consoleURL}}))
 	s := out.String()
 	for _, want := range []string{
 		"carol has no IAM user",
+		"IAMKIT_SIGNIN_ENDPOINT=" + d.srv.URL() + "/federation",
+		"$ iamkit console --cognito-pool us-east-1:",
+		" --role-arn arn:aws:iam::123456789012:role/ConsoleVisitor --session-name carol@example.com --duration 12h --destination 'https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#Instances:'\n",
+		"  " + d.srv.URL() + "/federation?Action=login&",
 		"web-identity role=arn:aws:iam::123456789012:role/ConsoleVisitor",
 		"identities left in the pool: 0",
-		"SessionDuration=43200",
 		"SigninToken=REDACTED",
 		"SigninToken: ******** (",
 		"Opening it: 302 Found, Location: https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#Instances:",
-		"A console session for arn:aws:sts::123456789012:assumed-role/ConsoleVisitor/carol@example.com, for 12h0m0s.",
-		"GetSessionToken credentials, by contrast, are refused up front",
+		"$ iamkit console --profile ops-mfa\n  iamkit console: the profile holds GetSessionToken credentials (arn:aws:iam::123456789012:root)",
 	} {
 		assert.Contains(t, s, want)
 	}
+	assert.Equal(t, 1, d.acct.Calls("signin:login"))
+	assert.Equal(t, 1, d.acct.Calls("signin:getSigninToken"), "the session-token profile never reached the endpoint")
+	assert.Equal(t, 1, d.acct.Calls("sts:AssumeRoleWithWebIdentity"), "the console command's STS client reached the server")
 	assert.NotRegexp(t, regexp.MustCompile(`SigninToken=[A-Z2-7]{16,}`), s, "the token never shows")
 }

@@ -18,16 +18,22 @@ func TestDemoFleetChapter(t *testing.T) {
 	require.Positive(t, end)
 	ch := out[i : i+end]
 	for _, want := range []string{
-		"written (no object yet): 1 user(s), 1 key(s)",
-		"calls: iam:GetGroup=1 iam:GetSSHPublicKey=1 iam:ListSSHPublicKeys=1 s3:GetObject=1 s3:PutObject=1",
-		"on host 1: 4 actions; alice: uid ",
-		"on host 2: 4 actions; alice: uid ",
-		"calls: s3:GetObject=2 (no IAM call from the hosts)",
-		"calls of the whole cycle: iam:GetGroup=1 iam:ListSSHPublicKeys=1 s3:GetObject=3",
+		"$ iamkit hostsync publish --bucket iamkit-fleet --key hostsync/snapshot.json --groups developers --sudoers-groups developers\n",
+		"s3://iamkit-fleet/hostsync/snapshot.json written (no object yet): 1 users, 1 keys",
+		"The calls it made: iam:GetGroup=1 iam:GetSSHPublicKey=1 iam:ListSSHPublicKeys=1 s3:GetObject=1 s3:PutObject=1 sts:GetCallerIdentity=1",
+		"$ iamkit hostsync apply --config $DEMO/aws-ec2-ssh.conf --state-dir $DEMO/fleet-host1 --lock-file $DEMO/fleet-host1/hostsync.lock --snapshot s3://iamkit-fleet/hostsync/snapshot.json --snapshot-account 123456789012\n",
+		"Host 1: alice has uid ", "Host 2: alice has uid ",
+		"The hosts' calls: s3:GetObject=2 (no IAM call from the hosts)",
+		"unchanged: nothing written (1 users, 1 keys",
+		"The calls of the whole\ncycle:\n  iam:GetGroup=1 iam:GetSSHPublicKey=1 iam:ListSSHPublicKeys=1 s3:GetObject=3 sts:GetCallerIdentity=1\n",
 		"malformed snapshot: content_sha256",
-		"The publisher's next run finds the object invalid and rewrites it",
+		"snapshot refused; the last good one stays, nothing changes",
+		"written (the object in place is not a valid snapshot",
+		"The publisher finds the object invalid and rewrites it; host 1 syncs again:\n$ iamkit hostsync apply",
 	} {
 		assert.Contains(t, ch, want)
 	}
-	assert.Zero(t, e.iamBuilt, "the demo never builds a real AWS client")
+	assert.Equal(t, 2, strings.Count(ch, "hostsync apply: 4 done, 0 already done, 0 failed"), "each host applied the snapshot")
+	assert.Equal(t, 3, strings.Count(ch, "  hostsync: in sync, nothing to do\n"), "two steady-state syncs and one after the repair")
+	assert.Zero(t, e.iamBuilt, "the demo does not use the test's IAM seam")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/iamkittest"
 )
 
 // demoHostsyncConf is the host's /etc/aws-ec2-ssh.conf in the demo.
@@ -20,51 +22,62 @@ SUDOERS_GROUPS="developers"
 LOCAL_GROUPS="docker"
 `
 
-// hostsync syncs the story's person and her SSH key to a fake Linux host:
-// the plan (a dry run), the apply, the resulting users and keys; then her
-// key is deactivated in IAM and the next plan takes it away.
+// hostsyncFiles writes the host's configuration file and makes its state
+// directory: the files 'iamkit hostsync plan|apply' are given.
+func (d *demo) hostsyncFiles(name string) (conf, stateDir string, err error) {
+	conf = filepath.Join(d.dir, "aws-ec2-ssh.conf")
+	if err := os.WriteFile(conf, []byte(demoHostsyncConf), 0o644); err != nil {
+		return "", "", err
+	}
+	stateDir = filepath.Join(d.dir, name)
+	return conf, stateDir, os.MkdirAll(stateDir, 0o755)
+}
+
+// hostsync syncs the story's person and her SSH key to a fake Linux host
+// with 'iamkit hostsync plan' and 'apply': the plan (a dry run), the apply,
+// the resulting users and keys; then her key is deactivated in IAM and the
+// next plan takes it away.
 func (d *demo) hostsync(ctx context.Context) error {
-	user := d.spec.UserName
+	user := d.user
 	cfg, err := hostsync.ParseConfig([]byte(demoHostsyncConf))
 	if err != nil {
 		return err
 	}
-	host := fakes.NewHost()
-	fmt.Fprintf(d.w, "A Linux host (in memory: internal/fakes) with root, system accounts, and the\n"+
-		"image's own ec2-user and ubuntu. Its /etc/aws-ec2-ssh.conf:\n\n%s\n",
-		indent(demoHostsyncConf))
-
-	// One source for the chapter: it caches key bodies by key ID, as the
-	// daemon does between syncs.
-	src := hostsync.NewIAMSource(d.iam, cfg)
-	p, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{DryRun: true})
+	conf, stateDir, err := d.hostsyncFiles("host")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "iamkit hostsync plan (a dry run):\n\n%s\n", indent(p.String()))
+	host := d.host(stateDir)
+	plan := []string{"hostsync", "plan", "--config", conf, "--state-dir", stateDir}
+	apply := []string{"hostsync", "apply", "--config", conf, "--state-dir", stateDir, "--lock-file", filepath.Join(stateDir, "hostsync.lock")}
+	fmt.Fprintf(d.w, "A Linux host (a fake: iamkittest.NewHost) with root, system accounts, and the\n"+
+		"image's own ec2-user and ubuntu. Its configuration, $DEMO/aws-ec2-ssh.conf\n"+
+		"(aws-ec2-ssh's format), and its state in $DEMO/host:\n\n%s\n", indent(demoHostsyncConf))
+
+	if _, err := d.run(ctx, plan...); err != nil {
+		return err
+	}
 	if host.Writes() != 0 {
 		return errors.New("the dry run changed the host")
 	}
 	fmt.Fprintln(d.w, "The dry run changed nothing on the host.")
-
-	_, rep, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
-	if err != nil {
+	fmt.Fprintln(d.w)
+	if _, err := d.run(ctx, apply...); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "\niamkit hostsync apply:\n\n%s", indent(rep.String()))
 	if err := printManaged(d, host, cfg); err != nil {
 		return err
 	}
 
 	d.acct.ResetCalls()
-	p, _, err = hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()})
-	if err != nil {
+	fmt.Fprintln(d.w)
+	if _, err := d.run(ctx, apply...); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "\nThe next sync finds nothing to do (%d actions) and costs %d IAM calls: %s.\n"+
+	fmt.Fprintf(d.w, "The next sync finds nothing to do and costs %d IAM calls: %s.\n"+
 		"No GetSSHPublicKey: IAM never changes the body behind a key ID, so bodies are\n"+
-		"cached by ID and a steady-state sync costs one ListSSHPublicKeys per user.\n",
-		len(p.Actions), d.acct.CallsWithPrefix("iam:"), d.acct.CallSummary())
+		"cached by ID (in $DEMO/host) and a steady-state sync costs one ListSSHPublicKeys\n"+
+		"per user.\n", d.acct.CallsWithPrefix("iam:"), d.acct.CallSummary())
 
 	keys, err := d.iam.ListSSHPublicKeys(ctx, &iam.ListSSHPublicKeysInput{UserName: aws.String(user)})
 	if err != nil {
@@ -79,33 +92,32 @@ func (d *demo) hostsync(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "\n%s's laptop is lost: her key %s is deactivated in IAM. The next plan:\n\n", user, aws.ToString(id))
-	p, _, err = hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{DryRun: true})
-	if err != nil {
+	fmt.Fprintf(d.w, "\n%s's laptop is lost: her key %s is deactivated in IAM\n"+
+		"(aws iam update-ssh-public-key --status Inactive). The next plan:\n", user, aws.ToString(id))
+	if _, err := d.run(ctx, plan...); err != nil {
 		return err
 	}
-	fmt.Fprint(d.w, indent(p.String()))
-	if _, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: d.acct.Clock()}); err != nil {
+	if _, err := d.run(ctx, apply...); err != nil {
 		return err
 	}
 	if n := len(host.Keys(user)); n != 0 {
 		return fmt.Errorf("%s still has %d keys on the host", user, n)
 	}
-	fmt.Fprintf(d.w, "\nApplied: %s keeps her account, and sshd gets no key for her any more\n"+
+	fmt.Fprintf(d.w, "Applied: %s keeps her account, and sshd gets no key for her any more\n"+
 		"(an Inactive key is never printed by 'iamkit hostsync keys').\n", user)
 	return nil
 }
 
 // printManaged lists the host's managed users with their groups and keys,
 // and what 'iamkit hostsync keys' prints for them.
-func printManaged(d *demo, host *fakes.Host, cfg hostsync.Config) error {
+func printManaged(d *demo, host *iamkittest.Host, cfg hostsync.Config) error {
 	laptop := ""
-	if len(d.spec.SSHPublicKeys) > 0 {
-		if pk, err := hostsync.ParseKey(d.spec.SSHPublicKeys[0]); err == nil {
+	if b, err := os.ReadFile(filepath.Join(d.dir, "id_ed25519.pub")); err == nil {
+		if pk, err := hostsync.ParseKey(strings.TrimSpace(string(b))); err == nil {
 			laptop = pk.SHA256
 		}
 	}
-	fmt.Fprintf(d.w, "\nUsers in the marker group %s:\n", cfg.MarkerGroup)
+	fmt.Fprintf(d.w, "Users in the marker group %s:\n", cfg.MarkerGroup)
 	var lines []string
 	for _, u := range host.Users() {
 		if !u.MemberOf(cfg.MarkerGroup) {

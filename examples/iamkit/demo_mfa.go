@@ -2,81 +2,92 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/iamkit/iamkit/mfa"
 )
 
-// Wiring (demo.go): in demoChapters, after "Onboarding again is safe" and
-// before the offboarding chapters (which delete alice's key), add
-//
-//	{"An MFA session, the aws-mfa way", (*demo).mfaSession},
+// demoLaptopMarker starts alice's part of the demo's credentials file.
+const demoLaptopMarker = "# alice's laptop: ~/.aws/credentials (this comment survives)"
 
-// mfaSession writes alice's access key into a temporary credentials file as
-// [alice-long-term], next to a comment, and runs mfa.Session twice: the first
-// run calls GetSessionToken with a code from her phone and writes [alice];
-// the second finds it valid and calls nothing.
+// mfaSession adds alice's access key to the credentials file as
+// [alice-long-term], next to a comment, and runs 'iamkit mfa session'
+// twice: the first run calls GetSessionToken with a code from her phone and
+// writes [alice]; the second finds it valid and calls nothing.
 func (d *demo) mfaSession(ctx context.Context) error {
-	if d.res == nil || d.res.AccessKeyID == "" || d.res.MFASeed == "" {
-		return fmt.Errorf("alice has no access key or MFA seed to show a session with")
+	s := d.secrets
+	if s.AccessKeyID == "" || s.MFASeed == "" || s.MFASerial == "" {
+		return fmt.Errorf("alice has no access key or MFA device to show a session with")
 	}
-	path := filepath.Join(d.dir, "credentials")
-	content := "# alice's laptop: ~/.aws/credentials (this comment survives)\n" +
-		"[alice-long-term]\n" +
-		"aws_access_key_id = " + d.res.AccessKeyID + "\n" +
-		"aws_secret_access_key = " + d.res.SecretAccessKey + "\n" +
-		"aws_mfa_device = " + d.res.MFASerial + "\n"
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	f, err := os.OpenFile(d.credentialsPath(), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
 		return err
 	}
-	// The codes used to enable the device are spent: her phone shows the next.
-	d.acct.Clock().Set(mfa.NextStep(d.acct.Clock().Now()))
-	opts := mfa.SessionOptions{
-		Profile:         "alice",
-		CredentialsPath: path,
-		ConfigPath:      filepath.Join(d.dir, "config"),
-		Token: mfa.TokenFunc(func(context.Context, mfa.TokenRequest) (string, error) {
-			return mfa.Code(d.res.MFASeed, d.acct.Clock().Now()) // alice reads her phone
-		}),
-		NewSTS: func(c aws.Credentials, _ string) mfa.STSAPI { return d.acct.STSAs(c.AccessKeyID) },
-		Clock:  d.acct.Clock(),
-		Getenv: func(string) string { return "" },
+	_, err = fmt.Fprintf(f, "%s\n[alice-long-term]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_mfa_device = %s\n",
+		demoLaptopMarker, s.AccessKeyID, s.SecretAccessKey, s.MFASerial)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(d.w, "aws-mfa keeps long-term keys in [alice-long-term] and writes MFA-backed\n"+
 		"short-term ones to [alice]. iamkit mfa session does the same, with the same\n"+
-		"files, and changes nothing else in the file.\n\n")
-	res, err := mfa.Session(ctx, opts)
+		"files (here $DEMO/aws/credentials, as AWS_SHARED_CREDENTIALS_FILE), and\n"+
+		"changes nothing else in the file. alice's keys from the bundle went in as\n"+
+		"[alice-long-term]; her phone shows the code of the next 30-second step.\n\n")
+
+	// The codes used to enable the device are spent: her phone shows the next.
+	d.clock.Set(mfa.NextStep(d.clock.Now()))
+	code, err := mfa.Code(s.MFASeed, d.clock.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "First run (%s): GetSessionToken with alice's MFA code; %s\n\n", res.Plan.Reason, res.Credentials.Provenance)
-	b, err := os.ReadFile(path)
+	calls := d.acct.Calls("sts:GetSessionToken")
+	if _, err := d.run(ctx, "mfa", "session", "--profile", "alice", "--token", code); err != nil {
+		return err
+	}
+	if n := d.acct.Calls("sts:GetSessionToken") - calls; n != 1 {
+		return fmt.Errorf("the first run made %d GetSessionToken calls, want 1", n)
+	}
+	fmt.Fprintf(d.w, "One GetSessionToken, signed with her long-term key. alice's part of the file now:\n\n")
+	if err := d.printLaptopCredentials(); err != nil {
+		return err
+	}
+
+	d.clock.Advance(time.Hour)
+	calls = d.acct.Calls("sts:GetSessionToken")
+	fmt.Fprintf(d.w, "\nAn hour later, the same command (no code needed):\n")
+	if _, err := d.run(ctx, "mfa", "session", "--profile", "alice"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "STS calls made: %d.\n", d.acct.Calls("sts:GetSessionToken")-calls)
+	return nil
+}
+
+// printLaptopCredentials prints alice's part of the credentials file, the
+// secrets masked.
+func (d *demo) printLaptopCredentials() error {
+	b, err := os.ReadFile(d.credentialsPath())
 	if err != nil {
 		return err
 	}
-	s := bufio.NewScanner(bytes.NewReader(b))
-	for s.Scan() {
-		line := s.Text()
+	_, part, ok := strings.Cut(string(b), demoLaptopMarker)
+	if !ok {
+		return fmt.Errorf("the comment in %s did not survive", d.path(d.credentialsPath()))
+	}
+	fmt.Fprintf(d.w, "    %s\n", demoLaptopMarker)
+	sc := bufio.NewScanner(strings.NewReader(strings.TrimLeft(part, "\n")))
+	for sc.Scan() {
+		line := sc.Text()
 		if k, v, ok := strings.Cut(line, " = "); ok && (k == "aws_secret_access_key" || k == "aws_session_token" || k == "aws_security_token") {
 			line = k + " = " + mask(v)
 		}
 		fmt.Fprintf(d.w, "    %s\n", line)
 	}
-	d.acct.Clock().Advance(time.Hour)
-	calls := d.acct.Calls("sts:GetSessionToken")
-	res, err = mfa.Session(ctx, opts)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(d.w, "\nAn hour later (%s): STS calls made: %d; [alice] is valid until %s.\n",
-		res.Plan.Reason, d.acct.Calls("sts:GetSessionToken")-calls, res.Credentials.Expires.Format(time.DateTime+" MST"))
 	return nil
 }

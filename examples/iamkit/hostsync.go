@@ -23,13 +23,19 @@ type hostsyncIAM interface {
 // hostsyncEnv is what the hostsync commands take from outside the process:
 // AWS, the instance metadata, the host, the lock and the clock. The default
 // (defaultHostsyncEnv) is the real thing; tests hand in the fake account and
-// the fake host through hostsyncCommandWith.
+// the fake host through hostsyncCommandWith, the demo through app.hostsync.
 type hostsyncEnv struct {
 	// newIAM builds the IAM client a sync or a live key lookup reads with,
-	// with the assumed role's credentials under ASSUMEROLE.
+	// with the assumed role's credentials under ASSUMEROLE (nil:
+	// loadHostsyncIAM, through the app's AWS configuration).
 	newIAM func(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error)
-	// instanceTags reads the instance's EC2 tags named keys.
+	// instanceTags reads the instance's EC2 tags named keys (nil:
+	// loadInstanceTags, the instance metadata).
 	instanceTags func(ctx context.Context, keys []string) (map[string]string, error)
+	// newS3 builds the S3 client a --snapshot sync reads the fleet
+	// snapshot with (nil: loadSnapshotS3, through the app's AWS
+	// configuration).
+	newS3 func(ctx context.Context) (hostsync.SnapshotGetAPI, error)
 	// newSystem returns the host, keeping hostsync's files in the layout sd.
 	newSystem func(cfg hostsync.Config, sd hostsync.StateDir, log *slog.Logger) (hostsync.System, error)
 	// lock takes the sync lock at path.
@@ -43,8 +49,12 @@ type hostsyncEnv struct {
 	clock iamkit.Clock
 }
 
-func hostsyncCommand() *command { return hostsyncCommandWith(defaultHostsyncEnv()) }
+// hostsyncCommand is the hostsync command group on the app's environment
+// (app.hostsync, else the real one).
+func hostsyncCommand() *command { return hostsyncCommandWith(nil) }
 
+// hostsyncCommandWith is the hostsync command group on env; nil means the
+// app's (app.hostsync, else defaultHostsyncEnv).
 func hostsyncCommandWith(env *hostsyncEnv) *command {
 	return &command{
 		name:    "hostsync",
@@ -62,10 +72,15 @@ touches only users in the marker group, locks a user that left IAM at once and
 deletes the account only after it was missing from several complete syncs, a
 few accounts per run at most.
 
+With --snapshot s3://BUCKET/KEY a sync reads the fleet snapshot that
+'iamkit hostsync publish' keeps in S3 (one conditional GET; the last good
+snapshot and its ETag are kept in --state-dir) instead of IAM; a stale,
+altered, other account's or unreadable snapshot changes nothing.
+
 'plan' and 'apply' run one sync and exit (for cron or a systemd timer); the
 daemon examples/hostsyncd runs them on an interval. Files live in --state-dir:
-keys/ (the key cache), state.json and key-bodies.json; the lock is
-/run/iamkit-hostsync.lock.`,
+keys/ (the key cache), state.json, key-bodies.json and snapshot.json; the
+lock is /run/iamkit-hostsync.lock.`,
 		examples: []string{
 			"iamkit hostsync plan",
 			"sudo iamkit hostsync apply --config /etc/aws-ec2-ssh.conf",
@@ -75,9 +90,10 @@ keys/ (the key cache), state.json and key-bodies.json; the lock is
 			{
 				name:    "plan",
 				summary: "show what a sync would change (a dry run)",
-				args:    "[--config FILE] [--state-dir DIR]",
-				help: `Read IAM and this host, and print the plan: every action with its reason,
-and what is left alone and why. Nothing is changed and no lock is taken.
+				args:    "[--config FILE] [--state-dir DIR] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
+				help: `Read IAM (or, with --snapshot, the fleet snapshot) and this host, and print
+the plan: every action with its reason, and what is left alone and why.
+Nothing is changed and no lock is taken.
 
 Exit code 0 when a plan was made (DONOTSYNC set counts), 1 when IAM or the
 host could not be read (the plan then says "no changes" and why), 2 when the
@@ -91,7 +107,7 @@ configuration is invalid.`,
 			{
 				name:    "apply",
 				summary: "sync once: plan, apply under the lock, report",
-				args:    "[--config FILE] [--state-dir DIR] [--lock-file FILE]",
+				args:    "[--config FILE] [--state-dir DIR] [--lock-file FILE] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
 				help: `Run one sync, as root: read IAM and this host, plan, apply the plan under the
 sync lock (one sync at a time: the daemon, a timer, an admin), and print the
 plan and the result of every action. A complete, successful sync is recorded
@@ -102,6 +118,7 @@ could not be read — nothing was changed — or an action failed (run it again:
 it resumes), 2 when the configuration is invalid.`,
 				examples: []string{
 					"sudo iamkit hostsync apply",
+					"sudo iamkit hostsync apply --snapshot s3://acme-fleet/hostsync/snapshot.json --snapshot-account 123456789012",
 					"*/10 * * * * root /usr/local/bin/iamkit hostsync apply >/dev/null",
 				},
 				run: env.runApply,
@@ -147,6 +164,7 @@ Flags go before USER: what follows it is never taken for a flag.`,
 // syncFlags are the flags of plan and apply.
 type syncFlags struct {
 	config, stateDir, lockFile string
+	snapshot, snapshotAccount  string
 }
 
 func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
@@ -155,6 +173,63 @@ func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
 	if lock {
 		fs.StringVar(&f.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with hostsyncd")
 	}
+	fs.StringVar(&f.snapshot, "snapshot", "", "sync from the fleet snapshot at `s3://BUCKET/KEY` instead of reading IAM")
+	fs.StringVar(&f.snapshotAccount, "snapshot-account", "", "accept only a snapshot of this AWS `ACCOUNT` ID's users (required with --snapshot)")
+}
+
+// snapshotSource returns the source of a --snapshot sync, nil without
+// --snapshot. A bad URL or a missing account is a usage error.
+func (env *hostsyncEnv) snapshotSource(ctx context.Context, a *app, c *command, f *syncFlags, cfg hostsync.Config, sd hostsync.StateDir, dryRun bool) (hostsync.Source, error) {
+	if f.snapshot == "" {
+		if f.snapshotAccount != "" {
+			return nil, c.usageError("--snapshot-account needs --snapshot")
+		}
+		return nil, nil
+	}
+	bucket, key, err := hostsync.ParseS3URL(f.snapshot)
+	if err != nil {
+		return nil, c.usageError("--snapshot: %v", err)
+	}
+	if f.snapshotAccount == "" {
+		return nil, c.usageError("--snapshot needs --snapshot-account: the account whose users the snapshot must hold")
+	}
+	api, err := env.newS3(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := hostsync.SnapshotSourceOptions{Account: f.snapshotAccount, Clock: env.clock, Logger: a.log}
+	if !dryRun {
+		opts.CacheFile = sd.SnapshotFile() // a dry run writes nothing
+	}
+	return hostsync.NewS3SnapshotSource(api, bucket, key, cfg, opts), nil
+}
+
+// resolve returns the environment a command runs in: env itself when the
+// command was built with one, else the app's, else the real one; with the
+// AWS seams left nil filled in through the app's AWS configuration.
+func (env *hostsyncEnv) resolve(a *app) *hostsyncEnv {
+	if env == nil {
+		env = a.hostsync
+	}
+	if env == nil {
+		env = defaultHostsyncEnv()
+	}
+	e := *env
+	if e.newIAM == nil {
+		e.newIAM = func(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
+			return a.loadHostsyncIAM(ctx, cfg)
+		}
+	}
+	if e.instanceTags == nil {
+		e.instanceTags = a.loadInstanceTags
+	}
+	if e.newS3 == nil {
+		e.newS3 = a.loadSnapshotS3
+	}
+	if e.clock == nil {
+		e.clock = a.clock
+	}
+	return &e
 }
 
 // loadConfig reads the configuration file and the EC2 tags it names. A bad
@@ -172,6 +247,7 @@ func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string)
 }
 
 func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []string, dryRun bool) error {
+	env = env.resolve(a)
 	fs := a.flagSet(c)
 	var f syncFlags
 	f.register(fs, !dryRun)
@@ -186,19 +262,26 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 	if err != nil {
 		return err
 	}
-	api, err := env.newIAM(ctx, cfg)
+	sd := hostsync.StateDir{Root: f.stateDir, Lock: f.lockFile}
+	src, err := env.snapshotSource(ctx, a, c, &f, cfg, sd, dryRun)
 	if err != nil {
 		return err
 	}
-	sd := hostsync.StateDir{Root: f.stateDir, Lock: f.lockFile}
+	if src == nil {
+		api, err := env.newIAM(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		// Key bodies never change for a key ID: with the cache from the
+		// last run, a steady-state sync costs one ListSSHPublicKeys per
+		// user.
+		bodies := sd.KeyBodyCache(dryRun, a.log)
+		src = hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(a.log))
+	}
 	sys, err := env.newSystem(cfg, sd, a.log)
 	if err != nil {
 		return err
 	}
-	// Key bodies never change for a key ID: with the cache from the last
-	// run, a steady-state sync costs one ListSSHPublicKeys per user.
-	bodies := sd.KeyBodyCache(dryRun, a.log)
-	src := hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(a.log))
 
 	if !dryRun {
 		release, err := env.lock(sd.LockFile())
@@ -248,6 +331,7 @@ func (e singleLine) Unwrap() error { return e.err }
 // configuration file, /etc/group and one cache file, and loads no AWS
 // configuration unless the live fallback runs.
 func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []string) error {
+	env = env.resolve(a)
 	fs := a.flagSet(c)
 	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE` (its marker group and ASSUMEROLE; optional)")
 	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")

@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -19,22 +18,36 @@ import (
 // with, from the standard configuration chain (on EC2: the instance role),
 // as hostsync.NewIAMClient does it for every frontend (the region, and the
 // role's cached credentials under ASSUMEROLE).
-func loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+func (a *app) loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	return hostsync.NewIAMClient(awsCfg, cfg, host), nil
 }
 
+// loadSnapshotS3 builds the S3 client a --snapshot sync reads with, from
+// the standard configuration chain; the bucket must be in the configured
+// region (us-east-1 when none is).
+func (a *app) loadSnapshotS3(ctx context.Context) (hostsync.SnapshotGetAPI, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
+	}
+	return s3.NewFromConfig(awsCfg), nil
+}
+
 // loadInstanceTags reads the instance's tags named keys from the instance
 // metadata, with the SDK's IMDS client (IMDSv2; AWS_EC2_METADATA_* settings
 // apply).
-func loadInstanceTags(ctx context.Context, keys []string) (map[string]string, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+func (a *app) loadInstanceTags(ctx context.Context, keys []string) (map[string]string, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
 }

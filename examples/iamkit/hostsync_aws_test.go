@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,7 +64,7 @@ func TestLoadHostsyncIAMAssumesTheRoleOnce(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	cfg := hostsync.Config{AssumeRole: "arn:aws:iam::111122223333:role/hostsync"}
-	api, err := loadHostsyncIAM(context.Background(), cfg)
+	api, err := newApp(nil, io.Discard, io.Discard).loadHostsyncIAM(context.Background(), cfg)
 	require.NoError(t, err)
 	for range 2 {
 		keys, err := hostsync.LiveKeys(context.Background(), api, cfg, "alice")

@@ -7,15 +7,13 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 )
 
-// defaultHostsyncEnv is the real world: AWS through the standard
-// configuration chain, the instance metadata, this Linux host, the flock(2)
-// lock and the wall clock.
+// defaultHostsyncEnv is the real world: this Linux host, the flock(2) lock
+// and the wall clock; AWS (the standard configuration chain) and the
+// instance metadata through the app's configuration (hostsyncEnv.resolve).
 func defaultHostsyncEnv() *hostsyncEnv {
 	return &hostsyncEnv{
-		newIAM:       loadHostsyncIAM,
-		instanceTags: loadInstanceTags,
-		newSystem:    newLinuxSystem,
-		lock:         hostsync.AcquireLock,
+		newSystem: newLinuxSystem,
+		lock:      hostsync.AcquireLock,
 		managed: func(cfg hostsync.Config, root string) func(string) (bool, error) {
 			l := &hostsync.Linux{Config: cfg, Root: root}
 			return l.IsManaged

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -18,8 +17,8 @@ import (
 
 // publishEnv is what 'iamkit hostsync publish' takes from outside the
 // process: the IAM and S3 clients, the account the users live in, and the
-// clock. defaultPublishEnv is the real thing; tests hand in the fake
-// account.
+// clock. A nil field is the real thing, through the app's AWS configuration
+// and clock; tests hand in the fake account.
 type publishEnv struct {
 	// clients builds the IAM client (with the role's credentials when
 	// assumeRole is set) and the S3 client (with the caller's own).
@@ -30,8 +29,21 @@ type publishEnv struct {
 	now     func() time.Time
 }
 
-func defaultPublishEnv() *publishEnv {
-	return &publishEnv{clients: loadPublishClients, account: loadPublishAccount, now: time.Now}
+func defaultPublishEnv() *publishEnv { return &publishEnv{} }
+
+// resolve fills in env's nil fields from the app.
+func (env *publishEnv) resolve(a *app) *publishEnv {
+	e := *env
+	if e.clients == nil {
+		e.clients = a.loadPublishClients
+	}
+	if e.account == nil {
+		e.account = a.loadPublishAccount
+	}
+	if e.now == nil {
+		e.now = a.clock.Now
+	}
+	return &e
 }
 
 func publishCommand() *command { return publishCommandWith(defaultPublishEnv()) }
@@ -71,6 +83,7 @@ func splitGroups(s string) []string {
 }
 
 func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args []string) error {
+	env = env.resolve(a)
 	fs := a.flagSet(c)
 	bucket := fs.String("bucket", "", "the S3 `BUCKET` (required)")
 	key := fs.String("key", "hostsync/snapshot.json", "the object `KEY`")
@@ -146,10 +159,10 @@ func (dryRunS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Optio
 // loadPublishClients builds the IAM and S3 clients from the standard AWS
 // configuration chain. Under assumeRole, IAM is read with the role's
 // credentials (assumed once, cached); S3 is written with the caller's own.
-func loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+func (a *app) loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error) {
+	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, nil, err
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
@@ -162,7 +175,7 @@ func loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI
 }
 
 // loadPublishAccount returns the role's account, or the caller's from STS.
-func loadPublishAccount(ctx context.Context, assumeRole string) (string, error) {
+func (a *app) loadPublishAccount(ctx context.Context, assumeRole string) (string, error) {
 	if assumeRole != "" {
 		acct, err := hostsync.RoleAccount(assumeRole)
 		if err != nil {
@@ -170,9 +183,9 @@ func loadPublishAccount(ctx context.Context, assumeRole string) (string, error) 
 		}
 		return acct, nil
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return "", fmt.Errorf("loading AWS configuration: %w", err)
+		return "", err
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"

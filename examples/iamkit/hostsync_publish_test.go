@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -111,9 +112,9 @@ func TestHostsyncHelpListsPublish(t *testing.T) {
 }
 
 func TestLoadPublishAccountFromRole(t *testing.T) {
-	a, err := loadPublishAccount(context.Background(), "arn:aws:iam::444455556666:role/x")
+	a, err := newApp(nil, io.Discard, io.Discard).loadPublishAccount(context.Background(), "arn:aws:iam::444455556666:role/x")
 	require.NoError(t, err)
 	assert.Equal(t, "444455556666", a)
-	_, err = loadPublishAccount(context.Background(), "reader")
+	_, err = newApp(nil, io.Discard, io.Discard).loadPublishAccount(context.Background(), "reader")
 	assert.Error(t, err)
 }

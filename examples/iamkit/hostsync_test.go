@@ -476,14 +476,14 @@ func TestDemoHostsyncChapter(t *testing.T) {
 	assert.Less(t, i, strings.Index(out, ". Offboarding, step 1"), "while alice still exists")
 	ch := out[i:strings.Index(out, ". Offboarding, step 1")]
 	for _, want := range []string{
-		"iamkit hostsync plan (a dry run):",
-		"hostsync plan: 4 actions, 0 skipped",
+		"$ iamkit hostsync plan --config $DEMO/aws-ec2-ssh.conf --state-dir $DEMO/host\n  hostsync plan: 4 actions, 0 skipped",
 		"The dry run changed nothing on the host.",
 		"hostsync apply: 4 done, 0 already done, 0 failed",
 		"alice: uid ", "groups alice,iam-synced-users,docker, sudo true, locked false",
 		"(her laptop's key)",
-		"The next sync finds nothing to do (0 actions) and costs 2 IAM calls: iam:GetGroup=1 iam:ListSSHPublicKeys=1.",
-		"is deactivated in IAM. The next plan:",
+		"  hostsync: in sync, nothing to do\n",
+		"The next sync finds nothing to do and costs 2 IAM calls: iam:GetGroup=1 iam:ListSSHPublicKeys=1.",
+		"is deactivated in IAM\n(aws iam update-ssh-public-key --status Inactive). The next plan:\n$ iamkit hostsync plan",
 		"hostsync plan: 1 actions",
 		"write-keys alice (remove all keys): keys changed: remove APKA",
 		"Applied: alice keeps her account",
@@ -492,5 +492,7 @@ func TestDemoHostsyncChapter(t *testing.T) {
 	}
 	assert.Regexp(t, `done\s+create-user alice uid=\d+ groups=iam-synced-users,docker`, ch)
 	assert.Regexp(t, `(?m)^  ssh-ed25519 AAAA\S+\.\.\. APKA\w+$`, ch)
+	assert.Equal(t, 2, strings.Count(ch, "$ iamkit hostsync plan --config $DEMO/aws-ec2-ssh.conf --state-dir $DEMO/host\n"), "two plans")
+	assert.Equal(t, 3, strings.Count(ch, "$ iamkit hostsync apply --config $DEMO/aws-ec2-ssh.conf --state-dir $DEMO/host --lock-file $DEMO/host/hostsync.lock\n"), "three applies")
 	assert.NotContains(t, ch, "ec2-user:", "unmanaged users are not listed")
 }

@@ -5,7 +5,7 @@
 // IMDS and AWS_ENDPOINT_URL work as they do for the AWS CLI), calls one
 // library function and prints the result.
 //
-//	iamkit demo                                  the whole story on an in-memory account
+//	iamkit demo                                  the whole story on a fake account served in process
 //	iamkit user create -u NAME [-g GROUP]...     onboard a person
 //	iamkit user delete NAME [--dry-run]          offboard a person, plan first
 //	iamkit user import FILE.csv                  onboard many people from CSV
@@ -15,6 +15,7 @@
 //	iamkit hostsync keys USER [FINGERPRINT]      sshd's AuthorizedKeysCommand
 //	iamkit trust show|add|remove|prune --role R  edit a role's trust policy, many accounts
 //	iamkit console [--role-arn ARN]              an AWS console sign-in URL
+//	iamkit fake serve [--addr 127.0.0.1:PORT]     a fake AWS account for scripts; prints the env to export
 //
 // Run "iamkit COMMAND --help" for the flags and examples of a command.
 //

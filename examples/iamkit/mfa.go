@@ -8,8 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -76,10 +74,10 @@ are listed one by one instead (the root is then not seen).`,
 
 // loadSTS is the default newSTS: STS clients from the standard configuration
 // chain (endpoints, retryer, AWS_ENDPOINT_URL), signed with the given keys.
-func loadSTS(ctx context.Context) (mfa.STSFactory, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+func (a *app) loadSTS(ctx context.Context) (mfa.STSFactory, error) {
+	cfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
 	return mfa.NewSTSFactory(cfg), nil
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -257,7 +256,7 @@ func splitTrustTargets(flagName, s string) ([]string, error) {
 func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Target, error) {
 	build := a.newTrustTargets
 	if build == nil {
-		build = loadTrustTargets
+		build = a.loadTrustTargets
 	}
 	return build(ctx, f.profiles, f.roleARNs)
 }
@@ -268,9 +267,9 @@ func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Ta
 // cache); with neither, the default configuration is the one target
 // "default". IAM is a global service: when no region is configured,
 // us-east-1 is used.
-func loadTrustTargets(ctx context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error) {
-	load := func(opts ...func(*config.LoadOptions) error) (aws.Config, error) {
-		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error) {
+	load := func(profile string) (aws.Config, error) {
+		cfg, err := a.loadAWSConfig(ctx, profile)
 		if err != nil {
 			return aws.Config{}, err
 		}
@@ -283,16 +282,16 @@ func loadTrustTargets(ctx context.Context, profiles, roleARNs []string) ([]trust
 	switch {
 	case len(profiles) > 0:
 		for _, p := range profiles {
-			cfg, err := load(config.WithSharedConfigProfile(p))
+			cfg, err := load(p)
 			if err != nil {
-				return nil, fmt.Errorf("loading AWS configuration for profile %s: %w", p, err)
+				return nil, err
 			}
 			targets = append(targets, trustpolicy.Target{Name: p, API: iam.NewFromConfig(cfg)})
 		}
 	case len(roleARNs) > 0:
-		cfg, err := load()
+		cfg, err := load("")
 		if err != nil {
-			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+			return nil, err
 		}
 		stsClient := sts.NewFromConfig(cfg)
 		for _, arn := range roleARNs {
@@ -304,9 +303,9 @@ func loadTrustTargets(ctx context.Context, profiles, roleARNs []string) ([]trust
 			targets = append(targets, trustpolicy.Target{Name: arn, API: iam.NewFromConfig(roleCfg)})
 		}
 	default:
-		cfg, err := load()
+		cfg, err := load("")
 		if err != nil {
-			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+			return nil, err
 		}
 		targets = append(targets, trustpolicy.Target{Name: "default", API: iam.NewFromConfig(cfg)})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -409,23 +410,23 @@ func TestLoadTrustTargets(t *testing.T) {
 	require.NoError(t, os.WriteFile(dir+"/credentials", nil, 0o600))
 	ctx := context.Background()
 
-	targets, err := loadTrustTargets(ctx, nil, nil)
+	targets, err := newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, nil, nil)
 	require.NoError(t, err)
 	require.Len(t, targets, 1)
 	assert.Equal(t, "default", targets[0].Name)
 
-	targets, err = loadTrustTargets(ctx, []string{"staging", "prod"}, nil)
+	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, []string{"staging", "prod"}, nil)
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	assert.Equal(t, "staging", targets[0].Name)
 	assert.Equal(t, "eu-west-1", targets[0].API.(*iam.Client).Options().Region)
 	assert.Equal(t, "us-east-1", targets[1].API.(*iam.Client).Options().Region, "IAM's region when none is configured")
 
-	_, err = loadTrustTargets(ctx, []string{"missing"}, nil)
+	_, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, []string{"missing"}, nil)
 	assert.ErrorContains(t, err, "loading AWS configuration for profile missing")
 
 	arns := []string{"arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"}
-	targets, err = loadTrustTargets(ctx, nil, arns)
+	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, nil, arns)
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	for i, tg := range targets {
@@ -438,9 +439,11 @@ func TestLoadTrustTargets(t *testing.T) {
 func TestDemoTrustChapters(t *testing.T) {
 	e := newEnv(t)
 	var out bytes.Buffer
-	d := newDemo(&out, e.a, t.TempDir())
+	d, closeDemo, err := newDemo(&out, e.a, t.TempDir())
+	require.NoError(t, err)
+	defer closeDemo()
 	require.NoError(t, d.play(context.Background(), []chapter{
-		{"An AWS account, in memory", (*demo).account},
+		{"An AWS account, served in this process", (*demo).account},
 		{"Onboard a person", (*demo).onboard},
 		{"Her role in two more accounts: trustpolicy", (*demo).trustGrant},
 		{"Offboarding, step 2: apply it", (*demo).offboard},
@@ -450,31 +453,40 @@ func TestDemoTrustChapters(t *testing.T) {
 	grant := s[strings.Index(s, "== 3."):strings.Index(s, "== 4.")]
 	for _, want := range []string{
 		"  staging  arn:aws:iam::222222222222:role/deploy\n  prod     arn:aws:iam::333333333333:role/deploy\n",
-		"staging: deploy: would change\n    @@",
-		"prod: deploy: would change\n    @@",
+		"  [profile staging]\n  region = us-east-1\n  endpoint_url = " + d.profiles[1].srv.URL() + "\n",
+		"  [profile prod]\n  region = us-east-1\n  endpoint_url = " + d.profiles[2].srv.URL() + "\n",
+		"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --dry-run\n" +
+			"  staging: deploy: would change\n      @@",
+		"  prod: deploy: would change\n      @@",
 		`+          "arn:aws:iam::123456789012:user/alice"`,
-		"2 would change\n\nNothing was sent (UpdateAssumeRolePolicy calls: 0). Now for real:\n\n" +
-			"staging: deploy: changed (1 attempt)\nprod: deploy: changed (1 attempt)\n2 changed\n",
-		"staging: deploy: unchanged\nprod: deploy: unchanged\n2 unchanged\n",
+		"  2 would change\n  Dry run: nothing was changed. Run again without --dry-run to apply.\n\n" +
+			"Nothing was sent (UpdateAssumeRolePolicy calls: 0). Now for real:\n" +
+			"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod\n" +
+			"  staging: deploy: changed (1 attempt)\n",
+		"  2 changed\n",
+		"  staging: deploy: unchanged\n  prod: deploy: unchanged\n  2 unchanged\n",
 		"UpdateAssumeRolePolicy calls still 2.",
-		"iamkit trust add --role deploy",
 	} {
 		assert.Contains(t, grant, want)
 	}
 	prune := s[strings.Index(s, "== 5."):]
-	id := d.res.UserID
+	id := d.secrets.UserID
 	require.True(t, trustpolicy.IsUniqueID(id), id)
 	for _, want := range []string{
 		"her unique ID " + id,
-		`"arn:aws:iam::222222222222:root",` + "\n          \"" + id + `"`,
+		"$ iamkit trust show --role deploy --profiles staging\n  staging: deploy (arn:aws:iam::222222222222:role/deploy)\n",
+		`"arn:aws:iam::222222222222:root",` + "\n            \"" + id + `"`,
+		"It names 1 unique ID of deleted users or roles (" + id + ")",
 		`-          "` + id + `"`,
-		"2 would change\n\nNow for real:\n\nstaging: deploy: changed (1 attempt)\nprod: deploy: changed (1 attempt)\n2 changed\n",
-		"The clean policy, GetRoleTrust(staging, deploy):",
-		"iamkit trust prune --role deploy --profiles staging,prod",
+		"$ iamkit trust prune --role deploy --profiles staging,prod --dry-run\n",
+		"  2 would change\n",
+		"$ iamkit trust prune --role deploy --profiles staging,prod\n  staging: deploy: changed (1 attempt)\n",
+		"The clean policy:\n$ iamkit trust show --role deploy --profiles staging\n",
 	} {
 		assert.Contains(t, prune, want)
 	}
-	for _, acct := range d.trust.accounts {
+	for _, p := range d.otherAccounts() {
+		acct := p.srv.Account()
 		doc, ok := acct.TrustPolicy("deploy")
 		require.True(t, ok)
 		assert.Equal(t, rootTrustList(acct.ID()), doc)
