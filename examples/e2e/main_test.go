@@ -162,12 +162,16 @@ func (w *world) run(name string, extra map[string]string, stdin string, args ...
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ctx.Err() != nil {
+		w.t.Fatalf("%s %s did not finish within %s; calls: %s\n%s", name, strings.Join(args, " "), runTimeout, w.srv.Account().CallSummary(), r)
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		w.t.Fatalf("running %s %s: %v", name, strings.Join(args, " "), err)
 	}
-	require.NoError(w.t, ctx.Err(), "%s %s did not finish within %s", name, strings.Join(args, " "), runTimeout)
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	r.code = cmd.ProcessState.ExitCode()
+	return r
 }
 
 // iamkit runs the iamkit binary with args in w's environment.
