@@ -93,6 +93,7 @@ func (w *world) startBroker(addr string, extra map[string]string) (stop func() (
 // endpoint with a sign-in token the endpoint then accepts; anything else
 // is refused without a call to AWS. SIGTERM stops it cleanly.
 func TestConsoleBroker(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	acct := w.srv.Account()
 	roleARN := w.createRole("Admin", map[string]any{"AWS": "arn:aws:iam::" + acct.ID() + ":root"})

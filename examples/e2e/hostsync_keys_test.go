@@ -85,6 +85,7 @@ func writeEtc(t *testing.T, sys hostsync.System, root string) {
 // AWS_ENDPOINT_URL and valid keys in its environment, and even when the
 // cache is too old to answer.
 func TestHostsyncKeys(t *testing.T) {
+	t.Parallel()
 	bin(t, hostsyncKeysBin) // skips under -short
 	if os.Geteuid() != 0 {
 		t.Skip("hostsync's key cache must be owned by root: run as root (CI does)")

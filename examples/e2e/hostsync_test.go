@@ -84,6 +84,7 @@ func (w *world) writeConfig(name, content string) string {
 // run, reads it back with one GET and no IAM call — then, without
 // --snapshot, reads the same users from live IAM.
 func TestHostsyncPublishAndDaemon(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
 	acct := w.srv.Account()

@@ -23,6 +23,7 @@ import (
 // from the device's seed (the server checks it), and the session
 // credentials written to [default] then work against the server.
 func TestIAMKitMFASession(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
 	acct := w.srv.Account()

@@ -38,6 +38,7 @@ func (w *world) createRole(name string, principal map[string]any) string {
 // URL-encoded document is decoded by the SDK and the library, the edit is
 // sent with UpdateAssumeRolePolicy, and a second add sends nothing.
 func TestIAMKitTrust(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	acct := w.srv.Account()
 	w.createRole("deploy", map[string]any{"Service": "codebuild.amazonaws.com"})
@@ -100,6 +101,7 @@ func TestIAMKitTrust(t *testing.T) {
 // an unknown key is refused by the server's SigV4 check, and a throttle is
 // retried.
 func TestIAMKitErrors(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	acct := w.srv.Account()
 	_, err := iam.NewFromConfig(w.cfg).CreateGroup(t.Context(), &iam.CreateGroupInput{GroupName: aws.String("devs")})

@@ -38,6 +38,7 @@ func bundleDigests(t *testing.T, dir, userName string) map[string][32]byte {
 // iamkit user create, create again, delete, delete again — against the
 // server, through the IAM client the binary builds from the environment.
 func TestIAMKitUser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
 	client := iam.NewFromConfig(w.cfg)

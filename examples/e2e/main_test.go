@@ -30,6 +30,9 @@ const (
 // binDir holds the binaries TestMain built; empty under -short.
 var binDir string
 
+// deadProxy is a proxy URL nothing listens on (the discard port).
+const deadProxy = "http://127.0.0.1:9"
+
 // runTimeout bounds one run of a binary: a hang fails the test instead of
 // the whole package timing out.
 const runTimeout = time.Minute
@@ -85,34 +88,50 @@ func bin(t *testing.T, name string) string {
 // world is one test's server and the environment the binaries run in.
 type world struct {
 	t    *testing.T
-	srv  *iamkittest.Server
-	cfg  aws.Config // the root's: for seeding and inspecting over the wire
-	home string     // HOME, with the AWS config and credentials files
+	srv  *iamkittest.Server // nil for newWorldless
+	cfg  aws.Config         // the root's: for seeding and inspecting over the wire
+	home string             // HOME, with the AWS config and credentials files
 	env  map[string]string
 }
 
 // newWorld starts a server and prepares a clean environment for the
 // binaries: PATH, HOME in a temporary directory, AWS_ENDPOINT_URL at the
-// server, the account root's access key, the region, IMDS off, and the
-// shared config and credentials files inside HOME (empty unless a test
-// writes them). Nothing else of the test process's environment leaks in.
+// server, the account root's access key, the region, IMDS off, the shared
+// config and credentials files inside HOME (empty unless a test writes
+// them), and a dead proxy for anything off the loopback interface.
+// Nothing else of the test process's environment leaks in.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	srv := iamkittest.NewServer(t)
-	cfg := srv.Config()
-	creds, err := cfg.Credentials.Retrieve(t.Context())
+	bin(t, iamkitBin) // skips under -short
+	w := newWorldless(t)
+	w.srv = iamkittest.NewServer(t)
+	w.cfg = w.srv.Config()
+	creds, err := w.cfg.Credentials.Retrieve(t.Context())
 	require.NoError(t, err)
+	w.env["AWS_ENDPOINT_URL"] = w.srv.URL()
+	w.env["AWS_ACCESS_KEY_ID"] = creds.AccessKeyID
+	w.env["AWS_SECRET_ACCESS_KEY"] = creds.SecretAccessKey
+	w.env["AWS_REGION"] = w.srv.Account().Region()
+	return w
+}
+
+// newWorldless is newWorld without a server: no endpoint, no keys, no
+// region in the environment.
+func newWorldless(t *testing.T) *world {
+	t.Helper()
 	home := t.TempDir()
-	w := &world{t: t, srv: srv, cfg: cfg, home: home, env: map[string]string{
+	w := &world{t: t, home: home, env: map[string]string{
 		"PATH":                        os.Getenv("PATH"),
 		"HOME":                        home,
-		"AWS_ENDPOINT_URL":            srv.URL(),
-		"AWS_ACCESS_KEY_ID":           creds.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":       creds.SecretAccessKey,
-		"AWS_REGION":                  srv.Account().Region(),
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
+		// A dead proxy for everything but the loopback interface (which
+		// Go never proxies): a binary that tried to reach real AWS, or
+		// anything else off this machine, fails at once instead of
+		// leaking out or hanging.
+		"HTTPS_PROXY": deadProxy,
+		"HTTP_PROXY":  deadProxy,
 	}}
 	require.NoError(t, os.MkdirAll(filepath.Join(home, ".aws"), 0o700))
 	return w
@@ -164,7 +183,11 @@ func (w *world) run(name string, extra map[string]string, stdin string, args ...
 	err := cmd.Run()
 	r := result{stdout: stdout.String(), stderr: stderr.String()}
 	if ctx.Err() != nil {
-		w.t.Fatalf("%s %s did not finish within %s; calls: %s\n%s", name, strings.Join(args, " "), runTimeout, w.srv.Account().CallSummary(), r)
+		calls := "(no server)"
+		if w.srv != nil {
+			calls = w.srv.Account().CallSummary()
+		}
+		w.t.Fatalf("%s %s did not finish within %s; calls: %s\n%s", name, strings.Join(args, " "), runTimeout, calls, r)
 	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
