@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -29,65 +28,6 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// startBroker starts the consolebroker binary with extra on top of w's
-// environment and waits until it accepts connections on addr. It is
-// stopped (killed if need be) when the test ends; stop sends SIGTERM and
-// returns its exit code and logs.
-func (w *world) startBroker(addr string, extra map[string]string) (stop func() (int, string)) {
-	t := w.t
-	t.Helper()
-	logPath := filepath.Join(w.home, "consolebroker.log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	defer logFile.Close()
-	cmd := exec.Command(bin(t, consolebrokerBin))
-	cmd.Env = w.environ(extra)
-	cmd.Dir = w.home
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	logs := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-
-	// Poll the port until it accepts a connection, the process exits, or
-	// the deadline passes.
-	deadline := time.After(30 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("consolebroker exited before listening on %s: exit %d\n%s", addr, cmd.ProcessState.ExitCode(), logs())
-		case <-deadline:
-			t.Fatalf("consolebroker not listening on %s after 30s: %v\n%s", addr, err, logs())
-		case <-tick.C:
-		}
-	}
-	return func() (int, string) {
-		t.Helper()
-		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("consolebroker still running 30s after SIGTERM\n%s", logs())
-		}
-		return cmd.ProcessState.ExitCode(), logs()
-	}
-}
-
 // consolebroker, as a server, with token-file authentication and the
 // assume-role source: a valid token gets a 302 to the server's sign-in
 // endpoint with a sign-in token the endpoint then accepts; anything else
@@ -104,7 +44,7 @@ func TestConsoleBroker(t *testing.T) {
 	addr := freeAddr(t)
 
 	acct.ResetCalls()
-	stop := w.startBroker(addr, map[string]string{
+	cb := w.start(consolebrokerBin, map[string]string{
 		"BROKER_ROLES_FILE":      roles,
 		"BROKER_AUTH":            "token-file",
 		"BROKER_TOKEN_FILE":      tokens,
@@ -113,6 +53,7 @@ func TestConsoleBroker(t *testing.T) {
 		"BROKER_ISSUER":          "http://" + addr + "/",
 		"BROKER_ADDR":            addr,
 	})
+	cb.waitListening(addr)
 	assert.Empty(t, acct.CallCounts(), "starting calls nothing")
 
 	noRedirect := &http.Client{
@@ -170,7 +111,7 @@ func TestConsoleBroker(t *testing.T) {
 	assert.Equal(t, 1, acct.Calls("signin:login"))
 	t.Logf("consolebroker, one sign-in: %s", acct.CallSummary())
 
-	code, logs := stop()
+	code, logs := cb.stop(syscall.SIGTERM)
 	assert.Equal(t, 0, code, logs)
 	assert.Contains(t, logs, roleARN, "the sign-in is logged with the role")
 	assert.NotContains(t, logs, q.Get("SigninToken"), "the sign-in token is never logged")

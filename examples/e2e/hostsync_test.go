@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -139,6 +140,19 @@ func TestHostsyncPublishAndDaemon(t *testing.T) {
 	assert.ElementsMatch(t, want, plannedActions(t, r.stderr), "the same plan from live IAM as from the snapshot\n%s", r.stderr)
 	t.Logf("hostsyncd live: %d calls: %s", sum(acct.CallCounts()), acct.CallSummary())
 
+	// ASSUMEROLE: the binary assumes the role once (the SDK's AssumeRole
+	// credentials provider, through the server's STS) and reads IAM with the
+	// session credentials, which the server verifies.
+	roleARN := w.createRole("hostsync-read", map[string]any{"AWS": "arn:aws:iam::" + acct.ID() + ":root"})
+	assumeConf := w.writeConfig("assume.conf", "IAM_AUTHORIZED_GROUPS=\"ssh-users\"\nSUDOERS_GROUPS=\"admins\"\nLOCAL_MARKER_GROUP=\"iamkit-e2e-synced\"\nASSUMEROLE=\""+roleARN+"\"\n")
+	acct.ResetCalls()
+	r = w.run(hostsyncdBin, nil, "", "--once", "--dry-run", "--config", assumeConf, "--state-dir", state, "--lock-file", filepath.Join(w.home, "hostsync.lock"))
+	require.Equal(t, 0, r.code, r)
+	assert.Equal(t, 1, acct.Calls("sts:AssumeRole"))
+	assert.Equal(t, 2, acct.Calls("iam:ListSSHPublicKeys"))
+	assert.ElementsMatch(t, want, plannedActions(t, r.stderr), "the same plan through the role\n%s", r.stderr)
+	t.Logf("hostsyncd ASSUMEROLE: %d calls: %s", sum(acct.CallCounts()), acct.CallSummary())
+
 	// A dry run writes nothing: no state, key cache or snapshot cache.
 	entries, err := os.ReadDir(state)
 	if !os.IsNotExist(err) {
@@ -167,4 +181,39 @@ func plannedActions(t *testing.T, logs string) []string {
 		actions = append(actions, strings.Join(words, " "))
 	}
 	return actions
+}
+
+// hostsyncd as a daemon (dry run): it syncs at start, syncs again at once
+// on SIGHUP after reloading its configuration, and exits 0 on SIGTERM —
+// each sync one read of IAM over the wire.
+func TestHostsyncdDaemon(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	acct := w.srv.Account()
+	users := w.seedFleet()
+	conf := w.writeConfig("aws-ec2-ssh.conf", "IAM_AUTHORIZED_GROUPS=\"ssh-users\"\nLOCAL_MARKER_GROUP=\"iamkit-e2e-synced\"\n")
+
+	acct.ResetCalls()
+	d := w.start(hostsyncdBin, nil, "--dry-run", "--interval", "1h", "--config", conf,
+		"--state-dir", filepath.Join(w.home, "state"), "--lock-file", filepath.Join(w.home, "hostsync.lock"))
+	d.waitLogged("hostsyncd: sync succeeded", 1)
+	assert.Equal(t, 2, acct.Calls("iam:ListSSHPublicKeys"), "alice and bob")
+
+	// bob leaves ssh-users; SIGHUP syncs at once, and the plan drops him.
+	_, err := iam.NewFromConfig(w.cfg).RemoveUserFromGroup(t.Context(), &iam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("ssh-users")})
+	require.NoError(t, err)
+	d.signal(syscall.SIGHUP)
+	d.waitLogged("hostsyncd: sync succeeded", 2)
+	assert.Contains(t, d.logs(), "hostsyncd: SIGHUP: configuration reloaded")
+	assert.Equal(t, 3, acct.Calls("iam:ListSSHPublicKeys"), "then alice only")
+	assert.Equal(t, 2, acct.Calls("iam:GetSSHPublicKey"), "key bodies are fetched once: the key body cache outlives a sync")
+
+	code, logs := d.stop(syscall.SIGTERM)
+	assert.Equal(t, 0, code, logs)
+	assert.Contains(t, logs, "hostsyncd: stopped")
+	second := logs[strings.Index(logs, "SIGHUP"):]
+	assert.Contains(t, second, `"action":"create-user","user":"alice"`)
+	assert.NotContains(t, second, `"user":"bob"`, "bob is no longer planned")
+	assert.NotContains(t, logs, users["alice"].key.Body[len("ssh-ed25519 "):], "key bodies are never logged")
+	t.Logf("hostsyncd daemon, two syncs: %d calls: %s", sum(acct.CallCounts()), acct.CallSummary())
 }
