@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -142,4 +143,33 @@ func TestHostsyncKeys(t *testing.T) {
 		})
 	}
 	assert.Empty(t, acct.CallCounts(), "hostsync-keys never calls AWS")
+
+	// iamkit hostsync keys answers the same from a fresh cache, without a
+	// call; past --max-age, --live-fallback asks IAM over the wire under
+	// the sync's rules: bob, who left the authorized group since the sync,
+	// gets nothing.
+	_, err = iam.NewFromConfig(w.cfg).RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("ssh-users")})
+	require.NoError(t, err)
+	keys := func(args ...string) result {
+		t.Helper()
+		return w.iamkit(append([]string{"hostsync", "keys", "--state-dir", state, "--config", conf, "--root", root}, args...)...)
+	}
+	acct.ResetCalls()
+	r := keys("alice")
+	assert.Equal(t, 0, r.code, r)
+	assert.Equal(t, line("alice"), r.stdout)
+	r = keys("bob")
+	assert.Equal(t, line("bob"), r.stdout, "the cache answers until the next sync")
+	assert.Empty(t, acct.CallCounts(), "a fresh cache answers offline")
+
+	r = keys("--live-fallback", "--max-age", "1ns", "alice")
+	assert.Equal(t, 0, r.code, r)
+	assert.Equal(t, line("alice"), r.stdout)
+	assert.Positive(t, acct.Calls("iam:ListSSHPublicKeys"), "the live lookup went over the wire")
+	t.Logf("hostsync keys --live-fallback: %s", acct.CallSummary())
+	r = keys("--live-fallback", "--max-age", "1ns", "bob")
+	assert.Empty(t, r.stdout, "bob is no longer authorized: no keys\n%s", r)
+	r = keys("--max-age", "1ns", "alice")
+	assert.Equal(t, 1, r.code, "stale without --live-fallback: fail closed\n%s", r)
+	assert.Empty(t, r.stdout)
 }

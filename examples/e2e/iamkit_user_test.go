@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,4 +117,57 @@ func sum(counts map[string]int) int {
 		n += c
 	}
 	return n
+}
+
+// iamkit user import from CSV on stdin onboards the rows concurrently
+// through one SDK client, a bad row stops it before anything is created,
+// and iamkit mfa audit reads IAM's credential report over the wire and
+// finds exactly the user who can sign in without MFA.
+func TestIAMKitImportAndAudit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := t.Context()
+	acct := w.srv.Account()
+	client := iam.NewFromConfig(w.cfg)
+	_, err := client.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	out := filepath.Join(w.home, "bundles")
+
+	acct.ResetCalls()
+	r := w.run(iamkitBin, nil, "user_name,groups\nerin,devs\nfrank,\nbad name!,\n", "user", "import", "-", "--out", out)
+	assert.Equal(t, 2, r.code, r)
+	assert.Contains(t, r.stderr, "line 4")
+	assert.Equal(t, 0, acct.CallsWithPrefix("iam:Create"), "a bad row stops the import before anything is created")
+
+	acct.ResetCalls()
+	csv := "user_name,groups,mfa\nerin,devs,true\nfrank,,true\ngrace,devs,true\nheidi,,false\n"
+	r = w.run(iamkitBin, nil, csv, "user", "import", "-", "--out", out, "--concurrency", "4")
+	require.Equal(t, 0, r.code, r)
+	assert.Equal(t, 4, acct.Calls("iam:CreateUser"))
+	assert.Equal(t, 3, acct.Calls("iam:EnableMFADevice"))
+	t.Logf("user import, 4 rows: %d calls: %s", sum(acct.CallCounts()), acct.CallSummary())
+	for _, u := range []string{"erin", "frank", "grace", "heidi"} {
+		assert.Len(t, bundleDigests(t, filepath.Join(out, u), u), map[bool]int{true: 3, false: 1}[u != "heidi"], u)
+	}
+	members, err := client.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	var names []string
+	for _, u := range members.Users {
+		names = append(names, aws.ToString(u.UserName))
+	}
+	assert.ElementsMatch(t, []string{"erin", "grace"}, names)
+
+	acct.ResetCalls()
+	r = w.iamkit("mfa", "audit", "--json")
+	require.Equal(t, 0, r.code, r)
+	t.Logf("mfa audit: %d calls: %s", sum(acct.CallCounts()), acct.CallSummary())
+	assert.GreaterOrEqual(t, acct.Calls("iam:GetCredentialReport"), 1)
+	var found []string
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var f struct{ User, Source string }
+		require.NoError(t, json.Unmarshal([]byte(line), &f), line)
+		assert.Equal(t, "credential-report", f.Source, "the report was read and decoded")
+		found = append(found, f.User)
+	}
+	assert.ElementsMatch(t, []string{"<root_account>", "heidi"}, found, "the root has no MFA device; heidi has a password and none")
 }
