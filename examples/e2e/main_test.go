@@ -43,11 +43,14 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run()) // every test skips itself
 	}
 	dir, err := os.MkdirTemp("", "iamkit-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
+	if err == nil {
+		// Readable by all: one test runs a binary as nobody.
+		err = os.Chmod(dir, 0o755)
 	}
-	if err := build(dir); err != nil {
+	if err == nil {
+		err = build(dir)
+	}
+	if err != nil {
 		os.RemoveAll(dir)
 		fmt.Fprintln(os.Stderr, "e2e: building the binaries:", err)
 		os.Exit(1)
