@@ -17,8 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/iamkit/iamkit/iamkittest"
 )
 
 // binaryMentions reports whether the built binary name holds s, as any Go
@@ -105,9 +111,11 @@ func TestIAMKitFakeServe(t *testing.T) {
 		<-exited
 	})
 
-	// Read the exported environment until it names the endpoint and keys.
+	// Read the exported environment until it is complete.
 	env := map[string]string{}
-	want := []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+	// Everything its help names; AWS_EC2_METADATA_DISABLED comes last, so
+	// that a reader can wait for it.
+	want := []string{"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "IAMKIT_SIGNIN_ENDPOINT", "AWS_EC2_METADATA_DISABLED"}
 	have := func() bool {
 		for _, k := range want {
 			if env[k] == "" {
@@ -141,6 +149,27 @@ func TestIAMKitFakeServe(t *testing.T) {
 	r := served.iamkit("user", "create", "-u", "zed", "--out", filepath.Join(served.home, "zed"), "--qr", "never")
 	require.Equal(t, 0, r.code, r)
 	assert.Contains(t, r.stdout, ":user/zed")
+
+	// Any SDK, given only that environment, reaches the same account.
+	cfg, err := config.LoadDefaultConfig(t.Context(),
+		config.WithRegion(env["AWS_REGION"]),
+		config.WithBaseEndpoint(env["AWS_ENDPOINT_URL"]),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "")),
+		config.WithSharedConfigFiles(nil), config.WithSharedCredentialsFiles(nil))
+	require.NoError(t, err)
+	client := iam.NewFromConfig(cfg)
+	_, err = client.GetUser(t.Context(), &iam.GetUserInput{UserName: aws.String("zed")})
+	require.NoError(t, err, "zed, made by the binary, is in the served account")
+
+	// iamkit console through the served sign-in endpoint: a login URL
+	// there.
+	role, err := client.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("Console"),
+		AssumeRolePolicyDocument: aws.String(trustDoc(t, map[string]any{"AWS": "arn:aws:iam::" + iamkittest.DefaultAccountID + ":root"}))})
+	require.NoError(t, err)
+	r = served.iamkit("console", "--role-arn", aws.ToString(role.Role.Arn))
+	require.Equal(t, 0, r.code, r)
+	assert.True(t, strings.HasPrefix(strings.TrimSpace(r.stdout), env["IAMKIT_SIGNIN_ENDPOINT"]+"?Action=login&"), r)
+
 	r = served.iamkit("user", "delete", "zed")
 	require.Equal(t, 0, r.code, r)
 	r = served.iamkit("user", "delete", "zed")
