@@ -81,8 +81,9 @@
 //
 // Every package speaks the same way:
 //
-//   - Options are functional (WithClock, WithLogger, …), or a plain options
-//     struct where a call takes many settings at once (mfa.SessionOptions).
+//   - Options are functional (WithClock, WithLogger, …): one Option type
+//     per package; what a call is about is its arguments, or a request
+//     struct when there are many (mfa.SessionRequest).
 //   - Time comes from the one [Clock] interface; [SystemClock] is the
 //     default everywhere, and tests hand in the manual clock of an
 //     iamkittest account (its Clock method), so that the package and the

@@ -80,7 +80,7 @@
 //     checks an implementation against its contract (see System for why).
 //   - Plan, ParseConfig, the name mapping, the key cache and AuthorizedKeys
 //     call no AWS API; AuthorizedKeys calls IAM only through the
-//     KeysOptions.Live fallback it is given.
+//     WithLive fallback it is given.
 //
 // # Fleets: one snapshot instead of every host calling IAM
 //

@@ -270,7 +270,7 @@ func e2eSSHLoginChild(t *testing.T) {
 		t.Helper()
 		src := hostsync.NewIAMSource(api, cfg)
 		start := time.Now()
-		p, r, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.SyncOptions{Logger: log})
+		p, r, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.WithLogger(log))
 		require.NoError(t, err, "%s:\n%s\n%s", what, p, r)
 		last, err := sd.KeyCache().LastSync()
 		require.NoError(t, err, "Sync records the heartbeat itself")

@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/iamkit/iamkit"
 )
 
 // DefaultKeyCacheDir is the directory of the key cache when KeyCache.Dir is
@@ -21,7 +19,7 @@ import (
 // symlink or a file in it.
 const DefaultKeyCacheDir = DefaultStateDir + "/" + StateKeyCacheDir
 
-// DefaultMaxCacheAge is KeysOptions.MaxAge's default: the key cache is
+// DefaultMaxCacheAge is AuthorizedKeys' WithMaxAge default: the key cache is
 // trusted for 24 hours after the last complete sync. A sync runs every few
 // minutes, so a day keeps people logging in through an IAM outage of up to a
 // day (the cache then serves the keys it last knew), while bounding how long
@@ -30,7 +28,7 @@ const DefaultKeyCacheDir = DefaultStateDir + "/" + StateKeyCacheDir
 // account gets in.
 const DefaultMaxCacheAge = 24 * time.Hour
 
-// DefaultLiveTimeout is KeysOptions.LiveTimeout's default: sshd waits for
+// DefaultLiveTimeout is AuthorizedKeys' WithLiveTimeout default: sshd waits for
 // the AuthorizedKeysCommand, so a live lookup gets 2 seconds at most.
 const DefaultLiveTimeout = 2 * time.Second
 
@@ -400,7 +398,7 @@ func (c KeyCache) remove(linuxName string) (bool, error) {
 // System.MarkSynced (Linux.MarkSynced), after every sync whose source was
 // complete and whose apply succeeded, including syncs that change nothing:
 // it is the one metadata write of a no-op sync, and it is what keeps the
-// AuthorizedKeysCommand answering (see KeysOptions.MaxAge). A frontend
+// AuthorizedKeysCommand answering (see WithMaxAge). A frontend
 // never calls it itself.
 func (c KeyCache) MarkSynced(t time.Time) error {
 	root, err := c.openDir(true)
@@ -564,61 +562,34 @@ func ParseKeyCacheFile(data []byte) (linuxName string, keys []Key, err error) {
 	return name, keys, nil
 }
 
-// KeysOptions configures AuthorizedKeys.
-type KeysOptions struct {
-	// Cache is the key cache to answer from.
-	Cache KeyCache
-	// MaxAge is how long after the last complete sync (KeyCache.MarkSynced)
-	// the cache is trusted; zero or negative means DefaultMaxCacheAge (24
-	// hours). Past it — or when the heartbeat lies more than 5 minutes in
-	// the future — AuthorizedKeys tries Live, and without a live answer
-	// fails closed with ErrStale.
-	MaxAge time.Duration
-	// Clock gives the current time the heartbeat's age is measured against;
-	// nil means iamkit.SystemClock.
-	Clock iamkit.Clock
-	// Live, if set, looks the IAM user's keys up in IAM when the cache cannot
-	// answer: no heartbeat (never synced) or a stale one. It is called with
-	// a context that ends after LiveTimeout, and only then: a fresh cache is
-	// authoritative, so a fresh cache without an entry for the user means
-	// "no keys", not "ask IAM". Only Active keys that ParseKey accepts are
-	// used. The caller builds the IAM client lazily inside Live, so that an
-	// answer from the cache loads no AWS configuration: LiveKeysFunc does
-	// that, with LiveKeys, which applies the sync's rules (authorized
-	// groups, Active keys) — use it rather than a lookup of your own.
-	Live func(ctx context.Context, iamName string) ([]Key, error)
-	// LiveTimeout bounds a Live call; zero or negative means
-	// DefaultLiveTimeout (2 seconds).
-	LiveTimeout time.Duration
-	// MarkerCheck, if set, reports whether a Linux user is one hostsync
-	// manages (in the marker group, e.g. Linux.IsManaged); AuthorizedKeys
-	// answers ErrNotManaged for any other. An error from it is returned as
-	// is: no keys.
-	MarkerCheck func(linuxName string) (bool, error)
-}
-
 // AuthorizedKeys answers sshd's AuthorizedKeysCommand ("iamkit hostsync keys
 // %u %f"): the authorized_keys lines ("<type> <base64> <key ID>") of the
 // Linux user linuxName, restricted to the key whose SHA256 fingerprint (as
 // sshd's %f gives it, "SHA256:...") is fingerprint when that is not empty.
 //
 // It answers only for a name that maps back to an IAM user (IAMName) and,
-// with MarkerCheck, only for users hostsync manages; otherwise ErrNotManaged.
-// It reads the key cache only — no AWS configuration, no network — as long as
-// the last complete sync is younger than MaxAge. Without a heartbeat, or with
-// a stale one, it asks Live (if set, within LiveTimeout) and fails closed
-// otherwise: ErrNoCache or ErrStale. An unsafe cache (ErrUnsafeCache) or a
+// with WithMarkerCheck, only for users hostsync manages; otherwise
+// ErrNotManaged. It reads the key cache (WithKeyCache; default the one in
+// DefaultKeyCacheDir) only — no AWS configuration, no network — as long as
+// the last complete sync is younger than WithMaxAge (default
+// DefaultMaxCacheAge) by WithClock's time. Without a heartbeat, or with a
+// stale one, it asks WithLive (if set, within WithLiveTimeout) and fails
+// closed otherwise: ErrNoCache or ErrStale. An unsafe cache (ErrUnsafeCache) or a
 // corrupt entry (ErrCorruptKeyCache) is an error too, never an empty answer
 // from another source.
 //
 // No keys is an empty result and no error: sshd then refuses the key.
-func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprint string) ([]string, error) {
+//
+// AuthorizedKeys reads the options WithKeyCache, WithMaxAge, WithClock,
+// WithLive, WithLiveTimeout and WithMarkerCheck.
+func AuthorizedKeys(ctx context.Context, linuxName, fingerprint string, opts ...Option) ([]string, error) {
+	o := newSettings(opts)
 	iamName, err := IAMName(linuxName)
 	if err != nil {
 		return nil, errorf("%w: %w", ErrNotManaged, err)
 	}
-	if opts.MarkerCheck != nil {
-		ok, err := opts.MarkerCheck(linuxName)
+	if o.markerCheck != nil {
+		ok, err := o.markerCheck(linuxName)
 		if err != nil {
 			return nil, errorf("checking whether %q is managed: %w", linuxName, err)
 		}
@@ -626,19 +597,16 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 			return nil, errorf("%w: local user %q is not in the marker group", ErrNotManaged, linuxName)
 		}
 	}
-	now := time.Now
-	if opts.Clock != nil {
-		now = opts.Clock.Now
-	}
-	maxAge := opts.MaxAge
+	now := o.now()
+	maxAge := o.maxAge
 	if maxAge <= 0 {
 		maxAge = DefaultMaxCacheAge
 	}
 
 	keys, cacheErr := func() ([]Key, error) {
-		root, err := opts.Cache.openDir(false)
+		root, err := o.keyCache.openDir(false)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errorf("%w: %s does not exist", ErrNoCache, opts.Cache.dir())
+			return nil, errorf("%w: %s does not exist", ErrNoCache, o.keyCache.dir())
 		}
 		if err != nil {
 			return nil, err
@@ -659,15 +627,15 @@ func AuthorizedKeys(ctx context.Context, opts KeysOptions, linuxName, fingerprin
 		return keys, err
 	}()
 	if cacheErr != nil {
-		if opts.Live == nil || !(errors.Is(cacheErr, ErrStale) || errors.Is(cacheErr, ErrNoCache)) {
+		if o.live == nil || !(errors.Is(cacheErr, ErrStale) || errors.Is(cacheErr, ErrNoCache)) {
 			return nil, cacheErr
 		}
-		timeout := opts.LiveTimeout
+		timeout := o.liveTimeout
 		if timeout <= 0 {
 			timeout = DefaultLiveTimeout
 		}
 		lctx, cancel := context.WithTimeout(ctx, timeout)
-		live, err := opts.Live(lctx, iamName)
+		live, err := o.live(lctx, iamName)
 		cancel()
 		if err != nil {
 			return nil, errorf("%w (live lookup of IAM user %q failed: %w)", cacheErr, iamName, err)

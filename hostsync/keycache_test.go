@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,7 +190,7 @@ func TestKeyCacheUnsafeDirectory(t *testing.T) {
 			assert.ErrorIs(t, c.MarkSynced(time.Now()), hostsync.ErrUnsafeCache)
 			_, err = c.LastSync()
 			assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
-			lines, err := hostsync.AuthorizedKeys(context.Background(), hostsync.KeysOptions{Cache: c}, "alice", "")
+			lines, err := hostsync.AuthorizedKeys(context.Background(), "alice", "", hostsync.WithKeyCache(c))
 			assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
 			assert.Empty(t, lines)
 
@@ -214,7 +215,7 @@ func TestKeyCacheUnsafeEntry(t *testing.T) {
 		require.NoError(t, os.Chown(path, 65534, 65534))
 		_, err := c.Read("alice")
 		assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
-		_, err = hostsync.AuthorizedKeys(ctx, hostsync.KeysOptions{Cache: c}, "alice", "")
+		_, err = hostsync.AuthorizedKeys(ctx, "alice", "", hostsync.WithKeyCache(c))
 		assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
 		require.NoError(t, os.Chown(path, 0, 0))
 	})
@@ -235,7 +236,7 @@ func TestKeyCacheUnsafeEntry(t *testing.T) {
 
 		_, err := c.Read("alice")
 		assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
-		_, err = hostsync.AuthorizedKeys(ctx, hostsync.KeysOptions{Cache: c}, "alice", "")
+		_, err = hostsync.AuthorizedKeys(ctx, "alice", "", hostsync.WithKeyCache(c))
 		assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
 
 		changed, err := c.Write("alice", []hostsync.Key{activeKey("alice")})
@@ -332,49 +333,48 @@ func TestAuthorizedKeys(t *testing.T) {
 	require.NoError(t, c.MarkSynced(now.Add(-time.Hour)))
 	ctx := context.Background()
 	liveCalls := 0
-	opts := hostsync.KeysOptions{
-		Cache: c,
-		Clock: fakes.NewClock(now),
-		Live: func(context.Context, string) ([]hostsync.Key, error) {
+	opts := []hostsync.Option{
+		hostsync.WithKeyCache(c),
+		hostsync.WithClock(fakes.NewClock(now)),
+		hostsync.WithLive(func(context.Context, string) ([]hostsync.Key, error) {
 			liveCalls++
 			return nil, errors.New("no network in this test")
-		},
+		}),
 	}
 	c1, c2 := canonical(t, k1), canonical(t, k2)
 
-	lines, err := hostsync.AuthorizedKeys(ctx, opts, "bob.at.corp.com", "")
+	lines, err := hostsync.AuthorizedKeys(ctx, "bob.at.corp.com", "", opts...)
 	require.NoError(t, err)
 	assert.Equal(t, []string{c2.Body + " " + c2.ID, c1.Body + " " + c1.ID}, lines)
 
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "bob.at.corp.com", c1.Fingerprint)
+	lines, err = hostsync.AuthorizedKeys(ctx, "bob.at.corp.com", c1.Fingerprint, opts...)
 	require.NoError(t, err)
 	assert.Equal(t, []string{c1.Body + " " + c1.ID}, lines, "filtered by sshd's %%f")
 
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "bob.at.corp.com", "SHA256:unknown")
+	lines, err = hostsync.AuthorizedKeys(ctx, "bob.at.corp.com", "SHA256:unknown", opts...)
 	require.NoError(t, err)
 	assert.Empty(t, lines)
 
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "carol", "")
+	lines, err = hostsync.AuthorizedKeys(ctx, "carol", "", opts...)
 	require.NoError(t, err, "a fresh cache without an entry means no keys")
 	assert.Empty(t, lines)
 	assert.Zero(t, liveCalls, "a fresh cache never asks IAM")
 
 	for _, name := range []string{"bob.AT.corp.com", "-rf", "..", "1234", strings.Repeat("x", 40)} {
-		_, err := hostsync.AuthorizedKeys(ctx, opts, name, "")
+		_, err := hostsync.AuthorizedKeys(ctx, name, "", opts...)
 		assert.ErrorIs(t, err, hostsync.ErrNotManaged, name)
 	}
 
-	managed := opts
 	var checked []string
-	managed.MarkerCheck = func(name string) (bool, error) {
+	managed := append(slices.Clip(opts), hostsync.WithMarkerCheck(func(name string) (bool, error) {
 		checked = append(checked, name)
 		return name != "bob.at.corp.com", nil
-	}
-	_, err = hostsync.AuthorizedKeys(ctx, managed, "bob.at.corp.com", "")
+	}))
+	_, err = hostsync.AuthorizedKeys(ctx, "bob.at.corp.com", "", managed...)
 	assert.ErrorIs(t, err, hostsync.ErrNotManaged)
 	assert.Equal(t, []string{"bob.at.corp.com"}, checked)
-	managed.MarkerCheck = func(string) (bool, error) { return false, errors.New("cannot read /etc/group") }
-	_, err = hostsync.AuthorizedKeys(ctx, managed, "bob.at.corp.com", "")
+	managed = append(slices.Clip(opts), hostsync.WithMarkerCheck(func(string) (bool, error) { return false, errors.New("cannot read /etc/group") }))
+	_, err = hostsync.AuthorizedKeys(ctx, "bob.at.corp.com", "", managed...)
 	assert.ErrorContains(t, err, "cannot read /etc/group")
 }
 
@@ -385,36 +385,36 @@ func TestAuthorizedKeysStale(t *testing.T) {
 	_, err := c.Write("dave", []hostsync.Key{k})
 	require.NoError(t, err)
 	ctx := context.Background()
-	opts := hostsync.KeysOptions{Cache: c, Clock: fakes.NewClock(now)}
+	opts := []hostsync.Option{hostsync.WithKeyCache(c), hostsync.WithClock(fakes.NewClock(now))}
 
 	// Never synced: fail closed.
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	_, err = hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	assert.ErrorIs(t, err, hostsync.ErrNoCache)
 
 	// Default max age: 24 hours.
 	require.NoError(t, c.MarkSynced(now.Add(-23*time.Hour)))
-	lines, err := hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	lines, err := hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	require.NoError(t, err)
 	assert.Len(t, lines, 1)
 	require.NoError(t, c.MarkSynced(now.Add(-25*time.Hour)))
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	lines, err = hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	assert.ErrorIs(t, err, hostsync.ErrStale)
 	assert.Empty(t, lines)
 
-	opts.MaxAge = 48 * time.Hour
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	opts = append(opts, hostsync.WithMaxAge(48*time.Hour))
+	_, err = hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	require.NoError(t, err)
-	opts.MaxAge = time.Hour
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	opts = append(opts, hostsync.WithMaxAge(time.Hour))
+	_, err = hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	assert.ErrorIs(t, err, hostsync.ErrStale)
 
 	// A heartbeat far in the future does not keep the cache fresh forever.
-	opts.MaxAge = 0
+	opts = append(opts, hostsync.WithMaxAge(0))
 	require.NoError(t, c.MarkSynced(now.Add(time.Hour)))
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	_, err = hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	assert.ErrorIs(t, err, hostsync.ErrStale)
 	require.NoError(t, c.MarkSynced(now.Add(time.Minute)))
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "dave", "")
+	_, err = hostsync.AuthorizedKeys(ctx, "dave", "", opts...)
 	assert.NoError(t, err, "a little clock skew is fine")
 }
 
@@ -426,21 +426,21 @@ func TestAuthorizedKeysLive(t *testing.T) {
 	inactive.Status = hostsync.KeyInactive
 	var asked []string
 	var deadline time.Duration
-	opts := hostsync.KeysOptions{
-		Cache: c,
-		Clock: fakes.NewClock(now),
-		Live: func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
+	opts := []hostsync.Option{
+		hostsync.WithKeyCache(c),
+		hostsync.WithClock(fakes.NewClock(now)),
+		hostsync.WithLive(func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
 			asked = append(asked, iamName)
 			d, ok := ctx.Deadline()
 			require.True(t, ok, "Live runs under a deadline")
 			deadline = time.Until(d)
 			return []hostsync.Key{live, inactive, {ID: "APKABAD", Body: "garbage", Status: hostsync.KeyActive}}, nil
-		},
+		}),
 	}
 	cl := canonical(t, live)
 
 	// No cache at all: live, only Active valid keys.
-	lines, err := hostsync.AuthorizedKeys(ctx, opts, "erin.plus.ops", "")
+	lines, err := hostsync.AuthorizedKeys(ctx, "erin.plus.ops", "", opts...)
 	require.NoError(t, err)
 	assert.Equal(t, []string{cl.Body + " " + cl.ID}, lines)
 	assert.Equal(t, []string{"erin+ops"}, asked, "asked under the IAM name")
@@ -448,31 +448,31 @@ func TestAuthorizedKeysLive(t *testing.T) {
 
 	// Stale: live too, with the configured timeout.
 	require.NoError(t, c.MarkSynced(now.Add(-48*time.Hour)))
-	opts.LiveTimeout = 300 * time.Millisecond
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "erin.plus.ops", cl.Fingerprint)
+	opts = append(opts, hostsync.WithLiveTimeout(300*time.Millisecond))
+	lines, err = hostsync.AuthorizedKeys(ctx, "erin.plus.ops", cl.Fingerprint, opts...)
 	require.NoError(t, err)
 	assert.Equal(t, []string{cl.Body + " " + cl.ID}, lines)
 	assert.LessOrEqual(t, deadline, 300*time.Millisecond)
 
 	// Live fails or hangs: fail closed, in time.
-	opts.Live = func(ctx context.Context, string2 string) ([]hostsync.Key, error) {
+	opts = append(opts, hostsync.WithLive(func(ctx context.Context, _ string) ([]hostsync.Key, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
-	}
-	opts.LiveTimeout = 50 * time.Millisecond
+	}))
+	opts = append(opts, hostsync.WithLiveTimeout(50*time.Millisecond))
 	start := time.Now()
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "erin.plus.ops", "")
+	_, err = hostsync.AuthorizedKeys(ctx, "erin.plus.ops", "", opts...)
 	assert.ErrorIs(t, err, hostsync.ErrStale)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 2*time.Second)
 
 	// Fresh: Live is never called.
 	require.NoError(t, c.MarkSynced(now))
-	opts.Live = func(context.Context, string) ([]hostsync.Key, error) {
+	opts = append(opts, hostsync.WithLive(func(context.Context, string) ([]hostsync.Key, error) {
 		t.Fatal("Live called although the cache is fresh")
 		return nil, nil
-	}
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "erin.plus.ops", "")
+	}))
+	lines, err = hostsync.AuthorizedKeys(ctx, "erin.plus.ops", "", opts...)
 	require.NoError(t, err)
 	assert.Empty(t, lines)
 }

@@ -566,7 +566,7 @@ func (l *Linux) LookupUser(ctx context.Context, name string) (HostUser, error) {
 // IsManaged reports whether a local user is one hostsync manages: it
 // exists, is in the marker group, has a UID of at least MinManagedUID and a
 // name that is not reserved. It reads /etc/passwd and /etc/group only, so
-// the AuthorizedKeysCommand can use it as KeysOptions.MarkerCheck as an
+// the AuthorizedKeysCommand can use it as WithMarkerCheck as an
 // unprivileged user.
 func (l *Linux) IsManaged(linuxName string) (bool, error) {
 	if ValidLinuxName(linuxName) != nil {

@@ -23,7 +23,7 @@ type LiveKeysAPI interface {
 var _ LiveKeysAPI = (*iam.Client)(nil)
 
 // LiveKeys looks one IAM user's SSH keys up in live IAM, for
-// AuthorizedKeys' fallback when the key cache cannot answer (KeysOptions.Live,
+// AuthorizedKeys' fallback when the key cache cannot answer (WithLive,
 // see LiveKeysFunc). It applies the rules a sync applies, so that the
 // fallback never lets in a key a sync would not have cached:
 //
@@ -154,7 +154,7 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 	return keys, nil
 }
 
-// LiveKeysFunc returns the KeysOptions.Live of a frontend: LiveKeys with
+// LiveKeysFunc returns the WithLive function of a frontend: LiveKeys with
 // cfg, through the client newAPI builds. newAPI is called on each lookup
 // and only then, so that an AuthorizedKeys answered from the cache loads no
 // AWS configuration; its error is the lookup's (no keys).
@@ -168,7 +168,7 @@ func LiveKeysFunc(cfg Config, newAPI func(ctx context.Context) (LiveKeysAPI, err
 	}
 }
 
-// LiveKeysFromConfigFile returns the KeysOptions.Live of an
+// LiveKeysFromConfigFile returns the WithLive function of an
 // AuthorizedKeysCommand with a live fallback, wired the one safe way: on
 // each lookup (and only then) it reads the configuration file at path with
 // ReadConfigFile — a missing file is an error, never DefaultConfig, which

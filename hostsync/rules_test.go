@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,13 +29,13 @@ func TestSyncRecordsTheHeartbeat(t *testing.T) {
 	tests := []struct {
 		name     string
 		setup    func(f *srcSyncFixture)
-		opts     hostsync.SyncOptions
+		opts     []hostsync.Option
 		wantErr  error // nil: the sync succeeds
 		wantMark bool
 	}{
 		{name: "complete sync", wantMark: true},
 		{name: "a sync that changes nothing", setup: func(f *srcSyncFixture) { f.mustSync(); f.host.ResetLog() }, wantMark: true},
-		{name: "dry run", opts: hostsync.SyncOptions{DryRun: true}},
+		{name: "dry run", opts: []hostsync.Option{hostsync.WithDryRun(true)}},
 		{name: "unknown source", setup: func(f *srcSyncFixture) { f.acct.Throttle("iam:ListSSHPublicKeys", 0) }, wantErr: hostsync.ErrSourceUnknown},
 		{name: "DONOTSYNC", setup: func(f *srcSyncFixture) { f.cfg.DoNotSync = true }, wantErr: hostsync.ErrDoNotSync},
 		{name: "an action fails", setup: func(f *srcSyncFixture) { f.host.Inject("CreateUser", fakes.Fault{}) }, wantErr: fakes.ErrHostFault},
@@ -50,9 +51,8 @@ func TestSyncRecordsTheHeartbeat(t *testing.T) {
 			before := f.host.Calls("MarkSynced")
 			clock := f.acct.Clock()
 			clock.Advance(time.Hour)
-			opts := tt.opts
-			opts.Clock = clock
-			_, _, err := hostsync.Sync(context.Background(), f.src, f.host, f.cfg, opts)
+			opts := append(slices.Clip(tt.opts), hostsync.WithClock(clock))
+			_, _, err := hostsync.Sync(context.Background(), f.src, f.host, f.cfg, opts...)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 			} else {
@@ -88,22 +88,22 @@ func TestSyncHeartbeatKeepsKeysAnswering(t *testing.T) {
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
 	src := hostsync.NewIAMSource(acct.IAM(), cfg)
 	ctx := context.Background()
-	_, _, err := hostsync.Sync(ctx, src, f.sys, cfg, hostsync.SyncOptions{Clock: clock})
+	_, _, err := hostsync.Sync(ctx, src, f.sys, cfg, hostsync.WithClock(clock))
 	require.NoError(t, err)
 
-	opts := hostsync.KeysOptions{Cache: hostsync.KeyCache{Dir: filepath.Join(f.root, hostsync.DefaultKeyCacheDir)}, Clock: clock}
-	lines, err := hostsync.AuthorizedKeys(ctx, opts, "alice", "")
+	opts := []hostsync.Option{hostsync.WithKeyCache(hostsync.KeyCache{Dir: filepath.Join(f.root, hostsync.DefaultKeyCacheDir)}), hostsync.WithClock(clock)}
+	lines, err := hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	require.NoError(t, err)
 	require.Len(t, lines, 1)
 
 	clock.Advance(hostsync.DefaultMaxCacheAge + time.Minute)
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "alice", "")
+	_, err = hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	require.ErrorIs(t, err, hostsync.ErrStale)
 
-	p, _, err := hostsync.Sync(ctx, src, f.sys, cfg, hostsync.SyncOptions{Clock: clock})
+	p, _, err := hostsync.Sync(ctx, src, f.sys, cfg, hostsync.WithClock(clock))
 	require.NoError(t, err)
 	assert.True(t, p.Empty(), "nothing to change:\n%s", p)
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "alice", "")
+	lines, err = hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	require.NoError(t, err)
 	assert.Len(t, lines, 1, "the no-op sync renewed the heartbeat")
 }
@@ -298,32 +298,32 @@ func TestLiveKeysThroughAuthorizedKeys(t *testing.T) {
 	ctx := context.Background()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
 	built := 0
-	opts := hostsync.KeysOptions{
-		Cache: hostsync.KeyCache{Dir: filepath.Join(t.TempDir(), "none")}, // never synced
-		Live: hostsync.LiveKeysFunc(cfg, func(context.Context) (hostsync.LiveKeysAPI, error) {
+	opts := []hostsync.Option{
+		hostsync.WithKeyCache(hostsync.KeyCache{Dir: filepath.Join(t.TempDir(), "none")}), // never synced
+		hostsync.WithLive(hostsync.LiveKeysFunc(cfg, func(context.Context) (hostsync.LiveKeysAPI, error) {
 			built++
 			return f.iam, nil
-		}),
+		})),
 	}
-	lines, err := hostsync.AuthorizedKeys(ctx, opts, "alice", "")
+	lines, err := hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	require.NoError(t, err)
 	assert.Len(t, lines, 2)
 	assert.Equal(t, 1, built)
 
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "bob", "")
+	lines, err = hostsync.AuthorizedKeys(ctx, "bob", "", opts...)
 	require.NoError(t, err)
 	assert.Empty(t, lines, "bob is not in an authorized group")
 
 	f.acct.Throttle("iam:ListGroupsForUser", 0)
-	lines, err = hostsync.AuthorizedKeys(ctx, opts, "alice", "")
+	lines, err = hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	require.ErrorIs(t, err, hostsync.ErrNoCache)
 	assert.Empty(t, lines)
 	assert.Equal(t, 1, strings.Count(err.Error(), "hostsync:"), err.Error())
 
-	opts.Live = hostsync.LiveKeysFunc(cfg, func(context.Context) (hostsync.LiveKeysAPI, error) {
+	opts = append(opts, hostsync.WithLive(hostsync.LiveKeysFunc(cfg, func(context.Context) (hostsync.LiveKeysAPI, error) {
 		return nil, errors.New("no credentials")
-	})
-	_, err = hostsync.AuthorizedKeys(ctx, opts, "alice", "")
+	})))
+	_, err = hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	assert.ErrorContains(t, err, "no credentials")
 }
 
@@ -337,13 +337,13 @@ func TestErrorPrefixOnce(t *testing.T) {
 	_, _, syncErr := f.sync()
 
 	stale := hostsync.StaticSource{Err: errors.New("snapshot: stale")}
-	_, _, staleErr := hostsync.Sync(ctx, stale, fakes.NewHost(), hostsync.Config{}, hostsync.SyncOptions{})
+	_, _, staleErr := hostsync.Sync(ctx, stale, fakes.NewHost(), hostsync.Config{})
 
 	h := fakes.NewHost()
 	h.Inject("ListUsers", fakes.Fault{})
 	_, loadErr := hostsync.LoadHostState(ctx, h, hostsync.Config{})
 
-	_, keysErr := hostsync.AuthorizedKeys(ctx, hostsync.KeysOptions{}, "-bad", "")
+	_, keysErr := hostsync.AuthorizedKeys(ctx, "-bad", "")
 
 	for name, err := range map[string]error{"sync": syncErr, "static": staleErr, "load": loadErr, "keys": keysErr} {
 		require.Error(t, err, name)

@@ -102,7 +102,7 @@ var (
 // detects corruption and hand edits; it is no signature: whoever may write
 // the object could recompute it. Authenticity comes from who may write the
 // object (the publisher's IAM policy) and, optionally, from SSE-KMS with a
-// key only the publisher may encrypt with (SnapshotSourceOptions.KMSKeyID).
+// key only the publisher may encrypt with (WithKMSKey).
 type Snapshot struct {
 	// Format is SnapshotFormat.
 	Format string `json:"format"`

@@ -105,12 +105,12 @@ func BenchmarkFleet(b *testing.B) {
 			h := fakes.NewHost()
 			src := hostsync.NewIAMSource(acct.IAM(), cfg)
 			acct.ResetCalls()
-			if _, _, err := hostsync.Sync(ctx, src, h, cfg, hostsync.SyncOptions{}); err != nil {
+			if _, _, err := hostsync.Sync(ctx, src, h, cfg); err != nil {
 				b.Fatal(err)
 			}
 			liveFirst += acct.CallsWithPrefix("iam:")
 			acct.ResetCalls()
-			p, _, err := hostsync.Sync(ctx, src, h, cfg, hostsync.SyncOptions{})
+			p, _, err := hostsync.Sync(ctx, src, h, cfg)
 			if err != nil || !p.Empty() {
 				b.Fatalf("steady live sync: %v, %d actions", err, len(p.Actions))
 			}
@@ -128,7 +128,7 @@ func BenchmarkFleet(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			res, err = hostsync.Publish(ctx, acct.S3(), "fleet", "snapshot.json", snap, hostsync.PublishOptions{})
+			res, err = hostsync.Publish(ctx, acct.S3(), "fleet", "snapshot.json", snap)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -155,15 +155,15 @@ func BenchmarkFleet(b *testing.B) {
 				for i := range jobs {
 					c := &hostGets{api: acct.S3()}
 					src := hostsync.NewS3SnapshotSource(c, "fleet", "snapshot.json", cfg,
-						hostsync.SnapshotSourceOptions{Account: acct.ID(), Clock: clk})
+						hostsync.WithAccount(acct.ID()), hostsync.WithClock(clk))
 					if i < fleetLiveSample {
 						// A full sync on a fake host, then a steady one.
 						h := fakes.NewHost()
-						if _, _, err := hostsync.Sync(ctx, src, h, cfg, hostsync.SyncOptions{}); err != nil {
+						if _, _, err := hostsync.Sync(ctx, src, h, cfg); err != nil {
 							fail(err)
 						}
 						afterChange.add(c)
-						if p, _, err := hostsync.Sync(ctx, src, h, cfg, hostsync.SyncOptions{}); err != nil || !p.Empty() {
+						if p, _, err := hostsync.Sync(ctx, src, h, cfg); err != nil || !p.Empty() {
 							fail(errors.New("a steady sync from the snapshot changed something"))
 						}
 						steady.add(c)

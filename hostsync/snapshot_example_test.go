@@ -47,7 +47,7 @@ func ExamplePublish() {
 		if err != nil {
 			panic(err)
 		}
-		res, err := hostsync.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap, hostsync.PublishOptions{})
+		res, err := hostsync.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap)
 		if err != nil {
 			panic(err)
 		}
@@ -69,17 +69,17 @@ func ExampleSnapshotSource() {
 	acct := exampleFleetAccount()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
 	snap, _ := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(acct.IAM(), cfg), acct.ID(), acct.Clock().Now())
-	_, _ = hostsync.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap, hostsync.PublishOptions{})
+	_, _ = hostsync.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap)
 	acct.ResetCalls()
 
-	src := hostsync.NewS3SnapshotSource(acct.S3(), "fleet", "hostsync/snapshot.json", cfg, hostsync.SnapshotSourceOptions{
-		Account: acct.ID(),
-		Clock:   acct.Clock(),
-		// CacheFile: "/var/lib/iamkit/snapshot.json", so a restart starts warm.
-	})
+	src := hostsync.NewS3SnapshotSource(acct.S3(), "fleet", "hostsync/snapshot.json", cfg,
+		hostsync.WithAccount(acct.ID()),
+		hostsync.WithClock(acct.Clock()),
+		// hostsync.WithCacheFile("/var/lib/iamkit/snapshot.json"), so a restart starts warm.
+	)
 	host := iamkittest.NewHost()
 	for range 2 {
-		p, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+		p, _, err := hostsync.Sync(ctx, src, host, cfg)
 		if err != nil {
 			panic(err)
 		}
@@ -91,7 +91,7 @@ func ExampleSnapshotSource() {
 	// Three hours later the publisher has stopped: the snapshot is stale,
 	// the host changes nothing, and sshd keeps its cached keys.
 	acct.Clock().Advance(hostsync.DefaultSnapshotMaxAge + time.Minute)
-	_, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+	_, _, err := hostsync.Sync(ctx, src, host, cfg)
 	fmt.Println(err)
 	// Output:
 	// actions: 4 | s3:GetObject=1

@@ -25,10 +25,10 @@ type SnapshotPublishAPI interface {
 
 var _ SnapshotPublishAPI = (*s3.Client)(nil)
 
-// DefaultSnapshotRefresh is PublishOptions.RefreshAfter's default: an
+// DefaultSnapshotRefresh is Publish's WithRefreshAfter default: an
 // unchanged snapshot is rewritten (with a new generated_at) once it is an
 // hour old, so hosts can tell a quiet fleet from a dead publisher. It must
-// stay well below the hosts' SnapshotSourceOptions.MaxAge
+// stay well below the hosts' snapshot WithMaxAge
 // (DefaultSnapshotMaxAge).
 const DefaultSnapshotRefresh = time.Hour
 
@@ -44,20 +44,6 @@ const (
 	// when one was given (S3 reports the key's ARN, not an alias).
 	SnapshotMetaKMSKey = "iamkit-kms-key"
 )
-
-// PublishOptions tune Publish.
-type PublishOptions struct {
-	// KMSKeyID, when set, writes the object with SSE-KMS under this key (key
-	// ID, key ARN or alias). Empty: the bucket's default encryption.
-	KMSKeyID string
-	// RefreshAfter is how old an unchanged snapshot object may grow before
-	// Publish rewrites it anyway (default DefaultSnapshotRefresh).
-	RefreshAfter time.Duration
-	// ExpectedBucketOwner, when set, is the account ID that must own the
-	// bucket (S3 refuses the calls otherwise): a bucket of the same name in
-	// another account never receives the snapshot.
-	ExpectedBucketOwner string
-}
 
 // PublishResult says what Publish did.
 type PublishResult struct {
@@ -82,7 +68,8 @@ type PublishResult struct {
 //
 // It first reads the object in place (one GetObject) and parses it: when it
 // is a valid snapshot with the same content (Digest), encrypted as asked,
-// and younger than opts.RefreshAfter (its generated_at against snap's),
+// and younger than WithRefreshAfter (default DefaultSnapshotRefresh; its
+// generated_at against snap's),
 // nothing is written and the object — bytes, generated_at and ETag — stays
 // as it is, so hosts' conditional GETs keep answering 304. Otherwise (no
 // object; an object that cannot be read — S3 answers 403 rather than 404 for
@@ -90,7 +77,7 @@ type PublishResult struct {
 // parse, was edited, holds other content, is encrypted otherwise or is old)
 // it writes the document (MarshalSnapshot) with PutObject: content type
 // application/json, Cache-Control no-cache, the SnapshotMeta* metadata, and
-// SSE-KMS under opts.KMSKeyID when set.
+// SSE-KMS under WithKMSKey's key when set.
 //
 // Deciding from the content rather than from metadata costs the publisher
 // one download per run, and makes sure that an object replaced by hand (or
@@ -98,20 +85,24 @@ type PublishResult struct {
 //
 // Retries are the SDK's (build the client with the retryer you want). A
 // failed write returns its error; the previous object stays in place.
-func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts PublishOptions) (PublishResult, error) {
+//
+// Publish reads the options WithKMSKey, WithRefreshAfter and
+// WithExpectedBucketOwner.
+func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts ...Option) (PublishResult, error) {
+	o := newSettings(opts)
 	data, err := MarshalSnapshot(snap)
 	if err != nil {
 		return PublishResult{}, errorf("publish: %w", err)
 	}
 	digest := snap.Digest()
 	res := PublishResult{Digest: digest, Size: len(data), Users: len(snap.Users), Keys: snap.KeyCount()}
-	refresh := opts.RefreshAfter
+	refresh := o.refreshAfter
 	if refresh <= 0 {
 		refresh = DefaultSnapshotRefresh
 	}
 
 	cur, err := api.GetObject(ctx, &s3.GetObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: nonEmpty(opts.ExpectedBucketOwner),
+		Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: nonEmpty(o.expectedBucketOwner),
 	})
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -131,7 +122,7 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 			res.Reason = "the object in place is not a valid snapshot (" + perr.Error() + ")"
 		case prev.Digest() != digest:
 			res.Reason = "content changed"
-		case !kmsMatches(opts.KMSKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):
+		case !kmsMatches(o.kmsKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):
 			res.Reason = "encryption changed"
 		default:
 			age := snap.GeneratedAt.Sub(prev.GeneratedAt)
@@ -159,12 +150,12 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 			SnapshotMetaDigest:      digest,
 			SnapshotMetaGeneratedAt: snap.GeneratedAt.UTC().Format(time.RFC3339),
 		},
-		ExpectedBucketOwner: nonEmpty(opts.ExpectedBucketOwner),
+		ExpectedBucketOwner: nonEmpty(o.expectedBucketOwner),
 	}
-	if opts.KMSKeyID != "" {
-		in.Metadata[SnapshotMetaKMSKey] = opts.KMSKeyID
+	if o.kmsKeyID != "" {
+		in.Metadata[SnapshotMetaKMSKey] = o.kmsKeyID
 		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
-		in.SSEKMSKeyId = aws.String(opts.KMSKeyID)
+		in.SSEKMSKeyId = aws.String(o.kmsKeyID)
 	}
 	out, err := api.PutObject(ctx, in)
 	if err != nil {

@@ -113,19 +113,14 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	pub := hostsync.NewIAMSource(f.iam, snapCfg)
 	publish := func() hostsync.PublishResult {
 		t.Helper()
-		res, err := hostsync.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub), hostsync.PublishOptions{})
+		res, err := hostsync.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
 		require.NoError(t, err)
 		return res
 	}
 	cache := filepath.Join(t.TempDir(), "snapshot-cache.json")
-	newHost := func(opts hostsync.SnapshotSourceOptions) *hostsync.SnapshotSource {
-		if opts.Account == "" {
-			opts.Account = f.acct.ID()
-		}
-		if opts.Clock == nil {
-			opts.Clock = f.clk
-		}
-		return hostsync.NewS3SnapshotSource(s3s.client, "fleet", "hosts.json", snapCfg, opts)
+	newHost := func(opts ...hostsync.Option) *hostsync.SnapshotSource {
+		opts = append([]hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}, opts...)
+		return hostsync.NewS3SnapshotSource(s3s.client, "fleet", "hosts.json", snapCfg, opts...)
 	}
 
 	// Publish: the object does not exist yet.
@@ -134,9 +129,9 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	assert.Equal(t, "GET 404=1 PUT 200=1", s3s.reqs.take())
 
 	// Fetch.
-	host := newHost(hostsync.SnapshotSourceOptions{CacheFile: cache})
+	host := newHost(hostsync.WithCacheFile(cache))
 	h := fakes.NewHost()
-	_, _, err := hostsync.Sync(ctx, host, h, snapCfg, hostsync.SyncOptions{})
+	_, _, err := hostsync.Sync(ctx, host, h, snapCfg)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"alice.at.corp.com", "bob"}, managedNames(h))
 	assert.Len(t, h.Keys("bob"), 1)
@@ -147,13 +142,13 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	f.clk.Advance(10 * time.Minute)
 	res = publish()
 	assert.False(t, res.Written, res.Reason)
-	p, _, err := hostsync.Sync(ctx, host, h, snapCfg, hostsync.SyncOptions{})
+	p, _, err := hostsync.Sync(ctx, host, h, snapCfg)
 	require.NoError(t, err)
 	assert.True(t, p.Empty())
 	assert.Equal(t, "GET 200=1 GET 304=1", s3s.reqs.take())
 
 	// A restarted host starts from its cache file: one 304 as well.
-	restarted := newHost(hostsync.SnapshotSourceOptions{CacheFile: cache})
+	restarted := newHost(hostsync.WithCacheFile(cache))
 	d := restarted.Desired(ctx)
 	require.NoError(t, d.Err)
 	assert.Len(t, d.Users, 2)
@@ -164,7 +159,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	f.clk.Advance(10 * time.Minute)
 	res = publish()
 	assert.True(t, res.Written)
-	_, _, err = hostsync.Sync(ctx, host, h, snapCfg, hostsync.SyncOptions{})
+	_, _, err = hostsync.Sync(ctx, host, h, snapCfg)
 	require.NoError(t, err)
 	assert.Len(t, h.Keys("bob"), 2)
 	assert.Equal(t, "GET 200=2 PUT 200=1", s3s.reqs.take())
@@ -174,7 +169,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		t.Helper()
 		writes := h.Writes()
 		for range hostsync.DefaultMissingSyncsBeforeDelete + 1 {
-			p, _, err := hostsync.Sync(ctx, src, h, snapCfg, hostsync.SyncOptions{})
+			p, _, err := hostsync.Sync(ctx, src, h, snapCfg)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, hostsync.ErrSourceUnknown)
 			if want != nil {
@@ -187,12 +182,12 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	}
 
 	t.Run("stale", func(t *testing.T) {
-		stale := newHost(hostsync.SnapshotSourceOptions{Clock: fakes.NewClock(f.clk.Now().Add(hostsync.DefaultSnapshotMaxAge + time.Second))})
+		stale := newHost(hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(hostsync.DefaultSnapshotMaxAge + time.Second))))
 		unknown(t, stale, hostsync.ErrSnapshotStale)
 		s3s.reqs.take()
 	})
 	t.Run("wrong account", func(t *testing.T) {
-		unknown(t, newHost(hostsync.SnapshotSourceOptions{Account: "210987654321"}), hostsync.ErrSnapshotAccount)
+		unknown(t, newHost(hostsync.WithAccount("210987654321")), hostsync.ErrSnapshotAccount)
 		s3s.reqs.take()
 	})
 	t.Run("tampered", func(t *testing.T) {
@@ -226,7 +221,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		f.clk.Advance(time.Minute)
 		res := publish()
 		assert.True(t, res.Written, res.Reason)
-		p, _, err := hostsync.Sync(ctx, host, h, snapCfg, hostsync.SyncOptions{})
+		p, _, err := hostsync.Sync(ctx, host, h, snapCfg)
 		require.NoError(t, err)
 		assert.True(t, p.Empty())
 		s3s.reqs.take()
@@ -241,13 +236,13 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		// A fresh host that never synced deletes nothing either: it has
 		// nothing to go on.
 		empty := fakes.NewHost()
-		p, _, err := hostsync.Sync(ctx, newHost(hostsync.SnapshotSourceOptions{}), empty, snapCfg, hostsync.SyncOptions{})
+		p, _, err := hostsync.Sync(ctx, newHost(), empty, snapCfg)
 		assert.ErrorIs(t, err, hostsync.ErrSourceUnknown)
 		assert.True(t, p.Empty())
 		assert.Empty(t, managedNames(empty))
 		assert.Zero(t, empty.Writes())
 
-		_, err = hostsync.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub), hostsync.PublishOptions{})
+		_, err = hostsync.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
 		assert.Error(t, err, "the publisher reports the failed write")
 	})
 }

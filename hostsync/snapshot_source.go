@@ -33,7 +33,7 @@ type SnapshotGetAPI interface {
 
 var _ SnapshotGetAPI = (*s3.Client)(nil)
 
-// DefaultSnapshotMaxAge is SnapshotSourceOptions.MaxAge's default: a
+// DefaultSnapshotMaxAge is SnapshotSource's WithMaxAge default: a
 // snapshot generated more than 3 hours ago is stale. The publisher rewrites
 // even an unchanged snapshot every DefaultSnapshotRefresh (1 hour), so 3
 // hours tolerate two missed refreshes; past them the hosts stop syncing
@@ -48,41 +48,6 @@ const DefaultSnapshotMaxAge = 3 * time.Hour
 // lie (clocks of publisher and host disagree) before it counts as stale.
 const maxSnapshotSkew = 5 * time.Minute
 
-// SnapshotSourceOptions configure a SnapshotSource.
-type SnapshotSourceOptions struct {
-	// Account is the 12-digit ID of the AWS account the snapshot must come
-	// from (the account that holds the IAM users). Empty accepts any
-	// account; set it.
-	Account string
-	// MaxAge is how old a snapshot may be (by its generated_at) before it is
-	// stale (default DefaultSnapshotMaxAge).
-	MaxAge time.Duration
-	// CacheFile, when set, is where an S3 source keeps the last good
-	// snapshot (and its ETag) on disk, so that a restarted daemon still has
-	// it and its first GET is a conditional one too. The file decides which
-	// keys hosts accept: keep it in a directory only root can write, such as
-	// /var/lib/iamkit. Written atomically, mode 0600, only when a new
-	// snapshot is accepted.
-	CacheFile string
-	// KMSKeyID, when set, makes an S3 source accept only objects encrypted
-	// with SSE-KMS under this key, given as its key ARN or key ID (S3
-	// reports the key ARN; an alias cannot be compared). Only principals
-	// allowed to encrypt with the key can then write an acceptable
-	// snapshot.
-	KMSKeyID string
-	// ExpectedBucketOwner, when set, is the account ID that must own the
-	// bucket: S3 refuses the GET otherwise, so a bucket of the same name in
-	// another account is never read.
-	ExpectedBucketOwner string
-	// Clock gives the current time a snapshot's age is measured against;
-	// nil means iamkit.SystemClock.
-	Clock iamkit.Clock
-	// Logger receives the source's logs: Debug for an unchanged snapshot,
-	// Info for a new one, Warn for a refused or unreadable one. Default: no
-	// logs.
-	Logger *slog.Logger
-}
-
 // SnapshotSource is a Source that reads the users from a snapshot (see
 // Snapshot) that a publisher wrote to S3 (NewS3SnapshotSource) or to a
 // local file (NewFileSnapshotSource), instead of asking IAM: a whole fleet
@@ -91,17 +56,18 @@ type SnapshotSourceOptions struct {
 // From S3, every Desired makes one GetObject. Once the source has a
 // snapshot, the GET is conditional (If-None-Match with the ETag last seen),
 // so an unchanged snapshot costs one 304 and no transfer; the source keeps
-// the last good snapshot in memory and, with CacheFile, on disk, so a
+// the last good snapshot in memory and, with WithCacheFile, on disk, so a
 // restarted daemon sends a conditional GET as well.
 //
 // Desired is complete only when the snapshot in place is good and fresh:
 //
 //   - it parses (ParseSnapshot: format, version, content_sha256, keys
 //     matching their fingerprints, ...), else ErrSnapshotMalformed;
-//   - it comes from opts.Account, else ErrSnapshotAccount;
-//   - it is encrypted under opts.KMSKeyID when set, else
+//   - it comes from WithAccount's account, else ErrSnapshotAccount;
+//   - it is encrypted under WithKMSKey's key when set, else
 //     ErrSnapshotEncryption;
-//   - it is no older than opts.MaxAge (and not from the future), else
+//   - it is no older than WithMaxAge (default DefaultSnapshotMaxAge,
+//     measured by WithClock; and not from the future), else
 //     ErrSnapshotStale;
 //   - it covers the configuration's groups (Snapshot.Covers), else
 //     ErrSnapshotScope.
@@ -122,7 +88,7 @@ type SnapshotSource struct {
 	bucket, key string
 	path        string
 	cfg         Config
-	opts        SnapshotSourceOptions
+	opts        settings
 	log         *slog.Logger
 
 	mu       sync.Mutex
@@ -139,31 +105,33 @@ type SnapshotSource struct {
 var _ Source = (*SnapshotSource)(nil)
 
 // NewS3SnapshotSource returns a source reading the snapshot at
-// s3://bucket/key through api, for hosts configured with cfg.
-func NewS3SnapshotSource(api SnapshotGetAPI, bucket, key string, cfg Config, opts SnapshotSourceOptions) *SnapshotSource {
-	return newSnapshotSource(&SnapshotSource{api: api, bucket: bucket, key: key, cfg: cfg, opts: opts})
+// s3://bucket/key through api, for hosts configured with cfg. It reads the
+// options WithAccount, WithMaxAge, WithClock, WithCacheFile, WithKMSKey,
+// WithExpectedBucketOwner and WithLogger.
+func NewS3SnapshotSource(api SnapshotGetAPI, bucket, key string, cfg Config, opts ...Option) *SnapshotSource {
+	return newSnapshotSource(&SnapshotSource{api: api, bucket: bucket, key: key, cfg: cfg, opts: newSettings(opts)})
 }
 
 // NewFileSnapshotSource returns a source reading the snapshot in a local
 // file (put there by other means, e.g. configuration management), for hosts
-// configured with cfg. Options CacheFile, KMSKeyID and ExpectedBucketOwner
-// do not apply. The file is read on every Desired and parsed again only
-// when its content changed.
-func NewFileSnapshotSource(path string, cfg Config, opts SnapshotSourceOptions) *SnapshotSource {
-	return newSnapshotSource(&SnapshotSource{path: path, cfg: cfg, opts: opts})
+// configured with cfg. It reads the options WithAccount, WithMaxAge,
+// WithClock and WithLogger; WithCacheFile, WithKMSKey and
+// WithExpectedBucketOwner do not apply. The file is read on every Desired
+// and parsed again only when its content changed.
+func NewFileSnapshotSource(path string, cfg Config, opts ...Option) *SnapshotSource {
+	o := newSettings(opts)
+	o.cacheFile, o.kmsKeyID, o.expectedBucketOwner = "", "", ""
+	return newSnapshotSource(&SnapshotSource{path: path, cfg: cfg, opts: o})
 }
 
 func newSnapshotSource(s *SnapshotSource) *SnapshotSource {
-	if s.opts.MaxAge <= 0 {
-		s.opts.MaxAge = DefaultSnapshotMaxAge
+	if s.opts.maxAge <= 0 {
+		s.opts.maxAge = DefaultSnapshotMaxAge
 	}
-	if s.opts.Clock == nil {
-		s.opts.Clock = iamkit.SystemClock{}
+	if s.opts.clock == nil {
+		s.opts.clock = iamkit.SystemClock{}
 	}
-	s.log = s.opts.Logger
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
+	s.log = s.opts.log()
 	return s
 }
 
@@ -225,11 +193,11 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	if err != nil {
 		return unknown(err)
 	}
-	now := s.opts.Clock.Now()
+	now := s.opts.clock.Now()
 	switch age := now.Sub(snap.GeneratedAt); {
-	case age > s.opts.MaxAge:
+	case age > s.opts.maxAge:
 		err = errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
-			ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.MaxAge)
+			ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.maxAge)
 	case age < -maxSnapshotSkew:
 		err = errorf("%w: generated at %s, %s in the future (check the clocks)",
 			ErrSnapshotStale, snap.GeneratedAt.UTC().Format(time.RFC3339), (-age).Round(time.Second))
@@ -251,10 +219,10 @@ func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, k
 	if err != nil {
 		return nil, err
 	}
-	if s.opts.Account != "" && snap.Account != s.opts.Account {
-		return nil, errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.Account)
+	if s.opts.account != "" && snap.Account != s.opts.account {
+		return nil, errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.account)
 	}
-	if want := s.opts.KMSKeyID; want != "" && s.api != nil {
+	if want := s.opts.kmsKeyID; want != "" && s.api != nil {
 		if !kmsMatches(want, sse, kmsKey, "") {
 			return nil, errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
 		}
@@ -281,7 +249,7 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 		s.loaded = true
 		s.loadCache(ctx)
 	}
-	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key), ExpectedBucketOwner: nonEmpty(s.opts.ExpectedBucketOwner)}
+	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key), ExpectedBucketOwner: nonEmpty(s.opts.expectedBucketOwner)}
 	if s.curETag != "" {
 		in.IfNoneMatch = aws.String(s.curETag)
 	}
@@ -321,10 +289,10 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 		slog.String("snapshot", s.Location()), slog.String("etag", etag),
 		slog.String("generated_at", snap.GeneratedAt.UTC().Format(time.RFC3339)),
 		slog.Int("users", len(snap.Users)), slog.Int("keys", snap.KeyCount()), slog.Int("bytes", len(data)))
-	if s.opts.CacheFile != "" && etag != "" {
+	if s.opts.cacheFile != "" && etag != "" {
 		if err := s.saveCache(data, etag, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId)); err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: saving the snapshot cache failed; a restart will download the snapshot again",
-				slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
+				slog.String("file", s.opts.cacheFile), slog.String("error", err.Error()))
 		}
 	}
 	return snap, nil
@@ -344,10 +312,10 @@ type snapshotCacheFile struct {
 // that is missing, for another location, or refused is ignored (logged):
 // the next GET is then unconditional. Callers hold s.mu.
 func (s *SnapshotSource) loadCache(ctx context.Context) {
-	if s.opts.CacheFile == "" {
+	if s.opts.cacheFile == "" {
 		return
 	}
-	data, err := readLimited(s.opts.CacheFile, MaxSnapshotSize+4096)
+	data, err := readLimited(s.opts.cacheFile, MaxSnapshotSize+4096)
 	if errors.Is(err, fs.ErrNotExist) {
 		return
 	}
@@ -371,7 +339,7 @@ func (s *SnapshotSource) loadCache(ctx context.Context) {
 	}
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: ignoring the snapshot cache file",
-			slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
+			slog.String("file", s.opts.cacheFile), slog.String("error", err.Error()))
 		return
 	}
 	s.good, s.goodETag = snap, c.ETag
@@ -387,7 +355,7 @@ func (s *SnapshotSource) saveCache(data []byte, etag string, sse s3types.ServerS
 	if err != nil {
 		return err
 	}
-	return sourceWriteFileAtomic(s.opts.CacheFile, append(doc, '\n'), 0o600)
+	return sourceWriteFileAtomic(s.opts.cacheFile, append(doc, '\n'), 0o600)
 }
 
 // readFile reads the snapshot file, parsing it again only when its content

@@ -56,22 +56,18 @@ func (f *snapFixture) build(src *hostsync.IAMSource) *hostsync.Snapshot {
 }
 
 // publish builds and publishes a snapshot to s3://fleet/hosts.json.
-func (f *snapFixture) publish(src *hostsync.IAMSource, opts hostsync.PublishOptions) hostsync.PublishResult {
+func (f *snapFixture) publish(src *hostsync.IAMSource, opts ...hostsync.Option) hostsync.PublishResult {
 	f.t.Helper()
-	res, err := hostsync.Publish(context.Background(), f.s3, "fleet", "hosts.json", f.build(src), opts)
+	res, err := hostsync.Publish(context.Background(), f.s3, "fleet", "hosts.json", f.build(src), opts...)
 	require.NoError(f.t, err)
 	return res
 }
 
-// source returns a host's source reading s3://fleet/hosts.json.
-func (f *snapFixture) source(opts hostsync.SnapshotSourceOptions) *hostsync.SnapshotSource {
-	if opts.Account == "" {
-		opts.Account = f.acct.ID()
-	}
-	if opts.Clock == nil {
-		opts.Clock = f.clk
-	}
-	return hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, opts)
+// source returns a host's source reading s3://fleet/hosts.json, for the
+// fixture's account and clock unless opts say otherwise.
+func (f *snapFixture) source(opts ...hostsync.Option) *hostsync.SnapshotSource {
+	opts = append([]hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}, opts...)
+	return hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, opts...)
 }
 
 // putRaw overwrites the snapshot object with data.
@@ -297,7 +293,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	f := newSnapFixture(t)
 	src := hostsync.NewIAMSource(f.iam, snapCfg)
 
-	res := f.publish(src, hostsync.PublishOptions{})
+	res := f.publish(src)
 	assert.True(t, res.Written)
 	assert.Equal(t, "no object yet", res.Reason)
 	assert.Equal(t, 2, res.Users)
@@ -316,7 +312,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// the object keeps its bytes and ETag.
 	f.clk.Advance(10 * time.Minute)
 	f.acct.ResetCalls()
-	again := f.publish(src, hostsync.PublishOptions{})
+	again := f.publish(src)
 	assert.False(t, again.Written)
 	assert.Equal(t, "unchanged", again.Reason)
 	assert.Equal(t, res.ETag, again.ETag)
@@ -325,7 +321,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// A key added in IAM: written.
 	f.clk.Advance(10 * time.Minute)
 	f.addKey("bob", "bob-2")
-	changed := f.publish(src, hostsync.PublishOptions{})
+	changed := f.publish(src)
 	assert.True(t, changed.Written)
 	assert.Equal(t, "content changed", changed.Reason)
 	assert.NotEqual(t, res.ETag, changed.ETag)
@@ -333,7 +329,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// Unchanged but older than RefreshAfter: rewritten, so hosts can tell a
 	// quiet fleet from a dead publisher.
 	f.clk.Advance(hostsync.DefaultSnapshotRefresh)
-	refreshed := f.publish(src, hostsync.PublishOptions{})
+	refreshed := f.publish(src)
 	assert.True(t, refreshed.Written)
 	assert.Equal(t, "refresh: 1h0m0s old", refreshed.Reason)
 	assert.Equal(t, changed.Digest, refreshed.Digest)
@@ -342,10 +338,10 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// snapshot; an edited or broken object is replaced.
 	f.putRaw(f.object())
 	f.clk.Advance(time.Minute)
-	res = f.publish(src, hostsync.PublishOptions{})
+	res = f.publish(src)
 	assert.False(t, res.Written, res.Reason)
 	f.putRaw(bytes.Replace(f.object(), []byte(`"bob"`), []byte(`"eve"`), -1))
-	res = f.publish(src, hostsync.PublishOptions{})
+	res = f.publish(src)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "not a valid snapshot")
 	assert.Contains(t, res.Reason, "does not match the content")
@@ -353,7 +349,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// A GetObject that fails (403 without s3:ListBucket, throttling...)
 	// leads to a write.
 	f.acct.Throttle("s3:GetObject", 1)
-	res, err := hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src), hostsync.PublishOptions{})
+	res, err := hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	require.NoError(t, err)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "could not be read")
@@ -361,7 +357,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// A failed write is an error.
 	f.acct.Throttle("s3:PutObject", 1)
 	f.addKey("bob", "bob-3")
-	_, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src), hostsync.PublishOptions{})
+	_, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	assert.ErrorContains(t, err, "Throttling")
 }
 
@@ -369,31 +365,31 @@ func TestPublishKMS(t *testing.T) {
 	f := newSnapFixture(t)
 	src := hostsync.NewIAMSource(f.iam, snapCfg)
 	const key = "1234abcd-12ab-34cd-56ef-1234567890ab"
-	res := f.publish(src, hostsync.PublishOptions{KMSKeyID: key})
+	res := f.publish(src, hostsync.WithKMSKey(key))
 	require.True(t, res.Written)
 	obj, _ := f.s3.Object("fleet", "hosts.json")
 	assert.Equal(t, s3types.ServerSideEncryptionAwsKms, obj.ServerSideEncryption)
 	assert.True(t, strings.HasSuffix(obj.SSEKMSKeyID, ":key/"+key), obj.SSEKMSKeyID)
 
-	res = f.publish(src, hostsync.PublishOptions{KMSKeyID: key})
+	res = f.publish(src, hostsync.WithKMSKey(key))
 	assert.False(t, res.Written)
-	res = f.publish(src, hostsync.PublishOptions{KMSKeyID: "alias/other"})
+	res = f.publish(src, hostsync.WithKMSKey("alias/other"))
 	assert.True(t, res.Written)
 	assert.Equal(t, "encryption changed", res.Reason)
-	res = f.publish(src, hostsync.PublishOptions{KMSKeyID: "alias/other"})
+	res = f.publish(src, hostsync.WithKMSKey("alias/other"))
 	assert.False(t, res.Written, "an alias is matched through the recorded metadata")
-	res = f.publish(src, hostsync.PublishOptions{})
+	res = f.publish(src)
 	assert.False(t, res.Written, "no key asked: any encryption will do")
 
 	// Hosts can insist on the key.
-	d := f.source(hostsync.SnapshotSourceOptions{KMSKeyID: key}).Desired(context.Background())
+	d := f.source(hostsync.WithKMSKey(key)).Desired(context.Background())
 	assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotEncryption)
-	f.publish(src, hostsync.PublishOptions{KMSKeyID: key})
-	d = f.source(hostsync.SnapshotSourceOptions{KMSKeyID: key}).Desired(context.Background())
+	f.publish(src, hostsync.WithKMSKey(key))
+	d = f.source(hostsync.WithKMSKey(key)).Desired(context.Background())
 	require.NoError(t, d.Err)
 	assert.True(t, d.Complete)
 	arn := obj.SSEKMSKeyID[:strings.LastIndex(obj.SSEKMSKeyID, "/")+1] + key
-	d = f.source(hostsync.SnapshotSourceOptions{KMSKeyID: arn}).Desired(context.Background())
+	d = f.source(hostsync.WithKMSKey(arn)).Desired(context.Background())
 	assert.True(t, d.Complete, "%v", d.Err)
 }
 
@@ -401,8 +397,8 @@ func TestSnapshotSourceConditionalGet(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
 	pub := hostsync.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub, hostsync.PublishOptions{})
-	host := f.source(hostsync.SnapshotSourceOptions{})
+	f.publish(pub)
+	host := f.source()
 
 	f.acct.ResetCalls()
 	d := host.Desired(ctx)
@@ -416,7 +412,7 @@ func TestSnapshotSourceConditionalGet(t *testing.T) {
 	// Nothing changed: each read is one GetObject answered 304.
 	for range 3 {
 		f.clk.Advance(10 * time.Minute)
-		f.publish(pub, hostsync.PublishOptions{})
+		f.publish(pub)
 		d2 := host.Desired(ctx)
 		require.NoError(t, d2.Err)
 		assert.Equal(t, d, d2)
@@ -426,7 +422,7 @@ func TestSnapshotSourceConditionalGet(t *testing.T) {
 
 	// A change reaches the host at its next read.
 	f.addKey("bob", "bob-2")
-	f.publish(pub, hostsync.PublishOptions{})
+	f.publish(pub)
 	d = host.Desired(ctx)
 	require.NoError(t, d.Err)
 	assert.Len(t, d.Users[1].Keys, 2)
@@ -440,12 +436,12 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
 	pub := hostsync.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub, hostsync.PublishOptions{})
+	f.publish(pub)
 	good, err := hostsync.ParseSnapshot(f.object())
 	require.NoError(t, err)
 
 	t.Run("stale", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{MaxAge: time.Hour, Clock: fakes.NewClock(f.clk.Now().Add(61 * time.Minute))})
+		host := f.source(hostsync.WithMaxAge(time.Hour), hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(61*time.Minute))))
 		d := host.Desired(ctx)
 		assert.False(t, d.Complete)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotStale)
@@ -453,33 +449,33 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.Empty(t, d.Users)
 	})
 	t.Run("from the future", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{Clock: fakes.NewClock(f.clk.Now().Add(-time.Hour))})
+		host := f.source(hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(-time.Hour))))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotStale)
 	})
 	t.Run("another account", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{Account: "999999999999"})
+		host := f.source(hostsync.WithAccount("999999999999"))
 		d := host.Desired(ctx)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotAccount)
 		assert.False(t, d.Complete)
 	})
 	t.Run("groups not covered", func(t *testing.T) {
 		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", hostsync.Config{AuthorizedGroups: []string{"dev"}},
-			hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Clock: f.clk})
+			hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotScope)
 		// The same source, viewed with a configuration it covers.
 		assert.True(t, host.ForConfig(snapCfg).Desired(ctx).Complete)
 	})
 	t.Run("unresolved tags", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{})
+		host := f.source()
 		d := host.ForConfig(hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(ctx)
 		assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
 	})
 	t.Run("missing object", func(t *testing.T) {
-		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.SnapshotSourceOptions{Clock: f.clk})
+		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.WithClock(f.clk))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	})
 	t.Run("throttled", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{})
+		host := f.source()
 		f.acct.Throttle("s3:GetObject", 1)
 		d := host.Desired(ctx)
 		assert.False(t, d.Complete)
@@ -487,7 +483,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.True(t, host.Desired(ctx).Complete, "the next read succeeds")
 	})
 	t.Run("tampered, then fixed", func(t *testing.T) {
-		host := f.source(hostsync.SnapshotSourceOptions{})
+		host := f.source()
 		require.True(t, host.Desired(ctx).Complete)
 		tampered := bytes.Replace(f.object(), []byte(`"bob"`), []byte(`"eve"`), 2)
 		f.putRaw(tampered)
@@ -505,7 +501,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.Equal(t, 2, f.acct.Calls("s3:GetObject"))
 
 		f.clk.Advance(time.Minute)
-		f.publish(pub, hostsync.PublishOptions{})
+		f.publish(pub)
 		assert.True(t, host.Desired(ctx).Complete)
 	})
 }
@@ -514,10 +510,10 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
 	pub := hostsync.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub, hostsync.PublishOptions{})
+	f.publish(pub)
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
 
-	host := f.source(hostsync.SnapshotSourceOptions{CacheFile: cache})
+	host := f.source(hostsync.WithCacheFile(cache))
 	want := host.Desired(ctx)
 	require.True(t, want.Complete)
 	fi, err := os.Stat(cache)
@@ -527,7 +523,7 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 	// A restarted daemon starts from the file: its first GET is conditional
 	// and answered 304.
 	f.acct.ResetCalls()
-	restarted := f.source(hostsync.SnapshotSourceOptions{CacheFile: cache})
+	restarted := f.source(hostsync.WithCacheFile(cache))
 	got := restarted.Desired(ctx)
 	assert.Equal(t, want, got)
 	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
@@ -538,17 +534,17 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 	// While S3 is unreachable the restarted host changes nothing, even
 	// with a good cached snapshot: a failed read is an unknown source.
 	f.acct.Inject("s3:GetObject", fakes.Fault{Times: 1, Err: errors.New("dial tcp: connection refused")})
-	again := f.source(hostsync.SnapshotSourceOptions{CacheFile: cache})
+	again := f.source(hostsync.WithCacheFile(cache))
 	d := again.Desired(ctx)
 	assert.False(t, d.Complete)
 	assert.ErrorContains(t, d.Err, "connection refused")
 
 	// A cache file for another object, or a corrupt one, is ignored.
-	other := hostsync.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.SnapshotSourceOptions{CacheFile: cache, Clock: f.clk})
+	other := hostsync.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.WithCacheFile(cache), hostsync.WithClock(f.clk))
 	assert.ErrorIs(t, other.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	require.NoError(t, os.WriteFile(cache, []byte("{garbage"), 0o600))
 	f.acct.ResetCalls()
-	fresh := f.source(hostsync.SnapshotSourceOptions{CacheFile: cache})
+	fresh := f.source(hostsync.WithCacheFile(cache))
 	assert.True(t, fresh.Desired(ctx).Complete)
 	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
 	data, err := os.ReadFile(cache)
@@ -558,7 +554,7 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 	// A cached snapshot from another account is not trusted after a
 	// configuration change.
 	f.acct.ResetCalls()
-	strict := f.source(hostsync.SnapshotSourceOptions{CacheFile: cache, Account: "999999999999"})
+	strict := f.source(hostsync.WithCacheFile(cache), hostsync.WithAccount("999999999999"))
 	assert.ErrorIs(t, strict.Desired(ctx).Err, hostsync.ErrSnapshotAccount)
 }
 
@@ -568,8 +564,8 @@ func TestFileSnapshotSource(t *testing.T) {
 	data, err := hostsync.MarshalSnapshot(f.build(hostsync.NewIAMSource(f.iam, snapCfg)))
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "hosts.json")
-	opts := hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Clock: f.clk}
-	src := hostsync.NewFileSnapshotSource(path, snapCfg, opts)
+	opts := []hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}
+	src := hostsync.NewFileSnapshotSource(path, snapCfg, opts...)
 	assert.Equal(t, path, src.Location())
 
 	assert.ErrorIs(t, src.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
@@ -599,12 +595,12 @@ func TestSnapshotSyncMatchesLiveSync(t *testing.T) {
 	f.add("dave+ops", []string{"ssh", "admins"}, "dave-1")
 	f.add("root", []string{"ssh"}, "root-1") // refused by every host
 	pub := hostsync.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub, hostsync.PublishOptions{})
+	f.publish(pub)
 
 	live, fromSnap := fakes.NewHost(), fakes.NewHost()
-	livePlan, _, err := hostsync.Sync(ctx, hostsync.NewIAMSource(f.iam, snapCfg), live, snapCfg, hostsync.SyncOptions{})
+	livePlan, _, err := hostsync.Sync(ctx, hostsync.NewIAMSource(f.iam, snapCfg), live, snapCfg)
 	require.NoError(t, err)
-	snapPlan, _, err := hostsync.Sync(ctx, f.source(hostsync.SnapshotSourceOptions{}), fromSnap, snapCfg, hostsync.SyncOptions{})
+	snapPlan, _, err := hostsync.Sync(ctx, f.source(), fromSnap, snapCfg)
 	require.NoError(t, err)
 	assert.Equal(t, snapshot(live), snapshot(fromSnap))
 	assert.Equal(t, livePlan.String(), snapPlan.String())
@@ -618,10 +614,10 @@ func TestSnapshotUnknownChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
 	pub := hostsync.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub, hostsync.PublishOptions{})
+	f.publish(pub)
 	h := fakes.NewHost()
-	src := f.source(hostsync.SnapshotSourceOptions{})
-	_, _, err := hostsync.Sync(ctx, src, h, snapCfg, hostsync.SyncOptions{})
+	src := f.source()
+	_, _, err := hostsync.Sync(ctx, src, h, snapCfg)
 	require.NoError(t, err)
 	before, writes := snapshot(h), h.Writes()
 	require.Len(t, managedNames(h), 2)
@@ -629,7 +625,7 @@ func TestSnapshotUnknownChangesNothing(t *testing.T) {
 	check := func(t *testing.T, want error) {
 		t.Helper()
 		for range hostsync.DefaultMissingSyncsBeforeDelete + 2 {
-			p, _, err := hostsync.Sync(ctx, src, h, snapCfg, hostsync.SyncOptions{})
+			p, _, err := hostsync.Sync(ctx, src, h, snapCfg)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, hostsync.ErrSourceUnknown)
 			if want != nil {
@@ -650,7 +646,7 @@ func TestSnapshotUnknownChangesNothing(t *testing.T) {
 		check(t, nil)
 	})
 	t.Run("stale", func(t *testing.T) {
-		f.publish(pub, hostsync.PublishOptions{})
+		f.publish(pub)
 		f.clk.Advance(hostsync.DefaultSnapshotMaxAge + time.Minute)
 		check(t, hostsync.ErrSnapshotStale)
 	})

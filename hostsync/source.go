@@ -131,55 +131,6 @@ var ErrPartialPage = errors.New("hostsync: partial page: truncated listing witho
 // lacks a field the source relies on.
 var ErrMalformedResponse = errors.New("hostsync: malformed IAM response")
 
-// SourceOption configures an IAMSource.
-type SourceOption func(*IAMSource)
-
-// WithWorkers sets how many IAM calls the source has in flight at most
-// while it reads keys (default DefaultSourceWorkers). The listings of the
-// configured groups run beside them, one call at a time per group.
-func WithWorkers(n int) SourceOption {
-	return func(s *IAMSource) {
-		if n > 0 {
-			s.workers = n
-		}
-	}
-}
-
-// WithPageSize sets the MaxItems of each listing page, 1 to 1000 (default
-// DefaultSourcePageSize).
-func WithPageSize(n int) SourceOption {
-	return func(s *IAMSource) {
-		if n >= 1 && n <= 1000 {
-			s.pageSize = int32(n)
-		}
-	}
-}
-
-// WithKeyBodyCache makes the source keep key bodies in c instead of a
-// private in-memory cache: share one cache between the sources a daemon
-// builds as its configuration changes, or use a FileKeyBodyCache so a
-// restarted daemon does not fetch every body again. After a complete read
-// the source prunes the cache down to the keys it listed
-// (KeyBodyCacheSaver), so sources that read different users should not
-// share a cache.
-func WithKeyBodyCache(c KeyBodyCache) SourceOption {
-	return func(s *IAMSource) {
-		if c != nil {
-			s.cache = c
-		}
-	}
-}
-
-// WithSourceLogger sets the logger the source reports each read to (at
-// Debug level; a cache that fails to save at Warn). Default: no logs.
-func WithSourceLogger(l *slog.Logger) SourceOption {
-	return func(s *IAMSource) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
 // IAMSource reads the desired users from live IAM:
 //
 //   - the users: the members of the configuration's authorized groups
@@ -229,17 +180,23 @@ var _ Source = (*IAMSource)(nil)
 
 // NewIAMSource returns a source reading the users that cfg selects through
 // api, with a private in-memory KeyBodyCache unless WithKeyBodyCache gives
-// one.
-func NewIAMSource(api IAMAPI, cfg Config, opts ...SourceOption) *IAMSource {
+// one. It reads the options WithWorkers, WithPageSize, WithKeyBodyCache and
+// WithLogger.
+func NewIAMSource(api IAMAPI, cfg Config, opts ...Option) *IAMSource {
+	o := newSettings(opts)
 	s := &IAMSource{
 		api:      api,
 		cfg:      cfg,
 		workers:  DefaultSourceWorkers,
 		pageSize: DefaultSourcePageSize,
-		log:      slog.New(slog.DiscardHandler),
+		cache:    o.keyBodyCache,
+		log:      o.log(),
 	}
-	for _, o := range opts {
-		o(s)
+	if o.workers > 0 {
+		s.workers = o.workers
+	}
+	if o.pageSize > 0 {
+		s.pageSize = o.pageSize
 	}
 	if s.cache == nil {
 		s.cache = NewMemoryKeyBodyCache()

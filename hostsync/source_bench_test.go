@@ -49,7 +49,7 @@ func srcBenchSync(b *testing.B, acct *fakes.Account, src hostsync.Source, h *fak
 	b.Helper()
 	acct.ResetCalls()
 	start := time.Now()
-	p, r, err := hostsync.Sync(context.Background(), src, h, cfg, hostsync.SyncOptions{})
+	p, r, err := hostsync.Sync(context.Background(), src, h, cfg)
 	wall := time.Since(start)
 	if err != nil {
 		b.Fatalf("sync: %v\n%s", err, r)

@@ -195,11 +195,11 @@ func TestIAMSourcePagination(t *testing.T) {
 	f.add("boss", []string{"ssh", "admins"})
 	for _, tc := range []struct {
 		name     string
-		opts     []hostsync.SourceOption
+		opts     []hostsync.Option
 		getGroup int
 	}{
-		{"IAM default page size", []hostsync.SourceOption{hostsync.WithPageSize(100)}, 3 + 1},
-		{"small pages", []hostsync.SourceOption{hostsync.WithPageSize(7)}, 36 + 1},
+		{"IAM default page size", []hostsync.Option{hostsync.WithPageSize(100)}, 3 + 1},
+		{"small pages", []hostsync.Option{hostsync.WithPageSize(7)}, 36 + 1},
 		{"default (1000)", nil, 1 + 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -618,7 +618,7 @@ func TestIAMSourceLogsAndSurvivesCacheSaveFailure(t *testing.T) {
 	require.NoError(t, err)
 	var buf strings.Builder
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithSourceLogger(log)).Desired(t.Context())
+	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
 	require.NoError(t, d.Err, "the cache only saves calls: failing to save it does not fail the read")
 	assert.True(t, d.Complete)
 	assert.Contains(t, buf.String(), "saving the key body cache failed")

@@ -24,7 +24,7 @@ const (
 	// so that a steady-state sync fetches none.
 	StateKeyBodiesFile = "key-bodies.json"
 	// StateSnapshotFile is the last good fleet snapshot and its ETag
-	// (SnapshotSourceOptions.CacheFile), so that a restarted host sends a
+	// (WithCacheFile), so that a restarted host sends a
 	// conditional GET.
 	StateSnapshotFile = "snapshot.json"
 )

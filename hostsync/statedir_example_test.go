@@ -18,8 +18,9 @@ func ExampleStateDir() {
 
 	// sshd's AuthorizedKeysCommand reads the same cache a sync writes.
 	custom := hostsync.StateDir{Root: "/srv/iamkit"}
-	opts := hostsync.KeysOptions{Cache: custom.KeyCache()}
-	fmt.Println(opts.Cache.Dir)
+	// hostsync.AuthorizedKeys(ctx, user, fingerprint, hostsync.WithKeyCache(cache))
+	cache := custom.KeyCache()
+	fmt.Println(cache.Dir)
 	// Output:
 	// /var/lib/iamkit/keys
 	// /var/lib/iamkit/state.json

@@ -6,25 +6,10 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-
-	"github.com/iamkit/iamkit"
 )
 
-// SyncOptions tune Sync.
-type SyncOptions struct {
-	// DryRun plans without applying: the host is read, never changed.
-	DryRun bool
-	// Logger receives the run's structured logs; nil means none. Logs carry
-	// user names, key IDs and fingerprints, never key bodies or state
-	// bytes.
-	Logger *slog.Logger
-	// Clock gives the time Sync records as the last complete sync
-	// (System.MarkSynced); nil means iamkit.SystemClock.
-	Clock iamkit.Clock
-}
-
 // Sync runs one sync: it reads the host (LoadHostState), reads the source
-// (src.Desired), plans (Plan) and, unless opts.DryRun, applies the plan
+// (src.Desired), plans (Plan) and, unless WithDryRun, applies the plan
 // (Apply). It returns the plan, the report (empty for a dry run) and an
 // error when the host could not be read, when the plan halted — the source
 // unknown (ErrSourceUnknown), DONOTSYNC (ErrDoNotSync), unresolved tags,
@@ -34,19 +19,21 @@ type SyncOptions struct {
 //
 // A sync that is not a dry run, whose plan did not halt and whose every
 // action succeeded — one that changed nothing included — is recorded with
-// sys.MarkSynced at opts.Clock's time: the key cache's heartbeat, which
-// keeps AuthorizedKeys answering (see KeysOptions.MaxAge). No other sync
+// sys.MarkSynced at WithClock's time: the key cache's heartbeat, which
+// keeps AuthorizedKeys answering (see WithMaxAge). No other sync
 // records it, so a host whose syncs keep failing stops trusting its cache
 // after DefaultMaxCacheAge. A heartbeat that cannot be written is an error.
 //
 // The source is not read when the plan would halt whatever it says
 // (DONOTSYNC, unresolved tags, an invalid configuration), so such a run
 // costs no IAM call. Run one Sync at a time per host (see the lock file).
-func Sync(ctx context.Context, src Source, sys System, cfg Config, opts SyncOptions) (SyncPlan, Report, error) {
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+//
+// Sync reads the options WithDryRun, WithLogger (the run's structured logs:
+// user names, key IDs and fingerprints, never key bodies or state bytes)
+// and WithClock.
+func Sync(ctx context.Context, src Source, sys System, cfg Config, opts ...Option) (SyncPlan, Report, error) {
+	o := newSettings(opts)
+	log := o.log()
 	start := time.Now()
 	hs, err := LoadHostState(ctx, sys, cfg)
 	if err != nil {
@@ -67,13 +54,13 @@ func Sync(ctx context.Context, src Source, sys System, cfg Config, opts SyncOpti
 		log.LogAttrs(ctx, slog.LevelInfo, "hostsync: source read", attrs...)
 		p = Plan(d, hs, cfg)
 	}
-	syncLogPlan(ctx, log, p, opts.DryRun)
+	syncLogPlan(ctx, log, p, o.dryRun)
 
 	if p.Halted != nil {
 		r := Report{Halted: p.Halted}
 		return p, r, errorf("sync: %w", r.Err())
 	}
-	if opts.DryRun {
+	if o.dryRun {
 		return p, Report{}, nil
 	}
 	r := Apply(ctx, sys, p)
@@ -85,11 +72,7 @@ func Sync(ctx context.Context, src Source, sys System, cfg Config, opts SyncOpti
 	if err := r.Err(); err != nil {
 		return p, r, errorf("sync: %w", err)
 	}
-	clock := opts.Clock
-	if clock == nil {
-		clock = iamkit.SystemClock{}
-	}
-	if err := sys.MarkSynced(ctx, clock.Now()); err != nil {
+	if err := sys.MarkSynced(ctx, o.now()()); err != nil {
 		log.LogAttrs(ctx, slog.LevelError, "hostsync: recording the sync in the key cache failed", slog.String("error", err.Error()))
 		return p, r, errorf("sync: recording the heartbeat of the key cache: %w", err)
 	}

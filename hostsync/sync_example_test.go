@@ -34,7 +34,7 @@ func ExampleSync() {
 	src := hostsync.NewIAMSource(svc, cfg)
 	host := iamkittest.NewHost()
 
-	p, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+	p, _, err := hostsync.Sync(ctx, src, host, cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -49,12 +49,12 @@ func ExampleSync() {
 
 	// The next sync changes nothing and fetches no key body.
 	acct.ResetCalls()
-	p, _, _ = hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+	p, _, _ = hostsync.Sync(ctx, src, host, cfg)
 	fmt.Println("empty:", p.Empty(), acct.CallSummary())
 
 	// When IAM throttles beyond the SDK's retries, nothing changes at all.
 	acct.Throttle("iam:ListSSHPublicKeys", 1)
-	_, _, err = hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+	_, _, err = hostsync.Sync(ctx, src, host, cfg)
 	fmt.Println(err != nil)
 	// Output:
 	// create-user alice.at.corp.com

@@ -38,7 +38,7 @@ func newSrcSyncFixture(t testing.TB) *srcSyncFixture {
 }
 
 func (f *srcSyncFixture) sync() (hostsync.SyncPlan, hostsync.Report, error) {
-	return hostsync.Sync(context.Background(), f.src, f.host, f.cfg, hostsync.SyncOptions{})
+	return hostsync.Sync(context.Background(), f.src, f.host, f.cfg)
 }
 
 func (f *srcSyncFixture) mustSync() hostsync.SyncPlan {
@@ -257,7 +257,7 @@ func TestSyncNames(t *testing.T) {
 	require.True(t, ok)
 
 	var logs bytes.Buffer
-	p, _, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.SyncOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	p, _, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	require.NoError(t, err, "plan:\n%s", p)
 	assert.Equal(t, []string{"alice", "bob.at.corp.com"}, managedNames(f.host), "plan:\n%s", p)
 
@@ -287,7 +287,7 @@ func TestSyncNames(t *testing.T) {
 func TestSyncDryRun(t *testing.T) {
 	f := newSrcSyncFixture(t)
 	f.add("alice", []string{"ssh"}, "dry-a")
-	p, r, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.SyncOptions{DryRun: true})
+	p, r, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.WithDryRun(true))
 	require.NoError(t, err)
 	assert.Contains(t, kinds(p), "create-user alice")
 	assert.Empty(t, r.Results)
@@ -307,7 +307,7 @@ func TestSyncHaltsBeforeReadingIAM(t *testing.T) {
 		{hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}, hostsync.ErrTagsUnresolved},
 		{hostsync.Config{MarkerGroup: "-bad"}, hostsync.ErrInvalidConfig},
 	} {
-		p, r, err := hostsync.Sync(t.Context(), f.src, f.host, tc.cfg, hostsync.SyncOptions{})
+		p, r, err := hostsync.Sync(t.Context(), f.src, f.host, tc.cfg)
 		assert.ErrorIs(t, err, tc.is)
 		assert.ErrorIs(t, p.Halted, tc.is)
 		assert.ErrorIs(t, r.Halted, tc.is)
@@ -339,7 +339,7 @@ func TestSyncLogs(t *testing.T) {
 	f.add("alice", []string{"ssh", "admins"}, "log-a1", "log-a2")
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	_, _, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.SyncOptions{Logger: log})
+	_, _, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.WithLogger(log))
 	require.NoError(t, err)
 
 	var msgs []string
@@ -422,7 +422,7 @@ func TestSyncAssumeRoleOncePerCredentials(t *testing.T) {
 	h := fakes.NewHost()
 	f.acct.ResetCalls()
 	for range 5 {
-		_, _, err := hostsync.Sync(t.Context(), src, h, cfg, hostsync.SyncOptions{})
+		_, _, err := hostsync.Sync(t.Context(), src, h, cfg)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 1, f.acct.Calls("sts:AssumeRole"), "the role is assumed once, not per call or per sync")

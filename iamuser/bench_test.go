@@ -43,7 +43,7 @@ func BenchmarkOnboardBulk100(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		for _, r := range e.m.OnboardBulk(b.Context(), rows, iamuser.BulkOptions{}) {
+		for _, r := range e.m.OnboardBulk(b.Context(), rows) {
 			if r.Err != nil {
 				b.Fatal(r.Err)
 			}

@@ -160,14 +160,18 @@ func splitList(s string) []string {
 	return out
 }
 
-// BulkOptions configures OnboardBulk.
-type BulkOptions struct {
-	// Concurrency is how many users are onboarded at once (default 8). IAM's
-	// API rate limits are account-wide; the SDK's retryer absorbs throttling.
-	Concurrency int
-	// Progress, when set, is called after each row with the number of rows
-	// done so far; calls are serialised.
-	Progress func(done, total int, r BulkResult)
+// WithConcurrency sets how many users OnboardBulk onboards at once
+// (default 8; zero or negative means the default). IAM's API rate limits
+// are account-wide; the SDK's retryer absorbs throttling. Given to New it is
+// the Manager's default; given to OnboardBulk it applies to that call.
+func WithConcurrency(n int) Option { return func(s *settings) { s.concurrency = n } }
+
+// WithProgress sets a function OnboardBulk calls after each row with the
+// number of rows done so far; calls are serialised. Given to New it is the
+// Manager's default; given to OnboardBulk it applies to that call. nil: no
+// progress calls.
+func WithProgress(progress func(done, total int, r BulkResult)) Option {
+	return func(s *settings) { s.progress = progress }
 }
 
 // BulkResult is the outcome of one row.
@@ -181,8 +185,18 @@ type BulkResult struct {
 // not stop the others; results come back in row order. Re-running the same
 // rows is safe: Onboard resumes users that already exist. The account's
 // password policy and each group are looked up once for the whole run.
-func (m *Manager) OnboardBulk(ctx context.Context, rows []Row, opts BulkOptions) []BulkResult {
-	n := opts.Concurrency
+//
+// OnboardBulk reads the options WithConcurrency and WithProgress: the
+// call's opts, applied over the ones the Manager was built with. Other
+// options are ignored here (build another Manager to change them).
+func (m *Manager) OnboardBulk(ctx context.Context, rows []Row, opts ...Option) []BulkResult {
+	run := m.settings
+	for _, o := range opts {
+		if o != nil {
+			o(&run)
+		}
+	}
+	n := run.concurrency
 	if n <= 0 {
 		n = 8
 	}
@@ -210,8 +224,8 @@ func (m *Manager) OnboardBulk(ctx context.Context, rows []Row, opts BulkOptions)
 			results[i] = res
 			progress.Lock()
 			done++
-			if opts.Progress != nil {
-				opts.Progress(done, len(rows), res)
+			if run.progress != nil {
+				run.progress(done, len(rows), res)
 			}
 			progress.Unlock()
 		}()

@@ -71,12 +71,12 @@ func TestOnboardBulk(t *testing.T) {
 	}})
 	var calls atomic.Int32
 	var lastDone int
-	results := e.m.OnboardBulk(t.Context(), rows, iamuser.BulkOptions{Concurrency: 4, Progress: func(done, total int, r iamuser.BulkResult) {
+	results := e.m.OnboardBulk(t.Context(), rows, iamuser.WithConcurrency(4), iamuser.WithProgress(func(done, total int, r iamuser.BulkResult) {
 		calls.Add(1)
 		assert.Equal(t, 30, total)
 		assert.Equal(t, lastDone+1, done, "progress calls are serialised and counted")
 		lastDone = done
-	}})
+	}))
 	require.Len(t, results, 30)
 	assert.EqualValues(t, 30, calls.Load())
 	for i, r := range results {
@@ -93,7 +93,7 @@ func TestOnboardBulk(t *testing.T) {
 
 	// Re-running the same file is safe and finishes the failed row.
 	e.acct.ClearFaults()
-	results = e.m.OnboardBulk(t.Context(), rows, iamuser.BulkOptions{})
+	results = e.m.OnboardBulk(t.Context(), rows)
 	for _, r := range results {
 		require.NoError(t, r.Err, r.Row.Spec.UserName)
 	}
@@ -106,9 +106,53 @@ func TestOnboardBulkCancelled(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := contextWithCancel(t)
 	cancel()
-	results := e.m.OnboardBulk(ctx, rows, iamuser.BulkOptions{Concurrency: 1})
+	results := e.m.OnboardBulk(ctx, rows, iamuser.WithConcurrency(1))
 	for _, r := range results {
 		assert.ErrorIs(t, r.Err, ctx.Err())
 	}
 	assert.Zero(t, e.acct.Calls("iam:CreateUser"))
+}
+
+// TestOnboardBulkOptions checks where OnboardBulk's options come from: the
+// Manager's as defaults, the call's over them.
+func TestOnboardBulkOptions(t *testing.T) {
+	rows, err := iamuser.ParseCSV(strings.NewReader("user_name,console,mfa\na,false,false\nb,false,false\n"))
+	require.NoError(t, err)
+	tests := []struct {
+		name       string
+		newOpts    []string // progress callbacks given to New, by name
+		callOpts   []string // and to OnboardBulk
+		wantCalled string   // "": no progress calls
+	}{
+		{name: "none"},
+		{name: "manager default", newOpts: []string{"manager"}, wantCalled: "manager"},
+		{name: "call only", callOpts: []string{"call"}, wantCalled: "call"},
+		{name: "call overrides manager", newOpts: []string{"manager"}, callOpts: []string{"call"}, wantCalled: "call"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acct := fakes.NewAccount()
+			called := map[string]int{}
+			progress := func(name string) iamuser.Option {
+				return iamuser.WithProgress(func(int, int, iamuser.BulkResult) { called[name]++ })
+			}
+			newOpts := []iamuser.Option{iamuser.WithClock(acct.Clock())}
+			for _, n := range tt.newOpts {
+				newOpts = append(newOpts, progress(n))
+			}
+			var callOpts []iamuser.Option
+			for _, n := range tt.callOpts {
+				callOpts = append(callOpts, progress(n), iamuser.WithConcurrency(1))
+			}
+			m := iamuser.New(acct.IAM(), newOpts...)
+			for _, r := range m.OnboardBulk(t.Context(), rows, callOpts...) {
+				require.NoError(t, r.Err)
+			}
+			if tt.wantCalled == "" {
+				assert.Empty(t, called)
+				return
+			}
+			assert.Equal(t, map[string]int{tt.wantCalled: len(rows)}, called)
+		})
+	}
 }

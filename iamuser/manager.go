@@ -21,6 +21,10 @@ type settings struct {
 
 	consistencyAttempts int
 	consistencyDelay    time.Duration
+
+	// OnboardBulk's (see bulk.go).
+	concurrency int
+	progress    func(done, total int, r BulkResult)
 }
 
 func newSettings(opts []Option) settings {
@@ -49,9 +53,11 @@ func newSettings(opts []Option) settings {
 	return s
 }
 
-// Option configures a Manager or an Offboarder. An option that does not
-// concern offboarding (WithClock, WithRand, WithIssuer,
-// WithConsistencyRetries) is accepted and ignored by NewOffboarder.
+// Option configures a Manager or an Offboarder, or one OnboardBulk call. An
+// option that does not concern offboarding (WithClock, WithRand, WithIssuer,
+// WithConsistencyRetries, WithConcurrency, WithProgress) is accepted and
+// ignored by NewOffboarder; OnboardBulk reads only WithConcurrency and
+// WithProgress.
 type Option func(*settings)
 
 // WithClock sets the clock used for TOTP codes and for waiting out IAM's

@@ -36,7 +36,7 @@ func TestNarrowInterfaces(t *testing.T) {
 	assert.Equal(t, "alice", res.UserName)
 	assert.NotEmpty(t, res.MFASerial)
 
-	bulk := m.OnboardBulk(ctx, []iamuser.Row{{Line: 2, Spec: iamuser.Spec{UserName: "bob"}}}, iamuser.BulkOptions{})
+	bulk := m.OnboardBulk(ctx, []iamuser.Row{{Line: 2, Spec: iamuser.Spec{UserName: "bob"}}})
 	require.Len(t, bulk, 1)
 	require.NoError(t, bulk[0].Err)
 

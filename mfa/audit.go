@@ -49,26 +49,6 @@ const (
 // RootUser is the name the credential report gives the account root.
 const RootUser = "<root_account>"
 
-// AuditOptions configure Audit.
-type AuditOptions struct {
-	// Source: "" tries the credential report and falls back to listing when
-	// the report cannot be had (access denied, throttled, generation limit,
-	// not ready in time, unreadable); SourceCredentialReport never falls back;
-	// SourceListing does not try the report.
-	Source AuditSource
-	// Clock waits between GenerateCredentialReport polls; default iamkit.SystemClock.
-	Clock iamkit.Clock
-	// PollInterval between GenerateCredentialReport calls (default 2 s).
-	PollInterval time.Duration
-	// MaxWait for the report to be generated before falling back (default
-	// 2 min).
-	MaxWait time.Duration
-	// Concurrency of the per-user listing calls (default 4).
-	Concurrency int
-	// Logger receives progress and the reason for a fallback; nil discards.
-	Logger *slog.Logger
-}
-
 // Finding is one identity that can sign in to the console or holds an active
 // access key, and has no MFA device.
 type Finding struct {
@@ -276,8 +256,8 @@ type auditEnv struct {
 	log         *slog.Logger
 }
 
-func (o AuditOptions) env() auditEnv {
-	e := auditEnv{clk: o.Clock, poll: o.PollInterval, wait: o.MaxWait, concurrency: o.Concurrency, log: o.Logger}
+func (o *settings) auditEnv() auditEnv {
+	e := auditEnv{clk: o.clock, poll: o.pollInterval, wait: o.maxWait, concurrency: o.concurrency, log: o.logger}
 	if e.clk == nil {
 		e.clk = iamkit.SystemClock{}
 	}
@@ -300,17 +280,21 @@ func (o AuditOptions) env() auditEnv {
 // (a password; the root always) or hold an active access key, and have no MFA
 // device. It reads IAM's credential report — GenerateCredentialReport,
 // polled on the clock until COMPLETE, then GetCredentialReport — and falls
-// back to listing users when the report cannot be had (see AuditOptions).
+// back to listing users when the report cannot be had (see WithAuditSource).
 // Findings are sorted: the root first, then by user name. An audit never
 // changes anything.
-func Audit(ctx context.Context, api AuditAPI, opts AuditOptions) ([]Finding, error) {
-	e := opts.env()
-	if opts.Source != SourceListing {
+//
+// Audit reads the options WithAuditSource, WithClock, WithPollInterval,
+// WithMaxWait, WithConcurrency and WithLogger.
+func Audit(ctx context.Context, api AuditAPI, opts ...Option) ([]Finding, error) {
+	o := newSettings(opts)
+	e := o.auditEnv()
+	if o.source != SourceListing {
 		findings, err := auditReport(ctx, api, e)
 		if err == nil {
 			return findings, nil
 		}
-		if opts.Source == SourceCredentialReport || ctx.Err() != nil {
+		if o.source == SourceCredentialReport || ctx.Err() != nil {
 			return nil, err
 		}
 		e.log.Warn("mfa audit: credential report unavailable, listing users instead", "error", err.Error())

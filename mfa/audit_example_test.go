@@ -34,7 +34,7 @@ func ExampleAudit() {
 		return
 	}
 
-	findings, err := mfa.Audit(ctx, api, mfa.AuditOptions{Clock: acct.Clock()})
+	findings, err := mfa.Audit(ctx, api, mfa.WithClock(acct.Clock()))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -78,7 +78,7 @@ func TestAuditCredentialReport(t *testing.T) {
 	acct := auditAccount(t)
 	start := acct.Clock().Now()
 
-	findings, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Clock: acct.Clock()})
+	findings, err := mfa.Audit(ctx, acct.IAM(), mfa.WithClock(acct.Clock()))
 	require.NoError(t, err)
 	assert.Equal(t, []string{mfa.RootUser, "bob", "carol", "erin"}, users(findings))
 	assert.Equal(t, 2, acct.Calls("iam:GenerateCredentialReport"), "STARTED, then COMPLETE")
@@ -104,7 +104,7 @@ func TestAuditCredentialReport(t *testing.T) {
 	// The root with MFA is no finding.
 	acct.SetRootMFA(true)
 	acct.Clock().Advance(fakes.CredentialReportMaxAge + time.Second)
-	findings, err = mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Clock: acct.Clock()})
+	findings, err = mfa.Audit(ctx, acct.IAM(), mfa.WithClock(acct.Clock()))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"bob", "carol", "erin"}, users(findings))
 }
@@ -112,7 +112,7 @@ func TestAuditCredentialReport(t *testing.T) {
 func TestAuditListing(t *testing.T) {
 	ctx := context.Background()
 	acct := auditAccount(t)
-	findings, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Source: mfa.SourceListing, Clock: acct.Clock()})
+	findings, err := mfa.Audit(ctx, acct.IAM(), mfa.WithAuditSource(mfa.SourceListing), mfa.WithClock(acct.Clock()))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"bob", "carol", "erin"}, users(findings), "the root is not listed")
 	assert.Zero(t, acct.Calls("iam:GenerateCredentialReport"))
@@ -131,9 +131,9 @@ func TestAuditListing(t *testing.T) {
 func TestAuditSourcesAgree(t *testing.T) {
 	ctx := context.Background()
 	acct := auditAccount(t)
-	fromReport, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Clock: acct.Clock()})
+	fromReport, err := mfa.Audit(ctx, acct.IAM(), mfa.WithClock(acct.Clock()))
 	require.NoError(t, err)
-	fromListing, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Clock: acct.Clock(), Source: mfa.SourceListing})
+	fromListing, err := mfa.Audit(ctx, acct.IAM(), mfa.WithClock(acct.Clock()), mfa.WithAuditSource(mfa.SourceListing))
 	require.NoError(t, err)
 	strip := func(fs []mfa.Finding) []mfa.Finding {
 		var out []mfa.Finding
@@ -205,10 +205,7 @@ func TestAuditFallsBackToListing(t *testing.T) {
 			api := tc.setup(acct)
 			var logs bytes.Buffer
 			start := acct.Clock().Now()
-			findings, err := mfa.Audit(ctx, api, mfa.AuditOptions{
-				Clock: acct.Clock(), MaxWait: time.Minute, PollInterval: 5 * time.Second,
-				Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-			})
+			findings, err := mfa.Audit(ctx, api, mfa.WithClock(acct.Clock()), mfa.WithMaxWait(time.Minute), mfa.WithPollInterval(5*time.Second), mfa.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			require.NoError(t, err)
 			assert.Equal(t, []string{"bob", "carol", "erin"}, users(findings))
 			assert.Equal(t, mfa.SourceListing, findings[0].Source)
@@ -217,7 +214,7 @@ func TestAuditFallsBackToListing(t *testing.T) {
 			assert.LessOrEqual(t, acct.Clock().Now().Sub(start), time.Minute+5*time.Second)
 
 			// Without fallback, the same failure is an error.
-			_, err = mfa.Audit(ctx, api, mfa.AuditOptions{Clock: acct.Clock(), MaxWait: time.Minute, Source: mfa.SourceCredentialReport})
+			_, err = mfa.Audit(ctx, api, mfa.WithClock(acct.Clock()), mfa.WithMaxWait(time.Minute), mfa.WithAuditSource(mfa.SourceCredentialReport))
 			require.ErrorContains(t, err, tc.why)
 		})
 	}
@@ -230,7 +227,7 @@ func TestAuditErrors(t *testing.T) {
 		acct := auditAccount(t)
 		acct.Throttle("iam:GenerateCredentialReport", 0)
 		acct.Throttle("iam:ListUsers", 0)
-		findings, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Clock: acct.Clock()})
+		findings, err := mfa.Audit(ctx, acct.IAM(), mfa.WithClock(acct.Clock()))
 		require.ErrorContains(t, err, "ListUsers")
 		assert.Nil(t, findings)
 	})
@@ -240,7 +237,7 @@ func TestAuditErrors(t *testing.T) {
 		acct.Inject("iam:ListAccessKeys", fakes.Fault{Match: func(in any) bool {
 			return aws.ToString(in.(*iam.ListAccessKeysInput).UserName) == "erin"
 		}})
-		_, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Source: mfa.SourceListing, Concurrency: 1})
+		_, err := mfa.Audit(ctx, acct.IAM(), mfa.WithAuditSource(mfa.SourceListing), mfa.WithConcurrency(1))
 		require.ErrorContains(t, err, "ListAccessKeys erin")
 		var ae smithy.APIError
 		require.ErrorAs(t, err, &ae)
@@ -253,7 +250,7 @@ func TestAuditErrors(t *testing.T) {
 			Err:   &types.NoSuchEntityException{Message: aws.String("gone")},
 			Match: func(in any) bool { return aws.ToString(in.(*iam.ListMFADevicesInput).UserName) == "bob" },
 		})
-		findings, err := mfa.Audit(ctx, acct.IAM(), mfa.AuditOptions{Source: mfa.SourceListing})
+		findings, err := mfa.Audit(ctx, acct.IAM(), mfa.WithAuditSource(mfa.SourceListing))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"carol", "erin"}, users(findings))
 	})
@@ -262,7 +259,7 @@ func TestAuditErrors(t *testing.T) {
 		acct := auditAccount(t)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := mfa.Audit(cctx, acct.IAM(), mfa.AuditOptions{Clock: acct.Clock()})
+		_, err := mfa.Audit(cctx, acct.IAM(), mfa.WithClock(acct.Clock()))
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Zero(t, acct.Calls("iam:ListUsers"), "no fallback once cancelled")
 	})
@@ -282,7 +279,7 @@ func TestAuditManyUsers(t *testing.T) {
 		}
 	}
 	for _, src := range []mfa.AuditSource{mfa.SourceCredentialReport, mfa.SourceListing} {
-		findings, err := mfa.Audit(ctx, api, mfa.AuditOptions{Source: src, Clock: acct.Clock(), Concurrency: 8})
+		findings, err := mfa.Audit(ctx, api, mfa.WithAuditSource(src), mfa.WithClock(acct.Clock()), mfa.WithConcurrency(8))
 		require.NoError(t, err)
 		n := len(findings)
 		if src == mfa.SourceCredentialReport {

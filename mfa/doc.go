@@ -29,7 +29,7 @@
 // # MFA sessions (an aws-mfa drop-in)
 //
 // [Session] does what aws-mfa does, with the same files, flags (as
-// [SessionOptions] fields) and environment variables (AWS_PROFILE,
+// [SessionRequest] fields) and environment variables (AWS_PROFILE,
 // MFA_DEVICE, MFA_STS_DURATION, MFA_ASSUME_ROLE):
 //
 //	[dev-long-term]                      ← read: the IAM user's access key
@@ -62,7 +62,7 @@
 // line), or a bad duration, device or role is a clear error, and the file is
 // left untouched. [PlanSession] computes the decision alone, for a dry run.
 //
-// The STS client is the caller's: [SessionOptions].NewSTS builds it from the
+// The STS client is the caller's: [WithSTS]'s factory builds it from the
 // long-term keys read from the file ([NewSTSFactory] does so from an
 // aws.Config, in the profile's region).
 //
@@ -73,7 +73,7 @@
 // checked), [Command] (an mfa_process-style program, as credential_process
 // works; [SplitCommandLine] reads the config value), or [SeedToken] — a TOTP
 // seed stored as aws_mfa_seed in the long-term section, used only with
-// UseStoredSeed. A stored seed is weaker than a device: whoever reads the
+// [WithStoredSeed]. A stored seed is weaker than a device: whoever reads the
 // file holds both factors.
 //
 // No code is sent twice for a device. AWS refuses a used code, and aws-mfa
@@ -122,8 +122,8 @@
 //     sources call no AWS API.
 //
 // Time comes from a [github.com/iamkit/iamkit.Clock] (default
-// iamkit.SystemClock): Enable's clk argument, [SessionOptions].Clock and
-// [AuditOptions].Clock.
+// iamkit.SystemClock): Enable's clk argument, and [WithClock] for Session,
+// PlanSession and Audit.
 //
 // # Secrets
 //

@@ -142,11 +142,14 @@ const (
 	ReasonBadExpiration RefreshReason = "bad-expiration" // expiration unreadable
 )
 
-// SessionOptions configure Session. The zero value (plus NewSTS and a token
-// source) behaves like aws-mfa run without flags. Each field that mirrors an
-// aws-mfa flag takes precedence over its environment variable, which takes
-// precedence over the files.
-type SessionOptions struct {
+// SessionRequest is what Session is asked for: the fields that mirror
+// aws-mfa's flags, plus the files' locations. The zero value (with WithSTS
+// and a code source) behaves like aws-mfa run without flags. Each field that
+// mirrors an aws-mfa flag takes precedence over its environment variable,
+// which takes precedence over the files. Dependencies and tuning (clock,
+// logger, environment, STS factory, prompt, refresh margin, stored seeds)
+// are Options.
+type SessionRequest struct {
 	// Profile is the profile to obtain credentials for (--profile); default
 	// $AWS_PROFILE, else "default".
 	Profile string
@@ -174,34 +177,13 @@ type SessionOptions struct {
 	Duration time.Duration
 	// Force refreshes even if the short-term section is still valid (--force).
 	Force bool
-	// RefreshMargin: a short-term section expiring within it is refreshed.
-	// Zero means DefaultRefreshMargin; negative means refresh only once
-	// expired.
-	RefreshMargin time.Duration
-	// Region for STS; default region from the config file's profile, else
-	// the STSFactory's default.
+	// Region for STS (--region); default region from the config file's
+	// profile, else the STSFactory's default.
 	Region string
-
 	// Token is the code source to use (--token: StaticToken). When nil, a
-	// stored seed (UseStoredSeed) is used, else an mfa_process command from
-	// the long-term section or the config file, else Prompt.
+	// stored seed (WithStoredSeed) is used, else an mfa_process command from
+	// the long-term section or the config file, else WithPrompt's.
 	Token TokenSource
-	// Prompt is the fallback code source, typically NewPrompt(os.Stdin,
-	// os.Stderr).
-	Prompt TokenSource
-	// UseStoredSeed allows a TOTP seed stored as aws_mfa_seed in the
-	// long-term section to answer for the device. It is weaker than a device
-	// (see SeedToken) and off by default.
-	UseStoredSeed bool
-
-	// NewSTS builds the STS client from the long-term keys. Required unless
-	// the short-term section is still valid.
-	NewSTS STSFactory
-	// Clock: the time expirations are compared with and TOTP steps are
-	// counted on; default iamkit.SystemClock.
-	Clock iamkit.Clock
-	// Getenv looks up environment variables; default os.Getenv.
-	Getenv func(string) string
 	// CredentialsPath and ConfigPath override the files' locations (default
 	// as the AWS CLI: $AWS_SHARED_CREDENTIALS_FILE, $AWS_CONFIG_FILE,
 	// ~/.aws/...).
@@ -209,8 +191,6 @@ type SessionOptions struct {
 	// StatePath is the file remembering the last TOTP step used per device;
 	// default the credentials file's path + ".mfa-state".
 	StatePath string
-	// Logger receives progress (never a secret); nil discards.
-	Logger *slog.Logger
 }
 
 // SessionPlan is what Session decided before calling anything: the sections,
@@ -281,8 +261,8 @@ type sessionEnv struct {
 	log    *slog.Logger
 }
 
-func (o *SessionOptions) env() sessionEnv {
-	e := sessionEnv{getenv: o.Getenv, clk: o.Clock, log: o.Logger}
+func (o *settings) sessionEnv() sessionEnv {
+	e := sessionEnv{getenv: o.getenv, clk: o.clock, log: o.logger}
 	if e.getenv == nil {
 		e.getenv = os.Getenv
 	}
@@ -356,38 +336,44 @@ func firstRawValue(key string, places ...lookup) string {
 	return ""
 }
 
-// PlanSession reads the files and decides what Session would do, without
-// calling anything or writing anything.
-func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error) {
+// PlanSession reads the files and decides what Session would do for req,
+// without calling anything or writing anything. It reads the options
+// WithClock, WithGetenv, WithStoredSeed and WithRefreshMargin.
+func PlanSession(ctx context.Context, req SessionRequest, opts ...Option) (*SessionPlan, error) {
+	o := newSettings(opts)
+	return planSession(ctx, req, &o)
+}
+
+func planSession(ctx context.Context, req SessionRequest, o *settings) (*SessionPlan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	e := opts.env()
-	profile := opts.Profile
+	e := o.sessionEnv()
+	profile := req.Profile
 	if profile == "" {
 		profile = e.getenv(EnvProfile)
 	}
 	if profile == "" {
 		profile = "default"
 	}
-	long, short, err := sectionNames(profile, opts.LongTermSuffix, opts.ShortTermSuffix)
+	long, short, err := sectionNames(profile, req.LongTermSuffix, req.ShortTermSuffix)
 	if err != nil {
 		return nil, err
 	}
 	p := &SessionPlan{Profile: short, LongTermProfile: long}
 
 	// Files.
-	p.CredentialsPath = opts.CredentialsPath
+	p.CredentialsPath = req.CredentialsPath
 	if p.CredentialsPath == "" {
 		if p.CredentialsPath, err = credfile.CredentialsPath(e.getenv); err != nil {
 			return nil, fmt.Errorf("mfa: %w", err)
 		}
 	}
-	p.ConfigPath = opts.ConfigPath
+	p.ConfigPath = req.ConfigPath
 	if p.ConfigPath == "" {
 		p.ConfigPath, _ = credfile.ConfigPath(e.getenv) // no home: no config file
 	}
-	p.StatePath = opts.StatePath
+	p.StatePath = req.StatePath
 	if p.StatePath == "" {
 		p.StatePath = p.CredentialsPath + ".mfa-state"
 	}
@@ -433,7 +419,7 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 	inCfgLong := lookup{cfg, credfile.ConfigSectionName(long)}
 
 	// Device.
-	p.Device = opts.Device
+	p.Device = req.Device
 	if p.Device == "" {
 		p.Device = strings.TrimSpace(e.getenv(EnvDevice))
 	}
@@ -452,7 +438,7 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 	}
 
 	// Role.
-	p.RoleARN = opts.AssumeRole
+	p.RoleARN = req.AssumeRole
 	if p.RoleARN == "" {
 		p.RoleARN = strings.TrimSpace(e.getenv(EnvAssumeRole))
 	}
@@ -466,7 +452,7 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 		if _, err := awsname.RoleARN(p.RoleARN); err != nil {
 			return nil, fmt.Errorf("mfa: %w: %q is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)", ErrInvalidRole, p.RoleARN)
 		}
-		p.RoleSessionName = opts.RoleSessionName
+		p.RoleSessionName = req.RoleSessionName
 		if p.RoleSessionName == "" {
 			p.RoleSessionName = defaultSessionName(e.getenv)
 		}
@@ -476,27 +462,27 @@ func PlanSession(ctx context.Context, opts SessionOptions) (*SessionPlan, error)
 	}
 
 	// Duration.
-	if p.Duration, err = resolveDuration(opts.Duration, e.getenv, p.RoleARN != "", firstValue(keyDurationSeconds, inCfg)); err != nil {
+	if p.Duration, err = resolveDuration(req.Duration, e.getenv, p.RoleARN != "", firstValue(keyDurationSeconds, inCfg)); err != nil {
 		return nil, err
 	}
 
 	// Region and code sources.
-	p.Region = opts.Region
+	p.Region = req.Region
 	if p.Region == "" {
 		p.Region = firstValue(keyRegion, inCfg, inCfgLong)
 	}
-	if opts.UseStoredSeed {
+	if o.useStoredSeed {
 		p.seed = firstValue(keyMFASeed, inLong)
 	}
 	p.process = firstRawValue(keyMFAProcess, inLong, inCfg, inCfgLong)
 
 	// Is the short-term section still good?
-	margin := opts.RefreshMargin
+	margin := o.refreshMargin
 	if margin == 0 {
 		margin = DefaultRefreshMargin
 	}
 	margin = max(margin, 0)
-	p.Reason, p.current = checkShortTerm(creds, p, opts.Force, margin, e.clk.Now())
+	p.Reason, p.current = checkShortTerm(creds, p, req.Force, margin, e.clk.Now())
 	p.Refresh = p.Reason != ReasonValid
 	p.Expiration = p.current.Expires
 	if p.Refresh {
@@ -645,12 +631,16 @@ func checkShortTerm(f *credfile.File, p *SessionPlan, force bool, margin time.Du
 //     expiration, assumed_role, assumed_role_arn), changing no other byte of
 //     the file (atomically, mode 0600, under a lock).
 //
-// Options are validated and the files read before any call; a malformed
+// The request is validated and the files read before any call; a malformed
 // file gives a *credfile.ParseError. On any error the credentials file is
 // left untouched.
-func Session(ctx context.Context, opts SessionOptions) (*SessionResult, error) {
-	e := opts.env()
-	p, err := PlanSession(ctx, opts)
+//
+// Session reads the options WithSTS, WithPrompt, WithClock, WithGetenv,
+// WithLogger, WithStoredSeed and WithRefreshMargin.
+func Session(ctx context.Context, req SessionRequest, opts ...Option) (*SessionResult, error) {
+	o := newSettings(opts)
+	e := o.sessionEnv()
+	p, err := planSession(ctx, req, &o)
 	if err != nil {
 		return nil, err
 	}
@@ -660,17 +650,17 @@ func Session(ctx context.Context, opts SessionOptions) (*SessionResult, error) {
 		res.Credentials = p.current
 		return res, nil
 	}
-	if opts.NewSTS == nil {
-		return nil, fmt.Errorf("mfa: session for profile %s: no STS client factory (SessionOptions.NewSTS)", p.Profile)
+	if o.newSTS == nil {
+		return nil, fmt.Errorf("mfa: session for profile %s: no STS client factory (WithSTS)", p.Profile)
 	}
-	src, err := p.tokenSource(opts)
+	src, err := p.tokenSource(req.Token, o.prompt)
 	if err != nil {
 		return nil, err
 	}
 	e.log.Info("mfa session refresh", "profile", p.Profile, "reason", string(p.Reason), "operation", p.Operation(),
 		"role", p.RoleARN, "device", p.Device, "duration", p.Duration.String())
 
-	client := opts.NewSTS(p.longTerm, p.Region)
+	client := o.newSTS(p.longTerm, p.Region)
 	var creds Credentials
 	call := func(code string) error {
 		c, err := p.call(ctx, client, code)
@@ -697,10 +687,10 @@ func Session(ctx context.Context, opts SessionOptions) (*SessionResult, error) {
 }
 
 // tokenSource picks the code source.
-func (p *SessionPlan) tokenSource(opts SessionOptions) (TokenSource, error) {
+func (p *SessionPlan) tokenSource(token, prompt TokenSource) (TokenSource, error) {
 	switch {
-	case opts.Token != nil:
-		return opts.Token, nil
+	case token != nil:
+		return token, nil
 	case p.seed != "":
 		return SeedToken(p.seed), nil
 	case p.process != "":
@@ -709,8 +699,8 @@ func (p *SessionPlan) tokenSource(opts SessionOptions) (TokenSource, error) {
 			return nil, errwrap.Wrap("mfa", err, "%s for profile %s", keyMFAProcess, p.Profile)
 		}
 		return Command{Argv: argv}, nil
-	case opts.Prompt != nil:
-		return opts.Prompt, nil
+	case prompt != nil:
+		return prompt, nil
 	}
 	return nil, fmt.Errorf("mfa: session for profile %s: %w: give a token, a prompt, or set %s", p.Profile, ErrNoTokenSource, keyMFAProcess)
 }

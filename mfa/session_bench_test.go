@@ -38,16 +38,16 @@ func BenchmarkSession500(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			w := newWorld(b)
 			w.writeCreds(file500(w))
-			opts := w.opts("dev")
-			if _, err := mfa.Session(ctx, opts); err != nil {
+			req := w.req("dev")
+			if _, err := mfa.Session(ctx, req, w.options()...); err != nil {
 				b.Fatal(err)
 			}
-			opts.Force = force
+			req.Force = force
 			calls := w.stsCalls()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := mfa.Session(ctx, opts); err != nil {
+				if _, err := mfa.Session(ctx, req, w.options()...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -82,7 +82,7 @@ func BenchmarkAudit500(b *testing.B) {
 			for b.Loop() {
 				// A fresh report each time, as a daily run would see.
 				acct.Clock().Advance(fakes.CredentialReportMaxAge + time.Second)
-				if _, err := mfa.Audit(ctx, api, mfa.AuditOptions{Source: src, Clock: acct.Clock(), Concurrency: 8}); err != nil {
+				if _, err := mfa.Audit(ctx, api, mfa.WithAuditSource(src), mfa.WithClock(acct.Clock()), mfa.WithConcurrency(8)); err != nil {
 					b.Fatal(err)
 				}
 			}

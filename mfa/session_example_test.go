@@ -87,7 +87,7 @@ func ExampleSession() {
 		return
 	}
 
-	opts := mfa.SessionOptions{
+	req := mfa.SessionRequest{
 		Profile:         "dev",
 		CredentialsPath: path,
 		ConfigPath:      filepath.Join(dir, "config"),
@@ -95,11 +95,13 @@ func ExampleSession() {
 		Token: mfa.TokenFunc(func(context.Context, mfa.TokenRequest) (string, error) {
 			return iamkittest.TOTP(seed, acct.Clock().Now()), nil
 		}),
-		NewSTS: func(c aws.Credentials, _ string) mfa.STSAPI { return acct.STSAs(c.AccessKeyID) },
-		Clock:  acct.Clock(),
-		Getenv: func(string) string { return "" },
 	}
-	res, err := mfa.Session(ctx, opts)
+	opts := []mfa.Option{
+		mfa.WithSTS(func(c aws.Credentials, _ string) mfa.STSAPI { return acct.STSAs(c.AccessKeyID) }),
+		mfa.WithClock(acct.Clock()),
+		mfa.WithGetenv(func(string) string { return "" }),
+	}
+	res, err := mfa.Session(ctx, req, opts...)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -110,7 +112,7 @@ func ExampleSession() {
 
 	// An hour later the section is still valid: no STS call.
 	acct.Clock().Advance(time.Hour)
-	res, err = mfa.Session(ctx, opts)
+	res, err = mfa.Session(ctx, req, opts...)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -151,14 +153,15 @@ func ExamplePlanSession() {
 		fmt.Println(err)
 		return
 	}
-	plan, err := mfa.PlanSession(context.Background(), mfa.SessionOptions{
+	plan, err := mfa.PlanSession(context.Background(), mfa.SessionRequest{
 		Profile:         "prod",
 		CredentialsPath: path,
 		ConfigPath:      filepath.Join(dir, "config"),
 		RoleSessionName: "alice",
-		Getenv:          func(string) string { return "" },
-		Clock:           iamkittest.NewClock(iamkittest.DefaultStart),
-	})
+	},
+		mfa.WithGetenv(func(string) string { return "" }),
+		mfa.WithClock(iamkittest.NewClock(iamkittest.DefaultStart)),
+	)
 	if err != nil {
 		fmt.Println(err)
 		return

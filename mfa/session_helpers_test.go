@@ -114,14 +114,15 @@ func (w *world) newSTS(c aws.Credentials, region string) mfa.STSAPI {
 	return w.acct.STSAs(c.AccessKeyID)
 }
 
-func (w *world) opts(profile string) mfa.SessionOptions {
-	return mfa.SessionOptions{
-		Profile: profile,
-		NewSTS:  w.newSTS,
-		Clock:   w.acct.Clock(),
-		Getenv:  w.getenv,
-		Token:   w.phone(),
-	}
+// req is a request for profile whose code comes from the phone.
+func (w *world) req(profile string) mfa.SessionRequest {
+	return mfa.SessionRequest{Profile: profile, Token: w.phone()}
+}
+
+// options are the world's dependencies: its STS, clock and environment,
+// then extra.
+func (w *world) options(extra ...mfa.Option) []mfa.Option {
+	return append([]mfa.Option{mfa.WithSTS(w.newSTS), mfa.WithClock(w.acct.Clock()), mfa.WithGetenv(w.getenv)}, extra...)
 }
 
 func (w *world) stsCalls() int {

@@ -48,7 +48,7 @@ func TestSessionWritesOnlyItsSection(t *testing.T) {
 		before := insertBefore(t, fixture50(t), "[profile-25]", w.longTerm("dev")+"\r\n")
 		w.writeCreds(before)
 
-		res, err := mfa.Session(ctx, w.opts("dev"))
+		res, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
 		assert.True(t, res.Refreshed)
 		assert.Equal(t, mfa.ReasonMissing, res.Plan.Reason)
@@ -85,7 +85,7 @@ func TestSessionWritesOnlyItsSection(t *testing.T) {
 		before = insertBefore(t, before, "[profile-10]", w.longTerm("dev"))
 		w.writeCreds(before)
 
-		res, err := mfa.Session(ctx, w.opts("dev"))
+		res, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, mfa.ReasonExpired, res.Plan.Reason)
 		after := w.creds()
@@ -109,7 +109,7 @@ func TestSessionSkipsWhileValid(t *testing.T) {
 	w := newWorld(t)
 	w.writeCreds("# keep me\n" + w.longTerm("dev"))
 
-	first, err := mfa.Session(ctx, w.opts("dev"))
+	first, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 	require.NoError(t, err)
 	require.True(t, first.Refreshed)
 	written := w.creds()
@@ -117,7 +117,7 @@ func TestSessionSkipsWhileValid(t *testing.T) {
 
 	// Eleven hours later: still valid for an hour. No call, no write.
 	w.acct.Clock().Advance(11 * time.Hour)
-	second, err := mfa.Session(ctx, w.opts("dev"))
+	second, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 	require.NoError(t, err)
 	assert.False(t, second.Refreshed)
 	assert.Equal(t, mfa.ReasonValid, second.Plan.Reason)
@@ -130,21 +130,19 @@ func TestSessionSkipsWhileValid(t *testing.T) {
 
 	// Within the 5-minute margin: refreshed.
 	w.acct.Clock().Advance(56 * time.Minute)
-	third, err := mfa.Session(ctx, w.opts("dev"))
+	third, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 	require.NoError(t, err)
 	assert.True(t, third.Refreshed)
 	assert.Equal(t, mfa.ReasonExpiring, third.Plan.Reason)
 	assert.Equal(t, calls+1, w.stsCalls())
 
 	// A larger margin refreshes earlier; a negative one only once expired.
-	opts := w.opts("dev")
-	opts.RefreshMargin = 13 * time.Hour
-	p, err := mfa.PlanSession(ctx, opts)
+	req := w.req("dev")
+	p, err := mfa.PlanSession(ctx, req, w.options(mfa.WithRefreshMargin(13*time.Hour))...)
 	require.NoError(t, err)
 	assert.Equal(t, mfa.ReasonExpiring, p.Reason)
-	opts.RefreshMargin = -1
 	w.acct.Clock().Advance(12*time.Hour - time.Second)
-	p, err = mfa.PlanSession(ctx, opts)
+	p, err = mfa.PlanSession(ctx, req, w.options(mfa.WithRefreshMargin(-1))...)
 	require.NoError(t, err)
 	assert.Equal(t, mfa.ReasonValid, p.Reason)
 }
@@ -160,7 +158,7 @@ func TestSessionRefreshReasons(t *testing.T) {
 	tests := []struct {
 		name   string
 		file   string
-		mutate func(*mfa.SessionOptions)
+		mutate func(*mfa.SessionRequest)
 		want   mfa.RefreshReason
 	}{
 		{"valid aws-mfa layout", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\nassumed_role = False\n"), nil, mfa.ReasonValid},
@@ -169,11 +167,11 @@ func TestSessionRefreshReasons(t *testing.T) {
 		// 09:00 local in UTC+9 is 00:00 UTC: expired, though the wall-clock
 		// digits are later than the fake clock's 09:00:30 UTC.
 		{"offset honoured", valid("expiration = 2026-01-15T09:30:00+09:00\n"), nil, mfa.ReasonExpired},
-		{"forced", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\n"), func(o *mfa.SessionOptions) { o.Force = true }, mfa.ReasonForced},
-		{"role requested, session held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\n"), func(o *mfa.SessionOptions) { o.AssumeRole = w.adminRole }, mfa.ReasonRoleChanged},
+		{"forced", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\n"), func(o *mfa.SessionRequest) { o.Force = true }, mfa.ReasonForced},
+		{"role requested, session held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\n"), func(o *mfa.SessionRequest) { o.AssumeRole = w.adminRole }, mfa.ReasonRoleChanged},
 		{"session requested, role held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\nassumed_role = True\nassumed_role_arn = " + w.adminRole + "\n"), nil, mfa.ReasonRoleChanged},
-		{"same role held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\nassumed_role = True\nassumed_role_arn = " + w.adminRole + "\n"), func(o *mfa.SessionOptions) { o.AssumeRole = w.adminRole }, mfa.ReasonValid},
-		{"other role held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\nassumed_role_arn = " + w.readOnlyRole + "\n"), func(o *mfa.SessionOptions) { o.AssumeRole = w.adminRole }, mfa.ReasonRoleChanged},
+		{"same role held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\nassumed_role = True\nassumed_role_arn = " + w.adminRole + "\n"), func(o *mfa.SessionRequest) { o.AssumeRole = w.adminRole }, mfa.ReasonValid},
+		{"other role held", valid("expiration = " + future.Format("2006-01-02 15:04:05") + "\nassumed_role_arn = " + w.readOnlyRole + "\n"), func(o *mfa.SessionRequest) { o.AssumeRole = w.adminRole }, mfa.ReasonRoleChanged},
 		{"no session token", lt + "[dev]\naws_access_key_id = A\naws_secret_access_key = s\nexpiration = " + future.Format("2006-01-02 15:04:05") + "\n", nil, mfa.ReasonIncomplete},
 		{"security token only (boto2)", lt + "[dev]\naws_access_key_id = A\naws_secret_access_key = s\naws_security_token = t\nexpiration = " + future.Format("2006-01-02 15:04:05") + "\n", nil, mfa.ReasonValid},
 		{"no expiration", valid(""), nil, mfa.ReasonIncomplete},
@@ -183,11 +181,11 @@ func TestSessionRefreshReasons(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w.writeCreds(tc.file)
-			opts := w.opts("dev")
+			req := w.req("dev")
 			if tc.mutate != nil {
-				tc.mutate(&opts)
+				tc.mutate(&req)
 			}
-			p, err := mfa.PlanSession(ctx, opts)
+			p, err := mfa.PlanSession(ctx, req, w.options()...)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, p.Reason)
 			assert.Equal(t, tc.want != mfa.ReasonValid, p.Refresh)
@@ -200,10 +198,10 @@ func TestSessionRoleVersusSessionToken(t *testing.T) {
 	w := newWorld(t)
 	w.writeCreds(w.longTerm("dev") + "\n[dev]\n# my notes\noutput = json\n")
 
-	opts := w.opts("dev")
-	opts.AssumeRole = w.adminRole
-	opts.RoleSessionName = "alice-laptop"
-	res, err := mfa.Session(ctx, opts)
+	req := w.req("dev")
+	req.AssumeRole = w.adminRole
+	req.RoleSessionName = "alice-laptop"
+	res, err := mfa.Session(ctx, req, w.options()...)
 	require.NoError(t, err)
 	assert.Equal(t, "AssumeRole", res.Plan.Operation())
 	assert.Equal(t, mfa.DefaultRoleDuration, res.Plan.Duration)
@@ -241,7 +239,7 @@ func TestSessionRoleVersusSessionToken(t *testing.T) {
 
 	// Back to a plain session token: assumed_role False, assumed_role_arn gone.
 	w.acct.Clock().Advance(mfa.Period)
-	res, err = mfa.Session(ctx, w.opts("dev"))
+	res, err = mfa.Session(ctx, w.req("dev"), w.options()...)
 	require.NoError(t, err)
 	assert.Equal(t, mfa.ReasonRoleChanged, res.Plan.Reason)
 	assert.Equal(t, "GetSessionToken", res.Plan.Operation())
@@ -263,12 +261,12 @@ func TestSessionForcedRefresh(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	w.writeCreds(w.longTerm("dev"))
-	first, err := mfa.Session(ctx, w.opts("dev"))
+	first, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 	require.NoError(t, err)
 
-	opts := w.opts("dev")
-	opts.Force = true
-	second, err := mfa.Session(ctx, opts)
+	req := w.req("dev")
+	req.Force = true
+	second, err := mfa.Session(ctx, req, w.options()...)
 	require.NoError(t, err)
 	assert.True(t, second.Refreshed)
 	assert.Equal(t, mfa.ReasonForced, second.Plan.Reason)
@@ -282,14 +280,14 @@ func TestSessionExpired(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	w.writeCreds(w.longTerm("dev"))
-	opts := w.opts("dev")
-	opts.Duration = 15 * time.Minute
-	first, err := mfa.Session(ctx, opts)
+	req := w.req("dev")
+	req.Duration = 15 * time.Minute
+	first, err := mfa.Session(ctx, req, w.options()...)
 	require.NoError(t, err)
 	w.acct.Clock().Advance(16 * time.Minute)
 	assert.True(t, first.Credentials.Expires.Before(w.acct.Clock().Now()))
 
-	second, err := mfa.Session(ctx, opts)
+	second, err := mfa.Session(ctx, req, w.options()...)
 	require.NoError(t, err)
 	assert.Equal(t, mfa.ReasonExpired, second.Plan.Reason)
 	assert.True(t, second.Refreshed)
@@ -303,9 +301,9 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev") + w.longTerm("prod"))
 		start := w.acct.Clock().Now()
-		_, err := mfa.Session(ctx, w.opts("dev"))
+		_, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
-		res, err := mfa.Session(ctx, w.opts("prod"))
+		res, err := mfa.Session(ctx, w.req("prod"), w.options()...)
 		require.NoError(t, err, "the fake refuses a reused code; Session did not send one")
 		assert.Equal(t, mfa.NextStep(start).Sub(start), res.Waited)
 		assert.Equal(t, mfa.NextStep(start), w.acct.Clock().Now())
@@ -318,13 +316,13 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 	t.Run("without the state the fake refuses the reused code", func(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev") + w.longTerm("prod"))
-		a, b := w.opts("dev"), w.opts("prod")
+		a, b := w.req("dev"), w.req("prod")
 		a.StatePath = filepath.Join(w.dir, "state-a")
 		b.StatePath = filepath.Join(w.dir, "state-b")
-		_, err := mfa.Session(ctx, a)
+		_, err := mfa.Session(ctx, a, w.options()...)
 		require.NoError(t, err)
 		before := w.creds()
-		_, err = mfa.Session(ctx, b)
+		_, err = mfa.Session(ctx, b, w.options()...)
 		var ae smithy.APIError
 		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, "AccessDenied", ae.ErrorCode())
@@ -335,13 +333,13 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev") + w.longTerm("prod"))
 		code := fakes.TOTP(w.seed, w.acct.Clock().Now())
-		a, b := w.opts("dev"), w.opts("prod")
+		a, b := w.req("dev"), w.req("prod")
 		a.Token, b.Token = mfa.StaticToken(code), mfa.StaticToken(code)
-		_, err := mfa.Session(ctx, a)
+		_, err := mfa.Session(ctx, a, w.options()...)
 		require.NoError(t, err)
 		before := w.creds()
 		start := w.acct.Clock().Now()
-		_, err = mfa.Session(ctx, b)
+		_, err = mfa.Session(ctx, b, w.options()...)
 		require.ErrorIs(t, err, mfa.ErrCodeReused)
 		assert.NotContains(t, err.Error(), code)
 		assert.Equal(t, 1, w.stsCalls())
@@ -351,7 +349,7 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 		// The next code goes through.
 		w.acct.Clock().Advance(mfa.Period)
 		b.Token = mfa.StaticToken(fakes.TOTP(w.seed, w.acct.Clock().Now()))
-		_, err = mfa.Session(ctx, b)
+		_, err = mfa.Session(ctx, b, w.options()...)
 		require.NoError(t, err)
 	})
 
@@ -367,13 +365,13 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 			}
 			return fakes.TOTP(w.seed, w.acct.Clock().Now()), nil
 		})
-		_, err := mfa.Session(ctx, w.opts("dev"))
+		_, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
 		// The clock moves on by itself; the person still reads the old code.
 		w.acct.Clock().Advance(mfa.Period)
-		b := w.opts("prod")
+		b := w.req("prod")
 		b.Token = stale
-		res, err := mfa.Session(ctx, b)
+		res, err := mfa.Session(ctx, b, w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, []bool{false, true}, retries)
 		assert.Equal(t, mfa.Period, res.Waited)
@@ -390,7 +388,7 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 		errs := make([]error, 4)
 		for i := range 4 {
 			wg.Go(func() {
-				_, errs[i] = mfa.Session(ctx, w.opts(fmt.Sprintf("p%d", i)))
+				_, errs[i] = mfa.Session(ctx, w.req(fmt.Sprintf("p%d", i)), w.options()...)
 			})
 		}
 		wg.Wait()
@@ -423,14 +421,14 @@ func TestSessionBadDurations(t *testing.T) {
 		name   string
 		env    map[string]string
 		config string
-		mutate func(w *world, o *mfa.SessionOptions)
+		mutate func(w *world, o *mfa.SessionRequest)
 		msg    string
 	}{
-		{"below 15 minutes", nil, "", func(_ *world, o *mfa.SessionOptions) { o.Duration = 10 * time.Minute }, "outside GetSessionToken's limits of 900 to 129600 seconds"},
-		{"above 36 hours", nil, "", func(_ *world, o *mfa.SessionOptions) { o.Duration = 37 * time.Hour }, "outside GetSessionToken's limits"},
-		{"role above 12 hours", nil, "", func(w *world, o *mfa.SessionOptions) { o.Duration = 13 * time.Hour; o.AssumeRole = w.adminRole }, "outside AssumeRole's limits of 900 to 43200 seconds"},
-		{"fraction of a second", nil, "", func(_ *world, o *mfa.SessionOptions) { o.Duration = 900*time.Second + time.Millisecond }, "whole number of seconds"},
-		{"negative", nil, "", func(_ *world, o *mfa.SessionOptions) { o.Duration = -time.Hour }, "outside"},
+		{"below 15 minutes", nil, "", func(_ *world, o *mfa.SessionRequest) { o.Duration = 10 * time.Minute }, "outside GetSessionToken's limits of 900 to 129600 seconds"},
+		{"above 36 hours", nil, "", func(_ *world, o *mfa.SessionRequest) { o.Duration = 37 * time.Hour }, "outside GetSessionToken's limits"},
+		{"role above 12 hours", nil, "", func(w *world, o *mfa.SessionRequest) { o.Duration = 13 * time.Hour; o.AssumeRole = w.adminRole }, "outside AssumeRole's limits of 900 to 43200 seconds"},
+		{"fraction of a second", nil, "", func(_ *world, o *mfa.SessionRequest) { o.Duration = 900*time.Second + time.Millisecond }, "whole number of seconds"},
+		{"negative", nil, "", func(_ *world, o *mfa.SessionRequest) { o.Duration = -time.Hour }, "outside"},
 		{"env not a number", map[string]string{"MFA_STS_DURATION": "12h"}, "", nil, `MFA_STS_DURATION="12h" is not a number of seconds`},
 		{"env too short", map[string]string{"MFA_STS_DURATION": "60"}, "", nil, "MFA_STS_DURATION 1m0s (60 s) is outside"},
 		{"config duration_seconds for a role", nil, "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nduration_seconds = 50000\n", nil, "duration_seconds 13h53m20s (50000 s) is outside AssumeRole's limits"},
@@ -447,11 +445,11 @@ func TestSessionBadDurations(t *testing.T) {
 			for k, v := range tc.env {
 				w.env[k] = v
 			}
-			opts := w.opts("dev")
+			req := w.req("dev")
 			if tc.mutate != nil {
-				tc.mutate(w, &opts)
+				tc.mutate(w, &req)
 			}
-			_, err := mfa.Session(ctx, opts)
+			_, err := mfa.Session(ctx, req, w.options()...)
 			require.ErrorIs(t, err, mfa.ErrInvalidDuration)
 			assert.Contains(t, err.Error(), tc.msg)
 			untouched(t, w, before)
@@ -461,10 +459,10 @@ func TestSessionBadDurations(t *testing.T) {
 	t.Run("a role's own maximum is STS's to enforce", func(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev"))
-		opts := w.opts("dev")
-		opts.AssumeRole, opts.Duration = w.readOnlyRole, 2*time.Hour
+		req := w.req("dev")
+		req.AssumeRole, req.Duration = w.readOnlyRole, 2*time.Hour
 		before := w.creds()
-		_, err := mfa.Session(ctx, opts)
+		_, err := mfa.Session(ctx, req, w.options()...)
 		var ae smithy.APIError
 		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, "ValidationError", ae.ErrorCode())
@@ -479,7 +477,7 @@ func TestSessionClearErrors(t *testing.T) {
 		file   string // "" and noFile: no credentials file
 		noFile bool
 		config string
-		mutate func(w *world, o *mfa.SessionOptions)
+		mutate func(w *world, o *mfa.SessionRequest)
 		is     error
 		msg    string
 	}{
@@ -489,15 +487,15 @@ func TestSessionClearErrors(t *testing.T) {
 		{name: "no key id", file: "[dev-long-term]\naws_secret_access_key = s\n", is: mfa.ErrNoLongTerm, msg: "has no aws_access_key_id"},
 		{name: "no device", file: "[dev-long-term]\naws_access_key_id = A\naws_secret_access_key = s\n", is: mfa.ErrNoDevice, msg: "set MFA_DEVICE"},
 		{name: "bad device", file: "[dev-long-term]\naws_access_key_id = A\naws_secret_access_key = s\naws_mfa_device = my phone\n", is: mfa.ErrNoDevice, msg: "not an MFA device"},
-		{name: "bad role", mutate: func(_ *world, o *mfa.SessionOptions) { o.AssumeRole = "Admin" }, is: mfa.ErrInvalidRole, msg: `"Admin" is not a role ARN`},
-		{name: "bad session name", mutate: func(w *world, o *mfa.SessionOptions) { o.AssumeRole = w.adminRole; o.RoleSessionName = "a b" }, is: mfa.ErrInvalidRole, msg: "role session name"},
-		{name: "same sections", mutate: func(_ *world, o *mfa.SessionOptions) { o.LongTermSuffix = "none" }, is: mfa.ErrInvalidProfile, msg: "both [dev]"},
-		{name: "bad section name", mutate: func(_ *world, o *mfa.SessionOptions) { o.ShortTermSuffix = "x]" }, is: mfa.ErrInvalidProfile},
-		{name: "no token source", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = nil }, is: mfa.ErrNoTokenSource},
-		{name: "invalid static token", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = mfa.StaticToken("12345") }, is: mfa.ErrInvalidToken},
+		{name: "bad role", mutate: func(_ *world, o *mfa.SessionRequest) { o.AssumeRole = "Admin" }, is: mfa.ErrInvalidRole, msg: `"Admin" is not a role ARN`},
+		{name: "bad session name", mutate: func(w *world, o *mfa.SessionRequest) { o.AssumeRole = w.adminRole; o.RoleSessionName = "a b" }, is: mfa.ErrInvalidRole, msg: "role session name"},
+		{name: "same sections", mutate: func(_ *world, o *mfa.SessionRequest) { o.LongTermSuffix = "none" }, is: mfa.ErrInvalidProfile, msg: "both [dev]"},
+		{name: "bad section name", mutate: func(_ *world, o *mfa.SessionRequest) { o.ShortTermSuffix = "x]" }, is: mfa.ErrInvalidProfile},
+		{name: "no token source", mutate: func(_ *world, o *mfa.SessionRequest) { o.Token = nil }, is: mfa.ErrNoTokenSource},
+		{name: "invalid static token", mutate: func(_ *world, o *mfa.SessionRequest) { o.Token = mfa.StaticToken("12345") }, is: mfa.ErrInvalidToken},
 		// Causes from the package's own token sources keep one "mfa: ".
-		{name: "prompt without input", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = mfa.NewPrompt(strings.NewReader(""), io.Discard) }, msg: "getting the MFA code: prompt: no code entered"},
-		{name: "bad mfa_process", config: "[profile dev]\nmfa_process = totp \"unterminated\n", mutate: func(_ *world, o *mfa.SessionOptions) { o.Token = nil }, msg: "mfa_process for profile dev: command line has an unterminated"},
+		{name: "prompt without input", mutate: func(_ *world, o *mfa.SessionRequest) { o.Token = mfa.NewPrompt(strings.NewReader(""), io.Discard) }, msg: "getting the MFA code: prompt: no code entered"},
+		{name: "bad mfa_process", config: "[profile dev]\nmfa_process = totp \"unterminated\n", mutate: func(_ *world, o *mfa.SessionRequest) { o.Token = nil }, msg: "mfa_process for profile dev: command line has an unterminated"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -512,11 +510,11 @@ func TestSessionClearErrors(t *testing.T) {
 			if tc.config != "" {
 				w.writeConfig(tc.config)
 			}
-			opts := w.opts("dev")
+			req := w.req("dev")
 			if tc.mutate != nil {
-				tc.mutate(w, &opts)
+				tc.mutate(w, &req)
 			}
-			_, err := mfa.Session(ctx, opts)
+			_, err := mfa.Session(ctx, req, w.options()...)
 			require.Error(t, err)
 			if tc.is != nil {
 				require.ErrorIs(t, err, tc.is)
@@ -548,7 +546,7 @@ func TestSessionMalformedFiles(t *testing.T) {
 		w := newWorld(t)
 		before := w.longTerm("dev") + "[dev]\naws_access_key_id = A\nthis line is not a key\n"
 		w.writeCreds(before)
-		_, err := mfa.Session(ctx, w.opts("dev"))
+		_, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		var pe *credfile.ParseError
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, 7, pe.Line)
@@ -561,7 +559,7 @@ func TestSessionMalformedFiles(t *testing.T) {
 		before := w.longTerm("dev")
 		w.writeCreds(before)
 		w.writeConfig("[profile dev]\nregion = eu-west-1\n[broken\n")
-		_, err := mfa.Session(ctx, w.opts("dev"))
+		_, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		var pe *credfile.ParseError
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, 3, pe.Line)
@@ -572,7 +570,7 @@ func TestSessionMalformedFiles(t *testing.T) {
 		before := w.longTerm("dev")
 		w.writeCreds(before)
 		require.NoError(t, os.WriteFile(w.credPath+".mfa-state", []byte("[x\n"), 0o600))
-		_, err := mfa.Session(ctx, w.opts("dev"))
+		_, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		var pe *credfile.ParseError
 		require.ErrorAs(t, err, &pe)
 		assert.Contains(t, err.Error(), "state file")
@@ -589,7 +587,7 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 		w.writeCreds("[dev-long-term]\naws_access_key_id = " + w.keyID + "\naws_secret_access_key = " + w.secret + "\n")
 		w.writeConfig("[default]\nregion = us-east-1\n\n[profile dev]\nmfa_serial = " + w.serial +
 			"\nrole_arn = " + w.adminRole + "\nduration_seconds = 7200\nregion = eu-central-1\n")
-		res, err := mfa.Session(ctx, w.opts("dev"))
+		res, err := mfa.Session(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, w.serial, res.Plan.Device)
 		assert.Equal(t, w.adminRole, res.Plan.RoleARN)
@@ -603,7 +601,7 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev", "assume_role = "+w.readOnlyRole))
 		w.writeConfig("[profile dev]\nmfa_serial = arn:aws:iam::123456789012:mfa/other\nrole_arn = " + w.adminRole + "\n")
-		p, err := mfa.PlanSession(ctx, w.opts("dev"))
+		p, err := mfa.PlanSession(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, w.serial, p.Device)
 		assert.Equal(t, w.readOnlyRole, p.RoleARN)
@@ -617,17 +615,17 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 		w.env["MFA_DEVICE"] = w.serial
 		w.env["MFA_ASSUME_ROLE"] = w.adminRole
 		w.env["MFA_STS_DURATION"] = "5400"
-		opts := w.opts("")
-		res, err := mfa.Session(ctx, opts)
+		req := w.req("")
+		res, err := mfa.Session(ctx, req, w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, "work", res.Plan.Profile)
 		assert.Equal(t, w.serial, res.Plan.Device)
 		assert.Equal(t, w.adminRole, res.Plan.RoleARN)
 		assert.Equal(t, 90*time.Minute, res.Plan.Duration)
 
-		opts.Duration = time.Hour
-		opts.AssumeRole = w.readOnlyRole
-		p, err := mfa.PlanSession(ctx, opts)
+		req.Duration = time.Hour
+		req.AssumeRole = w.readOnlyRole
+		p, err := mfa.PlanSession(ctx, req, w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, time.Hour, p.Duration)
 		assert.Equal(t, w.readOnlyRole, p.RoleARN)
@@ -636,16 +634,16 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 	t.Run("suffixes", func(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds("[dev]\naws_access_key_id = " + w.keyID + "\naws_secret_access_key = " + w.secret + "\naws_mfa_device = " + w.serial + "\n")
-		opts := w.opts("dev")
-		opts.LongTermSuffix, opts.ShortTermSuffix = "NONE", "mfa"
-		res, err := mfa.Session(ctx, opts)
+		req := w.req("dev")
+		req.LongTermSuffix, req.ShortTermSuffix = "NONE", "mfa"
+		res, err := mfa.Session(ctx, req, w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, "dev", res.Plan.LongTermProfile)
 		assert.Equal(t, "dev-mfa", res.Plan.Profile)
 		assert.Contains(t, w.creds(), "[dev-mfa]\n")
 
-		opts.LongTermSuffix, opts.ShortTermSuffix = "lt", ""
-		p, err := mfa.PlanSession(ctx, opts)
+		req.LongTermSuffix, req.ShortTermSuffix = "lt", ""
+		p, err := mfa.PlanSession(ctx, req, w.options()...)
 		require.ErrorIs(t, err, mfa.ErrNoLongTerm)
 		assert.Nil(t, p)
 		assert.Contains(t, err.Error(), "[dev-lt]")
@@ -662,12 +660,12 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 			strings.Repeat("a", 70): strings.Repeat("a", 64),
 		} {
 			w.env["USER"] = user
-			p, err := mfa.PlanSession(ctx, w.opts("dev"))
+			p, err := mfa.PlanSession(ctx, w.req("dev"), w.options()...)
 			require.NoError(t, err)
 			assert.Equal(t, want, p.RoleSessionName, user)
 		}
 		w.env["USER"], w.env["LOGNAME"] = "bob", "carol"
-		p, err := mfa.PlanSession(ctx, w.opts("dev"))
+		p, err := mfa.PlanSession(ctx, w.req("dev"), w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, "carol", p.RoleSessionName, "LOGNAME first, as getpass.getuser")
 	})
@@ -677,7 +675,7 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 		delete(w.env, "AWS_SHARED_CREDENTIALS_FILE")
 		delete(w.env, "AWS_CONFIG_FILE")
 		w.writeCreds(w.longTerm("default"))
-		res, err := mfa.Session(ctx, w.opts(""))
+		res, err := mfa.Session(ctx, w.req(""), w.options()...)
 		require.NoError(t, err)
 		assert.Equal(t, "default", res.Plan.Profile)
 		assert.Equal(t, w.credPath, res.Plan.CredentialsPath)
@@ -692,16 +690,15 @@ func TestSessionTokenSources(t *testing.T) {
 	t.Run("stored seed, opt-in", func(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev", "aws_mfa_seed = "+w.seed))
-		opts := w.opts("dev")
-		opts.Token = nil
-		_, err := mfa.Session(ctx, opts)
+		req := w.req("dev")
+		req.Token = nil
+		_, err := mfa.Session(ctx, req, w.options()...)
 		require.ErrorIs(t, err, mfa.ErrNoTokenSource, "the seed is not used unless allowed")
-		opts.UseStoredSeed = true
-		_, err = mfa.Session(ctx, opts)
+		_, err = mfa.Session(ctx, req, w.options(mfa.WithStoredSeed(true))...)
 		require.NoError(t, err)
 		// And again, for another profile: the next step's code, computed.
-		opts.Force = true
-		res, err := mfa.Session(ctx, opts)
+		req.Force = true
+		res, err := mfa.Session(ctx, req, w.options(mfa.WithStoredSeed(true))...)
 		require.NoError(t, err)
 		assert.Equal(t, mfa.Period, res.Waited)
 	})
@@ -709,20 +706,20 @@ func TestSessionTokenSources(t *testing.T) {
 	t.Run("prompt", func(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev"))
-		opts := w.opts("dev")
-		opts.Token = nil
+		req := w.req("dev")
+		req.Token = nil
 		var out bytes.Buffer
-		opts.Prompt = mfa.NewPrompt(strings.NewReader("12ab\n"+fakes.TOTP(w.seed, w.acct.Clock().Now())+"\n"), &out)
-		_, err := mfa.Session(ctx, opts)
+		prompt := mfa.NewPrompt(strings.NewReader("12ab\n"+fakes.TOTP(w.seed, w.acct.Clock().Now())+"\n"), &out)
+		_, err := mfa.Session(ctx, req, w.options(mfa.WithPrompt(prompt))...)
 		require.NoError(t, err)
 		assert.Equal(t, "Enter AWS MFA code for device ["+w.serial+"] (renewing for 43200 seconds): The code must be 6 digits.\n"+
 			"Enter AWS MFA code for device ["+w.serial+"] (renewing for 43200 seconds): ", out.String())
 
 		// Forced at once: the person is told why nothing happens for a while.
 		out.Reset()
-		opts.Force = true
-		opts.Prompt = mfa.NewPrompt(strings.NewReader(fakes.TOTP(w.seed, mfa.NextStep(w.acct.Clock().Now()))+"\n"), &out)
-		res, err := mfa.Session(ctx, opts)
+		req.Force = true
+		prompt = mfa.NewPrompt(strings.NewReader(fakes.TOTP(w.seed, mfa.NextStep(w.acct.Clock().Now()))+"\n"), &out)
+		res, err := mfa.Session(ctx, req, w.options(mfa.WithPrompt(prompt))...)
 		require.NoError(t, err)
 		assert.Equal(t, mfa.Period, res.Waited)
 		assert.Equal(t, "The last code of device ["+w.serial+"] was just used; waiting 30s for the next one.\n"+
@@ -739,10 +736,10 @@ func TestSessionTokenSources(t *testing.T) {
 		require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\n[ \"$AWS_MFA_DEVICE\" = \"$1\" ] || exit 3\necho '  "+code+"'\n"), 0o700))
 		// Inline " #" text is part of a command line, as the AWS CLI reads it.
 		w.writeCreds(w.longTerm("dev", "mfa_process = '"+script+"' "+w.serial+" '# not a comment'"))
-		opts := w.opts("dev")
-		opts.Token = nil
-		opts.Prompt = mfa.StaticToken("000000") // not used: mfa_process comes first
-		_, err := mfa.Session(ctx, opts)
+		req := w.req("dev")
+		req.Token = nil
+		// The prompt is not used: mfa_process comes first.
+		_, err := mfa.Session(ctx, req, w.options(mfa.WithPrompt(mfa.StaticToken("000000")))...)
 		require.NoError(t, err)
 	})
 
@@ -753,9 +750,9 @@ func TestSessionTokenSources(t *testing.T) {
 		w := newWorld(t)
 		before := w.longTerm("dev", "mfa_process = sh -c 'echo locked >&2; exit 1'")
 		w.writeCreds(before)
-		opts := w.opts("dev")
-		opts.Token = nil
-		_, err := mfa.Session(ctx, opts)
+		req := w.req("dev")
+		req.Token = nil
+		_, err := mfa.Session(ctx, req, w.options()...)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "locked")
 		assert.Equal(t, before, w.creds())
@@ -766,10 +763,8 @@ func TestSessionTokenSources(t *testing.T) {
 func TestSessionWithoutSTSFactory(t *testing.T) {
 	w := newWorld(t)
 	w.writeCreds(w.longTerm("dev"))
-	opts := w.opts("dev")
-	opts.NewSTS = nil
-	_, err := mfa.Session(context.Background(), opts)
-	require.ErrorContains(t, err, "NewSTS")
+	_, err := mfa.Session(context.Background(), w.req("dev"), mfa.WithClock(w.acct.Clock()), mfa.WithGetenv(w.getenv))
+	require.ErrorContains(t, err, "WithSTS")
 }
 
 func TestNewSTSFactory(t *testing.T) {

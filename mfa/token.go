@@ -296,7 +296,7 @@ func SplitCommandLine(s string) ([]string, error) {
 //
 // This is weaker than a device: whoever can read the seed holds the second
 // factor, and a seed stored next to the long-term keys (Session's
-// UseStoredSeed) turns two factors into one file. Use it for automation that
+// WithStoredSeed) turns two factors into one file. Use it for automation that
 // must satisfy an MFA condition, not for people.
 type SeedToken string
 

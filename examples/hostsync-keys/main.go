@@ -79,11 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 2 {
 		fingerprint = pos[1]
 	}
-	lines, err := hostsync.AuthorizedKeys(ctx, hostsync.KeysOptions{
-		Cache:       hostsync.StateDir{Root: *stateDir}.KeyCache(),
-		MaxAge:      *maxAge,
-		MarkerCheck: host.IsManaged,
-	}, pos[0], fingerprint)
+	lines, err := hostsync.AuthorizedKeys(ctx, pos[0], fingerprint,
+		hostsync.WithKeyCache(hostsync.StateDir{Root: *stateDir}.KeyCache()),
+		hostsync.WithMaxAge(*maxAge),
+		hostsync.WithMarkerCheck(host.IsManaged))
 	if errors.Is(err, hostsync.ErrNotManaged) {
 		return 0
 	}

@@ -227,6 +227,6 @@ func (d *daemon) syncOnce(ctx context.Context, s setup) (err error) {
 	}
 	src := d.newSource(s.api, cfg)
 	// Sync records the key cache's heartbeat itself.
-	_, _, err = hostsync.Sync(ctx, src, d.newSystem(cfg), cfg, hostsync.SyncOptions{DryRun: d.dryRun, Logger: d.log, Clock: d.clock})
+	_, _, err = hostsync.Sync(ctx, src, d.newSystem(cfg), cfg, hostsync.WithDryRun(d.dryRun), hostsync.WithLogger(d.log), hostsync.WithClock(d.clock))
 	return err
 }

@@ -192,7 +192,7 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 			return newIAM(awsCfg, cfg, hostname), nil
 		},
 		newSource: func(api hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source {
-			return hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(log))
+			return hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithLogger(log))
 		},
 		newSystem: func(cfg hostsync.Config) hostsync.System { return sd.Linux(cfg, log) },
 		lock:      sd.AcquireLock,

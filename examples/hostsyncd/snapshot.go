@@ -73,15 +73,15 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 	if s.url == "" {
 		return
 	}
-	opts := hostsync.SnapshotSourceOptions{Account: s.account, MaxAge: s.maxAge, KMSKeyID: s.kmsKey, Logger: log}
+	opts := []hostsync.Option{hostsync.WithAccount(s.account), hostsync.WithMaxAge(s.maxAge), hostsync.WithKMSKey(s.kmsKey), hostsync.WithLogger(log)}
 	if !o.dryRun {
-		opts.CacheFile = o.stateDirLayout().SnapshotFile() // a dry run writes nothing
+		opts = append(opts, hostsync.WithCacheFile(o.stateDirLayout().SnapshotFile())) // a dry run writes nothing
 	}
 	var src *hostsync.SnapshotSource
 	if s.path != "" {
-		src = hostsync.NewFileSnapshotSource(s.path, hostsync.Config{}, opts)
+		src = hostsync.NewFileSnapshotSource(s.path, hostsync.Config{}, opts...)
 	} else {
-		src = hostsync.NewS3SnapshotSource(&lazyS3{}, s.bucket, s.key, hostsync.Config{}, opts)
+		src = hostsync.NewS3SnapshotSource(&lazyS3{}, s.bucket, s.key, hostsync.Config{}, opts...)
 	}
 	if s.account == "" {
 		log.Warn("hostsyncd: --snapshot without --snapshot-account accepts a snapshot of any account's users")

@@ -85,12 +85,12 @@ type report struct {
 
 // Handle runs the audit for a scheduled event and reports the findings.
 func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result, error) {
-	opts := mfa.AuditOptions{Source: h.source, Clock: h.clock, Logger: h.log}
+	opts := []mfa.Option{mfa.WithAuditSource(h.source), mfa.WithClock(h.clock), mfa.WithLogger(h.log)}
 	// Leave the listing fallback time to run before Lambda's deadline.
 	if dl, ok := ctx.Deadline(); ok {
-		opts.MaxWait = max(time.Until(dl)/3, time.Second)
+		opts = append(opts, mfa.WithMaxWait(max(time.Until(dl)/3, time.Second)))
 	}
-	findings, err := mfa.Audit(ctx, h.iam, opts)
+	findings, err := mfa.Audit(ctx, h.iam, opts...)
 	if err != nil {
 		h.log.ErrorContext(ctx, "mfa audit failed", "error", err.Error())
 		return Result{}, err

@@ -62,10 +62,13 @@ type handler struct {
 	bucket  string
 	key     string
 	account string // from the environment; "" = from the event
-	opts    hostsync.PublishOptions
-	now     func() time.Time
-	log     *slog.Logger
-	seeded  bool
+	// Publish options: KMS key, expected bucket owner, refresh age
+	// (0 = hostsync.DefaultSnapshotRefresh).
+	kmsKey, bucketOwner string
+	refreshAfter        time.Duration
+	now                 func() time.Time
+	log                 *slog.Logger
+	seeded              bool
 }
 
 // splitList splits a comma- or space-separated list.
@@ -76,17 +79,15 @@ func splitList(s string) []string {
 // newHandler builds the handler from its clients and the environment.
 func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, getenv func(string) string, log *slog.Logger) (*handler, error) {
 	h := &handler{
-		s3:      s3API,
-		cache:   hostsync.NewMemoryKeyBodyCache(),
-		bucket:  getenv(EnvBucket),
-		key:     getenv(EnvKey),
-		account: getenv(EnvAccountID),
-		now:     time.Now,
-		log:     log,
-		opts: hostsync.PublishOptions{
-			KMSKeyID:            getenv(EnvKMSKeyID),
-			ExpectedBucketOwner: getenv(EnvExpectedBucketOwner),
-		},
+		s3:          s3API,
+		cache:       hostsync.NewMemoryKeyBodyCache(),
+		bucket:      getenv(EnvBucket),
+		key:         getenv(EnvKey),
+		account:     getenv(EnvAccountID),
+		now:         time.Now,
+		log:         log,
+		kmsKey:      getenv(EnvKMSKeyID),
+		bucketOwner: getenv(EnvExpectedBucketOwner),
 	}
 	if h.bucket == "" {
 		return nil, fmt.Errorf("%s is not set", EnvBucket)
@@ -99,7 +100,7 @@ func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, geten
 		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("%s=%q: want a positive duration such as 1h", EnvRefreshAfter, v)
 		}
-		h.opts.RefreshAfter = d
+		h.refreshAfter = d
 	}
 	if role := getenv(EnvAssumeRole); role != "" && h.account == "" {
 		acct, err := hostsync.RoleAccount(role)
@@ -115,7 +116,7 @@ func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, geten
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h.src = hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithKeyBodyCache(h.cache), hostsync.WithSourceLogger(log))
+	h.src = hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithKeyBodyCache(h.cache), hostsync.WithLogger(log))
 	return h, nil
 }
 
@@ -152,8 +153,8 @@ func (h *handler) accountFor(ctx context.Context, ev events.CloudWatchEvent) (st
 // from IAM again. Any failure only costs those calls.
 func (h *handler) seed(ctx context.Context, account string) {
 	in := &s3.GetObjectInput{Bucket: aws.String(h.bucket), Key: aws.String(h.key)}
-	if h.opts.ExpectedBucketOwner != "" {
-		in.ExpectedBucketOwner = aws.String(h.opts.ExpectedBucketOwner)
+	if h.bucketOwner != "" {
+		in.ExpectedBucketOwner = aws.String(h.bucketOwner)
 	}
 	out, err := h.s3.GetObject(ctx, in)
 	if err != nil {
@@ -192,7 +193,8 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		h.log.ErrorContext(ctx, "snapshot publisher: reading IAM failed; nothing published", "error", err.Error())
 		return Result{Object: object}, err
 	}
-	res, err := hostsync.Publish(ctx, h.s3, h.bucket, h.key, snap, h.opts)
+	res, err := hostsync.Publish(ctx, h.s3, h.bucket, h.key, snap,
+		hostsync.WithKMSKey(h.kmsKey), hostsync.WithExpectedBucketOwner(h.bucketOwner), hostsync.WithRefreshAfter(h.refreshAfter))
 	out := Result{
 		Written: res.Written, Reason: res.Reason, Object: object, ETag: res.ETag,
 		Digest: res.Digest, Users: res.Users, Keys: res.Keys, Bytes: res.Size,

@@ -215,5 +215,5 @@ func TestNewHandlerRefusesBadEnvironment(t *testing.T) {
 	}
 	h, err := newHandler(acct.IAM(), acct.S3(), env(map[string]string{EnvBucket: "fleet", EnvRefreshAfter: "30m"}), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	assert.Equal(t, 30*time.Minute, h.opts.RefreshAfter)
+	assert.Equal(t, 30*time.Minute, h.refreshAfter)
 }

@@ -238,20 +238,18 @@ func TestS3WireHostsyncSnapshot(t *testing.T) {
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
 	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(svc, cfg), acct.ID(), acct.Clock().Now())
 	require.NoError(t, err)
-	res, err := hostsync.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.PublishOptions{ExpectedBucketOwner: acct.ID()})
+	res, err := hostsync.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(acct.ID()))
 	require.NoError(t, err)
 	require.True(t, res.Written, res.Reason)
-	res, err = hostsync.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.PublishOptions{})
+	res, err = hostsync.Publish(ctx, c, "fleet", "hosts.json", snap)
 	require.NoError(t, err)
 	assert.False(t, res.Written, "unchanged: %s", res.Reason)
 
 	w.took()
-	src := hostsync.NewS3SnapshotSource(c, "fleet", "hosts.json", cfg, hostsync.SnapshotSourceOptions{
-		Account: acct.ID(), Clock: acct.Clock(), ExpectedBucketOwner: acct.ID(),
-	})
+	src := hostsync.NewS3SnapshotSource(c, "fleet", "hosts.json", cfg, hostsync.WithAccount(acct.ID()), hostsync.WithClock(acct.Clock()), hostsync.WithExpectedBucketOwner(acct.ID()))
 	host := fakes.NewHost()
 	for range 2 {
-		_, _, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{})
+		_, _, err := hostsync.Sync(ctx, src, host, cfg)
 		require.NoError(t, err)
 	}
 	u, ok := host.User("alice")

@@ -26,7 +26,7 @@ func main() {
 		fp = os.Args[2]
 	}
 	sys := &hostsync.Linux{}
-	lines, err := hostsync.AuthorizedKeys(context.Background(), hostsync.KeysOptions{MarkerCheck: sys.IsManaged}, os.Args[1], fp)
+	lines, err := hostsync.AuthorizedKeys(context.Background(), os.Args[1], fp, hostsync.WithMarkerCheck(sys.IsManaged))
 	if errors.Is(err, hostsync.ErrNotManaged) {
 		return
 	}
