@@ -197,11 +197,11 @@ func (env *hostsyncEnv) snapshotSource(ctx context.Context, a *app, c *command, 
 	if err != nil {
 		return nil, err
 	}
-	opts := hostsync.SnapshotSourceOptions{Account: f.snapshotAccount, Clock: env.clock, Logger: a.log}
+	opts := []hostsync.Option{hostsync.WithAccount(f.snapshotAccount), hostsync.WithClock(env.clock), hostsync.WithLogger(a.log)}
 	if !dryRun {
-		opts.CacheFile = sd.SnapshotFile() // a dry run writes nothing
+		opts = append(opts, hostsync.WithCacheFile(sd.SnapshotFile())) // a dry run writes nothing
 	}
-	return hostsync.NewS3SnapshotSource(api, bucket, key, cfg, opts), nil
+	return hostsync.NewS3SnapshotSource(api, bucket, key, cfg, opts...), nil
 }
 
 // resolve returns the environment a command runs in: env itself when the
@@ -276,7 +276,7 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 		// last run, a steady-state sync costs one ListSSHPublicKeys per
 		// user.
 		bodies := sd.KeyBodyCache(dryRun, a.log)
-		src = hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithSourceLogger(a.log))
+		src = hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithLogger(a.log))
 	}
 	sys, err := env.newSystem(cfg, sd, a.log)
 	if err != nil {
@@ -291,7 +291,7 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 		defer release()
 	}
 	// Sync records the key cache's heartbeat itself.
-	p, rep, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.SyncOptions{DryRun: dryRun, Logger: a.log, Clock: env.clock})
+	p, rep, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.WithDryRun(dryRun), hostsync.WithLogger(a.log), hostsync.WithClock(env.clock))
 	if p.Halted != nil || len(p.Actions) > 0 || len(p.Skipped) > 0 {
 		fmt.Fprint(a.stdout, p)
 	}
@@ -368,20 +368,20 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	if err != nil {
 		return singleLine{err}
 	}
-	opts := hostsync.KeysOptions{
-		Cache:       hostsync.StateDir{Root: *stateDir}.KeyCache(),
-		MaxAge:      *maxAge,
-		Clock:       env.clock,
-		MarkerCheck: env.managed(cfg, *root),
+	opts := []hostsync.Option{
+		hostsync.WithKeyCache(hostsync.StateDir{Root: *stateDir}.KeyCache()),
+		hostsync.WithMaxAge(*maxAge),
+		hostsync.WithClock(env.clock),
+		hostsync.WithMarkerCheck(env.managed(cfg, *root)),
 	}
 	if *live {
-		opts.LiveTimeout = *timeout
-		opts.Live = hostsync.LiveKeysFromConfigFile(*config, env.instanceTags,
-			func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
-				return env.newIAM(ctx, cfg)
-			})
+		opts = append(opts, hostsync.WithLiveTimeout(*timeout),
+			hostsync.WithLive(hostsync.LiveKeysFromConfigFile(*config, env.instanceTags,
+				func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
+					return env.newIAM(ctx, cfg)
+				})))
 	}
-	lines, err := hostsync.AuthorizedKeys(ctx, opts, user, fingerprint)
+	lines, err := hostsync.AuthorizedKeys(ctx, user, fingerprint, opts...)
 	if errors.Is(err, hostsync.ErrNotManaged) {
 		a.log.Debug("hostsync keys: not a managed user: no keys", "user", user, "reason", err)
 		return nil

@@ -30,7 +30,7 @@ func newSnapshotEnv(t *testing.T) *hsEnv {
 	cfg := hostsync.Config{AuthorizedGroups: []string{"devs"}}
 	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(h.acct.IAM(), cfg), h.acct.ID(), h.acct.Clock().Now())
 	require.NoError(t, err)
-	_, err = hostsync.Publish(ctx, h.acct.S3(), "acme-fleet", "hostsync/snapshot.json", snap, hostsync.PublishOptions{})
+	_, err = hostsync.Publish(ctx, h.acct.S3(), "acme-fleet", "hostsync/snapshot.json", snap)
 	require.NoError(t, err)
 	h.acct.ResetCalls()
 	return h

@@ -108,7 +108,9 @@ func (s seconds) Set(v string) error {
 }
 
 func runMFASession(ctx context.Context, a *app, c *command, args []string) error {
-	var o mfa.SessionOptions
+	var o mfa.SessionRequest
+	var margin time.Duration
+	var storedSeed bool
 	fs := a.flagSet(c)
 	fs.StringVar(&o.Profile, "profile", "", "`PROFILE` to obtain credentials for (default $AWS_PROFILE, else default)")
 	fs.StringVar(&o.Device, "device", "", "MFA device `ARN` (default $MFA_DEVICE, aws_mfa_device, mfa_serial)")
@@ -124,8 +126,8 @@ func runMFASession(ctx context.Context, a *app, c *command, args []string) error
 	token := fs.String("token", "", "the MFA `CODE` (default: mfa_process, else read from stdin)")
 	fs.StringVar(token, "mfa-token", "", aliasPrefix+"-token")
 	fs.StringVar(&o.Region, "region", "", "STS `REGION` (default the profile's region)")
-	fs.DurationVar(&o.RefreshMargin, "margin", mfa.DefaultRefreshMargin, "refresh credentials that expire within `DURATION`")
-	fs.BoolVar(&o.UseStoredSeed, "use-stored-seed", false, "compute the code from aws_mfa_seed in the long-term section (weaker than a device)")
+	fs.DurationVar(&margin, "margin", mfa.DefaultRefreshMargin, "refresh credentials that expire within `DURATION`")
+	fs.BoolVar(&storedSeed, "use-stored-seed", false, "compute the code from aws_mfa_seed in the long-term section (weaker than a device)")
 	dryRun := fs.Bool("dry-run", false, "print what would be done and do nothing")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
@@ -140,11 +142,14 @@ func runMFASession(ctx context.Context, a *app, c *command, args []string) error
 		}
 		o.Token = mfa.StaticToken(*token)
 	}
-	o.Prompt = mfa.NewPrompt(a.stdin, a.stderr)
-	o.Clock, o.Getenv, o.Logger = a.clock, a.getenv, a.log
+	opts := []mfa.Option{
+		mfa.WithPrompt(mfa.NewPrompt(a.stdin, a.stderr)),
+		mfa.WithClock(a.clock), mfa.WithGetenv(a.getenv), mfa.WithLogger(a.log),
+		mfa.WithRefreshMargin(margin), mfa.WithStoredSeed(storedSeed),
+	}
 
 	if *dryRun {
-		plan, err := mfa.PlanSession(ctx, o)
+		plan, err := mfa.PlanSession(ctx, o, opts...)
 		if err != nil {
 			return err
 		}
@@ -152,10 +157,11 @@ func runMFASession(ctx context.Context, a *app, c *command, args []string) error
 		fmt.Fprintln(a.stdout, "Dry run: nothing was called or written.")
 		return nil
 	}
-	if o.NewSTS, err = a.newSTS(ctx); err != nil {
+	newSTS, err := a.newSTS(ctx)
+	if err != nil {
 		return err
 	}
-	res, err := mfa.Session(ctx, o)
+	res, err := mfa.Session(ctx, o, append(opts, mfa.WithSTS(newSTS))...)
 	if err != nil {
 		return err
 	}
@@ -199,7 +205,7 @@ func runMFAAudit(ctx context.Context, a *app, c *command, args []string) error {
 	if !ok {
 		return fmt.Errorf("the IAM client %T cannot read the credential report", client)
 	}
-	findings, err := mfa.Audit(ctx, api, mfa.AuditOptions{Source: src, Clock: a.clock, Logger: a.log})
+	findings, err := mfa.Audit(ctx, api, mfa.WithAuditSource(src), mfa.WithClock(a.clock), mfa.WithLogger(a.log))
 	if err != nil {
 		return err
 	}

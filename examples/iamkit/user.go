@@ -383,9 +383,8 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 	bundles := make(map[int]string, len(rows)) // row line → bundle dir or note
 	bundleErrs := make(map[int]error)
 	bar := &progress{w: a.stderr, tty: a.stderrTTY}
-	results := a.manager(api).OnboardBulk(ctx, rows, iamuser.BulkOptions{
-		Concurrency: *concurrency,
-		Progress: func(done, total int, r iamuser.BulkResult) {
+	results := a.manager(api).OnboardBulk(ctx, rows, iamuser.WithConcurrency(*concurrency),
+		iamuser.WithProgress(func(done, total int, r iamuser.BulkResult) {
 			if r.Result != nil && r.Result.HasSecrets() {
 				dir, err := iamuser.NextBundleDir(filepath.Join(*out, r.Row.Spec.UserName), r.Row.Spec.UserName)
 				if err == nil {
@@ -398,8 +397,7 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 				}
 			}
 			bar.update(done, total, r, bundleErrs[r.Row.Line])
-		},
-	})
+		}))
 
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LINE\tUSER\tRESULT\tBUNDLE OR ERROR")

@@ -279,27 +279,30 @@ func TestConformanceMFA(t *testing.T) {
 			"\naws_mfa_device = " + alice.MFASerial + "\n"
 		require.NoError(t, os.WriteFile(credPath, []byte(lt), 0o600))
 		var regions []string
-		opts := func(profile string) mfa.SessionOptions {
-			return mfa.SessionOptions{
+		sopts := []mfa.Option{
+			mfa.WithGetenv(func(k string) string { return map[string]string{"USER": "alice"}[k] }),
+			mfa.WithClock(clk),
+			mfa.WithSTS(func(c aws.Credentials, region string) mfa.STSAPI {
+				regions = append(regions, region)
+				return f.stsAs(c)
+			}),
+		}
+		opts := func(profile string) mfa.SessionRequest {
+			return mfa.SessionRequest{
 				Profile: profile, CredentialsPath: credPath, ConfigPath: filepath.Join(dir, "config"),
-				Getenv: func(k string) string { return map[string]string{"USER": "alice"}[k] },
-				Clock:  clk, Token: f.phone(t, alice.MFASerial),
-				NewSTS: func(c aws.Credentials, region string) mfa.STSAPI {
-					regions = append(regions, region)
-					return f.stsAs(c)
-				},
+				Token: f.phone(t, alice.MFASerial),
 			}
 		}
 
-		o.session, err = mfa.Session(ctx, opts("dev"))
+		o.session, err = mfa.Session(ctx, opts("dev"), sopts...)
 		require.NoError(t, err)
-		o.role, err = mfa.Session(ctx, opts("ops"))
+		o.role, err = mfa.Session(ctx, opts("ops"), sopts...)
 		require.NoError(t, err)
-		o.valid, err = mfa.Session(ctx, opts("dev"))
+		o.valid, err = mfa.Session(ctx, opts("dev"), sopts...)
 		require.NoError(t, err)
 		long := opts("ro")
 		long.AssumeRole, long.Duration = readOnly, 2*time.Hour
-		_, err = mfa.Session(ctx, long)
+		_, err = mfa.Session(ctx, long, sopts...)
 		o.tooLong = errShape(err)
 		for _, r := range []*mfa.SessionResult{o.session, o.role, o.valid} {
 			r.Plan.CredentialsPath, r.Plan.ConfigPath, r.Plan.StatePath = "", "", ""
@@ -316,7 +319,7 @@ func TestConformanceMFA(t *testing.T) {
 		require.NoError(t, err)
 		bad := opts("dev")
 		bad.Force, bad.Token = true, mfa.StaticToken(f.wrongCode(t, alice.MFASerial))
-		_, err = mfa.Session(ctx, bad)
+		_, err = mfa.Session(ctx, bad, sopts...)
 		o.badCode = errShape(err)
 		after, err := os.ReadFile(credPath)
 		require.NoError(t, err)
@@ -328,9 +331,9 @@ func TestConformanceMFA(t *testing.T) {
 
 		_, err = f.iamc.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
 		o.reportMissing = errShape(err)
-		o.report, err = mfa.Audit(ctx, f.iamc, mfa.AuditOptions{Source: mfa.SourceCredentialReport, Clock: clk, Concurrency: 1})
+		o.report, err = mfa.Audit(ctx, f.iamc, mfa.WithAuditSource(mfa.SourceCredentialReport), mfa.WithClock(clk), mfa.WithConcurrency(1))
 		require.NoError(t, err)
-		o.listing, err = mfa.Audit(ctx, f.iamc, mfa.AuditOptions{Source: mfa.SourceListing, Clock: clk, Concurrency: 1})
+		o.listing, err = mfa.Audit(ctx, f.iamc, mfa.WithAuditSource(mfa.SourceListing), mfa.WithClock(clk), mfa.WithConcurrency(1))
 		require.NoError(t, err)
 
 		// Thirteen hours later the session has expired: STS refuses it, and
@@ -338,7 +341,7 @@ func TestConformanceMFA(t *testing.T) {
 		clk.Advance(13 * time.Hour)
 		_, err = f.stsAs(o.session.Credentials.Credentials).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		o.expired = errShape(err)
-		o.refreshed, err = mfa.Session(ctx, opts("dev"))
+		o.refreshed, err = mfa.Session(ctx, opts("dev"), sopts...)
 		require.NoError(t, err)
 		o.refreshed.Plan.CredentialsPath, o.refreshed.Plan.ConfigPath, o.refreshed.Plan.StatePath = "", "", ""
 
@@ -348,7 +351,7 @@ func TestConformanceMFA(t *testing.T) {
 		require.NoError(t, err)
 		forced := opts("dev")
 		forced.Force = true
-		_, err = mfa.Session(ctx, forced)
+		_, err = mfa.Session(ctx, forced, sopts...)
 		o.inactive = errShape(err)
 		o.calls = f.calls()
 
@@ -361,7 +364,7 @@ func TestConformanceMFA(t *testing.T) {
 		f.acct.Throttle("sts:AssumeRole", 10)
 		role := opts("ops")
 		role.Force = true
-		_, err = mfa.Session(ctx, role)
+		_, err = mfa.Session(ctx, role, sopts...)
 		o.throttled = errShape(err)
 		o.throttledCalls = f.acct.Calls("sts:AssumeRole") - o.calls["sts:AssumeRole"]
 		f.acct.ClearFaults()
@@ -658,33 +661,31 @@ func TestConformanceHostsyncSnapshot(t *testing.T) {
 		// A bucket that is not there.
 		snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(f.full, cfg), f.acct.ID(), f.acct.Clock().Now())
 		require.NoError(t, err)
-		o.missingPublish, err = hostsync.Publish(ctx, f.s3, "nobucket", "hosts.json", snap, hostsync.PublishOptions{})
+		o.missingPublish, err = hostsync.Publish(ctx, f.s3, "nobucket", "hosts.json", snap)
 		o.missingPublishErr = errShape(err)
 
-		o.published, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.PublishOptions{ExpectedBucketOwner: f.acct.ID()})
+		o.published, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(f.acct.ID()))
 		require.NoError(t, err)
-		o.again, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.PublishOptions{ExpectedBucketOwner: f.acct.ID()})
+		o.again, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(f.acct.ID()))
 		require.NoError(t, err)
 
 		// SSE-KMS: published under a key, accepted by a host that asks for
 		// it; the plain object refused by such a host.
 		const kmsKey = "1234abcd-12ab-34cd-56ef-1234567890ab"
-		o.kmsPublished, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.PublishOptions{KMSKeyID: kmsKey})
+		o.kmsPublished, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.WithKMSKey(kmsKey))
 		require.NoError(t, err)
-		o.kmsAgain, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.PublishOptions{KMSKeyID: kmsKey})
+		o.kmsAgain, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.WithKMSKey(kmsKey))
 		require.NoError(t, err)
-		kmsOpts := hostsync.SnapshotSourceOptions{Account: f.acct.ID(), Clock: f.acct.Clock(), KMSKeyID: kmsKey}
-		o.kmsDesired = hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts-kms.json", cfg, kmsOpts).Desired(ctx)
-		plain := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", cfg, kmsOpts).Desired(ctx)
+		kmsOpts := []hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.acct.Clock()), hostsync.WithKMSKey(kmsKey)}
+		o.kmsDesired = hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts-kms.json", cfg, kmsOpts...).Desired(ctx)
+		plain := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", cfg, kmsOpts...).Desired(ctx)
 		o.plainRefused, o.plainRefusedErr = errors.Is(plain.Err, hostsync.ErrSnapshotEncryption) && !plain.Complete, fmt.Sprint(plain.Err)
 
 		get := &getStatuses{api: f.s3}
-		src := hostsync.NewS3SnapshotSource(get, "fleet", "hosts.json", cfg, hostsync.SnapshotSourceOptions{
-			Account: f.acct.ID(), Clock: f.acct.Clock(), ExpectedBucketOwner: f.acct.ID(),
-		})
+		src := hostsync.NewS3SnapshotSource(get, "fleet", "hosts.json", cfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.acct.Clock()), hostsync.WithExpectedBucketOwner(f.acct.ID()))
 		host := fakes.NewHost()
 		for range 2 {
-			p, r, err := hostsync.Sync(ctx, src, host, cfg, hostsync.SyncOptions{Clock: f.acct.Clock()})
+			p, r, err := hostsync.Sync(ctx, src, host, cfg, hostsync.WithClock(f.acct.Clock()))
 			require.NoError(t, err)
 			o.plans, o.reports = append(o.plans, p), append(o.reports, r)
 		}
