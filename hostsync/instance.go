@@ -3,7 +3,6 @@ package hostsync
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -24,15 +23,15 @@ import (
 func ReadConfigFile(path string) (Config, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return Config{}, fmt.Errorf("configuration file %s does not exist (an empty file syncs every IAM user of the account)", path)
+		return Config{}, errorf("configuration file %s does not exist (an empty file syncs every IAM user of the account): %w", path, err)
 	}
 	if err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
+		return Config{}, errorf("configuration: %w", err)
 	}
 	defer f.Close()
 	cfg, err := LoadConfig(f)
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
+		return Config{}, errorf("%s: %w", path, err)
 	}
 	return cfg, nil
 }
@@ -69,7 +68,7 @@ func ResolveInstanceTags(ctx context.Context, cfg Config, tags func(ctx context.
 	if keys := TagKeys(cfg); len(keys) > 0 {
 		var err error
 		if values, err = tags(ctx, keys); err != nil {
-			return cfg, fmt.Errorf("reading the instance's EC2 tags: %w", err)
+			return cfg, errorf("reading the instance's EC2 tags: %w", err)
 		}
 	}
 	return ResolveTags(cfg, values)
@@ -85,7 +84,7 @@ var _ MetadataAPI = (*imds.Client)(nil)
 
 // ErrTagsUnavailable is the error of InstanceTags when the instance metadata
 // shows no tags: the instance does not allow tags in its metadata.
-var ErrTagsUnavailable = errors.New("the instance metadata shows no tags: allow tags in the instance metadata " +
+var ErrTagsUnavailable = errors.New("hostsync: the instance metadata shows no tags: allow tags in the instance metadata " +
 	"(aws ec2 modify-instance-metadata-options --instance-metadata-tags enabled), or list the groups in the configuration file")
 
 // InstanceTags reads the instance's tags named keys from the instance
@@ -119,7 +118,7 @@ func InstanceTags(ctx context.Context, api MetadataAPI, keys []string) (map[stri
 	for _, k := range keys {
 		v, ok, err := get("tags/instance/" + k)
 		if err != nil {
-			return nil, fmt.Errorf("tag %q: %w", k, err)
+			return nil, errorf("tag %q: %w", k, err)
 		}
 		if ok {
 			tags[k] = v

@@ -1000,6 +1000,15 @@ func (l *Linux) SaveState(ctx context.Context, state []byte) error {
 // the key cache directory and its parent must be readable and searchable by
 // others (mode 0755), or every login with an IAM key fails.
 func (l *Linux) MarkSynced(ctx context.Context, t time.Time) error {
+	return l.markSynced(ctx, t)
+}
+
+// LastSync returns the heartbeat MarkSynced recorded last (KeyCache.LastSync
+// of the Linux's key cache): an error wrapping ErrNoCache when there is
+// none. iamkittest.TestSystem uses it to put the heartbeat back.
+func (l *Linux) LastSync() (time.Time, error) { return l.keys().LastSync() }
+
+func (l *Linux) markSynced(ctx context.Context, t time.Time) error {
 	c := l.keys()
 	if err := c.MarkSynced(t); err != nil {
 		return err

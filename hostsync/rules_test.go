@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -345,7 +346,16 @@ func TestErrorPrefixOnce(t *testing.T) {
 
 	_, keysErr := hostsync.AuthorizedKeys(ctx, "-bad", "")
 
-	for name, err := range map[string]error{"sync": syncErr, "static": staleErr, "load": loadErr, "keys": keysErr} {
+	dir := t.TempDir()
+	_, missingErr := hostsync.ReadConfigFile(filepath.Join(dir, "missing.conf"))
+	bad := filepath.Join(dir, "bad.conf")
+	require.NoError(t, os.WriteFile(bad, []byte("NO_SUCH_KEY=1\n"), 0o600))
+	_, badErr := hostsync.ReadConfigFile(bad)
+	_, tagsErr := hostsync.ResolveInstanceTags(ctx, hostsync.Config{AuthorizedGroupsTag: "ssh"},
+		func(context.Context, []string) (map[string]string, error) { return nil, hostsync.ErrTagsUnavailable })
+
+	for name, err := range map[string]error{"sync": syncErr, "static": staleErr, "load": loadErr, "keys": keysErr,
+		"missing config": missingErr, "bad config": badErr, "tags": tagsErr} {
 		require.Error(t, err, name)
 		msg := err.Error()
 		assert.True(t, strings.HasPrefix(msg, "hostsync: "), "%s: %s", name, msg)
@@ -355,6 +365,8 @@ func TestErrorPrefixOnce(t *testing.T) {
 	var se *hostsync.SourceError
 	assert.ErrorAs(t, syncErr, &se)
 	assert.ErrorIs(t, keysErr, hostsync.ErrNotManaged)
+	assert.ErrorIs(t, missingErr, fs.ErrNotExist)
+	assert.ErrorIs(t, tagsErr, hostsync.ErrTagsUnavailable)
 }
 
 func TestAssumeRoleARN(t *testing.T) {

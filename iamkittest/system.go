@@ -63,9 +63,11 @@ const (
 // and TestSystemGroup2 (which it leaves behind). It also overwrites the
 // persisted hostsync state, restoring it at the end (a host that had none
 // is left with an empty one), and the sync heartbeat (MarkSynced), which it
-// restores when the System reads it back (a host that had none, or that
-// cannot read it back, is left with a heartbeat at the time of the check:
-// its key cache then answers logins as after a sync). Run it against hostsync.Linux only on a
+// restores when the System reads it back with a LastSync method (as
+// hostsync.Linux does); a host that had none, or whose System cannot read
+// it back, is left with a heartbeat 30 days old, which no key cache trusts
+// — never with a fresh one, which would make a cache answer logins again
+// as after a successful sync. Run it against hostsync.Linux only on a
 // throwaway host or inside an isolated namespace (a mount namespace with
 // its own copy of /etc and its own /home and /var/lib), never on a machine
 // people use. iamkit's own TestE2ESystem (hostsync/e2e_system_test.go) does
@@ -406,6 +408,10 @@ func (c *sysCheck) state() {
 	}
 }
 
+// staleHeartbeatAge is how old TestSystem leaves the heartbeat of a System
+// that had none: far beyond any key cache's maximum age.
+const staleHeartbeatAge = 30 * 24 * time.Hour
+
 // heartbeat checks MarkSynced, and that it records the time given when the
 // System reads it back, then restores the heartbeat found.
 func (c *sysCheck) heartbeat() {
@@ -421,7 +427,10 @@ func (c *sysCheck) heartbeat() {
 	if hadOrig {
 		steps = append(steps, orig)
 	} else {
-		steps = append(steps, now)
+		// No heartbeat to put back: leave one so old that no key cache
+		// trusts it, rather than a fresh one that would make a host whose
+		// syncs fail answer logins from its cache again.
+		steps = append(steps, now.Add(-staleHeartbeatAge))
 	}
 	for i, t := range steps {
 		if err := c.sys.MarkSynced(c.ctx, t); err != nil {

@@ -62,8 +62,7 @@ func TestTestSystemPassesOnTheFakeHost(t *testing.T) {
 	assert.Positive(t, h.Writes())
 	last, ok := h.LastSync()
 	require.True(t, ok, "a host without a heartbeat is left with one")
-	assert.False(t, last.Before(start), "heartbeat %s left at the time of the check (started %s)", last, start)
-	assert.False(t, last.After(time.Now()), "heartbeat %s is not in the future", last)
+	assert.Greater(t, start.Sub(last), hostsync.DefaultMaxCacheAge, "heartbeat %s left so old that no key cache trusts it (started %s)", last, start)
 	assert.Equal(t, 4, h.Calls("MarkSynced"), "MarkSynced twice at the same time, once an hour earlier, once to restore")
 
 	// The real TB works too.
