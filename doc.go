@@ -92,9 +92,11 @@
 //     once ("iamuser: onboarding alice: …"). Context goes after the prefix;
 //     a cause from another package keeps its own text, prefix included
 //     ("mfa: session for profile dev: writing the credentials: credfile: …");
-//     a cause from the same package is not prefixed again. Sentinel errors
-//     (ErrXxx) carry no prefix and are returned wrapped after it, so
-//     callers branch with errors.Is and errors.As, never on the text.
+//     a cause from the same package is not prefixed again. A sentinel error
+//     (ErrXxx) either carries no prefix and is returned wrapped after it, or
+//     carries the prefix itself (hostsync's, broker's) and is not prefixed
+//     again; either way callers branch with errors.Is and errors.As, never
+//     on the text.
 //   - Files holding secrets or state are written by one atomic writer: a
 //     temporary file beside the target, mode 0600, synced, renamed, the
 //     directory synced, and no temporary copy left on failure. Bundles are

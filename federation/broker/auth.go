@@ -15,12 +15,12 @@ import (
 
 // ErrUnauthenticated is returned, wrapped, by an Authenticator that cannot
 // tell who sent the request. The handler answers 401 and logs why.
-var ErrUnauthenticated = errors.New("unauthenticated")
+var ErrUnauthenticated = errors.New("broker: unauthenticated")
 
 // ErrInvalidConfig is returned, wrapped, by the constructors (New,
 // NewHeaderAuth, NewCognitoSource, ...) and the file parsers when a setting
 // or a file breaks a rule. Nothing was called.
-var ErrInvalidConfig = errors.New("invalid broker configuration")
+var ErrInvalidConfig = errors.New("broker: invalid configuration")
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
@@ -95,12 +95,12 @@ func loadFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		var zero T
-		return zero, err
+		return zero, fmt.Errorf("broker: %w", err)
 	}
 	defer f.Close()
 	v, err := parse(f)
 	if err != nil {
-		return v, fmt.Errorf("%s: %w", path, err)
+		return v, fmt.Errorf("%w (in %s)", err, path)
 	}
 	return v, nil
 }

@@ -113,7 +113,7 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 		}
 	}
 	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.sessionDuration); err != nil {
-		return nil, fmt.Errorf("console session duration: %w", err)
+		return nil, fmt.Errorf("broker: console session duration: %w", err)
 	}
 	if c.endpoint != "" {
 		u, err := url.Parse(c.endpoint)

@@ -104,12 +104,16 @@ func TestLoadFiles(t *testing.T) {
 	assert.Equal(t, 1, tok.Len())
 
 	_, err = broker.LoadRoleMap(bad)
-	assert.ErrorContains(t, err, bad+": ")
+	assert.ErrorContains(t, err, "(in "+bad+")")
 	assert.ErrorIs(t, err, broker.ErrInvalidConfig)
 	_, err = broker.LoadTokenFile(bad)
-	assert.ErrorContains(t, err, bad+": ")
+	assert.ErrorContains(t, err, "(in "+bad+")")
 	_, err = broker.LoadRoleMap(filepath.Join(dir, "missing"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
+	for _, e := range []error{err, broker.ErrInvalidConfig, broker.ErrUnauthenticated} {
+		assert.True(t, strings.HasPrefix(e.Error(), "broker: "), "%v", e)
+		assert.Equal(t, 1, strings.Count(e.Error(), "broker: "), "%v", e)
+	}
 }
 
 func TestHeaderAuth(t *testing.T) {
