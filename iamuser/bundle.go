@@ -94,10 +94,15 @@ func (r *Result) WriteBundle(dir string) (paths []string, err error) {
 	}()
 	for _, f := range files {
 		p := filepath.Join(dir, f.name)
-		if _, err := atomicfile.WriteFile(p, f.data, atomicfile.NoReplace(), atomicfile.NoFollow()); err != nil {
+		placed, err := atomicfile.WriteFile(p, f.data, atomicfile.NoReplace(), atomicfile.NoFollow())
+		if placed != "" {
+			// In place, even when a later step (the directory sync)
+			// failed: the clean-up below must remove it too.
+			paths = append(paths, p)
+		}
+		if err != nil {
 			return paths, fmt.Errorf("iamuser: writing bundle: %w", err)
 		}
-		paths = append(paths, p)
 	}
 	return paths, nil
 }

@@ -69,6 +69,9 @@ func KeepOwner() Option { return func(o *options) { o.keepOwner = true } }
 // WriteFile atomically writes data to path (see the package documentation)
 // and returns the path of the file actually written: path itself, or the
 // file a symbolic link at path leads to. The parent directory must exist.
+// An error with a non-empty written means the new file is in place but a
+// later step failed (syncing the directory, removing NoReplace's second
+// name): a caller that must leave nothing behind removes it.
 func WriteFile(path string, data []byte, opts ...Option) (written string, err error) {
 	o := options{perm: DefaultPerm, link: os.Link}
 	for _, f := range opts {
