@@ -476,8 +476,10 @@ type Fault struct {
 // "signin:login" or "signin:logout", makes the fake sign-in endpoint answer
 // with that status and body.
 type HTTPError struct {
+	// Status is the HTTP status code the endpoint answers with.
 	Status int
-	Body   string
+	// Body is the response body.
+	Body string
 }
 
 // Error returns the error's text.
@@ -1020,11 +1022,14 @@ func (f *IAM) UploadSigningCertificate(ctx context.Context, in *iam.UploadSignin
 // Issued is a set of temporary credentials the fake STS handed out; other fakes
 // (the sign-in endpoint, for one) check what they are shown against it.
 type Issued struct {
+	// AccessKeyID, SecretAccessKey and SessionToken are the credentials.
 	AccessKeyID, SecretAccessKey, SessionToken string
-	Kind                                       CredentialKind
-	Expiration                                 time.Time
-	ARN                                        string // the assumed-role or user ARN
-	MFA                                        bool   // issued with an MFA code
+	// Kind says which STS operation issued them.
+	Kind CredentialKind
+	// Expiration is when STS stops accepting them, on the account's clock.
+	Expiration time.Time
+	ARN        string // the assumed-role or user ARN
+	MFA        bool   // issued with an MFA code
 }
 
 // Key is what the account knows of an access key ID a request was signed
@@ -1032,6 +1037,7 @@ type Issued struct {
 // credentials. A server authenticating requests (SigV4) checks the signature
 // with SecretAccessKey, and SessionToken and Expiration for sessions.
 type Key struct {
+	// AccessKeyID and SecretAccessKey are the key pair.
 	AccessKeyID, SecretAccessKey string
 	// UserName is the IAM user owning a long-term key ("" for the root's key
 	// and for session credentials).
@@ -1144,8 +1150,11 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...fun
 
 // S3Object is what the fake S3 holds for one object, for tests to inspect.
 type S3Object struct {
-	Body        []byte
-	ETag        string // quoted, as S3 sends it
+	// Body is the object's content.
+	Body []byte
+	// ETag is the object's entity tag, quoted, as S3 sends it.
+	ETag string
+	// ContentType is the Content-Type it was written with.
 	ContentType string
 	// Metadata is the user metadata, keys in lower case as S3 returns them.
 	Metadata map[string]string
@@ -1153,7 +1162,8 @@ type S3Object struct {
 	// object was written with SSE-KMS.
 	ServerSideEncryption s3types.ServerSideEncryption
 	// SSEKMSKeyID is the KMS key of an SSE-KMS object, as an ARN.
-	SSEKMSKeyID  string
+	SSEKMSKeyID string
+	// LastModified is when it was written, on the account's clock.
 	LastModified time.Time
 }
 
@@ -1280,13 +1290,16 @@ func (s *SignIn) URL() string {
 
 // SignInLogin records one successful Action=login.
 type SignInLogin struct {
-	AccessKeyID     string         // the credentials the sign-in token was made from
-	Principal       string         // their ARN, as STS issued them
-	Kind            CredentialKind // how STS issued them
-	Destination     string
+	AccessKeyID string         // the credentials the sign-in token was made from
+	Principal   string         // their ARN, as STS issued them
+	Kind        CredentialKind // how STS issued them
+	// Destination is the console URL the login redirected to.
+	Destination string
+	// Issuer is the login URL's Issuer parameter ("" when not given).
 	Issuer          string
 	SessionDuration time.Duration // as requested with getSigninToken; 0 if not
-	At              time.Time
+	// At is when the login happened, on the account's clock.
+	At time.Time
 }
 
 // fakesOfGenerated returns the fakes value behind a handle of this package.

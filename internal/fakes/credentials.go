@@ -22,6 +22,7 @@ type credState struct {
 // credentials. A server authenticating requests (SigV4) checks the signature
 // with SecretAccessKey, and SessionToken and Expiration for sessions.
 type Key struct {
+	// AccessKeyID and SecretAccessKey are the key pair.
 	AccessKeyID, SecretAccessKey string
 	// UserName is the IAM user owning a long-term key ("" for the root's key
 	// and for session credentials).

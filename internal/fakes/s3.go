@@ -50,8 +50,11 @@ type s3Object struct {
 
 // S3Object is what the fake S3 holds for one object, for tests to inspect.
 type S3Object struct {
-	Body        []byte
-	ETag        string // quoted, as S3 sends it
+	// Body is the object's content.
+	Body []byte
+	// ETag is the object's entity tag, quoted, as S3 sends it.
+	ETag string
+	// ContentType is the Content-Type it was written with.
 	ContentType string
 	// Metadata is the user metadata, keys in lower case as S3 returns them.
 	Metadata map[string]string
@@ -59,7 +62,8 @@ type S3Object struct {
 	// object was written with SSE-KMS.
 	ServerSideEncryption s3types.ServerSideEncryption
 	// SSEKMSKeyID is the KMS key of an SSE-KMS object, as an ARN.
-	SSEKMSKeyID  string
+	SSEKMSKeyID string
+	// LastModified is when it was written, on the account's clock.
 	LastModified time.Time
 }
 

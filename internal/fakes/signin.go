@@ -31,21 +31,26 @@ const (
 // "signin:login" or "signin:logout", makes the fake sign-in endpoint answer
 // with that status and body.
 type HTTPError struct {
+	// Status is the HTTP status code the endpoint answers with.
 	Status int
-	Body   string
+	// Body is the response body.
+	Body string
 }
 
 func (e *HTTPError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
 
 // SignInLogin records one successful Action=login.
 type SignInLogin struct {
-	AccessKeyID     string         // the credentials the sign-in token was made from
-	Principal       string         // their ARN, as STS issued them
-	Kind            CredentialKind // how STS issued them
-	Destination     string
+	AccessKeyID string         // the credentials the sign-in token was made from
+	Principal   string         // their ARN, as STS issued them
+	Kind        CredentialKind // how STS issued them
+	// Destination is the console URL the login redirected to.
+	Destination string
+	// Issuer is the login URL's Issuer parameter ("" when not given).
 	Issuer          string
 	SessionDuration time.Duration // as requested with getSigninToken; 0 if not
-	At              time.Time
+	// At is when the login happened, on the account's clock.
+	At time.Time
 }
 
 type signinToken struct {

@@ -26,11 +26,14 @@ const (
 // Issued is a set of temporary credentials the fake STS handed out; other fakes
 // (the sign-in endpoint, for one) check what they are shown against it.
 type Issued struct {
+	// AccessKeyID, SecretAccessKey and SessionToken are the credentials.
 	AccessKeyID, SecretAccessKey, SessionToken string
-	Kind                                       CredentialKind
-	Expiration                                 time.Time
-	ARN                                        string // the assumed-role or user ARN
-	MFA                                        bool   // issued with an MFA code
+	// Kind says which STS operation issued them.
+	Kind CredentialKind
+	// Expiration is when STS stops accepting them, on the account's clock.
+	Expiration time.Time
+	ARN        string // the assumed-role or user ARN
+	MFA        bool   // issued with an MFA code
 }
 
 type stsState struct {
