@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit/internal/awsname"
 )
 
 // SnapshotFormat is the "format" field of every snapshot document.
@@ -287,7 +289,7 @@ func (s *Snapshot) validate() error {
 		return malformed("version %d: this reader knows version %d only", s.Version, SnapshotVersion)
 	case s.GeneratedAt.IsZero():
 		return malformed("no generated_at")
-	case !validAccountID(s.Account):
+	case !awsname.IsAccountID(s.Account):
 		return malformed("account %q is not a 12-digit AWS account ID", s.Account)
 	case s.AllUsers && len(s.AuthorizedGroups) > 0:
 		return malformed("all_users with authorized_groups")
@@ -407,19 +409,6 @@ func (u *SnapshotUser) validate(groups map[string]bool, allUsers bool) error {
 	return nil
 }
 
-// validAccountID reports whether s is a 12-digit AWS account ID.
-func validAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // validIAMID reports whether s looks like an IAM unique ID (user ID, SSH
 // key ID) as IAM's API reference describes them: 16 to 128 word characters.
 func validIAMID(s string) bool {
@@ -478,7 +467,7 @@ func SnapshotFromDesired(d Desired, cfg Config, account string, now time.Time) (
 		}
 		return nil, errorf("snapshot: the source is unknown: %w", err)
 	}
-	if !validAccountID(account) {
+	if !awsname.IsAccountID(account) {
 		return nil, errorf("snapshot: account %q is not a 12-digit AWS account ID", account)
 	}
 	s := &Snapshot{

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -111,28 +110,20 @@ func loadFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 // ErrInvalidConfig (naming the line, never a hash's owner's token).
 func ParseTokens(r io.Reader) (*TokenAuth, error) {
 	t := &TokenAuth{hashes: map[[sha256.Size]byte]string{}}
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			return nil, invalid("line %d: want \"person sha256-hex\"", n)
-		}
+	err := eachLine(r, 2, "person sha256-hex", func(n int, f []string) error {
 		raw, err := hex.DecodeString(f[1])
 		if err != nil || len(raw) != sha256.Size {
-			return nil, invalid("line %d: %q is not a hex SHA-256", n, f[1])
+			return invalid("line %d: %q is not a hex SHA-256", n, f[1])
 		}
 		var h [sha256.Size]byte
 		copy(h[:], raw)
 		if other, dup := t.hashes[h]; dup {
-			return nil, invalid("line %d: the same token as %s", n, other)
+			return invalid("line %d: the same token as %s", n, other)
 		}
 		t.hashes[h] = f[0]
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(t.hashes) == 0 {

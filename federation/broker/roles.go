@@ -2,13 +2,14 @@ package broker
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/iamkit/iamkit/internal/awsname"
 )
 
 // Role is a role a person may use, by the short name the broker's URLs use.
@@ -48,51 +49,32 @@ func LoadRoleMap(path string) (*RoleMap, error) { return loadFile(path, ParseRol
 // ErrInvalidConfig that names the line.
 func ParseRoleMap(r io.Reader) (*RoleMap, error) {
 	m := &RoleMap{byPerson: map[string][]Role{}}
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			return nil, invalid("line %d: want \"person role-name role-ARN\"", n)
-		}
+	err := eachLine(r, 3, "person role-name role-ARN", func(n int, f []string) error {
 		person, name, roleARN := f[0], f[1], f[2]
 		if !roleNameRE().MatchString(name) {
-			return nil, invalid("line %d: role name %q: letters, digits, dots, dashes and underscores only", n, name)
+			return invalid("line %d: role name %q: letters, digits, dots, dashes and underscores only", n, name)
 		}
-		if !isRoleARN(roleARN) {
-			return nil, invalid("line %d: %q is not a role ARN", n, roleARN)
+		a, err := awsname.RoleARN(roleARN)
+		if err != nil {
+			return invalid("line %d: %q is not a role ARN", n, roleARN)
 		}
-		a, _ := arn.Parse(roleARN)
 		if m.partition != "" && a.Partition != m.partition {
-			return nil, invalid("line %d: role in partition %s, others in %s", n, a.Partition, m.partition)
+			return invalid("line %d: role in partition %s, others in %s", n, a.Partition, m.partition)
 		}
 		m.partition = a.Partition
 		if slices.ContainsFunc(m.byPerson[person], func(r Role) bool { return r.Name == name }) {
-			return nil, invalid("line %d: %s has a role named %s already", n, person, name)
+			return invalid("line %d: %s has a role named %s already", n, person, name)
 		}
 		m.byPerson[person] = append(m.byPerson[person], Role{Name: name, ARN: roleARN})
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(m.byPerson) == 0 {
 		return nil, invalid("no roles")
 	}
 	return m, nil
-}
-
-var accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
-
-// isRoleARN reports whether s is an IAM role ARN:
-// arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME.
-func isRoleARN(s string) bool {
-	a, err := arn.Parse(s)
-	return err == nil && a.Partition != "" && a.Service == "iam" && a.Region == "" &&
-		accountRE().MatchString(a.AccountID) && strings.HasPrefix(a.Resource, "role/") &&
-		!strings.HasSuffix(a.Resource, "/")
 }
 
 // Partition returns the roles' partition ("aws", "aws-cn", ...).
@@ -108,4 +90,28 @@ func (m *RoleMap) For(person string) []Role {
 		}
 	}
 	return out
+}
+
+// eachLine calls fn with the fields of every line of r that is neither
+// empty nor a comment (#); a line without exactly want fields is an error
+// wrapping ErrInvalidConfig that shows the expected shape.
+func eachLine(r io.Reader, want int, shape string, fn func(n int, fields []string) error) error {
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != want {
+			return invalid("line %d: want %q", n, shape)
+		}
+		if err := fn(n, f); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	return nil
 }
