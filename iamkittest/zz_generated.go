@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
@@ -67,6 +68,9 @@ const IAMSymbols = "!@#$%^&*()_+-=[]{}|'"
 // MaxS3MetadataSize is the most user metadata (keys and values, UTF-8
 // bytes) S3 accepts on one object: 2 KB.
 const MaxS3MetadataSize = 2 << 10
+
+// MaxSNSMessageSize is the largest message SNS publishes: 256 KB.
+const MaxSNSMessageSize = 256 << 10
 
 // SigninTokenLifetime is how long a sign-in token from getSigninToken can be
 // used in a login URL.
@@ -231,6 +235,22 @@ func (a *Account) RootAccessKey() (accessKeyID, secretAccessKey string) {
 // S3 returns the account's S3 service.
 func (a *Account) S3() *S3 {
 	return fromFakesS3(a.impl.S3())
+}
+
+// SNS returns the account's SNS service.
+func (a *Account) SNS() *SNS {
+	return fromFakesSNS(a.impl.SNS())
+}
+
+// SNSMessages returns the messages published to the topic with ARN
+// topicARN, oldest first.
+func (a *Account) SNSMessages(topicARN string) []SNSMessage {
+	return mapSlice(a.impl.SNSMessages(topicARN), func(v fakes.SNSMessage) SNSMessage { return fromFakesSNSMessage(v) })
+}
+
+// SNSTopics returns the ARNs of the account's topics, sorted.
+func (a *Account) SNSTopics() []string {
+	return a.impl.SNSTopics()
 }
 
 // STS returns the account's STS service, called with the root's credentials.
@@ -1167,6 +1187,39 @@ type S3Object struct {
 	LastModified time.Time
 }
 
+// SNS is the account's Amazon SNS service, enough of it to publish
+// notifications: CreateTopic (idempotent, as SNS's is), Publish and
+// DeleteTopic. Published messages are kept per topic (Account.SNSMessages).
+type SNS struct{ impl *fakes.SNS }
+
+// CreateTopic implements sns.Client.CreateTopic: a standard topic; creating
+// an existing one returns its ARN.
+func (f *SNS) CreateTopic(ctx context.Context, in *sns.CreateTopicInput, optFns ...func(*sns.Options)) (*sns.CreateTopicOutput, error) {
+	return f.impl.CreateTopic(ctx, in, optFns...)
+}
+
+// DeleteTopic implements sns.Client.DeleteTopic (a missing topic is not an
+// error, as in SNS).
+func (f *SNS) DeleteTopic(ctx context.Context, in *sns.DeleteTopicInput, optFns ...func(*sns.Options)) (*sns.DeleteTopicOutput, error) {
+	return f.impl.DeleteTopic(ctx, in, optFns...)
+}
+
+// Publish implements sns.Client.Publish to a topic (TopicArn, or TargetArn
+// naming a topic): the message must be non-empty valid UTF-8 of at most
+// MaxSNSMessageSize bytes, the subject at most 100 characters; a missing
+// topic is NotFound.
+func (f *SNS) Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	return f.impl.Publish(ctx, in, optFns...)
+}
+
+// SNSMessage is one message published to a topic of the fake SNS.
+type SNSMessage struct {
+	// MessageID is the ID Publish returned.
+	MessageID string
+	// Subject and Message are as published.
+	Subject, Message string
+}
+
 // STS is the account's STS service, answering as one caller: the account root
 // (Account.STS) or the owner of an access key (Account.STSAs).
 type STS struct{ impl *fakes.STS }
@@ -1319,6 +1372,8 @@ func fakesOfGenerated(x any) (any, bool) {
 		return x.impl, true
 	case *S3:
 		return x.impl, true
+	case *SNS:
+		return x.impl, true
 	case *STS:
 		return x.impl, true
 	case *SignIn:
@@ -1336,6 +1391,7 @@ var generatedHandles = []struct{ kit, fakes any }{
 	{(*Host)(nil), (*fakes.Host)(nil)},
 	{(*IAM)(nil), (*fakes.IAM)(nil)},
 	{(*S3)(nil), (*fakes.S3)(nil)},
+	{(*SNS)(nil), (*fakes.SNS)(nil)},
 	{(*STS)(nil), (*fakes.STS)(nil)},
 	{(*SignIn)(nil), (*fakes.SignIn)(nil)},
 }
@@ -1357,6 +1413,8 @@ func kitOfGenerated(x any) (any, bool) {
 		return fromFakesIAM(x), true
 	case *fakes.S3:
 		return fromFakesS3(x), true
+	case *fakes.SNS:
+		return fromFakesSNS(x), true
 	case *fakes.STS:
 		return fromFakesSTS(x), true
 	case *fakes.SignIn:
@@ -1424,6 +1482,17 @@ func fromFakesS3(x *fakes.S3) *S3 {
 
 func fromFakesS3Object(v fakes.S3Object) S3Object {
 	return S3Object{Body: v.Body, ETag: v.ETag, ContentType: v.ContentType, Metadata: v.Metadata, ServerSideEncryption: v.ServerSideEncryption, SSEKMSKeyID: v.SSEKMSKeyID, LastModified: v.LastModified}
+}
+
+func fromFakesSNS(x *fakes.SNS) *SNS {
+	if x == nil {
+		return nil
+	}
+	return &SNS{impl: x}
+}
+
+func fromFakesSNSMessage(v fakes.SNSMessage) SNSMessage {
+	return SNSMessage{MessageID: v.MessageID, Subject: v.Subject, Message: v.Message}
 }
 
 func fromFakesSTS(x *fakes.STS) *STS {

@@ -144,6 +144,7 @@ type Account struct {
 	report  credReportState
 	cognito *cognitoState // Cognito Identity (cognito.go)
 	s3      s3State       // S3 buckets (s3.go)
+	sns     snsState      // SNS topics (sns.go)
 	creds   credState     // the root's access key (credentials.go)
 }
 

@@ -35,7 +35,7 @@ func badRequest(code, message string) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: code, Message: message}
 }
 
-// queryStatus is the HTTP status IAM and STS answer an error code with.
+// queryStatus is the HTTP status IAM, STS and SNS answer an error code with.
 // Codes not listed answer 400 for a client fault and 500 for a server fault.
 var queryStatus = map[string]int{
 	"AccessDenied":                  http.StatusForbidden,
@@ -56,6 +56,7 @@ var queryStatus = map[string]int{
 	"LimitExceeded":                 http.StatusConflict,
 	"MissingAuthenticationToken":    http.StatusForbidden,
 	"NoSuchEntity":                  http.StatusNotFound,
+	"NotFound":                      http.StatusNotFound, // SNS
 	"OptInRequired":                 http.StatusForbidden,
 	"RegionDisabledException":       http.StatusForbidden,
 	"ServiceFailure":                http.StatusInternalServerError,

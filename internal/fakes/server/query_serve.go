@@ -55,6 +55,12 @@ var queryServices = map[string]*queryService{
 			}
 		},
 	},
+	"sns": {
+		name: "sns", version: "2010-03-31", xmlns: "http://sns.amazonaws.com/doc/2010-03-31/",
+		dialect:  awsQuery,
+		fakeType: reflect.TypeFor[*fakes.SNS](),
+		fake:     func(a *fakes.Account, _ *caller) any { return a.SNS() },
+	},
 }
 
 var (
