@@ -23,7 +23,7 @@
 //	acct.Clock().Advance(24 * time.Hour)
 //
 // [NewServer] serves such an account on a loopback HTTP endpoint over AWS's
-// wire protocols (IAM and STS query, Cognito Identity JSON 1.1, S3 REST-XML,
+// wire protocols (IAM, STS and SNS query, Cognito Identity JSON 1.1, S3 REST-XML,
 // the console sign-in endpoint), so real SDK clients work against it
 // unchanged — serialisation, retries, paging and error decoding included:
 //

@@ -11,7 +11,7 @@ import (
 )
 
 // Server is an account served on a loopback HTTP endpoint over AWS's wire
-// protocols: IAM and STS (query protocol, XML responses and errors),
+// protocols: IAM, STS and SNS (query protocol, XML responses and errors),
 // Cognito Identity (JSON 1.1), S3 (REST-XML, path-style) and the console
 // sign-in endpoint. Real SDK clients built from Config reach it unchanged.
 // Requests are authenticated with SigV4 against the credentials the

@@ -3,7 +3,7 @@
 // cognitoidentity, s3) and the console sign-in endpoint reach the same
 // in-memory account the in-process fakes use:
 //
-//   - IAM and STS: the AWS query protocol (form-encoded POST, Action and
+//   - IAM, STS and SNS: the AWS query protocol (form-encoded POST, Action and
 //     Version; XML responses and XML error bodies);
 //   - Cognito Identity: JSON 1.1 (X-Amz-Target AWSCognitoIdentityService.Op);
 //   - S3: REST-XML, path-style (/bucket/key);
