@@ -66,7 +66,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
@@ -80,9 +79,8 @@ const MaxBodySize = 10 << 20
 // Server serves one fakes.Account over AWS's wire protocols. It is an
 // http.Handler; Start also listens on a loopback address.
 type Server struct {
-	acct             *fakes.Account
-	proto            protoState // the protocol handlers' state (signin.go)
-	signer, s3Signer *v4.Signer
+	acct  *fakes.Account
+	proto protoState // the protocol handlers' state (signin.go)
 
 	mu   sync.Mutex
 	url  string
@@ -93,9 +91,7 @@ type Server struct {
 // New returns a Server for acct that is not listening: use it as an
 // http.Handler, or call Start.
 func New(acct *fakes.Account) *Server {
-	s := &Server{acct: acct}
-	s.signer, s.s3Signer = newSigners()
-	return s
+	return &Server{acct: acct}
 }
 
 // Start serves acct on addr ("" means 127.0.0.1:0, a free loopback port)
@@ -295,6 +291,13 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		service = auth.Service
+		routed := routedService(target, service)
+		if routed != "" {
+			if fail := s.checkScope(auth, routed); fail != nil {
+				s.writeAuthFailure(w, r, routed, fail)
+				return
+			}
+		}
 		var fail *authFailure
 		who, fail = s.authenticate(r, body, auth)
 		if fail != nil {
@@ -348,6 +351,25 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		s.serveS3(w, r, body, nil)
 	}
+}
+
+// routedService is the signing name of the service a signed request with
+// X-Amz-Target target and credential scope service scopeService is served
+// by, "" when none is (the router then answers an unknown operation or
+// service).
+func routedService(target, scopeService string) string {
+	switch {
+	case strings.HasPrefix(target, cognitoTargetPrefix):
+		return "cognito-identity"
+	case target != "":
+		return ""
+	case scopeService == "s3":
+		return "s3"
+	}
+	if _, ok := queryServices[scopeService]; ok {
+		return scopeService
+	}
+	return ""
 }
 
 func isForm(r *http.Request) bool {
