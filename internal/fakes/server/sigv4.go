@@ -497,7 +497,7 @@ func awsEscape(s string, encodeSlash bool) string {
 // aws-chunked STREAMING-AWS4-HMAC-SHA256-PAYLOAD body: each chunk
 // "hex-size;chunk-signature=SIG\r\ndata\r\n", the last one of size 0, is
 // signed over the previous signature (the request's for the first) and the
-// chunk's data.
+// chunk's data, and nothing follows the last one.
 func verifyChunkSignatures(body, signingKey []byte, amzDate, scope, seed string) error {
 	prev := seed
 	for {
@@ -524,6 +524,11 @@ func verifyChunkSignatures(body, signingKey []byte, amzDate, scope, seed string)
 			return errors.New("chunk signature")
 		}
 		if size == 0 {
+			// Without a trailer the body ends here: nothing unsigned may
+			// follow (it would be taken for trailing headers).
+			if !bytes.Equal(rest, []byte("\r\n")) {
+				return errors.New("data after the final chunk")
+			}
 			return nil
 		}
 		if after, ok := bytes.CutPrefix(rest[size:], []byte("\r\n")); ok {
