@@ -23,11 +23,19 @@
 // Requests are authenticated as AWS does: SigV4 verified against the access
 // keys the account issued — IAM users' Active keys, the account's root key
 // (Account.RootAccessKey, which Config uses), and STS session credentials
-// with their token. An unknown or inactive key answers InvalidClientTokenId,
+// with their token. The canonical request is rebuilt from the headers the
+// client lists in SignedHeaders, so any correct SigV4 signer verifies, not
+// only the SDK's. An unknown or inactive key answers InvalidClientTokenId,
 // a bad signature SignatureDoesNotMatch, session credentials past their
 // expiration on the account's clock ExpiredToken, a missing signature
-// MissingAuthenticationToken (all 403); the operations AWS leaves unsigned
-// stay unsigned. The STS fake answers as the signer: the root, the IAM user
+// MissingAuthenticationToken (all 403; Cognito answers its JSON
+// equivalents, 400 but for the missing signature); the operations AWS
+// leaves unsigned stay unsigned. The credential scope must name the service
+// the request is routed to and the account's region (IAM also takes
+// us-east-1). S3 checks X-Amz-Content-Sha256 as S3 does: the body's
+// digest, UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, or
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD with every chunk signature verified;
+// the other signed streaming modes answer 501 NotImplemented. The STS fake answers as the signer: the root, the IAM user
 // owning the key (Account.STSAs), or the session (Account.STSAsSession).
 //
 // # Codecs
