@@ -23,11 +23,19 @@
 // Requests are authenticated as AWS does: SigV4 verified against the access
 // keys the account issued — IAM users' Active keys, the account's root key
 // (Account.RootAccessKey, which Config uses), and STS session credentials
-// with their token. An unknown or inactive key answers InvalidClientTokenId,
+// with their token. The canonical request is rebuilt from the headers the
+// client lists in SignedHeaders, so any correct SigV4 signer verifies, not
+// only the SDK's. An unknown or inactive key answers InvalidClientTokenId,
 // a bad signature SignatureDoesNotMatch, session credentials past their
 // expiration on the account's clock ExpiredToken, a missing signature
-// MissingAuthenticationToken (all 403); the operations AWS leaves unsigned
-// stay unsigned. The STS fake answers as the signer: the root, the IAM user
+// MissingAuthenticationToken (all 403; Cognito answers its JSON
+// equivalents, 400 but for the missing signature); the operations AWS
+// leaves unsigned stay unsigned. The credential scope must name the service
+// the request is routed to and the account's region (IAM also takes
+// us-east-1). S3 checks X-Amz-Content-Sha256 as S3 does: the body's
+// digest, UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, or
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD with every chunk signature verified;
+// the other signed streaming modes answer 501 NotImplemented. The STS fake answers as the signer: the root, the IAM user
 // owning the key (Account.STSAs), or the session (Account.STSAsSession).
 //
 // # Codecs
@@ -66,7 +74,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
@@ -80,9 +87,8 @@ const MaxBodySize = 10 << 20
 // Server serves one fakes.Account over AWS's wire protocols. It is an
 // http.Handler; Start also listens on a loopback address.
 type Server struct {
-	acct             *fakes.Account
-	proto            protoState // the protocol handlers' state (signin.go)
-	signer, s3Signer *v4.Signer
+	acct  *fakes.Account
+	proto protoState // the protocol handlers' state (signin.go)
 
 	mu   sync.Mutex
 	url  string
@@ -93,9 +99,7 @@ type Server struct {
 // New returns a Server for acct that is not listening: use it as an
 // http.Handler, or call Start.
 func New(acct *fakes.Account) *Server {
-	s := &Server{acct: acct}
-	s.signer, s.s3Signer = newSigners()
-	return s
+	return &Server{acct: acct}
 }
 
 // Start serves acct on addr ("" means 127.0.0.1:0, a free loopback port)
@@ -295,6 +299,13 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		service = auth.Service
+		routed := routedService(target, service)
+		if routed != "" {
+			if fail := s.checkScope(auth, routed); fail != nil {
+				s.writeAuthFailure(w, r, routed, fail)
+				return
+			}
+		}
 		var fail *authFailure
 		who, fail = s.authenticate(r, body, auth)
 		if fail != nil {
@@ -348,6 +359,25 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		s.serveS3(w, r, body, nil)
 	}
+}
+
+// routedService is the signing name of the service a signed request with
+// X-Amz-Target target and credential scope service scopeService is served
+// by, "" when none is (the router then answers an unknown operation or
+// service).
+func routedService(target, scopeService string) string {
+	switch {
+	case strings.HasPrefix(target, cognitoTargetPrefix):
+		return "cognito-identity"
+	case target != "":
+		return ""
+	case scopeService == "s3":
+		return "s3"
+	}
+	if _, ok := queryServices[scopeService]; ok {
+		return scopeService
+	}
+	return ""
 }
 
 func isForm(r *http.Request) bool {
