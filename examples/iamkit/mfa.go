@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -82,7 +84,9 @@ func (a *app) loadSTS(ctx context.Context) (mfa.STSFactory, error) {
 	return mfa.NewSTSFactory(cfg), nil
 }
 
-// seconds is a duration flag given in seconds, as aws-mfa's --duration.
+// seconds is a duration flag given in seconds, as aws-mfa's --duration, or
+// in Go's syntax ("1h", "90m"). Anything else, trailing junk included, is
+// refused.
 type seconds struct{ d *time.Duration }
 
 func (s seconds) String() string {
@@ -93,18 +97,36 @@ func (s seconds) String() string {
 }
 
 func (s seconds) Set(v string) error {
-	var n int64
-	if _, err := fmt.Sscan(v, &n); err != nil {
-		return errors.New("want a number of seconds")
+	d, err := parseSeconds(v)
+	if err != nil {
+		return err
 	}
-	d := time.Duration(n) * time.Second
 	if d < mfa.MinSessionDuration || d > mfa.MaxSessionDuration {
 		// The exact limit (a role's is lower) is checked once the profile
 		// is read; this one holds for every session.
-		return fmt.Errorf("%d seconds is outside STS's limits (%d-%d)", n, int64(mfa.MinSessionDuration/time.Second), int64(mfa.MaxSessionDuration/time.Second))
+		return fmt.Errorf("%s is outside STS's limits (%s to %s, %d to %d seconds)", d,
+			mfa.MinSessionDuration, mfa.MaxSessionDuration,
+			int64(mfa.MinSessionDuration/time.Second), int64(mfa.MaxSessionDuration/time.Second))
 	}
 	*s.d = d
 	return nil
+}
+
+// parseSeconds reads a whole number of seconds ("3600") or a Go duration
+// ("1h"); the whole string must be one or the other.
+func parseSeconds(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > int64(math.MaxInt64/int64(time.Second)) {
+			return 0, fmt.Errorf("%q is out of range", v)
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a number of seconds (3600) or a duration (1h)", v)
+	}
+	return d, nil
 }
 
 func runMFASession(ctx context.Context, a *app, c *command, args []string) error {
@@ -114,7 +136,7 @@ func runMFASession(ctx context.Context, a *app, c *command, args []string) error
 	fs := a.flagSet(c)
 	fs.StringVar(&o.Profile, "profile", "", "`PROFILE` to obtain credentials for (default $AWS_PROFILE, else default)")
 	fs.StringVar(&o.Device, "device", "", "MFA device `ARN` (default $MFA_DEVICE, aws_mfa_device, mfa_serial)")
-	fs.Var(seconds{&o.Duration}, "duration", "session length in `SECONDS` (900-129600; a role 900-43200; default 43200, 3600 with a role)")
+	fs.Var(seconds{&o.Duration}, "duration", "session length in `SECONDS` or as a duration like 1h (15m-36h; a role 15m-12h; default 12h, 1h with a role)")
 	fs.StringVar(&o.AssumeRole, "assume-role", "", "role `ARN` to assume (default $MFA_ASSUME_ROLE, assume_role, role_arn)")
 	fs.StringVar(&o.AssumeRole, "assume", "", aliasPrefix+"-assume-role")
 	fs.StringVar(&o.RoleSessionName, "role-session-name", "", "role session `NAME` (default the login name)")

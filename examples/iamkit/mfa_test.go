@@ -80,11 +80,22 @@ func TestMFASessionCommand(t *testing.T) {
 	e.vars["AWS_PROFILE"] = "dev"
 	require.Equal(t, exitOK, e.run("mfa", "session", "--dry-run", "--force", "--duration", "3600"))
 	assert.Contains(t, e.stdout.String(), "[dev] forced: GetSessionToken for 1h0m0s")
+	e.stdout.Reset()
+	require.Equal(t, exitOK, e.run("mfa", "session", "--dry-run", "--force", "--duration", "90m"))
+	assert.Contains(t, e.stdout.String(), "[dev] forced: GetSessionToken for 1h30m0s", "Go duration syntax")
 
 	// Bad input: exit 2 (usage) or 1, file untouched.
 	before, _ := os.ReadFile(e.credPath)
 	assert.Equal(t, exitUsage, e.run("mfa", "session", "--token", "12"))
 	assert.Equal(t, exitUsage, e.run("mfa", "session", "--duration", "soon"))
+	for _, junk := range []string{"3600junk", "1h junk", "-3600", "99999999999999999999"} {
+		e.stderr.Reset()
+		assert.Equal(t, exitUsage, e.run("mfa", "session", "--duration", junk), junk)
+		assert.Contains(t, e.stderr.String(), "flag -duration", junk)
+	}
+	e.stderr.Reset()
+	assert.Equal(t, exitUsage, e.run("mfa", "session", "--duration", "1s"))
+	assert.Contains(t, e.stderr.String(), "1s is outside STS's limits", "the value as given, not \"1 seconds\"")
 	assert.Equal(t, exitUsage, e.run("mfa", "session", "--force", "--duration", "60", "--token", "123456"))
 	assert.Contains(t, e.stderr.String(), "outside STS's limits")
 	// Within STS's limits but beyond a role's: refused once the profile is read.
