@@ -109,7 +109,7 @@ func (l *lazyS3) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ..
 		if awsCfg.Region == "" {
 			awsCfg.Region = "us-east-1"
 		}
-		l.api = s3.NewFromConfig(awsCfg)
+		l.api = hostsync.NewS3Client(awsCfg)
 	}
 	api := l.api
 	l.mu.Unlock()

@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
 )
@@ -38,7 +37,7 @@ func (a *app) loadSnapshotS3(ctx context.Context) (hostsync.SnapshotGetAPI, erro
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
 	}
-	return s3.NewFromConfig(awsCfg), nil
+	return hostsync.NewS3Client(awsCfg), nil
 }
 
 // loadInstanceTags reads the instance's tags named keys from the instance

@@ -170,7 +170,7 @@ func (a *app) loadPublishClients(ctx context.Context, assumeRole string) (hostsy
 	if assumeRole != "" {
 		iamCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(awsCfg), assumeRole, "iamkit-hostsync-publish")
 	}
-	return iam.NewFromConfig(iamCfg), s3.NewFromConfig(awsCfg), nil
+	return iam.NewFromConfig(iamCfg), hostsync.NewS3Client(awsCfg), nil
 }
 
 // loadPublishAccount returns the role's account, or the caller's from STS.

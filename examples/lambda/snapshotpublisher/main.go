@@ -36,7 +36,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamkit/iamkit/hostsync"
@@ -54,7 +53,7 @@ func main() {
 	if role := os.Getenv(EnvAssumeRole); role != "" {
 		iamCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(cfg), role, "iamkit-snapshot-publisher")
 	}
-	h, err := newHandler(iam.NewFromConfig(iamCfg), s3.NewFromConfig(cfg), os.Getenv, log)
+	h, err := newHandler(iam.NewFromConfig(iamCfg), hostsync.NewS3Client(cfg), os.Getenv, log)
 	if err != nil {
 		log.Error("configuration", "error", err.Error())
 		os.Exit(1)
