@@ -174,6 +174,44 @@ func WithProgress(progress func(done, total int, r BulkResult)) Option {
 	return func(s *settings) { s.progress = progress }
 }
 
+// ErrNotAttempted is the error of a bulk row that was not onboarded because
+// another row of the same run is invalid (a bad spec or a missing group):
+// OnboardBulk creates nobody unless every row can be onboarded.
+var ErrNotAttempted = errors.New("iamuser: not attempted: another row is invalid, so nobody was created")
+
+// preflight validates every row and checks every group the rows name
+// (each once) before anyone is created. When a row is invalid, or the
+// check itself fails, it fills results — the row's error, ErrNotAttempted
+// (wrapped, with the reason) for the others — and reports true: the run
+// stops there, having created nothing.
+func (m *Manager) preflight(ctx context.Context, rows []Row, cache *runCache, results []BulkResult) bool {
+	errs := make([]error, len(rows))
+	var firstErr error
+	for i, row := range rows {
+		err := row.Spec.Validate()
+		if err == nil {
+			err = m.checkGroups(ctx, row.Spec.Groups, cache)
+		}
+		if err != nil {
+			errs[i] = err
+			if firstErr == nil {
+				firstErr = fmt.Errorf("line %d: %w", row.Line, err)
+			}
+		}
+	}
+	if firstErr == nil {
+		return false
+	}
+	for i, row := range rows {
+		err := errs[i]
+		if err == nil {
+			err = fmt.Errorf("%w (%v)", ErrNotAttempted, firstErr)
+		}
+		results[i] = BulkResult{Row: row, Err: err}
+	}
+	return true
+}
+
 // BulkResult is the outcome of one row.
 type BulkResult struct {
 	Row    Row
@@ -181,8 +219,12 @@ type BulkResult struct {
 	Err    error
 }
 
-// OnboardBulk onboards every row with bounded concurrency. A failing row does
-// not stop the others; results come back in row order. Re-running the same
+// OnboardBulk onboards every row with bounded concurrency. First every row
+// is validated and every group the rows name is checked to exist (each
+// once): if a row is invalid, nobody is created — that row's result holds
+// its *ValidationError and every other row's ErrNotAttempted (progress is
+// not called). Once onboarding has started, a failing row does not stop the
+// others; results come back in row order. Re-running the same
 // rows is safe: Onboard resumes users that already exist. The account's
 // password policy and each group are looked up once for the whole run.
 //
@@ -202,6 +244,9 @@ func (m *Manager) OnboardBulk(ctx context.Context, rows []Row, opts ...Option) [
 	}
 	results := make([]BulkResult, len(rows))
 	cache := &runCache{groupsOK: map[string]bool{}}
+	if m.preflight(ctx, rows, cache, results) {
+		return results
+	}
 	var (
 		wg       sync.WaitGroup
 		progress sync.Mutex

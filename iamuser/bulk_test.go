@@ -156,3 +156,34 @@ func TestOnboardBulkOptions(t *testing.T) {
 		})
 	}
 }
+
+// A file whose second row names a missing group creates nobody: every
+// group is checked before the first user is made (each group once).
+func TestOnboardBulkCreatesNobodyWhenARowIsInvalid(t *testing.T) {
+	e := newEnv(t, "developers")
+	rows := []iamuser.Row{
+		{Line: 2, Spec: iamuser.Spec{UserName: "alice", Groups: []string{"developers"}}},
+		{Line: 3, Spec: iamuser.Spec{UserName: "bob", Groups: []string{"developers", "no-such-group"}}},
+		{Line: 4, Spec: iamuser.Spec{UserName: "carol"}},
+	}
+	progressed := 0
+	res := e.m.OnboardBulk(t.Context(), rows, iamuser.WithProgress(func(int, int, iamuser.BulkResult) { progressed++ }))
+	require.Len(t, res, 3)
+	var ve *iamuser.ValidationError
+	require.ErrorAs(t, res[1].Err, &ve)
+	assert.Equal(t, "no-such-group", ve.Value)
+	for _, i := range []int{0, 2} {
+		assert.ErrorIs(t, res[i].Err, iamuser.ErrNotAttempted)
+		assert.Contains(t, res[i].Err.Error(), "line 3")
+		assert.Nil(t, res[i].Result)
+	}
+	assert.Zero(t, e.acct.Calls("iam:CreateUser"), "nobody created")
+	assert.Equal(t, 2, e.acct.Calls("iam:GetGroup"), "each group checked once")
+	assert.Zero(t, progressed)
+
+	// A throttled check stops the run the same way: nobody created.
+	e.acct.Throttle("iam:GetGroup", 1)
+	res = e.m.OnboardBulk(t.Context(), rows[:1])
+	assert.Error(t, res[0].Err)
+	assert.Zero(t, e.acct.Calls("iam:CreateUser"))
+}

@@ -173,9 +173,15 @@ func (o *onboarding) step(name string, status StepStatus, detail string) {
 }
 
 func (o *onboarding) checkGroups(ctx context.Context) error {
-	for i, g := range o.spec.Groups {
-		err := o.cache.checkGroup(strings.ToLower(g), func() error {
-			_, err := o.m.api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(g), MaxItems: aws.Int32(1)})
+	return o.m.checkGroups(ctx, o.spec.Groups, o.cache)
+}
+
+// checkGroups checks that every group exists (each at most once per run,
+// through cache): a missing group is a *ValidationError naming it.
+func (m *Manager) checkGroups(ctx context.Context, groups []string, cache *runCache) error {
+	for i, g := range groups {
+		err := cache.checkGroup(strings.ToLower(g), func() error {
+			_, err := m.api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(g), MaxItems: aws.Int32(1)})
 			if isNoSuchEntity(err) {
 				return &ValidationError{Field: fmt.Sprintf("groups[%d]", i), Value: g, Reason: "no such IAM group"}
 			}

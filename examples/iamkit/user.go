@@ -420,11 +420,28 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.Row.Line, r.Row.Spec.UserName, status, detail)
 	}
 	tw.Flush()
+	if notStarted(results) {
+		fmt.Fprintf(a.stdout, "%d rows: nobody was created.\n", len(results))
+		return c.usageError("%s: a row is invalid or names a missing group (see above); nothing was created: fix it and re-run", pos[0])
+	}
 	fmt.Fprintf(a.stdout, "%d rows: %d ok, %d failed.\n", len(results), len(results)-failed, failed)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d rows failed; fix them and re-run the same file (users already made are kept)", failed, len(results))
 	}
 	return nil
+}
+
+// notStarted reports whether OnboardBulk stopped before creating anyone
+// because a row was invalid: every row then failed with its
+// *iamuser.ValidationError or iamuser.ErrNotAttempted.
+func notStarted(results []iamuser.BulkResult) bool {
+	for _, r := range results {
+		var ve *iamuser.ValidationError
+		if r.Result != nil || (!errors.As(r.Err, &ve) && !errors.Is(r.Err, iamuser.ErrNotAttempted)) {
+			return false
+		}
+	}
+	return len(results) > 0
 }
 
 func readCSV(a *app, file string) ([]iamuser.Row, error) {

@@ -249,22 +249,34 @@ func TestUserImport(t *testing.T) {
 	require.NoError(t, os.WriteFile(csvFile, []byte(peopleCSV), 0o644))
 	out := filepath.Join(dir, "bundles")
 
-	// carol's group does not exist: her row fails, the others do not.
-	assert.Equal(t, exitFailed, e.run("user", "import", csvFile, "--concurrency", "2", "--out", out))
+	// carol's group does not exist: nobody is created (exit 2), every
+	// group having been checked before the first user.
+	assert.Equal(t, exitUsage, e.run("user", "import", csvFile, "--concurrency", "2", "--out", out))
 	stdout := e.stdout.String()
+	assert.Regexp(t, `(?m)^5\s+carol\s+FAILED\s+.*no such IAM group$`, stdout)
+	assert.Regexp(t, `(?m)^3\s+alice\s+FAILED\s+.*not attempted`, stdout)
+	assert.Contains(t, stdout, "3 rows: nobody was created.")
+	assert.Contains(t, e.stderr.String(), "nothing was created")
+	assert.Zero(t, e.acct.Calls("iam:CreateUser"))
+	for _, n := range []string{"alice", "bob", "carol"} {
+		assert.False(t, e.userExists(n), n)
+	}
+
+	// With the group there, everyone is made.
+	e.createGroup("nosuch")
+	require.Equal(t, exitOK, e.run("user", "import", csvFile, "--concurrency", "2", "--out", out), e.stderr.String())
+	stdout = e.stdout.String()
 	assert.Regexp(t, `(?m)^LINE\s+USER\s+RESULT\s+BUNDLE OR ERROR$`, stdout)
 	assert.Regexp(t, `(?m)^3\s+alice\s+ok\s+`+regexp.QuoteMeta(filepath.Join(out, "alice"))+`$`, stdout)
 	assert.Regexp(t, `(?m)^4\s+bob\s+ok\s+`+regexp.QuoteMeta(filepath.Join(out, "bob"))+`$`, stdout)
-	assert.Regexp(t, `(?m)^5\s+carol\s+FAILED\s+.*no such IAM group$`, stdout)
-	assert.Contains(t, stdout, "3 rows: 2 ok, 1 failed.")
-	assert.Contains(t, e.stderr.String(), "1 of 3 rows failed")
+	assert.Contains(t, stdout, "3 rows: 3 ok, 0 failed.")
 	for _, n := range []string{"1", "2", "3"} {
 		assert.Contains(t, e.stderr.String(), "["+n+"/3] line ", "plain progress lines when stderr is not a terminal")
 	}
 	assert.NotContains(t, e.stderr.String(), "\r")
 	assert.True(t, e.userExists("alice"))
 	assert.True(t, e.userExists("bob"))
-	assert.False(t, e.userExists("carol"))
+	assert.True(t, e.userExists("carol"))
 
 	// Bundles, mode 0600, with the secrets; stdout has none of them.
 	alice := readBundleRow(t, filepath.Join(out, "alice", "alice.csv"))
@@ -279,14 +291,12 @@ func TestUserImport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 
-	// Fix the cause and re-run the same file: alice and bob are resumed, no
-	// bundle of theirs is touched, carol is made.
-	e.createGroup("nosuch")
+	// Re-run the same file: everyone is resumed, no bundle is touched.
 	require.Equal(t, exitOK, e.run("user", "import", csvFile, "--out", out), e.stderr.String())
 	stdout = e.stdout.String()
 	assert.Regexp(t, `(?m)^3\s+alice\s+resumed\s+no new secrets$`, stdout)
 	assert.Regexp(t, `(?m)^4\s+bob\s+resumed\s+no new secrets$`, stdout)
-	assert.Regexp(t, `(?m)^5\s+carol\s+ok\s+`, stdout)
+	assert.Regexp(t, `(?m)^5\s+carol\s+resumed\s+no new secrets$`, stdout)
 	assert.Contains(t, stdout, "3 rows: 3 ok, 0 failed.")
 	assert.Equal(t, alice, readBundleRow(t, filepath.Join(out, "alice", "alice.csv")))
 	_, err = os.Stat(filepath.Join(out, "alice.2"))
