@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
+
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
 )
 
 // ActionKind is one kind of offboarding action. The kinds are listed, and
@@ -50,6 +54,10 @@ type OffboardPlan struct {
 	UserName string
 	Exists   bool // false: the user is already gone; the plan is empty
 	Actions  []Action
+	// Warnings name the optional listings the endpoint does not implement
+	// (an emulator without signing certificates, say): their items, if
+	// any, are not in the plan, and DeleteUser will refuse while any remain.
+	Warnings []string
 }
 
 // String renders the plan as a dry run.
@@ -61,6 +69,9 @@ func (p *OffboardPlan) String() string {
 	fmt.Fprintf(&b, "offboarding %s: %d actions\n", p.UserName, len(p.Actions))
 	for i, a := range p.Actions {
 		fmt.Fprintf(&b, "%3d. %s\n", i+1, a)
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	return b.String()
 }
@@ -105,8 +116,20 @@ func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*Offboa
 			add(DeleteAccessKey, aws.ToString(k.AccessKeyId))
 		}
 	}
+	// optional reports whether a listing failed only because the endpoint
+	// does not implement it: a warning, not a failure.
+	optional := func(what string, err error) bool {
+		if !notImplemented(err) {
+			return false
+		}
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("could not list %s: the endpoint does not implement it; DeleteUser will refuse if any remain", what))
+		return true
+	}
 	for p := iam.NewListSigningCertificatesPaginator(m.api, &iam.ListSigningCertificatesInput{UserName: u}); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
+		if optional("signing certificates", err) {
+			break
+		}
 		if err != nil {
 			return nil, wrap("signing certificates", err)
 		}
@@ -116,6 +139,9 @@ func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*Offboa
 	}
 	for p := iam.NewListSSHPublicKeysPaginator(m.api, &iam.ListSSHPublicKeysInput{UserName: u}); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
+		if optional("SSH public keys", err) {
+			break
+		}
 		if err != nil {
 			return nil, wrap("SSH public keys", err)
 		}
@@ -124,11 +150,14 @@ func (m *Offboarder) PlanOffboard(ctx context.Context, userName string) (*Offboa
 		}
 	}
 	svc, err := m.api.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: u})
-	if err != nil {
+	switch {
+	case optional("service-specific credentials", err):
+	case err != nil:
 		return nil, wrap("service-specific credentials", err)
-	}
-	for _, c := range svc.ServiceSpecificCredentials {
-		add(DeleteServiceSpecificCredential, aws.ToString(c.ServiceSpecificCredentialId))
+	default:
+		for _, c := range svc.ServiceSpecificCredentials {
+			add(DeleteServiceSpecificCredential, aws.ToString(c.ServiceSpecificCredentialId))
+		}
 	}
 	virtual := map[string]bool{}
 	for p := iam.NewListMFADevicesPaginator(m.api, &iam.ListMFADevicesInput{UserName: u}); p.HasMorePages(); {
@@ -310,4 +339,23 @@ func sortedSet(m map[string]bool) []string {
 	}
 	sort.Strings(out) // plans print the same twice
 	return out
+}
+
+// notImplemented reports whether err says the endpoint does not implement
+// the operation: the codes AWS-compatible endpoints answer with (the query
+// protocol's InvalidAction, JSON's UnknownOperationException, REST's
+// NotImplemented) or HTTP 501.
+func notImplemented(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "InvalidAction", "UnknownOperationException", "NotImplemented", "UnsupportedOperation":
+			return true
+		}
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotImplemented
 }
