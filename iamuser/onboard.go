@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -489,7 +491,18 @@ func (o *onboarding) sshKeys(ctx context.Context) error {
 		return nil
 	}
 	created, existing := 0, 0
+	// A user this run did not create may hold some of the keys already:
+	// compare fingerprints first, so that idempotency does not rest on the
+	// endpoint answering DuplicateSSHPublicKey.
+	have, err := o.existingKeyFingerprints(ctx)
+	if err != nil {
+		return err
+	}
 	for _, body := range o.spec.SSHPublicKeys {
+		if fp := fingerprint(body); fp != "" && have[fp] {
+			existing++
+			continue
+		}
 		var id string
 		err := o.m.retryConsistency(ctx, o.fresh, func() error {
 			out, err := o.m.api.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String(o.spec.UserName), SSHPublicKeyBody: aws.String(body)})
@@ -515,4 +528,41 @@ func (o *onboarding) sshKeys(ctx context.Context) error {
 	}
 	o.step("ssh keys", status, fmt.Sprintf("%d uploaded, %d already there", created, existing))
 	return nil
+}
+
+// existingKeyFingerprints returns the SHA256 fingerprints of the SSH keys
+// the user holds, or none without a call when this run created the user.
+func (o *onboarding) existingKeyFingerprints(ctx context.Context) (map[string]bool, error) {
+	have := map[string]bool{}
+	if o.fresh {
+		return have, nil
+	}
+	u := aws.String(o.spec.UserName)
+	for p := iam.NewListSSHPublicKeysPaginator(o.m.api, &iam.ListSSHPublicKeysInput{UserName: u}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing SSH keys: %w", err)
+		}
+		for _, k := range page.SSHPublicKeys {
+			out, err := o.m.api.GetSSHPublicKey(ctx, &iam.GetSSHPublicKeyInput{UserName: u,
+				SSHPublicKeyId: k.SSHPublicKeyId, Encoding: types.EncodingTypeSsh})
+			if err != nil {
+				return nil, fmt.Errorf("reading SSH key %s: %w", aws.ToString(k.SSHPublicKeyId), err)
+			}
+			if fp := fingerprint(aws.ToString(out.SSHPublicKey.SSHPublicKeyBody)); fp != "" {
+				have[fp] = true
+			}
+		}
+	}
+	return have, nil
+}
+
+// fingerprint returns the SHA256 fingerprint of an authorized_keys line, or
+// "" when it does not parse.
+func fingerprint(body string) string {
+	k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(body))
+	if err != nil {
+		return ""
+	}
+	return ssh.FingerprintSHA256(k)
 }

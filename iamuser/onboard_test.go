@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -360,4 +361,33 @@ func TestSignInURLPartitions(t *testing.T) {
 	assert.Equal(t, "https://111122223333.signin.aws.amazon.com/console", iamuser.SignInURL("aws", "111122223333"))
 	assert.Equal(t, "https://111122223333.signin.amazonaws.cn/console", iamuser.SignInURL("aws-cn", "111122223333"))
 	assert.Equal(t, "https://111122223333.signin.amazonaws-us-gov.com/console", iamuser.SignInURL("aws-us-gov", "111122223333"))
+}
+
+// Re-running onboarding with the same SSH key compares fingerprints with
+// the user's keys first: no upload at all, so idempotency does not rest on
+// the endpoint answering DuplicateSSHPublicKey. A fresh user costs no
+// listing.
+func TestOnboardAgainComparesSSHKeyFingerprints(t *testing.T) {
+	e := newEnv(t)
+	key := sshKey(t)
+	spec := iamuser.Spec{UserName: "alice", SSHPublicKeys: []string{key}, NoMFA: true, NoConsole: true}
+	_, err := e.m.Onboard(t.Context(), spec)
+	require.NoError(t, err)
+	assert.Zero(t, e.acct.Calls("iam:ListSSHPublicKeys"), "a user made by this run has no keys to compare")
+	assert.Equal(t, 1, e.acct.Calls("iam:UploadSSHPublicKey"))
+
+	// The same key again, with another comment, plus a new one.
+	other := sshKey(t)
+	spec.SSHPublicKeys = []string{strings.TrimSuffix(key, " person@laptop") + " alice@desktop", other}
+	res, err := e.m.Onboard(t.Context(), spec)
+	require.NoError(t, err)
+	assert.Equal(t, 2, e.acct.Calls("iam:UploadSSHPublicKey"), "only the new key is uploaded")
+	assert.Equal(t, 1, e.acct.Calls("iam:GetSSHPublicKey"))
+	var step iamuser.Step
+	for _, s := range res.Steps {
+		if s.Name == "ssh keys" {
+			step = s
+		}
+	}
+	assert.Equal(t, "1 uploaded, 1 already there", step.Detail)
 }
