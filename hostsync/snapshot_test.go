@@ -347,9 +347,23 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	assert.Contains(t, res.Reason, "does not match the content")
 
 	// A GetObject that fails (403 without s3:ListBucket, throttling...)
-	// leads to a write.
+	// leads to a write only if there is no object (If-None-Match "*"): an
+	// object in place is never overwritten unread — the write fails 412,
+	// and the next round reads it.
 	f.acct.Throttle("s3:GetObject", 1)
+	f.acct.ResetCalls()
+	before := f.object()
 	res, err := hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	require.NoError(t, err)
+	assert.False(t, res.Written)
+	assert.Equal(t, "unchanged", res.Reason)
+	assert.Equal(t, before, f.object())
+	assert.Equal(t, 2, f.acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.acct.Calls("s3:PutObject"))
+	_, err = f.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json")})
+	require.NoError(t, err)
+	f.acct.Throttle("s3:GetObject", 1)
+	res, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	require.NoError(t, err)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "could not be read")
