@@ -205,6 +205,8 @@ func TestParseSnapshotRefuses(t *testing.T) {
 		{"not JSON", []byte("hello"), "invalid character"},
 		{"trailing data", append(bytes.Clone(doc), []byte(`{}`)...), "trailing data"},
 		{"unknown field", bytes.Replace(doc, []byte(`"version": 1,`), []byte(`"version": 1, "extra": true,`), 1), "unknown field"},
+		{"negative generation", bytes.Replace(doc, []byte(`"version": 1,`), []byte(`"version": 1, "generation": -1,`), 1), "generation"},
+		{"fractional generation", bytes.Replace(doc, []byte(`"version": 1,`), []byte(`"version": 1, "generation": 1.5,`), 1), "generation"},
 		{"newer version", mutate(t, doc, false, func(s *hostsync.Snapshot) { s.Version = 2 }), "version 2"},
 		{"other format", mutate(t, doc, false, func(s *hostsync.Snapshot) { s.Format = "aws-ec2-ssh" }), "format"},
 		{"no generation time", mutate(t, doc, false, func(s *hostsync.Snapshot) { s.GeneratedAt = time.Time{} }), "generated_at"},
