@@ -92,8 +92,11 @@
 // Active keys — to S3, only when it changed (Publish). Each host reads it
 // through a SnapshotSource: one conditional GET per sync, a 304 while
 // nothing changed. A snapshot that is stale, malformed or altered, from
-// another account, or that does not cover the host's groups, and a bucket
-// that cannot be read, all make the source unknown: nothing is deleted and
-// the key cache keeps serving sshd. See BenchmarkFleet and the README's
+// another account, older than the one last applied (Snapshot.Generation:
+// Publish numbers each object above the one it replaces, with a PutObject
+// conditional on its ETag, so racing publishers stay ordered), or that
+// does not cover the host's groups, and a bucket that cannot be read, all
+// make the source unknown: nothing is deleted and the key cache keeps
+// serving sshd. See BenchmarkFleet and the README's
 // fleet section for the figures.
 package hostsync

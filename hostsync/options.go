@@ -158,8 +158,9 @@ func WithRefreshAfter(d time.Duration) Option { return func(s *settings) { s.ref
 func WithAccount(accountID string) Option { return func(s *settings) { s.account = accountID } }
 
 // WithCacheFile sets where an S3 SnapshotSource keeps the last good
-// snapshot (and its ETag) on disk, so that a restarted daemon still has it
-// and its first GET is a conditional one too. The file decides which keys
+// snapshot (and its ETag) on disk, so that a restarted daemon still has it,
+// its first GET is a conditional one too, and it refuses a snapshot older
+// than it (Snapshot.Generation). The file decides which keys
 // hosts accept: keep it in a directory only root can write, such as
 // /var/lib/iamkit. Written atomically, mode 0600, only when a new snapshot
 // is accepted. Default: none. Read by NewS3SnapshotSource only.

@@ -58,6 +58,15 @@ var (
 	ErrSnapshotEncryption = errors.New("hostsync: snapshot not encrypted with the required KMS key")
 	// ErrSnapshotNotFound: there is no snapshot object (or file) yet.
 	ErrSnapshotNotFound = errors.New("hostsync: no snapshot")
+	// ErrSnapshotRollback: the snapshot is older than the one the source
+	// last applied (a lower generation, or for snapshots without one an
+	// earlier generated_at), or has the same generation with other
+	// content: a replayed, restored or racing object. Snapshots only move
+	// forward; see Snapshot.Generation.
+	ErrSnapshotRollback = errors.New("hostsync: snapshot older than the one last applied")
+	// ErrSnapshotConflict: Publish kept losing the race for the object to
+	// other writers (its conditional PutObject failed each attempt).
+	ErrSnapshotConflict = errors.New("hostsync: the snapshot object kept changing while publishing")
 )
 
 // Snapshot is the desired state of a whole fleet, as one publisher read it
@@ -72,6 +81,7 @@ var (
 //	  "format": "iamkit-hostsync-snapshot",
 //	  "version": 1,
 //	  "generated_at": "2026-01-15T09:00:00Z",
+//	  "generation": 1768467600,
 //	  "account": "123456789012",
 //	  "all_users": false,
 //	  "authorized_groups": ["ssh"],
@@ -93,14 +103,16 @@ var (
 // Determinism: the same IAM state gives the same content and so the same
 // content_sha256, whatever the order IAM listed things in: users are sorted
 // by name then ID, groups by name, keys by ID, and keys are in canonical
-// form (PublicKey.Body, no comment). generated_at is the one field that
-// changes with time; it is left out of content_sha256, and Publish rewrites
+// form (PublicKey.Body, no comment). generated_at and generation are the
+// fields that change with every write; they are left out of content_sha256,
+// and Publish rewrites
 // the object only when content_sha256 changed or the object is older than
 // its refresh interval. Between two such writes the object's bytes — and so
 // its ETag — do not change, and a host's conditional GET costs one 304.
 //
 // content_sha256 is the hex SHA-256 of the compact JSON encoding of the
-// document without generated_at and content_sha256 (see Digest). It
+// document without generated_at, generation and content_sha256 (see
+// Digest). It
 // detects corruption and hand edits; it is no signature: whoever may write
 // the object could recompute it. Authenticity comes from who may write the
 // object (the publisher's IAM policy) and, optionally, from SSE-KMS with a
@@ -112,6 +124,20 @@ type Snapshot struct {
 	Version int `json:"version"`
 	// GeneratedAt is when the publisher read IAM, in UTC.
 	GeneratedAt time.Time `json:"generated_at"`
+	// Generation orders the snapshots of one object: Publish writes each
+	// new object with a generation greater than the one in place (at
+	// least its generation plus one, and at least GeneratedAt in Unix
+	// seconds, so that it still grows after the object was deleted or
+	// rolled back), with a PutObject conditional on the ETag it read, so
+	// that of two racing publishers one wins and the other re-reads. A
+	// SnapshotSource refuses (ErrSnapshotRollback) a snapshot with a lower
+	// generation than the one it last applied, or the same generation and
+	// another content_sha256, and persists that generation with its cache
+	// file. Zero (absent: snapshots written before generations existed)
+	// is the lowest: such a snapshot is accepted only while no snapshot
+	// with a generation was applied, and only if its generated_at is not
+	// older than the last applied one's. Not covered by content_sha256.
+	Generation uint64 `json:"generation,omitempty"`
 	// Account is the 12-digit ID of the AWS account whose IAM users these
 	// are.
 	Account string `json:"account"`
@@ -157,7 +183,7 @@ type SnapshotKey struct {
 }
 
 // snapshotContent is what Digest hashes: the document without
-// generated_at and content_sha256.
+// generated_at, generation and content_sha256.
 type snapshotContent struct {
 	Format           string         `json:"format"`
 	Version          int            `json:"version"`
@@ -192,9 +218,9 @@ func (s *Snapshot) normalize() {
 }
 
 // Digest returns the hex SHA-256 of the snapshot's content: the
-// compact JSON encoding of every field but GeneratedAt and ContentSHA256,
-// in document order, with absent lists as []. Two snapshots of the same IAM
-// state have the same Digest; MarshalSnapshot stores it as content_sha256.
+// compact JSON encoding of every field but GeneratedAt, Generation and
+// ContentSHA256, in document order, with absent lists as []. Two snapshots
+// of the same IAM state have the same Digest; MarshalSnapshot stores it as content_sha256.
 func (s *Snapshot) Digest() string {
 	c := *s
 	c.normalize()

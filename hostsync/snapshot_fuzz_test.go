@@ -46,6 +46,7 @@ func FuzzParseSnapshot(f *testing.F) {
 	f.Add(bytes.Replace(doc, []byte(`"bob"`), []byte(`"eve"`), 1))
 	f.Add(bytes.ReplaceAll(doc, []byte("\n"), nil))
 	f.Add(doc[:len(doc)/2])
+	f.Add(bytes.Replace(doc, []byte(`"account"`), []byte(`"generation": 1768467600, "account"`), 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := hostsync.ParseSnapshot(data)
 		if err != nil {
@@ -65,7 +66,7 @@ func FuzzParseSnapshot(f *testing.F) {
 		if err != nil {
 			t.Fatalf("encoding does not parse: %v\n%s", err, first)
 		}
-		if again.Digest() != snap.Digest() || !again.GeneratedAt.Equal(snap.GeneratedAt) {
+		if again.Digest() != snap.Digest() || !again.GeneratedAt.Equal(snap.GeneratedAt) || again.Generation != snap.Generation {
 			t.Fatalf("round trip changed the snapshot")
 		}
 		second, err := hostsync.MarshalSnapshot(again)

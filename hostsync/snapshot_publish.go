@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,8 @@ const (
 	SnapshotMetaDigest = "iamkit-content-sha256"
 	// SnapshotMetaGeneratedAt holds its generated_at, RFC 3339.
 	SnapshotMetaGeneratedAt = "iamkit-generated-at"
+	// SnapshotMetaGeneration holds its generation, in decimal.
+	SnapshotMetaGeneration = "iamkit-generation"
 	// SnapshotMetaKMSKey holds the KMS key Publish asked to encrypt with,
 	// when one was given (S3 reports the key's ARN, not an alias).
 	SnapshotMetaKMSKey = "iamkit-kms-key"
@@ -58,11 +61,18 @@ type PublishResult struct {
 	VersionID string
 	// Digest is the snapshot's content_sha256.
 	Digest string
+	// Generation is the generation of the object now in place: the one
+	// written, or the one kept.
+	Generation uint64
 	// Size is the document's size in bytes.
 	Size int
 	// Users and Keys count the snapshot's users and keys.
 	Users, Keys int
 }
+
+// maxPublishAttempts bounds how often Publish re-reads the object and
+// retries after losing the race for it to another writer.
+const maxPublishAttempts = 3
 
 // Publish writes the snapshot to s3://bucket/key — only when it changed.
 //
@@ -71,7 +81,10 @@ type PublishResult struct {
 // and younger than WithRefreshAfter (default DefaultSnapshotRefresh; its
 // generated_at against snap's),
 // nothing is written and the object — bytes, generated_at and ETag — stays
-// as it is, so hosts' conditional GETs keep answering 304. Otherwise (no
+// as it is, so hosts' conditional GETs keep answering 304. When it holds
+// other content read from IAM after snap (a racing publisher's, at most a
+// few minutes newer), nothing is written either: the newer read wins.
+// Otherwise (no
 // object; an object that cannot be read — S3 answers 403 rather than 404 for
 // a missing key to a caller without s3:ListBucket —; one that does not
 // parse, was edited, holds other content, is encrypted otherwise or is old)
@@ -79,28 +92,58 @@ type PublishResult struct {
 // application/json, Cache-Control no-cache, the SnapshotMeta* metadata, and
 // SSE-KMS under WithKMSKey's key when set.
 //
+// Generations: the document written has a Generation greater than the
+// object it replaces (see Snapshot.Generation; snap itself is not
+// modified), and the PutObject is conditional on what was read: If-Match
+// with the ETag read, or If-None-Match "*" when there was no object or it
+// could not be read (so an object that exists but could not be read is
+// never overwritten blindly: the write fails and the next round reads it
+// again). Of two publishers racing for the object, the second
+// write fails (412 PreconditionFailed, or 409 ConditionalRequestConflict)
+// and that publisher reads the object again and decides again — at most
+// three rounds, then an error wrapping ErrSnapshotConflict. Generations
+// thus strictly increase from one object to the next, and hosts refuse
+// any object older than the one they applied.
+//
 // Deciding from the content rather than from metadata costs the publisher
 // one download per run, and makes sure that an object replaced by hand (or
 // by a tool that keeps the old metadata) is repaired at the next run.
 //
-// Retries are the SDK's (build the client with the retryer you want). A
-// failed write returns its error; the previous object stays in place.
+// Retries of failed requests are the SDK's (build the client with the
+// retryer you want). A failed write returns its error; the previous object
+// stays in place.
 //
 // Publish reads the options WithKMSKey, WithRefreshAfter and
 // WithExpectedBucketOwner.
 func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts ...Option) (PublishResult, error) {
 	o := newSettings(opts)
-	data, err := MarshalSnapshot(snap)
-	if err != nil {
+	if _, err := MarshalSnapshot(snap); err != nil {
 		return PublishResult{}, errorf("publish: %w", err)
 	}
+	var res PublishResult
+	var err error
+	for range maxPublishAttempts {
+		res, err = publishOnce(ctx, api, bucket, key, snap, o)
+		if err == nil || !isWriteConflict(err) || ctx.Err() != nil {
+			return res, err
+		}
+	}
+	return res, errorf("publish: %w: %d attempts lost the race for s3://%s/%s; last: %w",
+		ErrSnapshotConflict, maxPublishAttempts, bucket, key, err)
+}
+
+// publishOnce reads the object in place and writes snap over it if need
+// be, conditionally on what it read; see Publish.
+func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, o settings) (PublishResult, error) {
 	digest := snap.Digest()
-	res := PublishResult{Digest: digest, Size: len(data), Users: len(snap.Users), Keys: snap.KeyCount()}
+	res := PublishResult{Digest: digest, Users: len(snap.Users), Keys: snap.KeyCount()}
 	refresh := o.refreshAfter
 	if refresh <= 0 {
 		refresh = DefaultSnapshotRefresh
 	}
 
+	var prevETag string
+	var prevGen uint64
 	cur, err := api.GetObject(ctx, &s3.GetObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: nonEmpty(o.expectedBucketOwner),
 	})
@@ -112,15 +155,24 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 	case err != nil:
 		res.Reason = "the object in place could not be read (" + err.Error() + ")"
 	default:
+		prevETag = aws.ToString(cur.ETag)
 		prevData, rerr := io.ReadAll(io.LimitReader(cur.Body, MaxSnapshotSize+1))
 		cur.Body.Close()
 		prev, perr := ParseSnapshot(prevData)
+		if perr == nil {
+			prevGen = prev.Generation
+		}
 		switch {
 		case rerr != nil:
 			res.Reason = "the object in place could not be read (" + rerr.Error() + ")"
 		case perr != nil:
 			res.Reason = "the object in place is not a valid snapshot (" + perr.Error() + ")"
 		case prev.Digest() != digest:
+			if ahead := prev.GeneratedAt.Sub(snap.GeneratedAt); ahead > 0 && ahead <= maxSnapshotSkew {
+				res.Reason = "a newer snapshot is in place (generated at " + prev.GeneratedAt.UTC().Format(time.RFC3339) + ")"
+				res.ETag, res.Generation, res.Size = prevETag, prev.Generation, len(prevData)
+				return res, nil
+			}
 			res.Reason = "content changed"
 		case !kmsMatches(o.kmsKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):
 			res.Reason = "encryption changed"
@@ -133,12 +185,19 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 				res.Reason = "the object in place is from the future"
 			default:
 				res.Reason = "unchanged"
-				res.ETag = aws.ToString(cur.ETag)
+				res.ETag, res.Generation, res.Size = prevETag, prev.Generation, len(prevData)
 				return res, nil
 			}
 		}
 	}
 
+	w := *snap
+	w.Generation = nextGeneration(prevGen, snap.GeneratedAt, snap.Generation)
+	data, err := MarshalSnapshot(&w)
+	if err != nil {
+		return res, errorf("publish: %w", err)
+	}
+	res.Size, res.Generation = len(data), w.Generation
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(bucket),
 		Key:           aws.String(key),
@@ -149,8 +208,14 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 		Metadata: map[string]string{
 			SnapshotMetaDigest:      digest,
 			SnapshotMetaGeneratedAt: snap.GeneratedAt.UTC().Format(time.RFC3339),
+			SnapshotMetaGeneration:  strconv.FormatUint(w.Generation, 10),
 		},
 		ExpectedBucketOwner: nonEmpty(o.expectedBucketOwner),
+	}
+	if prevETag != "" {
+		in.IfMatch = aws.String(prevETag)
+	} else {
+		in.IfNoneMatch = aws.String("*")
 	}
 	if o.kmsKeyID != "" {
 		in.Metadata[SnapshotMetaKMSKey] = o.kmsKeyID

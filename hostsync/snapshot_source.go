@@ -70,7 +70,14 @@ const maxSnapshotSkew = 5 * time.Minute
 //     measured by WithClock; and not from the future), else
 //     ErrSnapshotStale;
 //   - it covers the configuration's groups (Snapshot.Covers), else
-//     ErrSnapshotScope.
+//     ErrSnapshotScope;
+//   - it is not older than the snapshot the source last applied: not a
+//     lower generation, nor the same generation with other content
+//     (Snapshot.Generation), else ErrSnapshotRollback. The source
+//     remembers the last applied snapshot in memory and, from S3 with
+//     WithCacheFile, in the cache file (written atomically), so a
+//     restarted daemon refuses a replayed object too; a file source
+//     remembers it in memory only.
 //
 // Any of these, a missing object (ErrSnapshotNotFound) or a failed request
 // (S3 unreachable, throttled, access denied: the SDK's error once its
@@ -100,6 +107,7 @@ type SnapshotSource struct {
 	fileSum  [sha256.Size]byte
 	fileSnap *Snapshot
 	fileErr  error
+	mark     snapshotMark // the snapshot last applied: none older is accepted
 }
 
 var _ Source = (*SnapshotSource)(nil)
@@ -213,7 +221,8 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 }
 
 // accept parses a snapshot document and checks what does not change with
-// time or configuration: the account and the encryption.
+// time or configuration: the account, the encryption, and that it is not
+// older than the snapshot last applied (s.mark). Callers hold s.mu.
 func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, kmsKey string) (*Snapshot, error) {
 	snap, err := ParseSnapshot(data)
 	if err != nil {
@@ -226,6 +235,9 @@ func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, k
 		if !kmsMatches(want, sse, kmsKey, "") {
 			return nil, errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
 		}
+	}
+	if err := s.mark.admits(snap); err != nil {
+		return nil, err
 	}
 	return snap, nil
 }
@@ -285,9 +297,11 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 	}
 	s.good, s.goodETag = snap, etag
 	s.curETag, s.curErr = etag, nil
+	s.mark = markOf(snap)
 	s.log.LogAttrs(ctx, slog.LevelInfo, "hostsync: new snapshot",
 		slog.String("snapshot", s.Location()), slog.String("etag", etag),
 		slog.String("generated_at", snap.GeneratedAt.UTC().Format(time.RFC3339)),
+		slog.Uint64("generation", snap.Generation),
 		slog.Int("users", len(snap.Users)), slog.Int("keys", snap.KeyCount()), slog.Int("bytes", len(data)))
 	if s.opts.cacheFile != "" && etag != "" {
 		if err := s.saveCache(data, etag, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId)); err != nil {
@@ -344,6 +358,7 @@ func (s *SnapshotSource) loadCache(ctx context.Context) {
 	}
 	s.good, s.goodETag = snap, c.ETag
 	s.curETag, s.curErr = c.ETag, nil
+	s.mark = markOf(snap)
 }
 
 // saveCache writes CacheFile. Callers hold s.mu.
@@ -372,6 +387,9 @@ func (s *SnapshotSource) readFile() (*Snapshot, error) {
 	if sum != s.fileSum || (s.fileSnap == nil && s.fileErr == nil) {
 		s.fileSum = sum
 		s.fileSnap, s.fileErr = s.accept(data, "", "")
+		if s.fileErr == nil {
+			s.mark = markOf(s.fileSnap)
+		}
 	}
 	if s.fileErr != nil {
 		return nil, s.fileErr

@@ -205,6 +205,8 @@ func TestParseSnapshotRefuses(t *testing.T) {
 		{"not JSON", []byte("hello"), "invalid character"},
 		{"trailing data", append(bytes.Clone(doc), []byte(`{}`)...), "trailing data"},
 		{"unknown field", bytes.Replace(doc, []byte(`"version": 1,`), []byte(`"version": 1, "extra": true,`), 1), "unknown field"},
+		{"negative generation", bytes.Replace(doc, []byte(`"version": 1,`), []byte(`"version": 1, "generation": -1,`), 1), "generation"},
+		{"fractional generation", bytes.Replace(doc, []byte(`"version": 1,`), []byte(`"version": 1, "generation": 1.5,`), 1), "generation"},
 		{"newer version", mutate(t, doc, false, func(s *hostsync.Snapshot) { s.Version = 2 }), "version 2"},
 		{"other format", mutate(t, doc, false, func(s *hostsync.Snapshot) { s.Format = "aws-ec2-ssh" }), "format"},
 		{"no generation time", mutate(t, doc, false, func(s *hostsync.Snapshot) { s.GeneratedAt = time.Time{} }), "generated_at"},
@@ -347,9 +349,23 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	assert.Contains(t, res.Reason, "does not match the content")
 
 	// A GetObject that fails (403 without s3:ListBucket, throttling...)
-	// leads to a write.
+	// leads to a write only if there is no object (If-None-Match "*"): an
+	// object in place is never overwritten unread — the write fails 412,
+	// and the next round reads it.
 	f.acct.Throttle("s3:GetObject", 1)
+	f.acct.ResetCalls()
+	before := f.object()
 	res, err := hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	require.NoError(t, err)
+	assert.False(t, res.Written)
+	assert.Equal(t, "unchanged", res.Reason)
+	assert.Equal(t, before, f.object())
+	assert.Equal(t, 2, f.acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.acct.Calls("s3:PutObject"))
+	_, err = f.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json")})
+	require.NoError(t, err)
+	f.acct.Throttle("s3:GetObject", 1)
+	res, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	require.NoError(t, err)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "could not be read")

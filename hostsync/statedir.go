@@ -25,7 +25,8 @@ const (
 	StateKeyBodiesFile = "key-bodies.json"
 	// StateSnapshotFile is the last good fleet snapshot and its ETag
 	// (WithCacheFile), so that a restarted host sends a
-	// conditional GET.
+	// conditional GET and refuses snapshots older than it
+	// (Snapshot.Generation).
 	StateSnapshotFile = "snapshot.json"
 )
 

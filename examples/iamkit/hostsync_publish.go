@@ -136,11 +136,11 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	case err != nil:
 		return err
 	case res.Written:
-		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s written (%s): %d users, %d keys, %d bytes, ETag %s\n",
-			*bucket, *key, res.Reason, res.Users, res.Keys, res.Size, res.ETag)
+		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s written (%s): %d users, %d keys, %d bytes, ETag %s, generation %d\n",
+			*bucket, *key, res.Reason, res.Users, res.Keys, res.Size, res.ETag, res.Generation)
 	default:
-		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s unchanged: nothing written (%d users, %d keys, ETag %s)\n",
-			*bucket, *key, res.Users, res.Keys, res.ETag)
+		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s unchanged: nothing written (%d users, %d keys, ETag %s), generation %d\n",
+			*bucket, *key, res.Users, res.Keys, res.ETag, res.Generation)
 	}
 	return nil
 }

@@ -127,9 +127,12 @@ type Result struct {
 	Object  string `json:"object"`
 	ETag    string `json:"etag,omitempty"`
 	Digest  string `json:"content_sha256"`
-	Users   int    `json:"users"`
-	Keys    int    `json:"keys"`
-	Bytes   int    `json:"bytes"`
+	// Generation is the generation of the object in place (written or
+	// kept); hosts refuse any older one.
+	Generation uint64 `json:"generation,omitempty"`
+	Users      int    `json:"users"`
+	Keys       int    `json:"keys"`
+	Bytes      int    `json:"bytes"`
 }
 
 // accountFor returns the account ID the snapshot carries.
@@ -197,13 +200,13 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		hostsync.WithKMSKey(h.kmsKey), hostsync.WithExpectedBucketOwner(h.bucketOwner), hostsync.WithRefreshAfter(h.refreshAfter))
 	out := Result{
 		Written: res.Written, Reason: res.Reason, Object: object, ETag: res.ETag,
-		Digest: res.Digest, Users: res.Users, Keys: res.Keys, Bytes: res.Size,
+		Digest: res.Digest, Generation: res.Generation, Users: res.Users, Keys: res.Keys, Bytes: res.Size,
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "snapshot publisher: writing the snapshot failed", "object", object, "error", err.Error())
 		return out, err
 	}
 	h.log.InfoContext(ctx, "snapshot publisher: done", "object", object, "written", res.Written, "reason", res.Reason,
-		"users", res.Users, "keys", res.Keys, "bytes", res.Size, "etag", res.ETag, "account", account)
+		"users", res.Users, "keys", res.Keys, "bytes", res.Size, "etag", res.ETag, "generation", res.Generation, "account", account)
 	return out, nil
 }
