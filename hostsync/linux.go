@@ -921,17 +921,21 @@ func (l *Linux) GrantSudo(ctx context.Context, name string) error {
 	return nil
 }
 
-// RevokeSudo implements System: the drop-in is removed, whatever it is.
+// RevokeSudo implements System: the drop-in is removed, whatever it is. The
+// drop-in directory is checked as GrantSudo checks it (root-owned, not a
+// symlink, not group- or world-writable; else an error wrapping
+// ErrUnsafeCache and nothing is removed); a missing directory holds no
+// drop-in.
 func (l *Linux) RevokeSudo(ctx context.Context, name string) error {
 	if err := ValidLinuxName(name); err != nil {
 		return err
 	}
-	root, err := os.OpenRoot(l.sudoersDir())
+	root, err := openTrustedDir(l.sudoersDir(), false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return errorf("%w", err)
+		return errorf("sudoers drop-in directory: %w", err)
 	}
 	defer root.Close()
 	file := SudoersFileName(name)
