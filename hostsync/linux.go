@@ -563,6 +563,23 @@ func (l *Linux) LookupUser(ctx context.Context, name string) (HostUser, error) {
 	return e.hostUser(u, e.memberships()[name]), nil
 }
 
+// ListGroups implements GroupLister: the name of every line of /etc/group
+// (malformed lines skipped, as ListUsers skips them).
+func (l *Linux) ListGroups(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e, err := l.readEtc(false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(e.groups))
+	for _, g := range e.groups {
+		out = append(out, g.Name)
+	}
+	return out, nil
+}
+
 // IsManaged reports whether a local user is one hostsync manages: it
 // exists, is in the marker group, has a UID of at least MinManagedUID and a
 // name that is not reserved. It reads /etc/passwd and /etc/group only, so

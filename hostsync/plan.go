@@ -365,6 +365,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 
 	// 1. One entry per IAM user ID; inconsistent listings are refused.
 	users, active := consolidate(desired.Users, skip)
+	contested := contestedNames(desired.Users)
 
 	// 2. Authorization, then name mapping over the authorized set.
 	var authorized []DesiredUser
@@ -384,6 +385,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	// 3. Per user: reserved names, existing accounts.
 	var plans []*planned
 	desiredLinux := map[string]bool{}
+	var hostGroups map[string]string // read by groupTaken on first use
 	for _, u := range authorized {
 		if err, bad := refused[u.IAMName]; bad {
 			skip(u.IAMName, "", "name refused: %s", reasonOf(err))
@@ -411,6 +413,9 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 			pl.host, pl.exists = hu, true
 		} else if other, ok := hostFold[strings.ToLower(linux)]; ok {
 			skip(u.IAMName, linux, "differs only in letter case from local user %q: not created", other)
+			continue
+		} else if reason := groupTaken(linux, &hostGroups, host); reason != "" {
+			skip(u.IAMName, linux, "%s", reason)
 			continue
 		}
 		keys, dropped := canonicalKeys(u.Keys)
@@ -458,7 +463,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	}
 
 	// 5. Managed users the source does not list.
-	actions = append(actions, p.missing(host, cfg, desiredLinux, reservedExtra, skip)...)
+	actions = append(actions, p.missing(host, cfg, desiredLinux, contested, reservedExtra, skip)...)
 
 	// 6. Forget state for names that are gone.
 	for name := range p.Next.Missing {
@@ -580,6 +585,75 @@ func consolidate(in []DesiredUser, skip func(iam, linux, format string, args ...
 	return out, active
 }
 
+// contestedNames returns, by lower-case Linux name, the sorted IAM user IDs
+// of the source whose IAM names map to it, for the names more than one ID
+// claims. Such IDs are refused (consolidate, MapNames); the managed account
+// of a contested name keeps its owner: missing leaves it exactly as it is.
+func contestedNames(in []DesiredUser) map[string][]string {
+	claims := map[string][]string{}
+	for _, u := range in {
+		if u.IAMUserID == "" {
+			continue
+		}
+		linux, err := LinuxName(u.IAMName)
+		if err != nil {
+			continue
+		}
+		k := strings.ToLower(linux)
+		if !slices.Contains(claims[k], u.IAMUserID) {
+			claims[k] = append(claims[k], u.IAMUserID)
+		}
+	}
+	out := map[string][]string{}
+	for k, ids := range claims {
+		if len(ids) > 1 {
+			sort.Strings(ids)
+			out[k] = ids
+		}
+	}
+	return out
+}
+
+// groupTaken says why no account named linux may be created because of a
+// group: a local group of that name (ignoring case) that hostsync does not
+// manage — useradd would refuse to create the user's own group, and an
+// account named like a group is mistaken for it in sudoers and file
+// permissions — or a standard system group name (DefaultSystemGroups).
+// It returns "" when neither holds. groups caches the host's group names
+// (lower-case → name), read from host on first use.
+func groupTaken(linux string, groups *map[string]string, host HostState) string {
+	if *groups == nil {
+		*groups = hostGroupNames(host)
+	}
+	if g, ok := (*groups)[strings.ToLower(linux)]; ok {
+		return fmt.Sprintf("a local group %q exists that hostsync does not manage: not created", g)
+	}
+	if IsSystemGroup(linux) {
+		return "the name of a standard system group: never created"
+	}
+	return ""
+}
+
+// hostGroupNames returns the host's local group names by lower-case name:
+// HostState.Groups and every group a local user is a member of.
+func hostGroupNames(host HostState) map[string]string {
+	out := make(map[string]string, len(host.Groups))
+	add := func(g string) {
+		if _, ok := out[strings.ToLower(g)]; !ok {
+			out[strings.ToLower(g)] = g
+		}
+	}
+	for _, g := range host.Groups {
+		add(g)
+	}
+	for _, u := range host.Users {
+		for _, g := range u.Groups {
+			add(g)
+		}
+	}
+	return out
+}
+
 func dedupeKeys(ks []Key) []Key {
 	seen := map[Key]bool{}
 	var out []Key
@@ -664,7 +738,7 @@ func (p *SyncPlan) update(pl *planned, cfg Config) []Action {
 
 // missing plans locks and deletions for managed users the source does not
 // list.
-func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]bool, reservedExtra []string, skip func(iam, linux, format string, args ...any)) []Action {
+func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]bool, contested map[string][]string, reservedExtra []string, skip func(iam, linux, format string, args ...any)) []Action {
 	var out []Action
 	var due []string
 	endedOnLock := map[string]bool{}
@@ -686,6 +760,10 @@ func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]b
 		}
 		managed++
 		if desiredLinux[hu.Name] {
+			continue
+		}
+		if ids := contested[strings.ToLower(hu.Name)]; len(ids) > 1 {
+			skip("", hu.Name, "IAM user IDs %s all map to this name: none is created, and the account is left exactly as it is (not locked, not deleted) until one of them remains", strings.Join(ids, ", "))
 			continue
 		}
 		count := host.State.Missing[hu.Name] + 1
