@@ -870,3 +870,25 @@ func TestLinuxRevokeSudoUntrustedDir(t *testing.T) {
 		})
 	}
 }
+
+func TestLinuxListGroups(t *testing.T) {
+	f := newLinuxFixture(t, hostsync.Config{})
+	groups, err := f.sys.ListGroups(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"root", "daemon", "adm", "sudo", "nogroup", "ec2-user"}, groups, "malformed lines skipped")
+
+	// A memberless group blocks creating an account of that name.
+	gr := filepath.Join(f.root, "etc", "group")
+	data, err := os.ReadFile(gr)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(gr, append(data, "builders:x:1500:\n"...), 0o644))
+	hs, err := hostsync.LoadHostState(context.Background(), f.sys, hostsync.Config{})
+	require.NoError(t, err)
+	assert.Contains(t, hs.Groups, "builders")
+	p := hostsync.Plan(hostsync.Desired{Complete: true, Users: []hostsync.DesiredUser{user("AIDA1", "builders")}}, hs, hostsync.Config{})
+	assert.Empty(t, p.Actions)
+	assert.Contains(t, skipReason(p, "builders"), `a local group "builders" exists`)
+
+	_, err = (&hostsync.Linux{Root: t.TempDir()}).ListGroups(context.Background())
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
