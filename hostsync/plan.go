@@ -303,7 +303,13 @@ type planned struct {
 //   - IAM names that LinuxName or MapNames refuse, users without an ID,
 //     users listed inconsistently (one ID with two names, or one name with
 //     two IDs) and users of no authorized group are skipped with the
-//     reason. Keys that are not Active or do not parse are dropped with the
+//     reason. While two IDs claim one Linux name (ignoring case), neither is
+//     created and a managed account of that name is left exactly as it is:
+//     not locked, not deleted, its keys, sudo and missing count kept.
+//   - No account is created under the name (ignoring case) of a standard
+//     system group (IsSystemGroup) or of a local group that exists on the
+//     host (HostState.Groups and the users' groups); an existing managed
+//     account of such a name keeps being managed. Keys that are not Active or do not parse are dropped with the
 //     reason.
 //   - A managed user missing from a complete source loses its keys and
 //     sudo and is locked at once (its sessions end too with
