@@ -595,27 +595,40 @@ func consolidate(in []DesiredUser, skip func(iam, linux, format string, args ...
 // of the source whose IAM names map to it, for the names more than one ID
 // claims. Such IDs are refused (consolidate, MapNames); the managed account
 // of a contested name keeps its owner: missing leaves it exactly as it is.
+// Linux names equal up to case come from IAM names equal up to case (see
+// LinuxName), so the IDs are grouped by IAM name first, and only the names
+// of a group of several IDs are mapped: the steady state pays one map entry
+// per user.
 func contestedNames(in []DesiredUser) map[string][]string {
-	claims := map[string][]string{}
+	first := make(map[string]string, len(in)) // lower-case IAM name → first ID
+	var multi map[string][]string             // lower-case IAM name → IDs, for several
 	for _, u := range in {
 		if u.IAMUserID == "" {
 			continue
 		}
-		linux, err := LinuxName(u.IAMName)
-		if err != nil {
-			continue
-		}
-		k := strings.ToLower(linux)
-		if !slices.Contains(claims[k], u.IAMUserID) {
-			claims[k] = append(claims[k], u.IAMUserID)
+		k := strings.ToLower(u.IAMName)
+		id, ok := first[k]
+		switch {
+		case !ok:
+			first[k] = u.IAMUserID
+		case id != u.IAMUserID && !slices.Contains(multi[k], u.IAMUserID):
+			if multi == nil {
+				multi = map[string][]string{}
+			}
+			if len(multi[k]) == 0 {
+				multi[k] = []string{id}
+			}
+			multi[k] = append(multi[k], u.IAMUserID)
 		}
 	}
 	out := map[string][]string{}
-	for k, ids := range claims {
-		if len(ids) > 1 {
-			sort.Strings(ids)
-			out[k] = ids
+	for k, ids := range multi {
+		linux, err := LinuxName(k)
+		if err != nil {
+			continue
 		}
+		sort.Strings(ids)
+		out[strings.ToLower(linux)] = ids
 	}
 	return out
 }
