@@ -16,9 +16,13 @@
 // The safety rules live in Plan and are checked again by Apply: an unknown
 // source changes nothing; only members of the marker group are ever touched;
 // reserved names, system UIDs and pre-existing local users are never created
-// over, changed or deleted; a user missing from the source is locked at once
-// but deleted only after several consecutive complete syncs, and at most a
-// capped number of accounts are deleted per run.
+// over, changed or deleted; no account is created under the name of a
+// standard system group (DefaultSystemGroups) or of a local group hostsync
+// does not manage; while two IAM user IDs claim one Linux name neither is
+// created and the managed account of that name is left exactly as it is; a
+// user missing from the source is locked at once but deleted only after
+// several consecutive complete syncs, and at most a capped number of
+// accounts are deleted per run.
 //
 // Names follow aws-ec2-ssh's convention ('@' becomes ".at." and so on, see
 // LinuxName), made injective and reversible. UIDs derive from the IAM user

@@ -563,6 +563,23 @@ func (l *Linux) LookupUser(ctx context.Context, name string) (HostUser, error) {
 	return e.hostUser(u, e.memberships()[name]), nil
 }
 
+// ListGroups implements GroupLister: the name of every line of /etc/group
+// (malformed lines skipped, as ListUsers skips them).
+func (l *Linux) ListGroups(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e, err := l.readEtc(false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(e.groups))
+	for _, g := range e.groups {
+		out = append(out, g.Name)
+	}
+	return out, nil
+}
+
 // IsManaged reports whether a local user is one hostsync manages: it
 // exists, is in the marker group, has a UID of at least MinManagedUID and a
 // name that is not reserved. It reads /etc/passwd and /etc/group only, so
@@ -921,17 +938,21 @@ func (l *Linux) GrantSudo(ctx context.Context, name string) error {
 	return nil
 }
 
-// RevokeSudo implements System: the drop-in is removed, whatever it is.
+// RevokeSudo implements System: the drop-in is removed, whatever it is. The
+// drop-in directory is checked as GrantSudo checks it (root-owned, not a
+// symlink, not group- or world-writable; else an error wrapping
+// ErrUnsafeCache and nothing is removed); a missing directory holds no
+// drop-in.
 func (l *Linux) RevokeSudo(ctx context.Context, name string) error {
 	if err := ValidLinuxName(name); err != nil {
 		return err
 	}
-	root, err := os.OpenRoot(l.sudoersDir())
+	root, err := openTrustedDir(l.sudoersDir(), false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return errorf("%w", err)
+		return errorf("sudoers drop-in directory: %w", err)
 	}
 	defer root.Close()
 	file := SudoersFileName(name)

@@ -688,9 +688,9 @@ func TestLinuxSudo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "keep\n", string(data))
 
-	// A drop-in directory others may write is refused.
+	// A drop-in directory others may write is refused, by both.
 	require.NoError(t, os.Chmod(dir, 0o777))
-	require.NoError(t, f.sys.RevokeSudo(ctx, "ec2-user"))
+	assert.ErrorIs(t, f.sys.RevokeSudo(ctx, "ec2-user"), hostsync.ErrUnsafeCache)
 	assert.ErrorIs(t, f.sys.GrantSudo(ctx, "ec2-user"), hostsync.ErrUnsafeCache)
 	require.NoError(t, os.Chmod(dir, 0o750))
 
@@ -828,4 +828,67 @@ func TestLinuxReadKeysRepairsEntry(t *testing.T) {
 	require.NoError(t, os.Chmod(filepath.Dir(path), 0o777))
 	_, err = f.sys.ReadKeys(ctx, "ec2-user")
 	assert.ErrorIs(t, err, hostsync.ErrUnsafeCache)
+}
+
+// TestLinuxRevokeSudoUntrustedDir checks that RevokeSudo refuses a drop-in
+// directory GrantSudo would refuse, and removes nothing through it.
+func TestLinuxRevokeSudoUntrustedDir(t *testing.T) {
+	tests := []struct {
+		name string
+		// spoil makes dir (holding the drop-in) untrusted; it returns the
+		// directory whose drop-in must survive.
+		spoil func(t *testing.T, dir string) string
+	}{
+		{"symlinked directory", func(t *testing.T, dir string) string {
+			elsewhere := filepath.Join(t.TempDir(), "sudoers.d")
+			require.NoError(t, os.Rename(dir, elsewhere))
+			require.NoError(t, os.Symlink(elsewhere, dir))
+			return elsewhere
+		}},
+		{"world-writable directory", func(t *testing.T, dir string) string {
+			require.NoError(t, os.Chmod(dir, 0o777))
+			return dir
+		}},
+		{"directory not owned by root", func(t *testing.T, dir string) string {
+			require.NoError(t, os.Chown(dir, 4242, 4242))
+			return dir
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newLinuxFixture(t, hostsync.Config{})
+			ctx := context.Background()
+			dir := filepath.Join(f.root, "etc", "sudoers.d")
+			require.NoError(t, f.sys.GrantSudo(ctx, "ec2-user"))
+			kept := filepath.Join(tt.spoil(t, dir), hostsync.SudoersFileName("ec2-user"))
+
+			err := f.sys.RevokeSudo(ctx, "ec2-user")
+			require.ErrorIs(t, err, hostsync.ErrUnsafeCache)
+			assert.ErrorIs(t, f.sys.GrantSudo(ctx, "ec2-user"), hostsync.ErrUnsafeCache, "the same check as GrantSudo")
+			_, err = os.Lstat(kept)
+			assert.NoError(t, err, "nothing removed through an untrusted directory")
+		})
+	}
+}
+
+func TestLinuxListGroups(t *testing.T) {
+	f := newLinuxFixture(t, hostsync.Config{})
+	groups, err := f.sys.ListGroups(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"root", "daemon", "adm", "sudo", "nogroup", "ec2-user"}, groups, "malformed lines skipped")
+
+	// A memberless group blocks creating an account of that name.
+	gr := filepath.Join(f.root, "etc", "group")
+	data, err := os.ReadFile(gr)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(gr, append(data, "builders:x:1500:\n"...), 0o644))
+	hs, err := hostsync.LoadHostState(context.Background(), f.sys, hostsync.Config{})
+	require.NoError(t, err)
+	assert.Contains(t, hs.Groups, "builders")
+	p := hostsync.Plan(hostsync.Desired{Complete: true, Users: []hostsync.DesiredUser{user("AIDA1", "builders")}}, hs, hostsync.Config{})
+	assert.Empty(t, p.Actions)
+	assert.Contains(t, skipReason(p, "builders"), `a local group "builders" exists`)
+
+	_, err = (&hostsync.Linux{Root: t.TempDir()}).ListGroups(context.Background())
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }

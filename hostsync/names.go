@@ -314,6 +314,55 @@ func IsReserved(name string, extra ...string) bool {
 	return false
 }
 
+// DefaultSystemGroups returns the standard system group names: those of
+// Debian's base-passwd and Fedora's setup package, and the groups common
+// packages and systemd create (docker, libvirt, kvm, render, input...).
+// hostsync never creates an account with such a name, whether or not the
+// group exists on the host: an account named like a privileged group (disk,
+// shadow, kmem, sudo...) is mistaken for it in sudoers rules and file
+// listings, and useradd refuses it wherever the group exists. Existing
+// accounts are not affected: one hostsync created before keeps being
+// managed. Names are compared ignoring case; any name starting with
+// "systemd-" or "_" is covered too (see IsReserved). Any other group that
+// exists on the host blocks creation as well (Plan reads them from
+// HostState). The result is a fresh copy on each call.
+func DefaultSystemGroups() []string {
+	return append([]string(nil), defaultSystemGroups[:]...)
+}
+
+// defaultSystemGroups backs DefaultSystemGroups; it is never modified.
+var defaultSystemGroups = [...]string{
+	// Debian base-passwd.
+	"root", "daemon", "bin", "sys", "adm", "tty", "disk", "lp", "mail", "news", "uucp",
+	"man", "proxy", "kmem", "dialout", "fax", "voice", "cdrom", "floppy", "tape", "sudo",
+	"audio", "dip", "www-data", "backup", "operator", "list", "irc", "src", "gnats",
+	"shadow", "utmp", "video", "sasl", "plugdev", "staff", "games", "users", "nogroup",
+	// Fedora / RHEL / Amazon Linux setup.
+	"wheel", "mem", "lock", "ftp", "nobody", "utempter", "ssh_keys", "cgred", "printadmin",
+	// systemd, udev and common packages.
+	"input", "kvm", "render", "sgx", "crontab", "netdev", "lpadmin", "ssh", "admin",
+	"bluetooth", "scanner", "pulse", "pulse-access", "docker", "libvirt", "lxd",
+	"wireshark", "sambashare", "messagebus", "polkitd", "tss", "chrony", "sshd",
+}
+
+// IsSystemGroup reports whether name is a standard system group name:
+// listed in DefaultSystemGroups() (ignoring case) or starting with one of
+// the reserved prefixes ("systemd-", "_").
+func IsSystemGroup(name string) bool {
+	for _, g := range defaultSystemGroups {
+		if strings.EqualFold(g, name) {
+			return true
+		}
+	}
+	lower := strings.ToLower(name)
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // SudoersFileName returns the name of the /etc/sudoers.d drop-in that grants
 // sudo to a Linux user: "iamkit-" followed by the user name with every '.'
 // replaced by '%'. sudo silently skips drop-ins whose name holds a '.', so a

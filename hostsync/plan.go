@@ -303,7 +303,13 @@ type planned struct {
 //   - IAM names that LinuxName or MapNames refuse, users without an ID,
 //     users listed inconsistently (one ID with two names, or one name with
 //     two IDs) and users of no authorized group are skipped with the
-//     reason. Keys that are not Active or do not parse are dropped with the
+//     reason. While two IDs claim one Linux name (ignoring case), neither is
+//     created and a managed account of that name is left exactly as it is:
+//     not locked, not deleted, its keys, sudo and missing count kept.
+//   - No account is created under the name (ignoring case) of a standard
+//     system group (IsSystemGroup) or of a local group that exists on the
+//     host (HostState.Groups and the users' groups); an existing managed
+//     account of such a name keeps being managed. Keys that are not Active or do not parse are dropped with the
 //     reason.
 //   - A managed user missing from a complete source loses its keys and
 //     sudo and is locked at once (its sessions end too with
@@ -365,6 +371,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 
 	// 1. One entry per IAM user ID; inconsistent listings are refused.
 	users, active := consolidate(desired.Users, skip)
+	contested := contestedNames(desired.Users)
 
 	// 2. Authorization, then name mapping over the authorized set.
 	var authorized []DesiredUser
@@ -384,6 +391,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	// 3. Per user: reserved names, existing accounts.
 	var plans []*planned
 	desiredLinux := map[string]bool{}
+	var hostGroups map[string]string // read by groupTaken on first use
 	for _, u := range authorized {
 		if err, bad := refused[u.IAMName]; bad {
 			skip(u.IAMName, "", "name refused: %s", reasonOf(err))
@@ -411,6 +419,9 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 			pl.host, pl.exists = hu, true
 		} else if other, ok := hostFold[strings.ToLower(linux)]; ok {
 			skip(u.IAMName, linux, "differs only in letter case from local user %q: not created", other)
+			continue
+		} else if reason := groupTaken(linux, &hostGroups, host); reason != "" {
+			skip(u.IAMName, linux, "%s", reason)
 			continue
 		}
 		keys, dropped := canonicalKeys(u.Keys)
@@ -458,7 +469,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	}
 
 	// 5. Managed users the source does not list.
-	actions = append(actions, p.missing(host, cfg, desiredLinux, reservedExtra, skip)...)
+	actions = append(actions, p.missing(host, cfg, desiredLinux, contested, reservedExtra, skip)...)
 
 	// 6. Forget state for names that are gone.
 	for name := range p.Next.Missing {
@@ -580,6 +591,88 @@ func consolidate(in []DesiredUser, skip func(iam, linux, format string, args ...
 	return out, active
 }
 
+// contestedNames returns, by lower-case Linux name, the sorted IAM user IDs
+// of the source whose IAM names map to it, for the names more than one ID
+// claims. Such IDs are refused (consolidate, MapNames); the managed account
+// of a contested name keeps its owner: missing leaves it exactly as it is.
+// Linux names equal up to case come from IAM names equal up to case (see
+// LinuxName), so the IDs are grouped by IAM name first, and only the names
+// of a group of several IDs are mapped: the steady state pays one map entry
+// per user.
+func contestedNames(in []DesiredUser) map[string][]string {
+	first := make(map[string]string, len(in)) // lower-case IAM name → first ID
+	var multi map[string][]string             // lower-case IAM name → IDs, for several
+	for _, u := range in {
+		if u.IAMUserID == "" {
+			continue
+		}
+		k := strings.ToLower(u.IAMName)
+		id, ok := first[k]
+		switch {
+		case !ok:
+			first[k] = u.IAMUserID
+		case id != u.IAMUserID && !slices.Contains(multi[k], u.IAMUserID):
+			if multi == nil {
+				multi = map[string][]string{}
+			}
+			if len(multi[k]) == 0 {
+				multi[k] = []string{id}
+			}
+			multi[k] = append(multi[k], u.IAMUserID)
+		}
+	}
+	out := map[string][]string{}
+	for k, ids := range multi {
+		linux, err := LinuxName(k)
+		if err != nil {
+			continue
+		}
+		sort.Strings(ids)
+		out[strings.ToLower(linux)] = ids
+	}
+	return out
+}
+
+// groupTaken says why no account named linux may be created because of a
+// group: a local group of that name (ignoring case) that hostsync does not
+// manage — useradd would refuse to create the user's own group, and an
+// account named like a group is mistaken for it in sudoers and file
+// permissions — or a standard system group name (DefaultSystemGroups).
+// It returns "" when neither holds. groups caches the host's group names
+// (lower-case → name), read from host on first use.
+func groupTaken(linux string, groups *map[string]string, host HostState) string {
+	if *groups == nil {
+		*groups = hostGroupNames(host)
+	}
+	if g, ok := (*groups)[strings.ToLower(linux)]; ok {
+		return fmt.Sprintf("a local group %q exists that hostsync does not manage: not created", g)
+	}
+	if IsSystemGroup(linux) {
+		return "the name of a standard system group: never created"
+	}
+	return ""
+}
+
+// hostGroupNames returns the host's local group names by lower-case name:
+// HostState.Groups and every group a local user is a member of.
+func hostGroupNames(host HostState) map[string]string {
+	out := make(map[string]string, len(host.Groups))
+	add := func(g string) {
+		if _, ok := out[strings.ToLower(g)]; !ok {
+			out[strings.ToLower(g)] = g
+		}
+	}
+	for _, g := range host.Groups {
+		add(g)
+	}
+	for _, u := range host.Users {
+		for _, g := range u.Groups {
+			add(g)
+		}
+	}
+	return out
+}
+
 func dedupeKeys(ks []Key) []Key {
 	seen := map[Key]bool{}
 	var out []Key
@@ -664,7 +757,7 @@ func (p *SyncPlan) update(pl *planned, cfg Config) []Action {
 
 // missing plans locks and deletions for managed users the source does not
 // list.
-func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]bool, reservedExtra []string, skip func(iam, linux, format string, args ...any)) []Action {
+func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]bool, contested map[string][]string, reservedExtra []string, skip func(iam, linux, format string, args ...any)) []Action {
 	var out []Action
 	var due []string
 	endedOnLock := map[string]bool{}
@@ -686,6 +779,10 @@ func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]b
 		}
 		managed++
 		if desiredLinux[hu.Name] {
+			continue
+		}
+		if ids := contested[strings.ToLower(hu.Name)]; len(ids) > 1 {
+			skip("", hu.Name, "IAM user IDs %s all map to this name: none is created, and the account is left exactly as it is (not locked, not deleted) until one of them remains", strings.Join(ids, ", "))
 			continue
 		}
 		count := host.State.Missing[hu.Name] + 1

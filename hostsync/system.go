@@ -126,6 +126,19 @@ type HostState struct {
 	Users []HostUser
 	// State is the persisted state.
 	State State
+	// Groups are the names of the local groups, when the System lists them
+	// (GroupLister). Plan treats these, and every group a user in Users is
+	// a member of, as taken: it creates no account named like one.
+	Groups []string
+}
+
+// GroupLister is implemented by a System that can list the host's local
+// groups, members or not. LoadHostState uses it, when present, to fill in
+// HostState.Groups; without it, Plan knows only the groups some local user
+// is a member of. The Linux System and iamkittest's Host implement it.
+type GroupLister interface {
+	// ListGroups returns the name of every local group.
+	ListGroups(ctx context.Context) ([]string, error)
 }
 
 // LoadHostState reads the host's accounts, the key cache of each managed
@@ -157,5 +170,11 @@ func LoadHostState(ctx context.Context, sys System, cfg Config) (HostState, erro
 	if err != nil {
 		return HostState{}, err
 	}
-	return HostState{Users: users, State: st}, nil
+	hs := HostState{Users: users, State: st}
+	if gl, ok := sys.(GroupLister); ok {
+		if hs.Groups, err = gl.ListGroups(ctx); err != nil {
+			return HostState{}, errorf("listing local groups: %w", err)
+		}
+	}
+	return hs, nil
 }

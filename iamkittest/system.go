@@ -161,6 +161,17 @@ func (c *sysCheck) run() {
 	if !c.expect(u1, uid1, []string{m, g1}, nil, false, false) {
 		return
 	}
+	if gl, ok := sys.(hostsync.GroupLister); ok {
+		groups, err := gl.ListGroups(ctx)
+		if err != nil {
+			c.errorf("ListGroups: %v", err)
+		}
+		for _, g := range []string{m, g1} {
+			if !slices.Contains(groups, g) {
+				c.errorf("after CreateUser(%s, [%s %s]), ListGroups does not list %s", u1, m, g1, g)
+			}
+		}
+	}
 	if err := sys.CreateUser(ctx, u1, uid3, []string{m}); !errors.Is(err, hostsync.ErrUserExists) {
 		c.errorf("CreateUser(%s, %d) of an existing name = %v, want an error wrapping hostsync.ErrUserExists", u1, uid3, err)
 	}

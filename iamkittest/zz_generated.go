@@ -610,6 +610,12 @@ func (h *Host) LastSync() (t time.Time, ok bool) {
 	return h.impl.LastSync()
 }
 
+// ListGroups implements hostsync.GroupLister: every local group, sorted,
+// members or not.
+func (h *Host) ListGroups(ctx context.Context) ([]string, error) {
+	return h.impl.ListGroups(ctx)
+}
+
 // ListUsers implements hostsync.System.
 func (h *Host) ListUsers(ctx context.Context) ([]hostsync.HostUser, error) {
 	return h.impl.ListUsers(ctx)

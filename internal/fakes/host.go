@@ -327,6 +327,22 @@ func (h *Host) ListUsers(ctx context.Context) ([]hostsync.HostUser, error) {
 	return out, nil
 }
 
+// ListGroups implements hostsync.GroupLister: every local group, sorted,
+// members or not.
+func (h *Host) ListGroups(ctx context.Context) ([]string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.begin(ctx, "ListGroups", "", false); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(h.groups))
+	for g := range h.groups {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // LookupUser implements hostsync.System.
 func (h *Host) LookupUser(ctx context.Context, name string) (hostsync.HostUser, error) {
 	h.mu.Lock()
