@@ -654,6 +654,16 @@ func (h *Host) RemoveFromGroup(name, group string) {
 	h.impl.RemoveFromGroup(name, group)
 }
 
+// Rename implements hostsync.System like usermod -l and groupmod -n: it
+// refuses (hostsync.ErrUserBusy) while the user has sessions
+// (StartSession), and a taken new name (hostsync.ErrUserExists); otherwise
+// the account keeps its UID and groups, its private group is renamed with
+// it (unless a group of the new name exists), and its keys, sudoers drop-in
+// and sessions follow.
+func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
+	return h.impl.Rename(ctx, oldName, newName)
+}
+
 // ResetLog clears the log and the write count.
 func (h *Host) ResetLog() {
 	h.impl.ResetLog()
