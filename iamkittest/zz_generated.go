@@ -591,8 +591,8 @@ func (h *Host) Inject(method string, f Fault) {
 }
 
 // InterruptAfter lets the next n calls to changing methods (CreateUser,
-// AddGroups, Lock, Unlock, EndSessions, Delete, WriteKeys, GrantSudo,
-// RevokeSudo, SaveState) through and fails every later one with
+// AddGroups, Lock, Unlock, EndSessions, Delete, Rename, WriteKeys,
+// GrantSudo, RevokeSudo, SaveState) through and fails every later one with
 // ErrHostInterrupted, as if the sync had been killed half-way. ClearFaults
 // ends the interruption.
 func (h *Host) InterruptAfter(n int) {
