@@ -326,6 +326,14 @@ type planned struct {
 //     when more are due, none is, and a note says why.
 //   - A user hostsync locked is unlocked when it comes back; one locked by
 //     someone else stays locked.
+//   - An IAM user whose Linux name changed while its user ID kept the UID
+//     the State records for it (an IAM rename) has that managed account
+//     renamed (ActRename), before creations; its other actions go to the
+//     new name, those that take access away to the old one. If the new name
+//     is held by an account outside the marker group, the account keeps its
+//     old name and is synced under it, with a skip saying why. An account
+//     being renamed away from a name another IAM user now maps to is left to
+//     the rename; that user is created on a later sync.
 //
 // New users get UIDs from the persisted allocation (UIDMap.Allocate); users
 // that exist keep theirs, which are recorded. The allocation and the lock
