@@ -209,3 +209,37 @@ func TestRenameThenTheOldNameIsTakenInIAM(t *testing.T) {
 	assert.False(t, a.Sudo)
 	assert.Equal(t, []string{"APKAN1"}, keyIDs(a.Keys))
 }
+
+func TestApplyRenameGuardAndResume(t *testing.T) {
+	h, uid := startAlice(t)
+	p := planFor(t, h, complete(renamed("a1")), renameCfg)
+	r := hostsync.Apply(t.Context(), h, p)
+	require.NoError(t, r.Err())
+	r = hostsync.Apply(t.Context(), h, p) // the same plan again, as after an interruption
+	require.NoError(t, r.Err(), "report:\n%s", r)
+	assert.Equal(t, hostsync.StatusAlreadyDone, r.Results[0].Status, "report:\n%s", r)
+
+	require.NoError(t, h.AddUser("carol", 1600))
+	tests := []struct {
+		name string
+		a    hostsync.Action
+		want error
+	}{
+		{"unmanaged source", hostsync.Action{Kind: hostsync.ActRename, From: "ec2-user", User: "ec2", UID: 1000}, hostsync.ErrRefused},
+		{"UID differs", hostsync.Action{Kind: hostsync.ActRename, From: "alice.smith", User: "alice2", UID: uid + 1}, hostsync.ErrRefused},
+		{"reserved source", hostsync.Action{Kind: hostsync.ActRename, From: "root", User: "alice3", UID: 0}, hostsync.ErrRefused},
+		{"reserved target", hostsync.Action{Kind: hostsync.ActRename, From: "alice.smith", User: "root", UID: uid}, hostsync.ErrRefused},
+		{"taken target", hostsync.Action{Kind: hostsync.ActRename, From: "alice.smith", User: "carol", UID: uid}, hostsync.ErrUserExists},
+		{"missing source", hostsync.Action{Kind: hostsync.ActRename, From: "nobody2", User: "alice4", UID: uid}, hostsync.ErrNoSuchUser},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.ResetLog()
+			r := hostsync.Apply(t.Context(), h, hostsync.SyncPlan{Guard: p.Guard, Actions: []hostsync.Action{tt.a}})
+			require.Len(t, r.Results, 1)
+			assert.Equal(t, hostsync.StatusFailed, r.Results[0].Status)
+			assert.ErrorIs(t, r.Results[0].Err, tt.want)
+			assert.Empty(t, h.Log(), "nothing changed")
+		})
+	}
+}
