@@ -297,6 +297,9 @@ type planned struct {
 	exists bool
 	// renameFrom is the current name of the account to rename to linux.
 	renameFrom string
+	// keptOld is set when the account keeps its old name, linux, because
+	// the IAM user's new name is taken.
+	keptOld bool
 }
 
 // Plan computes, without side effects, what brings the host in line with
@@ -431,7 +434,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 				// does not manage holds: the account keeps its old name,
 				// and is synced under it.
 				skip(u.IAMName, linux, "IAM user renamed, but a local user of the new name exists outside the marker group %q: not renamed; local user %q (UID %d) kept as it is", cfg.MarkerGroup, old.Name, old.UID)
-				pl.linux, pl.host, pl.exists = old.Name, old, true
+				pl.linux, pl.host, pl.exists, pl.keptOld = old.Name, old, true, true
 			case !hu.MemberOf(cfg.MarkerGroup):
 				skip(u.IAMName, linux, "a local user of that name exists outside the marker group %q: left alone", cfg.MarkerGroup)
 				continue

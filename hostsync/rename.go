@@ -48,14 +48,18 @@ func (r *renameIndex) source(u DesiredUser, linux string) *HostUser {
 }
 
 // renameConflicts drops, with a skip, the plans of users whose Linux name
-// is that of an account being renamed away from it: the account belongs to
-// the renamed IAM user, and the other user is created under that name on a
+// is that of an account being renamed away from it, or kept under it for a
+// renamed IAM user whose new name is taken: the account belongs to the
+// renamed IAM user, and the other user is created under that name on a
 // later sync, once the rename is done.
 func (p *SyncPlan) renameConflicts(plans []*planned) []*planned {
 	from := map[string]*planned{}
 	for _, pl := range plans {
-		if pl.renameFrom != "" {
+		switch {
+		case pl.renameFrom != "":
 			from[pl.renameFrom] = pl
+		case pl.keptOld:
+			from[pl.linux] = pl
 		}
 	}
 	if len(from) == 0 {
@@ -67,7 +71,7 @@ func (p *SyncPlan) renameConflicts(plans []*planned) []*planned {
 			return false
 		}
 		p.Skipped = append(p.Skipped, Skip{IAMName: pl.u.IAMName, User: pl.linux, Reason: fmt.Sprintf(
-			"local user %q belongs to IAM user %s, renamed to %q, and is renamed to %q first: not changed or created in this sync", pl.linux, r.u.IAMUserID, r.u.IAMName, r.linux)})
+			"local user %q belongs to IAM user %s, renamed to %q, and is renamed first: not changed or created in this sync", pl.linux, r.u.IAMUserID, r.u.IAMName)})
 		return true
 	})
 }

@@ -195,7 +195,7 @@ func TestRenameThenTheOldNameIsTakenInIAM(t *testing.T) {
 	h, uid := startAlice(t)
 	newAlice := hostsync.DesiredUser{IAMUserID: "AIDANEWALICE", IAMName: "alice", Keys: []hostsync.Key{activeKey("n1")}}
 	p, _ := syncWith(t, h, renamed("a1"), newAlice)
-	assert.Contains(t, skipReason(p, "alice"), `renamed to "alice.smith" first`)
+	assert.Contains(t, skipReason(p, "alice"), `renamed to "alice.smith", and is renamed first`)
 	assert.NotContains(t, kinds(p), "write-keys alice", "the new alice gets nothing of the old account:\n%s", p)
 	u, ok := h.User("alice.smith")
 	require.True(t, ok)
@@ -241,5 +241,21 @@ func TestApplyRenameGuardAndResume(t *testing.T) {
 			assert.ErrorIs(t, r.Results[0].Err, tt.want)
 			assert.Empty(t, h.Log(), "nothing changed")
 		})
+	}
+}
+
+func TestRenameRefusedAndTheOldNameIsTakenInIAM(t *testing.T) {
+	h, uid := startAlice(t)
+	require.NoError(t, h.AddUser("alice.smith", 1500))
+	newAlice := hostsync.DesiredUser{IAMUserID: "AIDANEWALICE", IAMName: "alice", Keys: []hostsync.Key{activeKey("n1")}}
+	for range 2 {
+		p, r := syncWith(t, h, renamed("a1"), newAlice)
+		require.NoError(t, r.Err())
+		assert.Contains(t, skipReason(p, "alice"), "AIDAALICE", "the new alice is told why she waits:\n%s", p)
+		a, ok := h.User("alice")
+		require.True(t, ok)
+		assert.Equal(t, uid, a.UID, "the account stays the renamed user's")
+		assert.Equal(t, []string{"APKAA1"}, keyIDs(a.Keys), "and never gets the new alice's keys")
+		assert.True(t, a.Sudo)
 	}
 }
