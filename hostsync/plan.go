@@ -433,7 +433,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 				// The IAM user was renamed to a name an account hostsync
 				// does not manage holds: the account keeps its old name,
 				// and is synced under it.
-				skip(u.IAMName, linux, "IAM user renamed, but a local user of the new name exists outside the marker group %q: not renamed; local user %q (UID %d) kept as it is", cfg.MarkerGroup, old.Name, old.UID)
+				skip(u.IAMName, linux, "IAM user renamed, but a local user of the new name exists outside the marker group %q: not renamed; local user %q (UID %d) keeps its name (never locked for it), its keys and sudo kept current", cfg.MarkerGroup, old.Name, old.UID)
 				pl.linux, pl.host, pl.exists, pl.keptOld = old.Name, old, true, true
 			case !hu.MemberOf(cfg.MarkerGroup):
 				skip(u.IAMName, linux, "a local user of that name exists outside the marker group %q: left alone", cfg.MarkerGroup)
