@@ -411,6 +411,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	for _, u := range authorized {
 		if err, bad := refused[u.IAMName]; bad {
 			skip(u.IAMName, "", "name refused: %s", reasonOf(err))
+			plans = p.keepRenamed(plans, desiredLinux, renames.source(u, ""), u, cfg)
 			continue
 		}
 		linux := mapped[u.IAMName]
@@ -420,6 +421,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 		}
 		if IsReserved(linux, reservedExtra...) {
 			skip(u.IAMName, linux, "reserved name: never created, changed or deleted")
+			plans = p.keepRenamed(plans, desiredLinux, renames.source(u, linux), u, cfg)
 			continue
 		}
 		pl := &planned{u: u, linux: linux}
@@ -450,6 +452,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 			desiredLinux[old.Name] = true
 		} else if ok {
 			skip(u.IAMName, linux, "differs only in letter case from local user %q: not created", other)
+			plans = p.keepRenamed(plans, desiredLinux, old, u, cfg)
 			continue
 		}
 		keys, dropped := canonicalKeys(u.Keys)

@@ -47,6 +47,26 @@ func (r *renameIndex) source(u DesiredUser, linux string) *HostUser {
 	return hu
 }
 
+// keepRenamed plans, for an IAM user renamed to a name that cannot be used
+// (refused, reserved, or clashing in letter case), the account it has under
+// its old name (old, when not nil): kept and synced under that name, never
+// locked for the rename.
+func (p *SyncPlan) keepRenamed(plans []*planned, desiredLinux map[string]bool, old *HostUser, u DesiredUser, cfg Config) []*planned {
+	if old == nil {
+		return plans
+	}
+	p.Skipped = append(p.Skipped, Skip{IAMName: u.IAMName, User: old.Name, Reason: fmt.Sprintf(
+		"IAM user renamed to a name that cannot be used: local user %q (UID %d) keeps its name (never locked for it), its keys and sudo kept current", old.Name, old.UID)})
+	pl := &planned{u: u, linux: old.Name, host: old, exists: true, keptOld: true, sudo: cfg.GrantsSudo(u.Groups)}
+	keys, dropped := canonicalKeys(u.Keys)
+	for _, d := range dropped {
+		p.Skipped = append(p.Skipped, Skip{IAMName: u.IAMName, User: old.Name, Reason: d})
+	}
+	pl.keys = keys
+	desiredLinux[old.Name] = true
+	return append(plans, pl)
+}
+
 // renameConflicts drops, with a skip, the plans of users whose Linux name
 // is that of an account being renamed away from it, or kept under it for a
 // renamed IAM user whose new name is taken: the account belongs to the

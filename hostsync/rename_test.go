@@ -259,3 +259,25 @@ func TestRenameRefusedAndTheOldNameIsTakenInIAM(t *testing.T) {
 		assert.True(t, a.Sudo)
 	}
 }
+
+func TestRenameToAnUnusableNameKeepsTheAccount(t *testing.T) {
+	for _, name := range []string{"root", "alice-with-a-name-far-too-long-for-linux-accounts"} {
+		t.Run(name, func(t *testing.T) {
+			h, uid := startAlice(t)
+			u := renamed("a2")
+			u.IAMName = name
+			for range 2 {
+				p, r := syncWith(t, h, u)
+				require.NoError(t, r.Err())
+				assert.Contains(t, skipReason(p, "alice"), "keeps its name", "plan:\n%s", p)
+				a, ok := h.User("alice")
+				require.True(t, ok)
+				assert.Equal(t, uid, a.UID)
+				assert.False(t, a.Locked, "never locked for the rename")
+				assert.True(t, a.Sudo)
+				assert.Equal(t, []string{"APKAA2"}, keyIDs(a.Keys))
+			}
+			assert.Empty(t, changesTo(h, "Rename", "Lock", "Delete", "CreateUser", "EndSessions"))
+		})
+	}
+}
