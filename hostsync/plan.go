@@ -333,8 +333,9 @@ type planned struct {
 //     the State records for it (an IAM rename) has that managed account
 //     renamed (ActRename), before creations; its other actions go to the
 //     new name, those that take access away to the old one. If the new name
-//     is held by an account outside the marker group, the account keeps its
-//     old name and is synced under it, with a skip saying why. An account
+//     is held by an account outside the marker group, or is refused,
+//     reserved or clashes in letter case, the account keeps its old name
+//     and is synced under it, with a skip saying why. An account
 //     being renamed away from a name another IAM user now maps to is left to
 //     the rename; that user is created on a later sync.
 //
