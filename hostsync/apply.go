@@ -36,6 +36,11 @@ const (
 	StatusSkipped Status = "skipped"
 	// StatusNotRun: not attempted because the context ended.
 	StatusNotRun Status = "not run"
+	// StatusDeferred: a rename the host refused for now because the account
+	// has running processes (ErrUserBusy); nothing changed, Err says why,
+	// and the next sync tries again. It is not a failure: the account's
+	// later actions run under its old name.
+	StatusDeferred Status = "deferred"
 )
 
 // Result is the outcome of one action.
@@ -76,7 +81,7 @@ func (r Report) Err() error {
 		errs = append(errs, r.Halted)
 	}
 	for _, res := range r.Results {
-		if res.Err != nil {
+		if res.Err != nil && res.Status != StatusDeferred {
 			errs = append(errs, fmt.Errorf("%s: %w", res.Action.String(), res.Err))
 		}
 	}
@@ -94,6 +99,9 @@ func (r Report) String() string {
 	}
 	fmt.Fprintf(&b, "hostsync apply: %d done, %d already done, %d failed, %d skipped, %d not run\n",
 		r.Count(StatusDone), r.Count(StatusAlreadyDone), r.Count(StatusFailed), r.Count(StatusSkipped), r.Count(StatusNotRun))
+	if n := r.Count(StatusDeferred); n > 0 {
+		fmt.Fprintf(&b, "hostsync apply: %d deferred (retried next sync)\n", n)
+	}
 	for _, res := range r.Results {
 		a := res.Action
 		a.Reason = ""
@@ -136,7 +144,11 @@ func Apply(ctx context.Context, sys System, p SyncPlan) Report {
 	actions := slices.Clone(p.Actions)
 	sort.SliceStable(actions, func(i, j int) bool { return actions[i].phase() < actions[j].phase() })
 	failed := map[string]bool{}
+	deferred := map[string]string{} // new name → old name of a deferred rename
 	for _, a := range actions {
+		if old, ok := deferred[a.User]; ok {
+			a.User = old
+		}
 		if err := ctx.Err(); err != nil {
 			r.Results = append(r.Results, Result{Action: a, Status: StatusNotRun, Err: err})
 			continue
@@ -146,7 +158,9 @@ func Apply(ctx context.Context, sys System, p SyncPlan) Report {
 			continue
 		}
 		status, err := applyOne(ctx, sys, p.Guard, a)
-		if err != nil {
+		if status == StatusDeferred {
+			deferred[a.User] = a.From
+		} else if err != nil {
 			status = StatusFailed
 			if a.User != "" {
 				failed[a.User] = true
@@ -186,8 +200,11 @@ func applyOne(ctx context.Context, sys System, g Guard, a Action) (Status, error
 	if g.MarkerGroup == "" {
 		return StatusFailed, errRefused("the plan has no marker group")
 	}
-	if a.Kind == ActCreateUser {
+	switch a.Kind {
+	case ActCreateUser:
 		return createUser(ctx, sys, g, a)
+	case ActRename:
+		return renameUser(ctx, sys, g, a)
 	}
 	u, err := sys.LookupUser(ctx, a.User)
 	if errors.Is(err, ErrNoSuchUser) {

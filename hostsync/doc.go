@@ -22,7 +22,14 @@
 // created and the managed account of that name is left exactly as it is; a
 // user missing from the source is locked at once but deleted only after
 // several consecutive complete syncs, and at most a capped number of
-// accounts are deleted per run.
+// accounts are deleted per run. An IAM user renamed (same user ID, recorded
+// with its UID in the State) has its account renamed in place (ActRename,
+// System.Rename): UID, home, keys and sudo kept, never locked or deleted
+// for it; a new name taken by an account hostsync does not manage is
+// refused (the account keeps its old name, reported every sync), and a
+// rename refused because the user has running processes is StatusDeferred —
+// not a failure — and retried on the next sync while the account stays
+// current under its old name.
 //
 // Names follow aws-ec2-ssh's convention ('@' becomes ".at." and so on, see
 // LinuxName), made injective and reversible. UIDs derive from the IAM user

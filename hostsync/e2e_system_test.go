@@ -5,13 +5,17 @@ package hostsync_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +39,7 @@ func TestE2ESystem(t *testing.T) {
 	}
 	e2ePrereqs(t, hostsync.DefaultVisudo, "/usr/bin/pkill")
 	out := runE2EChild(t, 60*time.Second)
-	for _, sub := range []string{"Linux", "LinuxObserved"} {
+	for _, sub := range []string{"Linux", "LinuxObserved", "RenameKeepsHome"} {
 		assert.Contains(t, out, "--- PASS: "+t.Name()+"/"+sub)
 	}
 }
@@ -47,6 +51,50 @@ func TestE2ESystem(t *testing.T) {
 type observedLinux struct {
 	*hostsync.Linux
 	cache hostsync.KeyCache
+	procs *userProcs
+}
+
+// userProcs are processes started as test users (StartSession), so that
+// TestSystem checks that Rename refuses a user with running processes.
+type userProcs struct {
+	mu   sync.Mutex
+	done map[string][]chan struct{}
+}
+
+// StartSession starts "sleep 600" as the user, which EndSessions kills.
+func (o observedLinux) StartSession(name string) {
+	u, err := o.LookupUser(context.Background(), name)
+	if err != nil {
+		return
+	}
+	cmd := exec.Command("/bin/sleep", "600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.UID)}}
+	if cmd.Start() != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	o.procs.mu.Lock()
+	o.procs.done[name] = append(o.procs.done[name], done)
+	o.procs.mu.Unlock()
+}
+
+// EndSessions ends the sessions with Linux, then waits until the processes
+// StartSession started are reaped, so that none is left as a zombie.
+func (o observedLinux) EndSessions(ctx context.Context, name string) error {
+	err := o.Linux.EndSessions(ctx, name)
+	o.procs.mu.Lock()
+	done := o.procs.done[name]
+	delete(o.procs.done, name)
+	o.procs.mu.Unlock()
+	for _, d := range done {
+		select {
+		case <-d:
+		case <-time.After(10 * time.Second):
+			return errors.New("a process of the user outlived EndSessions")
+		}
+	}
+	return err
 }
 
 func (o observedLinux) LastSync() (time.Time, error) { return o.cache.LastSync() }
@@ -100,16 +148,39 @@ func e2eSystemChild(t *testing.T) {
 		iamkittest.TestSystem(t, sd.Linux(hostsync.DefaultConfig(), log))
 	})
 	t.Run("LinuxObserved", func(t *testing.T) {
-		iamkittest.TestSystem(t, observedLinux{Linux: sd.Linux(hostsync.DefaultConfig(), log), cache: sd.KeyCache()})
+		iamkittest.TestSystem(t, observedLinux{Linux: sd.Linux(hostsync.DefaultConfig(), log), cache: sd.KeyCache(), procs: &userProcs{done: map[string][]chan struct{}{}}})
 		last, err := sd.KeyCache().LastSync()
 		require.NoError(t, err, "a state directory without a heartbeat is left with one")
 		assert.Greater(t, time.Since(last), hostsync.DefaultMaxCacheAge, "so old that the key cache does not trust it")
 	})
 
+	t.Run("RenameKeepsHome", func(t *testing.T) {
+		ctx := context.Background()
+		sys := sd.Linux(hostsync.DefaultConfig(), log)
+		old, name, uid := iamkittest.TestSystemUserPrefix+"rn1", iamkittest.TestSystemUserPrefix+"rn2", iamkittest.TestSystemUIDBase+999
+		require.NoError(t, sys.CreateUser(ctx, old, uid, []string{iamkittest.TestSystemMarkerGroup}))
+		require.NoError(t, os.WriteFile("/home/"+old+"/notes.txt", []byte("kept"), 0o600))
+		require.NoError(t, sys.Rename(ctx, old, name))
+		data, err := os.ReadFile("/home/" + name + "/notes.txt")
+		require.NoError(t, err, "the home moved with its files")
+		assert.Equal(t, "kept", string(data))
+		assert.NoDirExists(t, "/home/"+old)
+		fi, err := os.Stat("/home/" + name)
+		require.NoError(t, err)
+		assert.Equal(t, uint32(uid), fi.Sys().(*syscall.Stat_t).Uid, "the home is still the user's")
+		group := readFile(t, "/etc/group")
+		assert.Contains(t, group, "\n"+name+":", "the user's own primary group is renamed")
+		assert.NotContains(t, group, "\n"+old+":")
+		u, err := sys.LookupUser(ctx, name)
+		require.NoError(t, err)
+		assert.Equal(t, uid, u.UID)
+		require.NoError(t, sys.Delete(ctx, name))
+	})
+
 	// The real tools ran, and TestSystem cleaned up after itself: its
 	// users are gone with their homes, key cache entries and drop-ins (its
 	// groups stay, as its doc says).
-	for _, tool := range []string{"groupadd ", "useradd ", "usermod -a -G ", "usermod -L -e 1 ", "usermod -e  -s ", "pkill -KILL -u ", "visudo -cf ", "userdel "} {
+	for _, tool := range []string{"groupadd ", "useradd ", "usermod -a -G ", "usermod -L -e 1 ", "usermod -e  -s ", "pkill -KILL -u ", "visudo -cf ", "userdel ", "usermod -l ", "groupmod -n "} {
 		ran := regexp.MustCompile(`cmd="(\S*/)?` + regexp.QuoteMeta(tool))
 		assert.True(t, ran.MatchString(logs.String()), "Linux ran %s", tool)
 	}

@@ -187,6 +187,18 @@ func (s *shadowTools) Run(_ context.Context, name string, args ...string) error 
 		}
 		s.write("group", kept)
 		delete(s.processes, user)
+	case "groupmod":
+		require.Equal(s.t, "-n", args[0])
+		groups := s.file("group")
+		i := find(groups, args[2])
+		if i < 0 {
+			return exitErr(6)
+		}
+		if find(groups, args[1]) >= 0 {
+			return exitErr(9)
+		}
+		groups[i][0] = args[1]
+		s.write("group", groups)
 	case "pkill":
 		user := args[len(args)-1]
 		if !s.processes[user] {
@@ -300,6 +312,26 @@ func (s *shadowTools) usermod(args []string) error {
 		case "-s":
 			pw[i][6] = args[k+1]
 			k++
+		case "-l":
+			if s.processes[user] {
+				return exitErr(8)
+			}
+			if find(pw, args[k+1]) >= 0 {
+				return exitErr(9)
+			}
+			pw[i][0], sh[j][0] = args[k+1], args[k+1]
+			for _, g := range gr {
+				ms := strings.Split(g[3], ",")
+				if m := slices.Index(ms, user); m >= 0 {
+					ms[m] = args[k+1]
+					g[3] = strings.Join(ms, ",")
+				}
+			}
+			k++
+		case "-d":
+			pw[i][5] = args[k+1]
+			k++
+		case "-m":
 		default:
 			s.t.Errorf("usermod: unexpected option %q", args[k])
 		}

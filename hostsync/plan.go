@@ -76,6 +76,10 @@ const (
 	ActEndSessions ActionKind = "end-sessions"
 	// ActDelete deletes the account and its home.
 	ActDelete ActionKind = "delete"
+	// ActRename renames the managed account From to User in place (the IAM
+	// user behind it was renamed): UID, home, keys and sudo are kept. It runs
+	// before creations and grants.
+	ActRename ActionKind = "rename"
 	// ActCreateUser creates the account in the marker group.
 	ActCreateUser ActionKind = "create-user"
 	// ActAddGroups adds the account to local groups.
@@ -100,8 +104,11 @@ type Action struct {
 	User string
 	// IAMName is the IAM user behind User, when there is one.
 	IAMName string
-	// UID is the UID of the account ActCreateUser creates.
+	// UID is the UID of the account ActCreateUser creates, or of the one
+	// ActRename renames.
 	UID int
+	// From is the current name of the account ActRename renames to User.
+	From string
 	// Groups are the local groups of ActCreateUser (marker group first) and
 	// ActAddGroups.
 	Groups []string
@@ -142,7 +149,7 @@ func (a Action) phase() int {
 		return 3
 	case ActEndSessions:
 		return 4
-	case ActDelete:
+	case ActDelete, ActRename:
 		return 5
 	case ActCreateUser:
 		return 6
@@ -162,6 +169,9 @@ func (a Action) phase() int {
 func (a Action) String() string {
 	var b strings.Builder
 	b.WriteString(string(a.Kind))
+	if a.Kind == ActRename {
+		b.WriteString(" " + a.From + " →")
+	}
 	if a.User != "" {
 		b.WriteString(" " + a.User)
 	}
@@ -285,6 +295,11 @@ type planned struct {
 	sudo   bool
 	host   *HostUser
 	exists bool
+	// renameFrom is the current name of the account to rename to linux.
+	renameFrom string
+	// keptOld is set when the account keeps its old name, linux, because
+	// the IAM user's new name is taken.
+	keptOld bool
 }
 
 // Plan computes, without side effects, what brings the host in line with
@@ -320,6 +335,15 @@ type planned struct {
 //     when more are due, none is, and a note says why.
 //   - A user hostsync locked is unlocked when it comes back; one locked by
 //     someone else stays locked.
+//   - An IAM user whose Linux name changed while its user ID kept the UID
+//     the State records for it (an IAM rename) has that managed account
+//     renamed (ActRename), before creations; its other actions go to the
+//     new name, those that take access away to the old one. If the new name
+//     is held by an account outside the marker group, or is refused,
+//     reserved or clashes in letter case, the account keeps its old name
+//     and is synced under it, with a skip saying why. An account
+//     being renamed away from a name another IAM user now maps to is left to
+//     the rename; that user is created on a later sync.
 //
 // New users get UIDs from the persisted allocation (UIDMap.Allocate); users
 // that exist keep theirs, which are recorded. The allocation and the lock
@@ -388,13 +412,15 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	}
 	mapped, refused := MapNames(names)
 
-	// 3. Per user: reserved names, existing accounts.
+	// 3. Per user: reserved names, existing accounts, renames.
+	renames := &renameIndex{host: host, cfg: cfg, reserved: reservedExtra}
 	var plans []*planned
 	desiredLinux := map[string]bool{}
 	var hostGroups map[string]string // read by groupTaken on first use
 	for _, u := range authorized {
 		if err, bad := refused[u.IAMName]; bad {
 			skip(u.IAMName, "", "name refused: %s", reasonOf(err))
+			plans = p.keepRenamed(plans, desiredLinux, renames.source(u, ""), u, cfg)
 			continue
 		}
 		linux := mapped[u.IAMName]
@@ -404,11 +430,22 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 		}
 		if IsReserved(linux, reservedExtra...) {
 			skip(u.IAMName, linux, "reserved name: never created, changed or deleted")
+			plans = p.keepRenamed(plans, desiredLinux, renames.source(u, linux), u, cfg)
 			continue
 		}
 		pl := &planned{u: u, linux: linux}
+		var old *HostUser
+		if hu, ok := hostBy[linux]; !ok || !hu.MemberOf(cfg.MarkerGroup) {
+			old = renames.source(u, linux)
+		}
 		if hu, ok := hostBy[linux]; ok {
 			switch {
+			case !hu.MemberOf(cfg.MarkerGroup) && old != nil:
+				// The IAM user was renamed to a name an account hostsync
+				// does not manage holds: the account keeps its old name,
+				// and is synced under it.
+				skip(u.IAMName, linux, "IAM user renamed, but a local user of the new name exists outside the marker group %q: not renamed; local user %q (UID %d) keeps its name (never locked for it), its keys and sudo kept current", cfg.MarkerGroup, old.Name, old.UID)
+				pl.linux, pl.host, pl.exists, pl.keptOld = old.Name, old, true, true
 			case !hu.MemberOf(cfg.MarkerGroup):
 				skip(u.IAMName, linux, "a local user of that name exists outside the marker group %q: left alone", cfg.MarkerGroup)
 				continue
@@ -416,9 +453,15 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 				skip(u.IAMName, linux, "local user has UID %d, below %d: a system account, left alone", hu.UID, MinManagedUID)
 				continue
 			}
-			pl.host, pl.exists = hu, true
-		} else if other, ok := hostFold[strings.ToLower(linux)]; ok {
+			if !pl.exists {
+				pl.host, pl.exists = hu, true
+			}
+		} else if other, ok := hostFold[strings.ToLower(linux)]; old != nil && (!ok || other == old.Name) {
+			pl.host, pl.exists, pl.renameFrom = old, true, old.Name
+			desiredLinux[old.Name] = true
+		} else if ok {
 			skip(u.IAMName, linux, "differs only in letter case from local user %q: not created", other)
+			plans = p.keepRenamed(plans, desiredLinux, old, u, cfg)
 			continue
 		} else if reason := groupTaken(linux, &hostGroups, host); reason != "" {
 			skip(u.IAMName, linux, "%s", reason)
@@ -431,8 +474,9 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 		pl.keys = keys
 		pl.sudo = cfg.GrantsSudo(u.Groups)
 		plans = append(plans, pl)
-		desiredLinux[linux] = true
+		desiredLinux[pl.linux] = true
 	}
+	plans = p.renameConflicts(plans)
 
 	// 4. UIDs for the users to create, in IAM user ID order so that probing
 	// is deterministic.
@@ -444,6 +488,10 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	}
 	var actions []Action
 	for _, pl := range plans {
+		if pl.renameFrom != "" {
+			actions = append(actions, p.rename(pl, cfg)...)
+			continue
+		}
 		if pl.exists {
 			actions = append(actions, p.update(pl, cfg)...)
 			continue

@@ -94,6 +94,8 @@ func syncActionAttrs(a Action) []slog.Attr {
 		attrs = append(attrs, slog.Int("uid", a.UID), slog.String("groups", strings.Join(a.Groups, ",")))
 	case ActAddGroups:
 		attrs = append(attrs, slog.String("groups", strings.Join(a.Groups, ",")))
+	case ActRename:
+		attrs = append(attrs, slog.String("from", a.From), slog.Int("uid", a.UID))
 	case ActWriteKeys:
 		keys := make([]string, len(a.Keys))
 		for i, k := range a.Keys {
@@ -141,6 +143,9 @@ func syncLogReport(ctx context.Context, log *slog.Logger, r Report) {
 		switch res.Status {
 		case StatusAlreadyDone:
 			level = slog.LevelDebug
+		case StatusDeferred:
+			level = slog.LevelWarn
+			attrs = append(attrs, slog.String("error", res.Err.Error()))
 		case StatusFailed, StatusSkipped, StatusNotRun:
 			level = slog.LevelError
 			if res.Err != nil {

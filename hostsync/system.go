@@ -15,6 +15,11 @@ var ErrNoSuchUser = errors.New("hostsync: no such local user")
 // taken.
 var ErrUserExists = errors.New("hostsync: local user already exists")
 
+// ErrUserBusy is wrapped by System.Rename's error when the account has
+// running processes (usermod refuses to rename it then): nothing was
+// changed, and the rename can be tried again later.
+var ErrUserBusy = errors.New("hostsync: local user has running processes")
+
 // HostUser is one local account as a System reports it.
 type HostUser struct {
 	// Name is the Linux user name.
@@ -92,6 +97,14 @@ type System interface {
 	// and USERDEL_ARGS), its key cache entry and its sudoers drop-in. A
 	// missing account is an error wrapping ErrNoSuchUser.
 	Delete(ctx context.Context, name string) error
+	// Rename renames the account oldName to newName in place: login name,
+	// home directory (moved when it is named after the user), primary group
+	// when it is the user's own (named oldName), sudoers drop-in and key
+	// cache entry follow; the UID and the files are kept. A missing oldName
+	// is an error wrapping ErrNoSuchUser, a taken newName one wrapping
+	// ErrUserExists, and an account with running processes one wrapping
+	// ErrUserBusy; in those cases nothing changes.
+	Rename(ctx context.Context, oldName, newName string) error
 	// ReadKeys returns the user's keys from the key cache; none if the cache
 	// holds nothing for the user.
 	ReadKeys(ctx context.Context, name string) ([]Key, error)

@@ -49,6 +49,11 @@ const (
 // Shell(name string) string method, in the login shell); EndSessions is
 // idempotent; WriteKeys and ReadKeys round-trip, no keys removing the
 // entry; GrantSudo and RevokeSudo are idempotent and show in Sudo;
+// Rename keeps the UID, groups, keys and sudo under the new name, leaves
+// nothing under the old one, refuses a taken name (hostsync.ErrUserExists)
+// and a missing user (hostsync.ErrNoSuchUser) and, for a System with a
+// StartSession(name string) method (like Host's), a user with a running
+// process (hostsync.ErrUserBusy), changing nothing;
 // SaveState and LoadState round-trip; MarkSynced succeeds, repeated too,
 // and, for a System that reads the heartbeat back with a LastSync() method
 // (returning (time.Time, bool) like Host's, or (time.Time, error) like
@@ -143,7 +148,7 @@ func (c *sysCheck) run() {
 			c.errorf("ListUsers lists a user with name %q and UID %d", u.Name, u.UID)
 		}
 	}
-	c.pick(users, 3)
+	c.pick(users, 4)
 	defer c.cleanup()
 	u1, u2, u3 := c.names[0], c.names[1], c.names[2]
 	uid1, uid2, uid3 := c.uids[0], c.uids[1], c.uids[2]
@@ -251,6 +256,8 @@ func (c *sysCheck) run() {
 		c.expect(u1, uid1, []string{m, g1, g2}, nil, false, false)
 	}
 
+	c.rename(u1, u3, u2, c.names[3], uid1, []string{m, g1, g2}, keys)
+
 	c.state()
 	c.heartbeat()
 
@@ -284,6 +291,68 @@ func (c *sysCheck) run() {
 		if err := sys.Delete(ctx, name); err != nil {
 			c.errorf("Delete(%s): %v", name, err)
 		}
+	}
+}
+
+// sessionStarter is a System that can start a process of a user, which
+// EndSessions ends: TestSystem then checks that Rename refuses to rename a
+// user with running processes.
+type sessionStarter interface {
+	StartSession(name string)
+}
+
+// rename checks Rename: name (UID uid, in groups, with keys, given sudo
+// here) is renamed to spare and back, keeping UID, groups, keys and sudo;
+// the old name is gone; renaming onto taken or renaming missing fails with
+// the right error and changes nothing; with a running process (for a
+// System that can start one) it fails with hostsync.ErrUserBusy and
+// changes nothing.
+func (c *sysCheck) rename(name, spare, taken, missing string, uid int, groups []string, keys []hostsync.Key) {
+	c.tb.Helper()
+	ctx, sys := c.ctx, c.sys
+	if err := sys.GrantSudo(ctx, name); err != nil {
+		c.errorf("GrantSudo(%s): %v", name, err)
+	}
+	if err := sys.Rename(ctx, name, taken); !errors.Is(err, hostsync.ErrUserExists) {
+		c.errorf("Rename(%s, %s) onto an existing user = %v, want an error wrapping hostsync.ErrUserExists", name, taken, err)
+	}
+	c.expect(name, uid, groups, nil, false, true)
+	c.keys(name, keys)
+	if err := sys.Rename(ctx, missing, spare); !errors.Is(err, hostsync.ErrNoSuchUser) {
+		c.errorf("Rename(%s, %s) of a missing user = %v, want an error wrapping hostsync.ErrNoSuchUser", missing, spare, err)
+	}
+	if s, ok := sys.(sessionStarter); ok {
+		s.StartSession(name)
+		if err := sys.Rename(ctx, name, spare); !errors.Is(err, hostsync.ErrUserBusy) {
+			c.errorf("Rename(%s, %s) of a user with a running process = %v, want an error wrapping hostsync.ErrUserBusy", name, spare, err)
+		}
+		if err := sys.EndSessions(ctx, name); err != nil {
+			c.errorf("EndSessions(%s): %v", name, err)
+		}
+		if _, err := sys.LookupUser(ctx, spare); !errors.Is(err, hostsync.ErrNoSuchUser) {
+			c.errorf("after a refused Rename(%s, %s), LookupUser(%s) = %v, want hostsync.ErrNoSuchUser", name, spare, spare, err)
+		}
+		c.expect(name, uid, groups, nil, false, true)
+		c.keys(name, keys)
+	}
+	for _, step := range [][2]string{{name, spare}, {spare, name}} {
+		from, to := step[0], step[1]
+		if err := sys.Rename(ctx, from, to); err != nil {
+			c.errorf("Rename(%s, %s): %v", from, to, err)
+			return
+		}
+		if _, err := sys.LookupUser(ctx, from); !errors.Is(err, hostsync.ErrNoSuchUser) {
+			c.errorf("after Rename(%s, %s), LookupUser(%s) = %v, want an error wrapping hostsync.ErrNoSuchUser", from, to, from, err)
+		}
+		if c.listed(from) != nil {
+			c.errorf("after Rename(%s, %s), ListUsers still lists %s", from, to, from)
+		}
+		c.keys(from, nil)
+		c.expect(to, uid, groups, nil, false, true)
+		c.keys(to, keys)
+	}
+	if err := sys.RevokeSudo(ctx, name); err != nil {
+		c.errorf("RevokeSudo(%s): %v", name, err)
 	}
 }
 

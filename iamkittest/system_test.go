@@ -109,6 +109,14 @@ type broken struct {
 	grantSudo   func(ctx context.Context, name string) error
 	endSessions func(ctx context.Context, name string) error
 	markSynced  func(ctx context.Context, t time.Time) error
+	rename      func(ctx context.Context, oldName, newName string) error
+}
+
+func (b *broken) Rename(ctx context.Context, oldName, newName string) error {
+	if b.rename != nil {
+		return b.rename(ctx, oldName, newName)
+	}
+	return b.Host.Rename(ctx, oldName, newName)
 }
 
 func (b *broken) MarkSynced(ctx context.Context, t time.Time) error {
@@ -201,6 +209,9 @@ type hideShell struct {
 }
 
 func (h hideShell) LastSync() (time.Time, bool) { return h.host.LastSync() }
+
+// StartSession keeps the fake host's sessions in the check of Rename.
+func (h hideShell) StartSession(name string) { h.host.StartSession(name) }
 
 func TestTestSystemFailsOnBrokenSystems(t *testing.T) {
 	tests := []struct {
@@ -359,6 +370,38 @@ func TestTestSystemFailsOnBrokenSystems(t *testing.T) {
 		{name: "MarkSynced fails", setup: func(b *broken) {
 			b.markSynced = func(context.Context, time.Time) error { return errors.New("read-only file system") }
 		}, want: "(call 1): read-only file system"},
+		{name: "Rename ends sessions", setup: func(b *broken) {
+			b.rename = func(ctx context.Context, oldName, newName string) error {
+				_ = b.Host.EndSessions(ctx, oldName)
+				return b.Host.Rename(ctx, oldName, newName)
+			}
+		}, want: "with a running process = <nil>, want an error wrapping hostsync.ErrUserBusy"},
+		{name: "Rename forgets the keys", setup: func(b *broken) {
+			b.rename = func(ctx context.Context, oldName, newName string) error {
+				if err := b.Host.Rename(ctx, oldName, newName); err != nil {
+					return err
+				}
+				return b.Host.WriteKeys(ctx, newName, nil)
+			}
+		}, want: "ReadKeys(iamkitt3) = [], want"},
+		{name: "Rename replaces a taken name", setup: func(b *broken) {
+			b.rename = func(ctx context.Context, oldName, newName string) error {
+				if _, ok := b.Host.User(newName); ok {
+					return nil
+				}
+				return b.Host.Rename(ctx, oldName, newName)
+			}
+		}, want: "onto an existing user = <nil>"},
+		{name: "Rename recreates the account", setup: func(b *broken) {
+			b.rename = func(ctx context.Context, oldName, newName string) error {
+				u, _ := b.Host.User(oldName)
+				if err := b.Host.Rename(ctx, oldName, newName); err != nil {
+					return err
+				}
+				_ = b.Host.Delete(ctx, newName)
+				return b.Host.CreateUser(ctx, newName, u.UID+7, []string{iamkittest.TestSystemMarkerGroup})
+			}
+		}, want: "want UID"},
 		{name: "ListUsers fails", setup: func(b *broken) {
 			b.list = func(context.Context) ([]hostsync.HostUser, error) { return nil, errors.New("no /etc/passwd") }
 		}, want: "ListUsers: no /etc/passwd"},

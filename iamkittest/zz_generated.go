@@ -591,8 +591,8 @@ func (h *Host) Inject(method string, f Fault) {
 }
 
 // InterruptAfter lets the next n calls to changing methods (CreateUser,
-// AddGroups, Lock, Unlock, EndSessions, Delete, WriteKeys, GrantSudo,
-// RevokeSudo, SaveState) through and fails every later one with
+// AddGroups, Lock, Unlock, EndSessions, Delete, Rename, WriteKeys,
+// GrantSudo, RevokeSudo, SaveState) through and fails every later one with
 // ErrHostInterrupted, as if the sync had been killed half-way. ClearFaults
 // ends the interruption.
 func (h *Host) InterruptAfter(n int) {
@@ -658,6 +658,16 @@ func (h *Host) ReadKeys(ctx context.Context, name string) ([]hostsync.Key, error
 // RemoveFromGroup takes a user out of a group, as an admin would.
 func (h *Host) RemoveFromGroup(name, group string) {
 	h.impl.RemoveFromGroup(name, group)
+}
+
+// Rename implements hostsync.System like usermod -l and groupmod -n: it
+// refuses (hostsync.ErrUserBusy) while the user has sessions
+// (StartSession), and a taken new name (hostsync.ErrUserExists); otherwise
+// the account keeps its UID and groups, its private group is renamed with
+// it (unless a group of the new name exists), and its keys, sudoers drop-in
+// and sessions follow.
+func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
+	return h.impl.Rename(ctx, oldName, newName)
 }
 
 // ResetLog clears the log and the write count.

@@ -162,8 +162,8 @@ func (h *Host) Inject(method string, f Fault) {
 }
 
 // InterruptAfter lets the next n calls to changing methods (CreateUser,
-// AddGroups, Lock, Unlock, EndSessions, Delete, WriteKeys, GrantSudo,
-// RevokeSudo, SaveState) through and fails every later one with
+// AddGroups, Lock, Unlock, EndSessions, Delete, Rename, WriteKeys,
+// GrantSudo, RevokeSudo, SaveState) through and fails every later one with
 // ErrHostInterrupted, as if the sync had been killed half-way. ClearFaults
 // ends the interruption.
 func (h *Host) InterruptAfter(n int) {
@@ -486,6 +486,51 @@ func (h *Host) Delete(ctx context.Context, name string) error {
 	delete(h.sudo, name)
 	delete(h.sessions, name)
 	h.changed("Delete %s", name)
+	return nil
+}
+
+// Rename implements hostsync.System like usermod -l and groupmod -n: it
+// refuses (hostsync.ErrUserBusy) while the user has sessions
+// (StartSession), and a taken new name (hostsync.ErrUserExists); otherwise
+// the account keeps its UID and groups, its private group is renamed with
+// it (unless a group of the new name exists), and its keys, sudoers drop-in
+// and sessions follow.
+func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.begin(ctx, "Rename", oldName, true); err != nil {
+		return err
+	}
+	if err := hostsync.ValidLinuxName(newName); err != nil {
+		return fmt.Errorf("fakes: usermod: %w", err)
+	}
+	u, err := h.account(oldName)
+	if err != nil {
+		return err
+	}
+	if _, ok := h.users[newName]; ok {
+		return fmt.Errorf("fakes: usermod: user %q: %w", newName, hostsync.ErrUserExists)
+	}
+	if h.sessions[oldName] > 0 {
+		return fmt.Errorf("fakes: usermod: user %s is currently used by %d process(es): %w", oldName, h.sessions[oldName], hostsync.ErrUserBusy)
+	}
+	delete(h.users, oldName)
+	u.name = newName
+	h.users[newName] = u
+	if len(u.groups) > 0 && u.groups[0] == oldName && !h.groups[newName] {
+		delete(h.groups, oldName)
+		h.groups[newName] = true
+		u.groups[0] = newName
+	}
+	if h.sudo[oldName] {
+		delete(h.sudo, oldName)
+		h.sudo[newName] = true
+	}
+	if k, ok := h.keys[oldName]; ok {
+		delete(h.keys, oldName)
+		h.keys[newName] = k
+	}
+	h.changed("Rename %s %s", oldName, newName)
 	return nil
 }
 
