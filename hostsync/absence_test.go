@@ -385,3 +385,37 @@ func TestConfirmDropped(t *testing.T) {
 	require.NoError(t, hostsync.ConfirmDropped(t.Context(), src, prev, prev))
 	assert.Zero(t, f.acct.CallsWithPrefix("iam:"), "nothing dropped: no call")
 }
+
+// BenchmarkSyncRemovals1000 syncs 1,000 users, removes 10 from the
+// authorized group and syncs again: the removals cost one direct read
+// each on top of the steady state's one ListSSHPublicKeys per user.
+func BenchmarkSyncRemovals1000(b *testing.B) {
+	const n, removed = 1000, 10
+	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
+	var calls, confirms int
+	for b.Loop() {
+		b.StopTimer()
+		acct := srcBenchIAMAccount(b, n)
+		h := fakes.NewHost()
+		src := hostsync.NewIAMSource(acct.IAM(), cfg)
+		srcBenchSync(b, acct, src, h, cfg)
+		for i := range removed {
+			_, err := acct.IAM().RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{
+				UserName: aws.String(fmt.Sprintf("user%04d", i*97)), GroupName: aws.String("ssh")})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		_, c, p := srcBenchSync(b, acct, src, h, cfg)
+		b.StopTimer()
+		if got := len(p.Actions); got < 2*removed {
+			b.Fatalf("%d actions:\n%s", got, p)
+		}
+		calls += c
+		confirms += acct.Calls("iam:ListGroupsForUser")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(calls)/float64(b.N), "iam-calls/sync")
+	b.ReportMetric(float64(confirms)/float64(b.N)/removed, "direct-reads/removed-user")
+}
