@@ -152,6 +152,12 @@ var ErrMalformedResponse = errors.New("hostsync: malformed IAM response")
 // A steady-state read therefore costs one ListSSHPublicKeys per user plus
 // the listing pages, and no GetSSHPublicKey.
 //
+// A user deleted between the listing and the read of its keys
+// (NoSuchEntity) is left out of the read, as absent; IAMSource is an
+// AbsenceConfirmer, so Sync acts on an absence only once ConfirmAbsent's
+// direct read confirms it — one call per user who disappeared, none in a
+// steady state.
+//
 // Keys are read by a bounded pool of workers (WithWorkers), which start as
 // soon as the first page of members arrives. The first failure cancels
 // every call still in flight and makes the read unknown: Desired returns
