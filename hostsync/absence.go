@@ -23,7 +23,8 @@ var ErrNotAbsent = errors.New("hostsync: a user missing from the listing is stil
 
 // AbsentUser is a managed account whose IAM user the source did not list,
 // and which the plan would therefore lock, strip of its keys, sudo and
-// sessions, or delete.
+// sessions, or delete — or, with SudoOnly, a listed user the plan takes
+// sudo from because no sudoers group listed it.
 type AbsentUser struct {
 	// User is the local account name.
 	User string
@@ -32,6 +33,10 @@ type AbsentUser struct {
 	IAMName string
 	// IAMUserID is the recorded IAM user ID, or empty when none is.
 	IAMUserID string
+	// SudoOnly marks a user the source did list, but in none of the
+	// sudoers groups: the plan only revokes its sudo, and the direct read
+	// must confirm that it is in no sudoers group.
+	SudoOnly bool
 }
 
 // AbsenceConfirmer is implemented by a Source that can confirm, by a
@@ -40,7 +45,7 @@ type AbsentUser struct {
 // make IAM skip another member who never left. Sync therefore calls
 // ConfirmAbsent, between Plan and Apply, with every account the plan
 // would lock, strip, end the sessions of or delete because its user was
-// not listed; no call is made when nobody disappeared, so a steady-state
+// not listed, and every listed user it would take sudo from; no call is made when nobody disappeared, so a steady-state
 // sync costs nothing more.
 //
 // ConfirmAbsent returns nil when every user is confirmed gone from the
@@ -67,7 +72,8 @@ const maxAbsenceRereads = 1
 // absentUsers returns the accounts that p locks, strips or deletes because
 // the source did not list them, skipping those whose recorded IAM user ID
 // d does list (a name the mapping no longer accepts, say: absent from the
-// plan for another reason than the listing).
+// plan for another reason than the listing), and the listed users it takes
+// sudo from (SudoOnly).
 func absentUsers(p SyncPlan, hs HostState, d Desired) []AbsentUser {
 	listed := make(map[string]bool, len(d.Users))
 	for _, u := range d.Users {
@@ -91,6 +97,19 @@ func absentUsers(p SyncPlan, hs HostState, d Desired) []AbsentUser {
 					continue
 				}
 				au.IAMName, au.IAMUserID = e.Name, e.UserID
+			}
+		}
+		out = append(out, au)
+	}
+	for _, a := range p.Actions {
+		if a.Kind != ActRevokeSudo || a.IAMName == "" || seen[a.User] {
+			continue
+		}
+		seen[a.User] = true
+		au := AbsentUser{User: a.User, IAMName: a.IAMName, SudoOnly: true}
+		for _, u := range d.Users {
+			if u.IAMName == a.IAMName {
+				au.IAMUserID = u.IAMUserID
 			}
 		}
 		out = append(out, au)
@@ -135,13 +154,14 @@ func planConfirmed(ctx context.Context, log *slog.Logger, src Source, hs HostSta
 // ConfirmAbsent checks each user by a direct read: with authorized groups
 // configured, ListGroupsForUser (every page) must show no authorized
 // group; with none (every IAM user authorized), GetUser must answer
-// NoSuchEntity or another user ID than the recorded one. A user that no
+// NoSuchEntity or another user ID than the recorded one; for a SudoOnly
+// user, ListGroupsForUser must show no sudoers group. A user that no
 // longer exists (NoSuchEntity) is confirmed absent. One read per user, at
 // most WithWorkers in flight; the first failure cancels the rest. See
 // AbsenceConfirmer.
 func (s *IAMSource) ConfirmAbsent(ctx context.Context, users []AbsentUser) error {
 	cfg := s.cfg.withDefaults()
-	authorized := dedupeFold(cfg.AuthorizedGroups)
+	authorized, sudoers := dedupeFold(cfg.AuthorizedGroups), dedupeFold(cfg.SudoersGroups)
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := &read{s: s, ctx: cctx, cancel: cancel}
@@ -154,7 +174,11 @@ func (s *IAMSource) ConfirmAbsent(ctx context.Context, users []AbsentUser) error
 				if r.ctx.Err() != nil {
 					continue
 				}
-				if err := r.confirmAbsent(u, authorized); err != nil {
+				groups, what := authorized, "authorized"
+				if u.SudoOnly {
+					groups, what = sudoers, "sudoers"
+				}
+				if err := r.confirmAbsent(u, groups, what); err != nil {
 					r.fail(err)
 				}
 			}
@@ -173,10 +197,12 @@ func (s *IAMSource) ConfirmAbsent(ctx context.Context, users []AbsentUser) error
 	return r.err
 }
 
-// confirmAbsent checks one user; see ConfirmAbsent.
-func (r *read) confirmAbsent(u AbsentUser, authorized []string) error {
+// confirmAbsent checks that one user is in none of groups (what names
+// them in errors); with no groups, that the user is gone. See
+// ConfirmAbsent.
+func (r *read) confirmAbsent(u AbsentUser, groups []string, what string) error {
 	target := fmt.Sprintf("user %q", u.IAMName)
-	if len(authorized) == 0 {
+	if len(groups) == 0 && !u.SudoOnly {
 		const op = "iam:GetUser"
 		out, err := r.s.api.GetUser(r.ctx, &iam.GetUserInput{UserName: aws.String(u.IAMName)})
 		switch {
@@ -202,8 +228,8 @@ func (r *read) confirmAbsent(u AbsentUser, authorized []string) error {
 	err := eachPage(r, op, target, &r.pages, p, func(o *iam.ListGroupsForUserOutput) bool { return o.IsTruncated }, func(out *iam.ListGroupsForUserOutput) error {
 		for _, g := range out.Groups {
 			name := aws.ToString(g.GroupName)
-			if slices.ContainsFunc(authorized, func(a string) bool { return strings.EqualFold(a, name) }) {
-				return &SourceError{Op: op, Target: target, Err: errorf("%w: member of authorized group %q", ErrNotAbsent, name)}
+			if slices.ContainsFunc(groups, func(a string) bool { return strings.EqualFold(a, name) }) {
+				return &SourceError{Op: op, Target: target, Err: errorf("%w: member of %s group %q", ErrNotAbsent, what, name)}
 			}
 		}
 		return nil

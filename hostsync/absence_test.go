@@ -419,3 +419,39 @@ func BenchmarkSyncRemovals1000(b *testing.B) {
 	b.ReportMetric(float64(calls)/float64(b.N), "iam-calls/sync")
 	b.ReportMetric(float64(confirms)/float64(b.N)/removed, "direct-reads/removed-user")
 }
+
+func TestSyncSudoerRemovedMidListing(t *testing.T) {
+	f := &absenceFixture{srcSyncFixture: newSrcSyncFixture(t)}
+	f.w = &absenceIAM{IAMAPI: f.iam}
+	f.src = hostsync.NewIAMSource(f.w, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
+	names := []string{"s1", "s2", "s3", "s4", "s5"}
+	for _, n := range names {
+		f.add(n, []string{"ssh", "admins"}, "sudo-"+n)
+	}
+	f.mustSync()
+	for _, n := range names {
+		u, _ := f.host.User(n)
+		require.True(t, u.Sudo, n)
+	}
+	f.w.confirms.Store(0)
+	// Right after page 1 of "admins", its first member leaves it: page 2
+	// skips another sudoer.
+	var removed string
+	f.w.afterGetGroup = func(in *iam.GetGroupInput, out *iam.GetGroupOutput) {
+		if removed != "" || aws.ToString(in.GroupName) != "admins" || in.Marker != nil {
+			return
+		}
+		removed = aws.ToString(out.Users[0].UserName)
+		_, err := f.iam.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("admins")})
+		require.NoError(t, err)
+	}
+	p := f.mustSync()
+	require.NotEmpty(t, removed)
+	assert.Equal(t, []hostsync.ActionKind{hostsync.ActRevokeSudo}, actionsFor(p, removed), "plan:\n%s", p)
+	for _, n := range names {
+		u, _ := f.host.User(n)
+		assert.Equal(t, n != removed, u.Sudo, "%s sudo", n)
+		assert.False(t, u.Locked, n)
+	}
+	assert.GreaterOrEqual(t, f.w.confirms.Load(), int64(2), "the skipped sudoer's read, then the removed one's")
+}

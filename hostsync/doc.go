@@ -40,7 +40,8 @@
 //     paged listing is not a snapshot, so IAMSource is an AbsenceConfirmer:
 //     before Sync locks, strips or deletes an account because its user was
 //     not listed, one direct read per such user (ListGroupsForUser, or
-//     GetUser without authorized groups) confirms it is gone; otherwise the
+//     GetUser without authorized groups) confirms it is gone (and one
+//     ListGroupsForUser before sudo is taken from a listed user); otherwise the
 //     source is read once more, then the sync halts. Steady state: no call.
 //     AssumeRoleCredentials is the credentials provider for ASSUMEROLE: the
 //     role is assumed once and its credentials are cached until they expire.
