@@ -43,7 +43,13 @@
 //   - Sources: IAMSource reads live IAM through the narrow IAMAPI (GetGroup
 //     or ListUsers pages, one ListSSHPublicKeys per user, GetSSHPublicKey only
 //     for key IDs its KeyBodyCache has not seen), with bounded concurrency and
-//     the SDK's retryer; any failed call makes the whole read unknown.
+//     the SDK's retryer; any failed call makes the whole read unknown. A
+//     paged listing is not a snapshot, so IAMSource is an AbsenceConfirmer:
+//     before Sync locks, strips or deletes an account because its user was
+//     not listed, one direct read per such user (ListGroupsForUser, or
+//     GetUser without authorized groups) confirms it is gone (and one
+//     ListGroupsForUser before sudo is taken from a listed user); otherwise the
+//     source is read once more, then the sync halts. Steady state: no call.
 //     AssumeRoleCredentials is the credentials provider for ASSUMEROLE: the
 //     role is assumed once and its credentials are cached until they expire.
 //     SnapshotSource reads a fleet snapshot;
@@ -76,7 +82,8 @@
 // [github.com/iamkit/iamkit/iamkittest] (Account.IAM, Account.S3, Account.STS):
 //
 //   - NewIAMSource (and BuildSnapshot, through it) takes an IAMAPI: ListUsers,
-//     GetGroup, ListSSHPublicKeys, GetSSHPublicKey (*iam.Client).
+//     GetGroup, ListSSHPublicKeys, GetSSHPublicKey, and ListGroupsForUser and
+//     GetUser for confirming absences (*iam.Client).
 //   - LiveKeys, LiveKeysFunc and LiveKeysFromConfigFile take a LiveKeysAPI:
 //     ListGroupsForUser, ListSSHPublicKeys, GetSSHPublicKey (*iam.Client).
 //     NewIAMClient's client satisfies both IAMAPI and LiveKeysAPI.

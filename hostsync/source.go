@@ -49,6 +49,10 @@ type IAMAPI interface {
 	GetGroup(ctx context.Context, in *iam.GetGroupInput, optFns ...func(*iam.Options)) (*iam.GetGroupOutput, error)
 	ListSSHPublicKeys(ctx context.Context, in *iam.ListSSHPublicKeysInput, optFns ...func(*iam.Options)) (*iam.ListSSHPublicKeysOutput, error)
 	GetSSHPublicKey(ctx context.Context, in *iam.GetSSHPublicKeyInput, optFns ...func(*iam.Options)) (*iam.GetSSHPublicKeyOutput, error)
+	// ListGroupsForUser and GetUser are the direct reads of
+	// IAMSource.ConfirmAbsent, called only for users who disappeared.
+	ListGroupsForUser(ctx context.Context, in *iam.ListGroupsForUserInput, optFns ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
+	GetUser(ctx context.Context, in *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
 }
 
 var _ IAMAPI = (*iam.Client)(nil)
@@ -147,6 +151,12 @@ var ErrMalformedResponse = errors.New("hostsync: malformed IAM response")
 //
 // A steady-state read therefore costs one ListSSHPublicKeys per user plus
 // the listing pages, and no GetSSHPublicKey.
+//
+// A user deleted between the listing and the read of its keys
+// (NoSuchEntity) is left out of the read, as absent; IAMSource is an
+// AbsenceConfirmer, so Sync acts on an absence only once ConfirmAbsent's
+// direct read confirms it — one call per user who disappeared, none in a
+// steady state.
 //
 // Keys are read by a bounded pool of workers (WithWorkers), which start as
 // soon as the first page of members arrives. The first failure cancels
@@ -268,6 +278,10 @@ func (s *IAMSource) Desired(ctx context.Context) Desired {
 					continue // drain: the read has failed
 				}
 				if err := r.readKeys(u); err != nil {
+					if r.ctx.Err() == nil && isNoSuchEntity(err) {
+						r.drop(u) // deleted since it was listed: absent, confirmed later
+						continue
+					}
 					r.fail(err)
 				}
 			}

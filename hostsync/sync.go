@@ -24,6 +24,12 @@ import (
 // records it, so a host whose syncs keep failing stops trusting its cache
 // after DefaultMaxCacheAge. A heartbeat that cannot be written is an error.
 //
+// When src is an AbsenceConfirmer (IAMSource is), the accounts the plan
+// would lock, strip or delete because the source did not list them are
+// first confirmed gone by direct reads (see AbsenceConfirmer): a
+// contradiction makes Sync read the source once more, and a failed or
+// still contradicted confirmation halts the plan (ErrSourceUnknown).
+//
 // The source is not read when the plan would halt whatever it says
 // (DONOTSYNC, unresolved tags, an invalid configuration), so such a run
 // costs no IAM call. Run one Sync at a time per host (see the lock file).
@@ -45,14 +51,7 @@ func Sync(ctx context.Context, src Source, sys System, cfg Config, opts ...Optio
 	if pre := Plan(Desired{}, hs, cfg); pre.Halted != nil && !errors.Is(pre.Halted, ErrSourceUnknown) {
 		p = pre // halts before looking at the source
 	} else {
-		srcStart := time.Now()
-		d := src.Desired(ctx)
-		attrs := []slog.Attr{slog.Bool("complete", d.Complete && d.Err == nil), slog.Int("users", len(d.Users)), slog.Duration("elapsed", time.Since(srcStart))}
-		if d.Err != nil {
-			attrs = append(attrs, slog.String("error", d.Err.Error()))
-		}
-		log.LogAttrs(ctx, slog.LevelInfo, "hostsync: source read", attrs...)
-		p = Plan(d, hs, cfg)
+		p = planConfirmed(ctx, log, src, hs, cfg)
 	}
 	syncLogPlan(ctx, log, p, o.dryRun)
 
