@@ -516,7 +516,7 @@ func (e *HTTPError) Error() string {
 // whose name is taken (useradd --user-group); a user's private group goes
 // with it on Delete; methods on a missing user return
 // hostsync.ErrNoSuchUser; repeated Lock, Unlock, GrantSudo, RevokeSudo,
-// AddGroups and WriteKeys with the same content change nothing.
+// AdoptSudo, AddGroups and WriteKeys with the same content change nothing.
 //
 // A new Host is a typical cloud image: root and the usual system accounts,
 // nobody, sshd, and the unmanaged login accounts ec2-user (UID 1000) and
@@ -546,6 +546,12 @@ func (h *Host) AddGroups(ctx context.Context, name string, groups []string) erro
 // group, with a low UID).
 func (h *Host) AddUser(name string, uid int, groups ...string) error {
 	return h.impl.AddUser(name, uid, groups...)
+}
+
+// AdoptSudo implements hostsync.System: the drop-in is installed, then the
+// aws-ec2-ssh sudoers file removed.
+func (h *Host) AdoptSudo(ctx context.Context, name string) error {
+	return h.impl.AdoptSudo(ctx, name)
 }
 
 // Calls returns how many times a method was called, failures included.
@@ -672,6 +678,13 @@ func (h *Host) SaveState(ctx context.Context, state []byte) error {
 // Sessions returns the user's open sessions.
 func (h *Host) Sessions(name string) int {
 	return h.impl.Sessions(name)
+}
+
+// SetLegacySudo puts (on) or removes the user's aws-ec2-ssh sudoers file
+// (hostsync.LegacySudoersFileName), bypassing faults, the log and the write
+// count: the way a test sets up a host aws-ec2-ssh managed before.
+func (h *Host) SetLegacySudo(name string, on bool) {
+	h.impl.SetLegacySudo(name, on)
 }
 
 // SetState replaces the persisted hostsync state bytes, e.g. with garbage
