@@ -132,6 +132,11 @@ func (o options) configOptions() []hostsync.ConfigOption {
 	return nil
 }
 
+// readConfig reads --config (hostsync.ReadConfigFile).
+func (o options) readConfig() (hostsync.Config, error) {
+	return hostsync.ReadConfigFile(o.config, o.configOptions()...)
+}
+
 // parseJitter parses "10%" or "0.1": a fraction from 0 up to, not
 // including, 1.
 func parseJitter(s string) (float64, error) {
@@ -184,7 +189,7 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 		once:       o.once,
 		dryRun:     o.dryRun,
 		log:        log,
-		loadConfig: func(context.Context) (hostsync.Config, error) { return hostsync.ReadConfigFile(o.config, o.configOptions()...) },
+		loadConfig: func(context.Context) (hostsync.Config, error) { return o.readConfig() },
 		resolve: func(ctx context.Context, cfg hostsync.Config) (hostsync.Config, error) {
 			return hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
 				awsCfg, err := loadAWS(ctx)
