@@ -46,10 +46,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/ec2tags"
 )
 
 func main() {
@@ -196,7 +195,7 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 				if err != nil {
 					return nil, err
 				}
-				return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
+				return ec2tags.FromConfig(awsCfg)(ctx, keys)
 			})
 		},
 		newIAM: func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error) {

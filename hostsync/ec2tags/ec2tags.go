@@ -145,3 +145,14 @@ func Tags(meta hostsync.MetadataAPI, newEC2 func(ctx context.Context, region str
 		return tags, nil
 	}
 }
+
+// FromConfig is Tags with the SDK's clients built from awsCfg, the host's
+// own AWS configuration (config.LoadDefaultConfig: the instance role): an
+// *imds.Client (IMDSv2; AWS_EC2_METADATA_* settings apply; optFns adjust
+// it) and, only when the metadata shows no tags, an *ec2.Client in the
+// instance's region.
+func FromConfig(awsCfg aws.Config, optFns ...func(*imds.Options)) func(ctx context.Context, keys []string) (map[string]string, error) {
+	return Tags(imds.NewFromConfig(awsCfg, optFns...), func(_ context.Context, region string) (DescribeTagsAPI, error) {
+		return ec2.NewFromConfig(awsCfg, func(o *ec2.Options) { o.Region = region }), nil
+	})
+}

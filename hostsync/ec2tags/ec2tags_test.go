@@ -222,3 +222,28 @@ func TestDescribeInstanceTagsStopsPaging(t *testing.T) {
 	_, err := ec2tags.DescribeInstanceTags(context.Background(), stuck{}, instanceID, []string{"k"})
 	assert.ErrorIs(t, err, ec2tags.ErrTooManyPages)
 }
+
+// TestFromConfig: the frontends' wiring, over the wire: the metadata of
+// optFns, the EC2 client from the AWS configuration.
+func TestFromConfig(t *testing.T) {
+	srv, _, _ := world(t)
+	meta := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/latest/api/token":
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+			fmt.Fprint(w, "token")
+		case "/latest/meta-data/instance-id":
+			fmt.Fprint(w, instanceID)
+		case "/latest/meta-data/placement/region":
+			fmt.Fprint(w, srv.Account().Region())
+		default:
+			http.NotFound(w, r) // no tags in the metadata
+		}
+	}))
+	t.Cleanup(meta.Close)
+	tags := ec2tags.FromConfig(srv.Config(), func(o *imds.Options) { o.Endpoint = meta.URL })
+	got, err := tags(context.Background(), []string{"ssh-groups"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, got)
+	assert.Equal(t, 1, srv.Account().Calls("ec2:DescribeTags"))
+}
