@@ -258,10 +258,15 @@ func applyOne(ctx context.Context, sys System, g Guard, a Action) (Status, error
 		}
 		return done(sys.GrantSudo(ctx, a.User))
 	case ActRevokeSudo:
-		if !u.Sudo {
+		if !u.Sudo && !u.LegacySudo {
 			return StatusAlreadyDone, nil
 		}
 		return done(sys.RevokeSudo(ctx, a.User))
+	case ActAdoptSudo:
+		if u.Sudo && !u.LegacySudo {
+			return StatusAlreadyDone, nil
+		}
+		return done(sys.AdoptSudo(ctx, a.User))
 	case ActWriteKeys:
 		for _, k := range a.Keys {
 			pk, err := ParseKey(k.Body)

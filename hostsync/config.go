@@ -137,6 +137,26 @@ type Config struct {
 	// account is locked (IAMKIT_END_SESSIONS_ON_LOCK=1). Sessions always end
 	// right before an account is deleted.
 	EndSessionsOnLock bool
+
+	// Warnings are what ParseConfig ignored: one *ConfigError wrapping
+	// ErrUnknownKey per unknown key, naming its line and the key. Frontends
+	// log them. Format does not write them.
+	Warnings []*ConfigError
+}
+
+// ConfigOption changes how ParseConfig, LoadConfig and ReadConfigFile read
+// a configuration.
+type ConfigOption func(*configOptions)
+
+type configOptions struct {
+	strict bool
+}
+
+// StrictConfig makes an unknown key an error (a *ConfigError wrapping
+// ErrUnknownKey) rather than a warning in Config.Warnings: a frontend's
+// --strict.
+func StrictConfig() ConfigOption {
+	return func(o *configOptions) { o.strict = true }
 }
 
 // DefaultConfig returns the configuration an empty aws-ec2-ssh.conf gives,
@@ -403,7 +423,7 @@ func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err}
 const MaxConfigSize = 1 << 20
 
 // LoadConfig reads an aws-ec2-ssh.conf from r; see ParseConfig.
-func LoadConfig(r io.Reader) (Config, error) {
+func LoadConfig(r io.Reader, opts ...ConfigOption) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxConfigSize+1))
 	if err != nil {
 		return Config{}, errorf("reading config: %w", err)
@@ -411,7 +431,7 @@ func LoadConfig(r io.Reader) (Config, error) {
 	if len(data) > MaxConfigSize {
 		return Config{}, &ConfigError{Msg: fmt.Sprintf("file larger than %d bytes", MaxConfigSize), Err: ErrSyntax}
 	}
-	return ParseConfig(data)
+	return ParseConfig(data, opts...)
 }
 
 // ParseConfig parses an aws-ec2-ssh.conf: the file aws-ec2-ssh's scripts
@@ -436,10 +456,17 @@ func LoadConfig(r io.Reader) (Config, error) {
 // IAMKIT_RESERVED and IAMKIT_END_SESSIONS_ON_LOCK (0 or 1). Lists are
 // separated by commas or white space, as aws-ec2-ssh splits them.
 //
-// Any other key, malformed line or invalid value is a *ConfigError naming
-// the line and the key.
-func ParseConfig(data []byte) (Config, error) {
+// Any other key is ignored, as bash ignores it, with a warning in
+// Config.Warnings naming the line and the key (StrictConfig makes it an
+// error). A malformed line or an invalid value is a *ConfigError naming the
+// line and the key.
+func ParseConfig(data []byte, opts ...ConfigOption) (Config, error) {
+	var o configOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	c := DefaultConfig()
+	var warnings []*ConfigError
 	var sudoersGroup, sudoersGroups string
 	var sudoersGroupLine, sudoersGroupsLine int
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -576,7 +603,12 @@ func ParseConfig(data []byte) (Config, error) {
 			}
 			c.Reserved = names
 		default:
-			return Config{}, &ConfigError{Line: line, Key: key, Msg: "not an aws-ec2-ssh.conf or iamkit key", Err: ErrUnknownKey}
+			ce := &ConfigError{Line: line, Key: key, Msg: "not an aws-ec2-ssh.conf or iamkit key", Err: ErrUnknownKey}
+			if o.strict {
+				return Config{}, ce
+			}
+			ce.Msg += "; ignored"
+			warnings = append(warnings, ce)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -595,6 +627,7 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
+	c.Warnings = warnings
 	return c, nil
 }
 

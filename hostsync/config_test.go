@@ -2,6 +2,7 @@ package hostsync_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -189,7 +190,11 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := hostsync.ParseConfig([]byte(tt.in))
+			if tt.wantIs != hostsync.ErrUnknownKey {
+				_, err := hostsync.ParseConfig([]byte(tt.in))
+				require.Error(t, err, "an error without StrictConfig too")
+			}
+			_, err := hostsync.ParseConfig([]byte(tt.in), hostsync.StrictConfig())
 			require.Error(t, err)
 			assert.ErrorIs(t, err, hostsync.ErrInvalidConfig)
 			assert.ErrorIs(t, err, tt.wantIs)
@@ -208,6 +213,48 @@ func TestParseConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseConfigUnknownKeys: an unknown key is ignored, as bash ignores
+// it, with a warning naming its line and the key; StrictConfig refuses it.
+func TestParseConfigUnknownKeys(t *testing.T) {
+	in := "IAM_AUTHORIZED_GROUPS=devs\nSUDOER_GROUPS=admins # a typo\n\nexport LOCAL_GROUP_MAP='{}'\nDONOTSYNC=0\n"
+	cfg, err := hostsync.ParseConfig([]byte(in))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"devs"}, cfg.AuthorizedGroups, "the known keys are read")
+	assert.Empty(t, cfg.SudoersGroups, "the unknown one is not guessed at")
+	require.Len(t, cfg.Warnings, 2)
+	for i, want := range []struct {
+		line int
+		key  string
+	}{{2, "SUDOER_GROUPS"}, {4, "LOCAL_GROUP_MAP"}} {
+		w := cfg.Warnings[i]
+		assert.Equal(t, want.line, w.Line)
+		assert.Equal(t, want.key, w.Key)
+		assert.ErrorIs(t, w, hostsync.ErrUnknownKey)
+		assert.Contains(t, w.Error(), fmt.Sprintf("config line %d: %s: unknown key", want.line, want.key))
+		assert.Contains(t, w.Error(), "ignored")
+	}
+	assert.NotContains(t, cfg.Format(), "SUDOER_GROUPS", "Format writes no unknown key")
+
+	loaded, err := hostsync.LoadConfig(strings.NewReader(in))
+	require.NoError(t, err)
+	assert.Equal(t, cfg, loaded)
+
+	for _, parse := range []func() (hostsync.Config, error){
+		func() (hostsync.Config, error) { return hostsync.ParseConfig([]byte(in), hostsync.StrictConfig()) },
+		func() (hostsync.Config, error) {
+			return hostsync.LoadConfig(strings.NewReader(in), hostsync.StrictConfig())
+		},
+	} {
+		_, err = parse()
+		assert.ErrorIs(t, err, hostsync.ErrUnknownKey)
+		assert.ErrorContains(t, err, "config line 2: SUDOER_GROUPS: unknown key")
+	}
+
+	clean, err := hostsync.ParseConfig([]byte("DONOTSYNC=0\n"))
+	require.NoError(t, err)
+	assert.Nil(t, clean.Warnings)
 }
 
 func TestLoadConfigReadError(t *testing.T) {

@@ -72,8 +72,15 @@
 //     lookup is configured: LiveKeys (through LiveKeysFunc) asks IAM under
 //     the sync's rules — only members of the authorized groups, only Active
 //     keys, and no keys at all on any error.
-//   - ParseConfig reads aws-ec2-ssh.conf; InstanceTags and
-//     ResolveInstanceTags fill in the *_TAG keys from the instance's tags.
+//   - ParseConfig reads aws-ec2-ssh.conf (an unknown key is a warning in
+//     Config.Warnings; StrictConfig refuses it); InstanceTags and
+//     ResolveInstanceTags fill in the *_TAG keys from the instance's tags,
+//     and the adapter hostsync/ec2tags falls back to ec2:DescribeTags when
+//     the metadata shows none, as aws-ec2-ssh did.
+//   - Migration from aws-ec2-ssh: its per-user sudoers files
+//     (LegacySudoersFileName, HostUser.LegacySudo) are adopted by an explicit
+//     ActAdoptSudo in the plan (System.AdoptSudo), and removed by
+//     ActRevokeSudo when the user is no longer granted sudo.
 //
 // # Interfaces
 //

@@ -39,7 +39,7 @@ func TestE2ESystem(t *testing.T) {
 	}
 	e2ePrereqs(t, hostsync.DefaultVisudo, "/usr/bin/pkill")
 	out := runE2EChild(t, 60*time.Second)
-	for _, sub := range []string{"Linux", "LinuxObserved", "RenameKeepsHome"} {
+	for _, sub := range []string{"Linux", "LinuxObserved", "RenameKeepsHome", "AdoptAWSEC2SSHSudoers"} {
 		assert.Contains(t, out, "--- PASS: "+t.Name()+"/"+sub)
 	}
 }
@@ -153,6 +153,7 @@ func e2eSystemChild(t *testing.T) {
 		require.NoError(t, err, "a state directory without a heartbeat is left with one")
 		assert.Greater(t, time.Since(last), hostsync.DefaultMaxCacheAge, "so old that the key cache does not trust it")
 	})
+	t.Run("AdoptAWSEC2SSHSudoers", func(t *testing.T) { e2eAdoptSudo(t, sd, log) })
 
 	t.Run("RenameKeepsHome", func(t *testing.T) {
 		ctx := context.Background()

@@ -41,7 +41,10 @@ DONOTSYNC=0
 	fmt.Println(cfg.UseraddProgram, strings.Join(cfg.UseraddArgs, " "))
 	fmt.Println(cfg.UIDMin, cfg.UIDMax, cfg.MissingSyncsBeforeDelete)
 
-	_, err = hostsync.ParseConfig([]byte("DONOTSYNC=0\nSUDOER_GROUPS=admins\n"))
+	// An unknown key is ignored with a warning; StrictConfig refuses it.
+	cfg, _ = hostsync.ParseConfig([]byte("DONOTSYNC=0\nSUDOER_GROUPS=admins\n"))
+	fmt.Println(cfg.Warnings)
+	_, err = hostsync.ParseConfig([]byte("DONOTSYNC=0\nSUDOER_GROUPS=admins\n"), hostsync.StrictConfig())
 	fmt.Println(err)
 	_, err = hostsync.ParseConfig([]byte(`ASSUMEROLE="$(curl http://example.com)"`))
 	fmt.Println(err)
@@ -49,6 +52,7 @@ DONOTSYNC=0
 	// [linux-member] [linux-admin] iam-synced-users [docker]
 	// /usr/sbin/useradd --user-group --create-home --shell /bin/bash
 	// 1900000000 2099999999 2
+	// [hostsync: config line 2: SUDOER_GROUPS: unknown key: not an aws-ec2-ssh.conf or iamkit key; ignored]
 	// hostsync: config line 2: SUDOER_GROUPS: unknown key: not an aws-ec2-ssh.conf or iamkit key
 	// hostsync: config line 1: ASSUMEROLE: syntax error: shell expansion ($) is not supported
 }

@@ -18,6 +18,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("export LOCAL_GROUPS='docker',adm\nUSERADD_ARGS=\"--comment \\\"x\\\"\"\n"))
 	f.Add([]byte("ASSUMEROLE=$(curl x)\n"))
 	f.Add([]byte("X=1\r\nY"))
+	f.Add([]byte("IAM_AUTHORIZED_GROUPS=devs\nSUDOER_GROUPS=admins\nFOO=1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := hostsync.ParseConfig(data)
 		if err != nil {
@@ -33,9 +34,27 @@ func FuzzParseConfig(f *testing.F) {
 		if err := c.Validate(); err != nil {
 			t.Fatalf("accepted an invalid config: %v", err)
 		}
+		// Unknown keys: warnings that name the line and the key, and exactly
+		// what StrictConfig refuses, at the first of them.
+		for _, w := range c.Warnings {
+			if !errors.Is(w, hostsync.ErrUnknownKey) || w.Key == "" || w.Line < 1 || w.Line > bytes.Count(data, []byte("\n"))+1 {
+				t.Fatalf("bad warning %#v", w)
+			}
+		}
+		_, serr := hostsync.ParseConfig(data, hostsync.StrictConfig())
+		var sce *hostsync.ConfigError
+		switch {
+		case len(c.Warnings) == 0 && serr != nil:
+			t.Fatalf("StrictConfig refuses what has no warning: %v", serr)
+		case len(c.Warnings) > 0 && (!errors.As(serr, &sce) || !errors.Is(serr, hostsync.ErrUnknownKey) || sce.Line != c.Warnings[0].Line):
+			t.Fatalf("StrictConfig error %v, want the first warning %v", serr, c.Warnings[0])
+		}
 		again, err := hostsync.ParseConfig([]byte(c.Format()))
 		if err != nil {
 			t.Fatalf("Format output does not parse: %v\n%s", err, c.Format())
+		}
+		if len(again.Warnings) > 0 {
+			t.Fatalf("Format wrote unknown keys: %v", again.Warnings)
 		}
 		if again.Format() != c.Format() {
 			t.Fatalf("round trip changed the config:\n%s\n---\n%s", c.Format(), again.Format())

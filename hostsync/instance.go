@@ -19,8 +19,8 @@ import (
 // ReadConfigFile reads the aws-ec2-ssh configuration file at path
 // (LoadConfig). A missing file is an error: an empty configuration would
 // sync every IAM user of the account, which should be a decision (create an
-// empty file), not an accident.
-func ReadConfigFile(path string) (Config, error) {
+// empty file), not an accident. The options are ParseConfig's.
+func ReadConfigFile(path string, opts ...ConfigOption) (Config, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return Config{}, errorf("configuration file %s does not exist (an empty file syncs every IAM user of the account): %w", path, err)
@@ -29,7 +29,7 @@ func ReadConfigFile(path string) (Config, error) {
 		return Config{}, errorf("configuration: %w", err)
 	}
 	defer f.Close()
-	cfg, err := LoadConfig(f)
+	cfg, err := LoadConfig(f, opts...)
 	if err != nil {
 		return Config{}, errorf("%s: %w", path, err)
 	}

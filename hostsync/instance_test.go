@@ -24,14 +24,18 @@ func TestReadConfigFile(t *testing.T) {
 
 	conf := filepath.Join(dir, "bad.conf")
 	require.NoError(t, os.WriteFile(conf, []byte("DONOTSYNC=0\nSUDOER_GROUPS=admins\n"), 0o644))
-	_, err = hostsync.ReadConfigFile(conf)
+	cfg, err := hostsync.ReadConfigFile(conf)
+	require.NoError(t, err, "an unknown key is a warning")
+	require.Len(t, cfg.Warnings, 1)
+	assert.Equal(t, "SUDOER_GROUPS", cfg.Warnings[0].Key)
+	_, err = hostsync.ReadConfigFile(conf, hostsync.StrictConfig())
 	assert.ErrorIs(t, err, hostsync.ErrInvalidConfig)
 	assert.ErrorContains(t, err, conf+": ")
 	assert.ErrorContains(t, err, "config line 2: SUDOER_GROUPS: unknown key")
 
 	conf = filepath.Join(dir, "good.conf")
 	require.NoError(t, os.WriteFile(conf, []byte("IAM_AUTHORIZED_GROUPS=devs\n"), 0o644))
-	cfg, err := hostsync.ReadConfigFile(conf)
+	cfg, err = hostsync.ReadConfigFile(conf)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"devs"}, cfg.AuthorizedGroups)
 }

@@ -79,7 +79,8 @@ const (
 //   - GrantSudo: SudoersDir/SudoersFileName(NAME) holding SudoersLine(NAME),
 //     mode 0440, written to a temporary file (whose name holds a '.', which
 //     sudo's #includedir skips), checked with visudo -cf, and only then
-//     renamed into place; RevokeSudo removes it.
+//     renamed into place; RevokeSudo removes it, and the user's
+//     aws-ec2-ssh sudoers file too (see AdoptSudo).
 //   - ReadKeys/WriteKeys: the KeyCache; LoadState/SaveState: StateFile,
 //     written atomically with mode 0600.
 //
@@ -403,6 +404,7 @@ type etc struct {
 	groups []groupEntry
 	shadow map[string]shadowEntry // nil when not read
 	sudo   map[string]bool        // drop-in file names; nil when not read
+	legacy map[string]bool        // users with an aws-ec2-ssh sudoers file
 	today  int
 }
 
@@ -459,6 +461,7 @@ func (l *Linux) readEtc(full bool) (*etc, error) {
 			e.sudo[de.Name()] = true
 		}
 	}
+	e.legacy = l.legacySudoers(e.sudo, func(n string) bool { _, ok := e.find(n); return ok })
 	return e, nil
 }
 
@@ -524,6 +527,8 @@ func (e *etc) hostUser(u passwdEntry, groups []string) HostUser {
 		Groups: slices.Clone(groups),
 		Locked: nologinShell(u.Sh) || e.expired(u.Name),
 		Sudo:   e.sudo[SudoersFileName(u.Name)],
+
+		LegacySudo: e.legacy[u.Name],
 	}
 }
 
@@ -938,11 +943,12 @@ func (l *Linux) GrantSudo(ctx context.Context, name string) error {
 	return nil
 }
 
-// RevokeSudo implements System: the drop-in is removed, whatever it is. The
-// drop-in directory is checked as GrantSudo checks it (root-owned, not a
-// symlink, not group- or world-writable; else an error wrapping
-// ErrUnsafeCache and nothing is removed); a missing directory holds no
-// drop-in.
+// RevokeSudo implements System: the drop-in is removed, whatever it is, and
+// so is the user's aws-ec2-ssh sudoers file (LegacySudoersFileName, when it
+// holds what aws-ec2-ssh writes). The drop-in directory is checked as
+// GrantSudo checks it (root-owned, not a symlink, not group- or
+// world-writable; else an error wrapping ErrUnsafeCache and nothing is
+// removed); a missing directory holds no drop-in.
 func (l *Linux) RevokeSudo(ctx context.Context, name string) error {
 	if err := ValidLinuxName(name); err != nil {
 		return err
@@ -955,6 +961,9 @@ func (l *Linux) RevokeSudo(ctx context.Context, name string) error {
 		return errorf("sudoers drop-in directory: %w", err)
 	}
 	defer root.Close()
+	if err := l.removeLegacySudo(ctx, root, name); err != nil {
+		return err
+	}
 	file := SudoersFileName(name)
 	_ = root.Remove("." + file + ".tmp")
 	if _, err := root.Lstat(file); errors.Is(err, fs.ErrNotExist) {

@@ -88,6 +88,9 @@ const (
 	ActUnlock ActionKind = "unlock"
 	// ActGrantSudo installs the user's sudoers drop-in.
 	ActGrantSudo ActionKind = "grant-sudo"
+	// ActAdoptSudo replaces the aws-ec2-ssh sudoers file of a user who keeps
+	// sudo with the user's drop-in (System.AdoptSudo).
+	ActAdoptSudo ActionKind = "adopt-sudo"
 	// ActCommitState persists the plan's next State, missing counts
 	// included, after every other action: a sync counts towards
 	// MissingSyncsBeforeDelete only once it has run to the end, so a sync
@@ -157,7 +160,7 @@ func (a Action) phase() int {
 		return 7
 	case ActUnlock:
 		return 8
-	case ActGrantSudo:
+	case ActGrantSudo, ActAdoptSudo:
 		return 10
 	case ActCommitState:
 		return 12
@@ -794,10 +797,12 @@ func (p *SyncPlan) update(pl *planned, cfg Config) []Action {
 		out = append(out, Action{Kind: ActWriteKeys, User: name, IAMName: iam, Keys: pl.keys, Reason: keysDiff(hu.Keys, pl.keys)})
 	}
 	switch {
+	case pl.sudo && hu.LegacySudo:
+		out = append(out, adoptSudo(name, iam, cfg))
 	case pl.sudo && !hu.Sudo:
 		out = append(out, Action{Kind: ActGrantSudo, User: name, IAMName: iam, Reason: sudoReason(cfg)})
-	case !pl.sudo && hu.Sudo:
-		out = append(out, Action{Kind: ActRevokeSudo, User: name, IAMName: iam, Reason: "no longer in a sudoers group"})
+	case !pl.sudo && (hu.Sudo || hu.LegacySudo):
+		out = append(out, Action{Kind: ActRevokeSudo, User: name, IAMName: iam, Reason: "no longer in a sudoers group" + legacyNote(*hu)})
 	}
 	delete(p.Next.Missing, name)
 	return out
@@ -839,8 +844,8 @@ func (p *SyncPlan) missing(host HostState, cfg Config, desiredLinux map[string]b
 		if len(hu.Keys) > 0 {
 			out = append(out, Action{Kind: ActWriteKeys, User: hu.Name, Reason: why})
 		}
-		if hu.Sudo {
-			out = append(out, Action{Kind: ActRevokeSudo, User: hu.Name, Reason: why})
+		if hu.Sudo || hu.LegacySudo {
+			out = append(out, Action{Kind: ActRevokeSudo, User: hu.Name, Reason: why + legacyNote(hu)})
 		}
 		if !hu.Locked {
 			out = append(out, Action{Kind: ActLock, User: hu.Name, Reason: why})

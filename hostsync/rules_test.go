@@ -350,7 +350,7 @@ func TestErrorPrefixOnce(t *testing.T) {
 	_, missingErr := hostsync.ReadConfigFile(filepath.Join(dir, "missing.conf"))
 	bad := filepath.Join(dir, "bad.conf")
 	require.NoError(t, os.WriteFile(bad, []byte("NO_SUCH_KEY=1\n"), 0o600))
-	_, badErr := hostsync.ReadConfigFile(bad)
+	_, badErr := hostsync.ReadConfigFile(bad, hostsync.StrictConfig())
 	_, tagsErr := hostsync.ResolveInstanceTags(ctx, hostsync.Config{AuthorizedGroupsTag: "ssh"},
 		func(context.Context, []string) (map[string]string, error) { return nil, hostsync.ErrTagsUnavailable })
 

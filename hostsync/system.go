@@ -35,6 +35,11 @@ type HostUser struct {
 	Locked bool
 	// Sudo is true when hostsync's sudoers drop-in for the user exists.
 	Sudo bool
+	// LegacySudo is true when the user's aws-ec2-ssh sudoers file exists:
+	// LegacySudoersFileName in the drop-in directory, holding what
+	// aws-ec2-ssh writes (IsLegacySudoers). Plan adopts it (ActAdoptSudo)
+	// or, when the user is no longer granted sudo, revokes it.
+	LegacySudo bool
 	// Keys are the user's keys in hostsync's key cache. ListUsers and
 	// LookupUser may leave it empty; LoadHostState fills it in for managed
 	// users with ReadKeys.
@@ -94,7 +99,8 @@ type System interface {
 	// EndSessions ends the user's sessions and processes. Idempotent.
 	EndSessions(ctx context.Context, name string) error
 	// Delete deletes the account with its home directory (USERDEL_PROGRAM
-	// and USERDEL_ARGS), its key cache entry and its sudoers drop-in. A
+	// and USERDEL_ARGS), its key cache entry and its sudoers drop-in (and
+	// aws-ec2-ssh sudoers file). A
 	// missing account is an error wrapping ErrNoSuchUser.
 	Delete(ctx context.Context, name string) error
 	// Rename renames the account oldName to newName in place: login name,
@@ -116,8 +122,14 @@ type System interface {
 	// GrantSudo installs the user's sudoers drop-in (SudoersFileName,
 	// SudoersLine). Idempotent.
 	GrantSudo(ctx context.Context, name string) error
-	// RevokeSudo removes the user's sudoers drop-in. Idempotent.
+	// RevokeSudo removes the user's sudoers drop-in, and the user's
+	// aws-ec2-ssh sudoers file (HostUser.LegacySudo) if there is one.
+	// Idempotent.
 	RevokeSudo(ctx context.Context, name string) error
+	// AdoptSudo migrates a user from aws-ec2-ssh: it installs the user's
+	// drop-in as GrantSudo does and only then removes the user's aws-ec2-ssh
+	// sudoers file, so that sudo never lapses. Idempotent.
+	AdoptSudo(ctx context.Context, name string) error
 	// LoadState returns the bytes last saved with SaveState, or nil and no
 	// error when nothing was ever saved.
 	LoadState(ctx context.Context) ([]byte, error)

@@ -48,7 +48,8 @@ const (
 // are idempotent and show in Locked (and, for a System that has a
 // Shell(name string) string method, in the login shell); EndSessions is
 // idempotent; WriteKeys and ReadKeys round-trip, no keys removing the
-// entry; GrantSudo and RevokeSudo are idempotent and show in Sudo;
+// entry; GrantSudo, RevokeSudo and AdoptSudo (which, with no aws-ec2-ssh
+// sudoers file to replace, grants) are idempotent and show in Sudo;
 // Rename keeps the UID, groups, keys and sudo under the new name, leaves
 // nothing under the old one, refuses a taken name (hostsync.ErrUserExists)
 // and a missing user (hostsync.ErrNoSuchUser) and, for a System with a
@@ -255,6 +256,17 @@ func (c *sysCheck) run() {
 		}
 		c.expect(u1, uid1, []string{m, g1, g2}, nil, false, false)
 	}
+	// AdoptSudo with no aws-ec2-ssh file grants like GrantSudo.
+	for i := range 2 {
+		if err := sys.AdoptSudo(ctx, u1); err != nil {
+			c.errorf("AdoptSudo(%s) (call %d): %v", u1, i+1, err)
+		}
+		c.expect(u1, uid1, []string{m, g1, g2}, nil, false, true)
+	}
+	if err := sys.RevokeSudo(ctx, u1); err != nil {
+		c.errorf("RevokeSudo(%s) after AdoptSudo: %v", u1, err)
+	}
+	c.expect(u1, uid1, []string{m, g1, g2}, nil, false, false)
 
 	c.rename(u1, u3, u2, c.names[3], uid1, []string{m, g1, g2}, keys)
 

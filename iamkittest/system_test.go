@@ -107,6 +107,7 @@ type broken struct {
 	readKeys    func(ctx context.Context, name string) ([]hostsync.Key, error)
 	saveState   func(ctx context.Context, state []byte) error
 	grantSudo   func(ctx context.Context, name string) error
+	adoptSudo   func(ctx context.Context, name string) error
 	endSessions func(ctx context.Context, name string) error
 	markSynced  func(ctx context.Context, t time.Time) error
 	rename      func(ctx context.Context, oldName, newName string) error
@@ -191,6 +192,12 @@ func (b *broken) GrantSudo(ctx context.Context, name string) error {
 		return b.grantSudo(ctx, name)
 	}
 	return b.Host.GrantSudo(ctx, name)
+}
+func (b *broken) AdoptSudo(ctx context.Context, name string) error {
+	if b.adoptSudo != nil {
+		return b.adoptSudo(ctx, name)
+	}
+	return b.Host.AdoptSudo(ctx, name)
 }
 func (b *broken) EndSessions(ctx context.Context, name string) error {
 	if b.endSessions != nil {
@@ -308,6 +315,9 @@ func TestTestSystemFailsOnBrokenSystems(t *testing.T) {
 		}, want: "has Sudo false, want true"},
 		{name: "GrantSudo does nothing", setup: func(b *broken) {
 			b.grantSudo = func(context.Context, string) error { return nil }
+		}, want: "has Sudo false, want true"},
+		{name: "AdoptSudo does not grant", setup: func(b *broken) {
+			b.adoptSudo = func(context.Context, string) error { return nil }
 		}, want: "has Sudo false, want true"},
 		{name: "EndSessions is not idempotent", setup: func(b *broken) {
 			n := 0

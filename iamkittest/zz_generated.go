@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -165,6 +166,11 @@ func (a *Account) CognitoIdentities(poolID string) []string {
 // that support provider.
 func (a *Account) CognitoLoginToken(provider, subject string) string {
 	return a.impl.CognitoLoginToken(provider, subject)
+}
+
+// EC2 returns the account's EC2 service.
+func (a *Account) EC2() *EC2 {
+	return fromFakesEC2(a.impl.EC2())
 }
 
 // IAM returns the account's IAM service.
@@ -480,6 +486,26 @@ func NewDirectory() *Directory {
 	return fromFakesDirectory(fakes.NewDirectory())
 }
 
+// EC2 is the account's Amazon EC2 service, enough of it for an instance to
+// read its own tags: DescribeTags over the tags set with SetInstanceTags,
+// with the filters resource-id, resource-type, key and value, and paging
+// (MaxResults 5–1000, NextToken).
+type EC2 struct{ impl *fakes.EC2 }
+
+// DescribeTags implements ec2.Client.DescribeTags for instance tags, sorted
+// by resource ID and key. An unknown filter name, a MaxResults outside
+// 5–1000 and a NextToken DescribeTags did not hand out are
+// InvalidParameterValue.
+func (f *EC2) DescribeTags(ctx context.Context, in *ec2.DescribeTagsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeTagsOutput, error) {
+	return f.impl.DescribeTags(ctx, in, optFns...)
+}
+
+// SetInstanceTags replaces the tags of an instance (none removes them),
+// bypassing faults and the call log: the way a test sets up an instance.
+func (f *EC2) SetInstanceTags(instanceID string, tags map[string]string) {
+	f.impl.SetInstanceTags(instanceID, tags)
+}
+
 // Fault describes failures injected into one operation.
 type Fault struct {
 	// Skip lets this many matching calls through before the fault applies.
@@ -516,7 +542,7 @@ func (e *HTTPError) Error() string {
 // whose name is taken (useradd --user-group); a user's private group goes
 // with it on Delete; methods on a missing user return
 // hostsync.ErrNoSuchUser; repeated Lock, Unlock, GrantSudo, RevokeSudo,
-// AddGroups and WriteKeys with the same content change nothing.
+// AdoptSudo, AddGroups and WriteKeys with the same content change nothing.
 //
 // A new Host is a typical cloud image: root and the usual system accounts,
 // nobody, sshd, and the unmanaged login accounts ec2-user (UID 1000) and
@@ -546,6 +572,12 @@ func (h *Host) AddGroups(ctx context.Context, name string, groups []string) erro
 // group, with a low UID).
 func (h *Host) AddUser(name string, uid int, groups ...string) error {
 	return h.impl.AddUser(name, uid, groups...)
+}
+
+// AdoptSudo implements hostsync.System: the drop-in is installed, then the
+// aws-ec2-ssh sudoers file removed.
+func (h *Host) AdoptSudo(ctx context.Context, name string) error {
+	return h.impl.AdoptSudo(ctx, name)
 }
 
 // Calls returns how many times a method was called, failures included.
@@ -688,6 +720,13 @@ func (h *Host) SaveState(ctx context.Context, state []byte) error {
 // Sessions returns the user's open sessions.
 func (h *Host) Sessions(name string) int {
 	return h.impl.Sessions(name)
+}
+
+// SetLegacySudo puts (on) or removes the user's aws-ec2-ssh sudoers file
+// (hostsync.LegacySudoersFileName), bypassing faults, the log and the write
+// count: the way a test sets up a host aws-ec2-ssh managed before.
+func (h *Host) SetLegacySudo(name string, on bool) {
+	h.impl.SetLegacySudo(name, on)
 }
 
 // SetState replaces the persisted hostsync state bytes, e.g. with garbage
@@ -1382,6 +1421,8 @@ func fakesOfGenerated(x any) (any, bool) {
 		return x.impl, true
 	case *Directory:
 		return x.impl, true
+	case *EC2:
+		return x.impl, true
 	case *Host:
 		return x.impl, true
 	case *IAM:
@@ -1404,6 +1445,7 @@ var generatedHandles = []struct{ kit, fakes any }{
 	{(*Clock)(nil), (*fakes.Clock)(nil)},
 	{(*Cognito)(nil), (*fakes.Cognito)(nil)},
 	{(*Directory)(nil), (*fakes.Directory)(nil)},
+	{(*EC2)(nil), (*fakes.EC2)(nil)},
 	{(*Host)(nil), (*fakes.Host)(nil)},
 	{(*IAM)(nil), (*fakes.IAM)(nil)},
 	{(*S3)(nil), (*fakes.S3)(nil)},
@@ -1423,6 +1465,8 @@ func kitOfGenerated(x any) (any, bool) {
 		return fromFakesCognito(x), true
 	case *fakes.Directory:
 		return fromFakesDirectory(x), true
+	case *fakes.EC2:
+		return fromFakesEC2(x), true
 	case *fakes.Host:
 		return fromFakesHost(x), true
 	case *fakes.IAM:
@@ -1465,6 +1509,13 @@ func fromFakesDirectory(x *fakes.Directory) *Directory {
 		return nil
 	}
 	return &Directory{impl: x}
+}
+
+func fromFakesEC2(x *fakes.EC2) *EC2 {
+	if x == nil {
+		return nil
+	}
+	return &EC2{impl: x}
 }
 
 func fromFakesHost(x *fakes.Host) *Host {

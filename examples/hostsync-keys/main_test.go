@@ -90,11 +90,20 @@ func TestKeysFailClosed(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.NotEmpty(t, out)
 
-	require.NoError(t, os.WriteFile(h.conf, []byte("BOGUS=1\n"), 0o644))
+	// An unknown key is ignored, as the sync ignores it (the sync's
+	// frontends log it): logins do not fail over it.
+	require.NoError(t, os.WriteFile(h.conf, []byte("LOCAL_MARKER_GROUP=\"ssh-users\"\nBOGUS=1\n"), 0o644))
+	code, out, errOut = h.run("--max-age", "48h", "alice")
+	assert.Equal(t, 0, code, errOut)
+	assert.NotEmpty(t, out)
+	assert.Empty(t, errOut)
+
+	// A malformed configuration still fails closed.
+	require.NoError(t, os.WriteFile(h.conf, []byte("LOCAL_MARKER_GROUP=$(id)\n"), 0o644))
 	code, out, errOut = h.run("--max-age", "48h", "alice")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, "BOGUS: unknown key")
+	assert.Contains(t, errOut, "LOCAL_MARKER_GROUP")
 }
 
 func TestUsage(t *testing.T) {

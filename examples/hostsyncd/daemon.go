@@ -77,6 +77,10 @@ func (d *daemon) load(ctx context.Context) (setup, error) {
 	if err != nil {
 		return setup{}, err
 	}
+	for _, w := range cfg.Warnings {
+		d.log.LogAttrs(ctx, slog.LevelWarn, "hostsyncd: configuration: unknown key ignored (--strict refuses it)",
+			slog.String("key", w.Key), slog.Int("line", w.Line), slog.String("warning", w.Error()))
+	}
 	api, err := d.newIAM(ctx, cfg)
 	if err != nil {
 		return setup{}, err

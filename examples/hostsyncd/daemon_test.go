@@ -257,6 +257,18 @@ func TestConfigErrorAtStart(t *testing.T) {
 	}
 }
 
+// TestConfigWarningsAreLogged: an unknown key is logged as a warning
+// naming it, and the sync runs.
+func TestConfigWarningsAreLogged(t *testing.T) {
+	w := newWorld(t)
+	cfg, err := hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS=devs\nSUDOER_GROUPS=ops\n"))
+	require.NoError(t, err)
+	w.cfg.Warnings = cfg.Warnings
+	assert.Equal(t, exitOK, w.run(w.daemon(true)))
+	assert.Contains(t, w.logs.String(), `"level":"WARN","msg":"hostsyncd: configuration: unknown key ignored (--strict refuses it)","key":"SUDOER_GROUPS","line":2`)
+	assert.Equal(t, 1, w.locks, "the sync ran")
+}
+
 func TestLockBusy(t *testing.T) {
 	w := newWorld(t)
 	d := w.daemon(true)

@@ -46,10 +46,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/ec2tags"
 )
 
 func main() {
@@ -65,12 +64,12 @@ type options struct {
 	config, stateDir, lockFile string
 	interval                   time.Duration
 	jitter                     float64
-	once, dryRun               bool
+	once, dryRun, strict       bool
 	level                      slog.Level
 	snap                       snapshotOptions // --snapshot (snapshot.go)
 }
 
-const usageText = `Usage: hostsyncd [--once] [--dry-run] [--config FILE] [--state-dir DIR]
+const usageText = `Usage: hostsyncd [--once] [--dry-run] [--strict] [--config FILE] [--state-dir DIR]
                  [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
                  [--snapshot s3://BUCKET/KEY --snapshot-account ID]
 
@@ -103,6 +102,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	})
 	fs.BoolVar(&o.once, "once", false, "sync once and exit (for cron or a systemd timer)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "plan only: log what a sync would change, change nothing")
+	fs.BoolVar(&o.strict, "strict", false, "refuse a configuration with an unknown key (default: log a warning and ignore the key, as aws-ec2-ssh's bash did)")
 	fs.TextVar(&o.level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	o.snap.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -120,6 +120,20 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		return o, fmt.Errorf("--interval %s is too short: IAM is not a database (at least 1m)", o.interval)
 	}
 	return o, o.snap.check()
+}
+
+// configOptions are the options of ReadConfigFile: StrictConfig with
+// --strict.
+func (o options) configOptions() []hostsync.ConfigOption {
+	if o.strict {
+		return []hostsync.ConfigOption{hostsync.StrictConfig()}
+	}
+	return nil
+}
+
+// readConfig reads --config (hostsync.ReadConfigFile).
+func (o options) readConfig() (hostsync.Config, error) {
+	return hostsync.ReadConfigFile(o.config, o.configOptions()...)
 }
 
 // parseJitter parses "10%" or "0.1": a fraction from 0 up to, not
@@ -174,14 +188,14 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 		once:       o.once,
 		dryRun:     o.dryRun,
 		log:        log,
-		loadConfig: func(context.Context) (hostsync.Config, error) { return hostsync.ReadConfigFile(o.config) },
+		loadConfig: func(context.Context) (hostsync.Config, error) { return o.readConfig() },
 		resolve: func(ctx context.Context, cfg hostsync.Config) (hostsync.Config, error) {
 			return hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
 				awsCfg, err := loadAWS(ctx)
 				if err != nil {
 					return nil, err
 				}
-				return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
+				return ec2tags.FromConfig(awsCfg)(ctx, keys)
 			})
 		},
 		newIAM: func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error) {

@@ -38,6 +38,12 @@ func TestParseFlags(t *testing.T) {
 	assert.Equal(t, slog.LevelDebug, o.level)
 	assert.Equal(t, "/x.conf", o.config)
 
+	o, err = parseFlags([]string{"--strict"}, nil)
+	require.NoError(t, err)
+	assert.True(t, o.strict)
+	assert.Len(t, o.configOptions(), 1)
+	assert.Empty(t, options{}.configOptions())
+
 	o, err = parseFlags([]string{"--jitter", "0.05"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 0.05, o.jitter)
@@ -82,8 +88,8 @@ func TestRunConfigErrorExitsTwo(t *testing.T) {
 	conf := filepath.Join(dir, "bad.conf")
 	require.NoError(t, os.WriteFile(conf, []byte("DONOTSYNC=0\nSUDOER_GROUPS=admins\n"), 0o644))
 	stderr.Reset()
-	assert.Equal(t, exitUsage, run(context.Background(), []string{"--once", "--dry-run", "--config", conf, "--state-dir", dir}, nil, &stderr, nil, nil))
-	assert.Contains(t, stderr.String(), "config line 2: SUDOER_GROUPS: unknown key")
+	assert.Equal(t, exitUsage, run(context.Background(), []string{"--once", "--dry-run", "--strict", "--config", conf, "--state-dir", dir}, nil, &stderr, nil, nil))
+	assert.Contains(t, stderr.String(), "config line 2: SUDOER_GROUPS: unknown key", "--strict refuses an unknown key")
 }
 
 // awsServer answers STS AssumeRole and IAM ListUsers (no users), as

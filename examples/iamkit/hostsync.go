@@ -90,7 +90,7 @@ lock is /run/iamkit-hostsync.lock.`,
 			{
 				name:    "plan",
 				summary: "show what a sync would change (a dry run)",
-				args:    "[--config FILE] [--state-dir DIR] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
+				args:    "[--config FILE] [--state-dir DIR] [--strict] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
 				help: `Read IAM (or, with --snapshot, the fleet snapshot) and this host, and print
 the plan: every action with its reason, and what is left alone and why.
 Nothing is changed and no lock is taken.
@@ -107,7 +107,7 @@ configuration is invalid.`,
 			{
 				name:    "apply",
 				summary: "sync once: plan, apply under the lock, report",
-				args:    "[--config FILE] [--state-dir DIR] [--lock-file FILE] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
+				args:    "[--config FILE] [--state-dir DIR] [--lock-file FILE] [--strict] [--snapshot s3://BUCKET/KEY --snapshot-account ID]",
 				help: `Run one sync, as root: read IAM and this host, plan, apply the plan under the
 sync lock (one sync at a time: the daemon, a timer, an admin), and print the
 plan and the result of every action. A complete, successful sync is recorded
@@ -165,6 +165,7 @@ Flags go before USER: what follows it is never taken for a flag.`,
 type syncFlags struct {
 	config, stateDir, lockFile string
 	snapshot, snapshotAccount  string
+	strict                     bool
 }
 
 func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
@@ -175,6 +176,7 @@ func (f *syncFlags) register(fs *flag.FlagSet, lock bool) {
 	}
 	fs.StringVar(&f.snapshot, "snapshot", "", "sync from the fleet snapshot at `s3://BUCKET/KEY` instead of reading IAM")
 	fs.StringVar(&f.snapshotAccount, "snapshot-account", "", "accept only a snapshot of this AWS `ACCOUNT` ID's users (required with --snapshot)")
+	fs.BoolVar(&f.strict, "strict", false, "refuse a configuration with an unknown key (default: warn and ignore the key, as aws-ec2-ssh's bash did)")
 }
 
 // snapshotSource returns the source of a --snapshot sync, nil without
@@ -233,11 +235,20 @@ func (env *hostsyncEnv) resolve(a *app) *hostsyncEnv {
 }
 
 // loadConfig reads the configuration file and the EC2 tags it names. A bad
-// file or a missing tag is a usage error (exit 2: nothing changed).
-func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string) (hostsync.Config, error) {
-	cfg, err := hostsync.ReadConfigFile(path)
+// file or a missing tag is a usage error (exit 2: nothing changed); an
+// unknown key is a warning on log, or with strict a usage error.
+func (env *hostsyncEnv) loadConfig(ctx context.Context, c *command, path string, strict bool, log *slog.Logger) (hostsync.Config, error) {
+	var opts []hostsync.ConfigOption
+	if strict {
+		opts = append(opts, hostsync.StrictConfig())
+	}
+	cfg, err := hostsync.ReadConfigFile(path, opts...)
 	if err != nil {
 		return cfg, c.usageError("%v", err)
+	}
+	for _, w := range cfg.Warnings {
+		log.LogAttrs(ctx, slog.LevelWarn, "hostsync: configuration: unknown key ignored (--strict refuses it)",
+			slog.String("file", path), slog.Int("line", w.Line), slog.String("key", w.Key))
 	}
 	cfg, err = hostsync.ResolveInstanceTags(ctx, cfg, env.instanceTags)
 	if errors.Is(err, hostsync.ErrInvalidConfig) || errors.Is(err, hostsync.ErrTagMissing) {
@@ -258,7 +269,7 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 	if len(pos) > 0 {
 		return c.usageError("unexpected argument %q", pos[0])
 	}
-	cfg, err := env.loadConfig(ctx, c, f.config)
+	cfg, err := env.loadConfig(ctx, c, f.config, f.strict, a.log)
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,8 @@ import (
 	"context"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/ec2tags"
 )
 
 // The AWS side of the hostsync commands: building the SDK's clients. What
@@ -42,11 +41,12 @@ func (a *app) loadSnapshotS3(ctx context.Context) (hostsync.SnapshotGetAPI, erro
 
 // loadInstanceTags reads the instance's tags named keys from the instance
 // metadata, with the SDK's IMDS client (IMDSv2; AWS_EC2_METADATA_* settings
-// apply).
+// apply), or with ec2:DescribeTags when the metadata shows no tags
+// (ec2tags.FromConfig), as aws-ec2-ssh did.
 func (a *app) loadInstanceTags(ctx context.Context, keys []string) (map[string]string, error) {
 	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	return hostsync.InstanceTags(ctx, imds.NewFromConfig(awsCfg), keys)
+	return ec2tags.FromConfig(awsCfg)(ctx, keys)
 }

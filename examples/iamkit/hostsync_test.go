@@ -236,6 +236,16 @@ func TestHostsyncTags(t *testing.T) {
 	assert.Contains(t, h.stderr.String(), `IAM_AUTHORIZED_GROUPS_TAG names tag "ssh-groups", which the instance does not carry`)
 }
 
+// TestHostsyncUnknownConfigKey: without --strict an unknown key is a
+// warning naming it, and the sync runs.
+func TestHostsyncUnknownConfigKey(t *testing.T) {
+	h := newHostsyncWorld(t, "IAM_AUTHORIZED_GROUPS=devs\nSUDOER_GROUPS=ops # a typo\n")
+	require.Equal(t, exitOK, h.sync("apply"), h.stderr.String())
+	assert.Contains(t, h.stderr.String(), `level=WARN msg="hostsync: configuration: unknown key ignored (--strict refuses it)"`)
+	assert.Contains(t, h.stderr.String(), "line=2 key=SUDOER_GROUPS")
+	assert.NotEmpty(t, h.managedUsers(), "the sync ran")
+}
+
 func TestHostsyncUsageErrors(t *testing.T) {
 	cases := []struct {
 		conf *string // nil: no file
@@ -246,7 +256,8 @@ func TestHostsyncUsageErrors(t *testing.T) {
 		{args: []string{"apply", "--bogus"}, want: "flag provided but not defined: -bogus"},
 		{args: []string{"plan", "--lock-file", "x"}, want: "flag provided but not defined: -lock-file"},
 		{conf: nil, args: []string{"plan"}, want: "does not exist (an empty file syncs every IAM user of the account)"},
-		{conf: aws.String("SUDOER_GROUPS=admins\n"), args: []string{"apply"}, want: "config line 1: SUDOER_GROUPS: unknown key"},
+		{conf: aws.String("SUDOER_GROUPS=admins\n"), args: []string{"apply", "--strict"}, want: "config line 1: SUDOER_GROUPS: unknown key"},
+		{conf: aws.String("SUDOER_GROUPS=admins\n"), args: []string{"plan", "--strict"}, want: "config line 1: SUDOER_GROUPS: unknown key"},
 		{conf: aws.String("IAM_AUTHORIZED_GROUPS=\"bad!group\"\n"), args: []string{"plan"}, want: "IAM_AUTHORIZED_GROUPS"},
 		{args: []string{"keys"}, want: "missing the USER"},
 		{args: []string{"keys", "a", "b", "c"}, want: `unexpected argument "c"`},

@@ -31,7 +31,7 @@ var ErrHostInterrupted = errors.New("fakes: host interrupted")
 // whose name is taken (useradd --user-group); a user's private group goes
 // with it on Delete; methods on a missing user return
 // hostsync.ErrNoSuchUser; repeated Lock, Unlock, GrantSudo, RevokeSudo,
-// AddGroups and WriteKeys with the same content change nothing.
+// AdoptSudo, AddGroups and WriteKeys with the same content change nothing.
 //
 // A new Host is a typical cloud image: root and the usual system accounts,
 // nobody, sshd, and the unmanaged login accounts ec2-user (UID 1000) and
@@ -46,6 +46,7 @@ type Host struct {
 	groups   map[string]bool
 	keys     map[string][]hostsync.Key
 	sudo     map[string]bool
+	legacy   map[string]bool // aws-ec2-ssh sudoers files, by user
 	sessions map[string]int
 	state    []byte
 	lastSync time.Time
@@ -80,6 +81,7 @@ func NewHost() *Host {
 		groups:   map[string]bool{},
 		keys:     map[string][]hostsync.Key{},
 		sudo:     map[string]bool{},
+		legacy:   map[string]bool{},
 		sessions: map[string]int{},
 		calls:    map[string]int{},
 		faults:   map[string][]*hostFault{},
@@ -263,7 +265,7 @@ func (h *Host) HasGroup(group string) bool {
 
 // hostUser converts an account; h.mu is held.
 func (h *Host) hostUser(u *hostAccount) hostsync.HostUser {
-	return hostsync.HostUser{Name: u.name, UID: u.uid, Groups: slices.Clone(u.groups), Locked: u.locked, Sudo: h.sudo[u.name]}
+	return hostsync.HostUser{Name: u.name, UID: u.uid, Groups: slices.Clone(u.groups), Locked: u.locked, Sudo: h.sudo[u.name], LegacySudo: h.legacy[u.name]}
 }
 
 // begin counts a call and returns an injected error, if any; h.mu is held.
@@ -484,6 +486,7 @@ func (h *Host) Delete(ctx context.Context, name string) error {
 	delete(h.groups, name)
 	delete(h.keys, name)
 	delete(h.sudo, name)
+	delete(h.legacy, name)
 	delete(h.sessions, name)
 	h.changed("Delete %s", name)
 	return nil
@@ -602,7 +605,46 @@ func (h *Host) RevokeSudo(ctx context.Context, name string) error {
 		delete(h.sudo, name)
 		h.changed("RevokeSudo %s", name)
 	}
+	if h.legacy[name] {
+		delete(h.legacy, name)
+		h.changed("RevokeSudo %s (aws-ec2-ssh file)", name)
+	}
 	return nil
+}
+
+// AdoptSudo implements hostsync.System: the drop-in is installed, then the
+// aws-ec2-ssh sudoers file removed.
+func (h *Host) AdoptSudo(ctx context.Context, name string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.begin(ctx, "AdoptSudo", name, true); err != nil {
+		return err
+	}
+	if _, err := h.account(name); err != nil {
+		return err
+	}
+	if !h.sudo[name] {
+		h.sudo[name] = true
+		h.changed("GrantSudo %s", name)
+	}
+	if h.legacy[name] {
+		delete(h.legacy, name)
+		h.changed("AdoptSudo %s (aws-ec2-ssh file removed)", name)
+	}
+	return nil
+}
+
+// SetLegacySudo puts (on) or removes the user's aws-ec2-ssh sudoers file
+// (hostsync.LegacySudoersFileName), bypassing faults, the log and the write
+// count: the way a test sets up a host aws-ec2-ssh managed before.
+func (h *Host) SetLegacySudo(name string, on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if on {
+		h.legacy[name] = true
+	} else {
+		delete(h.legacy, name)
+	}
 }
 
 // LoadState implements hostsync.System.

@@ -34,6 +34,9 @@ type queryDialect struct {
 	// locationName: Filters is "Filter" in requests, "tagSet" in
 	// responses); request is true when decoding a request.
 	WireName func(t reflect.Type, field reflect.StructField, request bool) string
+	// EC2Errors answers errors in EC2's shape (writeEC2Error) rather than
+	// <ErrorResponse>.
+	EC2Errors bool
 }
 
 // wireName is the member name of field f of struct type t.

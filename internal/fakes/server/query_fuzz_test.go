@@ -128,6 +128,7 @@ func FuzzSignedQuery(f *testing.F) {
 	f.Add(uint16(0), "UserName=alice")
 	f.Add(uint16(7), "Tags.member.1.Key=a&Tags.member.2.Value=b&UserName=x")
 	f.Add(uint16(42), "MaxItems=0&Marker=fake-marker-99")
+	f.Add(uint16(61), "Filter.1.Name=resource-id&Filter.1.Value.1=i-1&Filter.2.Name=key&Filter.2.Value.1=a&MaxResults=5&NextToken=5")
 	f.Add(uint16(99), "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&SerialNumber=x")
 	acct := fakes.NewAccount()
 	s := New(acct)
@@ -143,6 +144,11 @@ func FuzzSignedQuery(f *testing.F) {
 		return targets[a].service+targets[a].action < targets[b].service+targets[b].action
 	}
 	sortSlice(targets, sortTargets)
+	// EC2 after IAM and STS, so that the seeds above keep their targets:
+	// which 61 (the count of IAM and STS actions) is ec2:DescribeTags.
+	for action := range queryServices["ec2"].methods() {
+		targets = append(targets, target{"ec2", action})
+	}
 	signer := v4.NewSigner()
 	f.Fuzz(func(t *testing.T, which uint16, form string) {
 		if _, err := url.ParseQuery(form); err != nil {

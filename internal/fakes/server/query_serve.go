@@ -61,6 +61,12 @@ var queryServices = map[string]*queryService{
 		fakeType: reflect.TypeFor[*fakes.SNS](),
 		fake:     func(a *fakes.Account, _ *caller) any { return a.SNS() },
 	},
+	"ec2": {
+		name: "ec2", version: "2016-11-15", xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",
+		dialect:  ec2Query,
+		fakeType: reflect.TypeFor[*fakes.EC2](),
+		fake:     func(a *fakes.Account, _ *caller) any { return a.EC2() },
+	},
 }
 
 var (
@@ -130,7 +136,13 @@ func parseQueryForm(r *http.Request, body []byte) (url.Values, error) {
 // that name, encode the output struct or the error.
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, q *queryService, form url.Values, who *caller) {
 	requestID := newRequestID()
-	fail := func(err error) { writeQueryError(w, err, q.xmlns, requestID) }
+	fail := func(err error) {
+		if q.dialect.EC2Errors {
+			writeEC2Error(w, err, requestID)
+			return
+		}
+		writeQueryError(w, err, q.xmlns, requestID)
+	}
 
 	action := form.Get("Action")
 	if action == "" {

@@ -393,6 +393,8 @@ func (s *Server) writeAuthFailure(w http.ResponseWriter, r *http.Request, servic
 		writeAPIError(w, "json", f.jsonError(), "")
 	case service == "s3":
 		writeAPIError(w, "s3", f.s3Error(), "")
+	case service == "ec2":
+		writeEC2Error(w, f.queryError(), newRequestID())
 	default:
 		xmlns := ""
 		if q, ok := queryServices[service]; ok {
