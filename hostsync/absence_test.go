@@ -7,10 +7,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -454,4 +456,55 @@ func TestSyncSudoerRemovedMidListing(t *testing.T) {
 		assert.False(t, u.Locked, n)
 	}
 	assert.GreaterOrEqual(t, f.w.confirms.Load(), int64(2), "the skipped sudoer's read, then the removed one's")
+}
+
+// A publisher whose listing skips a member (one left the group right after
+// page 1) publishes nothing with WithAbsenceConfirmer: the hosts keep the
+// snapshot that still holds the skipped member. Without the confirmer the
+// skipped member would be dropped from the fleet's snapshot.
+func TestPublishConfirmsDroppedUsers(t *testing.T) {
+	f := newAbsenceFixture(t, srcSyncCfg)
+	ctx := t.Context()
+	s3api := f.acct.S3()
+	_, err := s3api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+	require.NoError(t, err)
+	snap, err := hostsync.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	require.NoError(t, err)
+	first, err := hostsync.Publish(ctx, s3api, "fleet", "hosts.json", snap, hostsync.WithAbsenceConfirmer(f.src))
+	require.NoError(t, err)
+	require.True(t, first.Written)
+
+	removed := ""
+	f.w.afterGetGroup = func(in *iam.GetGroupInput, out *iam.GetGroupOutput) {
+		if removed != "" || aws.ToString(in.GroupName) != "ssh" || in.Marker != nil {
+			return
+		}
+		removed = aws.ToString(out.Users[0].UserName)
+		_, err := f.iam.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("ssh")})
+		require.NoError(t, err)
+	}
+	f.acct.Clock().Advance(time.Minute)
+	skipping, err := hostsync.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	require.NoError(t, err)
+	require.NotEmpty(t, removed)
+	require.Len(t, skipping.Users, 5, "page 2 skipped a member who stayed (the one who left was on page 1)")
+
+	res, err := hostsync.Publish(ctx, s3api, "fleet", "hosts.json", skipping, hostsync.WithAbsenceConfirmer(f.src))
+	require.ErrorIs(t, err, hostsync.ErrNotAbsent)
+	assert.False(t, res.Written)
+	obj, ok := s3api.Object("fleet", "hosts.json")
+	require.True(t, ok)
+	in, err := hostsync.ParseSnapshot(obj.Body)
+	require.NoError(t, err)
+	assert.Len(t, in.Users, 6, "the object in place is untouched")
+
+	// The next, complete listing drops only the member who left: confirmed.
+	f.w.afterGetGroup = nil
+	f.acct.Clock().Advance(time.Minute)
+	next, err := hostsync.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	require.NoError(t, err)
+	res, err = hostsync.Publish(ctx, s3api, "fleet", "hosts.json", next, hostsync.WithAbsenceConfirmer(f.src))
+	require.NoError(t, err)
+	assert.True(t, res.Written)
+	assert.Len(t, next.Users, 5)
 }

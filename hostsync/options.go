@@ -35,6 +35,7 @@ type settings struct {
 	kmsKeyID            string
 	expectedBucketOwner string
 	refreshAfter        time.Duration
+	confirmer           AbsenceConfirmer
 	account             string
 	cacheFile           string
 
@@ -202,4 +203,14 @@ func WithKeyBodyCache(c KeyBodyCache) Option {
 			s.keyBodyCache = c
 		}
 	}
+}
+
+// WithAbsenceConfirmer makes Publish confirm, through c (the IAMSource the
+// snapshot was built from), that the users the object in place lists and
+// the new snapshot drops are gone from IAM before it writes: a listing that
+// skipped a user (a member removed while the group was read page by page)
+// then publishes nothing, instead of making every host lock that user.
+// Read by Publish.
+func WithAbsenceConfirmer(c AbsenceConfirmer) Option {
+	return func(s *settings) { s.confirmer = c }
 }

@@ -113,8 +113,13 @@ const maxPublishAttempts = 3
 // retryer you want). A failed write returns its error; the previous object
 // stays in place.
 //
-// Publish reads the options WithKMSKey, WithRefreshAfter and
-// WithExpectedBucketOwner.
+// With WithAbsenceConfirmer, the users the object in place lists and snap
+// does not are confirmed gone from IAM first (ConfirmDropped); when one is
+// not, nothing is written and the error wraps ErrNotAbsent (or the read's
+// error): hosts keep the snapshot they have.
+//
+// Publish reads the options WithKMSKey, WithRefreshAfter,
+// WithExpectedBucketOwner and WithAbsenceConfirmer.
 func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts ...Option) (PublishResult, error) {
 	o := newSettings(opts)
 	if _, err := MarshalSnapshot(snap); err != nil {
@@ -172,6 +177,11 @@ func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string
 				res.Reason = "a newer snapshot is in place (generated at " + prev.GeneratedAt.UTC().Format(time.RFC3339) + ")"
 				res.ETag, res.Generation, res.Size = prevETag, prev.Generation, len(prevData)
 				return res, nil
+			}
+			if o.confirmer != nil {
+				if err := ConfirmDropped(ctx, o.confirmer, prev.Desired(), snap.Desired()); err != nil {
+					return res, errorf("publish: users dropped from the snapshot are not confirmed gone from IAM; nothing written: %w", err)
+				}
 			}
 			res.Reason = "content changed"
 		case !kmsMatches(o.kmsKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):

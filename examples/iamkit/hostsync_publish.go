@@ -120,14 +120,16 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	if err != nil {
 		return err
 	}
-	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithLogger(a.log)), acct, env.now())
+	src := hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithLogger(a.log))
+	snap, err := hostsync.BuildSnapshot(ctx, src, acct, env.now())
 	if err != nil {
 		return err
 	}
 	if *dryRun {
 		s3API = dryRunS3{s3API}
 	}
-	res, err := hostsync.Publish(ctx, s3API, *bucket, *key, snap, hostsync.WithKMSKey(*kmsKey), hostsync.WithRefreshAfter(*refresh))
+	res, err := hostsync.Publish(ctx, s3API, *bucket, *key, snap, hostsync.WithKMSKey(*kmsKey), hostsync.WithRefreshAfter(*refresh),
+		hostsync.WithAbsenceConfirmer(src))
 	switch {
 	case errors.Is(err, errDryRunWrite):
 		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s would be written (%s): %d users, %d keys, %d bytes (dry run: nothing written)\n",

@@ -197,7 +197,8 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		return Result{Object: object}, err
 	}
 	res, err := hostsync.Publish(ctx, h.s3, h.bucket, h.key, snap,
-		hostsync.WithKMSKey(h.kmsKey), hostsync.WithExpectedBucketOwner(h.bucketOwner), hostsync.WithRefreshAfter(h.refreshAfter))
+		hostsync.WithKMSKey(h.kmsKey), hostsync.WithExpectedBucketOwner(h.bucketOwner), hostsync.WithRefreshAfter(h.refreshAfter),
+		hostsync.WithAbsenceConfirmer(h.src))
 	out := Result{
 		Written: res.Written, Reason: res.Reason, Object: object, ETag: res.ETag,
 		Digest: res.Digest, Generation: res.Generation, Users: res.Users, Keys: res.Keys, Bytes: res.Size,
