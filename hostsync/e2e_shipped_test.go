@@ -5,7 +5,6 @@ package hostsync_test
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -240,5 +239,5 @@ func runHostsyncd(ctx context.Context, t *testing.T, endpoint, region, keyID, se
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "hostsyncd --once:\n%s", out)
-	return fmt.Sprintf("%s", out)
+	return string(out)
 }

@@ -44,7 +44,11 @@ import (
 // the machine's users are never touched:
 //
 //   - TestE2ESSHLogin: a real sshd on 127.0.0.1 whose AuthorizedKeysCommand
-//     answers from the key cache that Sync fills;
+//     is the shipped one (examples/hostsync-keys, built static as shipped,
+//     with the shipped drop-in's arguments) answering from the key cache
+//     that Sync fills; it covers keys, sudo (the real visudo and sudo), a
+//     rename, offboarding and one run of the built hostsyncd --once
+//     against the account served over the wire;
 //   - TestE2ESystem (e2e_system_test.go): iamkittest.TestSystem against
 //     hostsync.Linux.
 //
@@ -54,8 +58,8 @@ import (
 // afterwards that the machine's account databases, sudoers drop-ins, /home
 // and state directory did not change. In the child, the same test function
 // does the work. On a developer's machine a missing prerequisite (root,
-// sshd, the shadow tools, visudo, a mount namespace) skips; under CI=true
-// it fails (internal/testenv).
+// sshd, the shadow tools, visudo, sudo, a mount namespace) or -short skips;
+// under CI=true it fails (internal/testenv).
 const (
 	e2eChildEnv  = "IAMKIT_E2E_CHILD"
 	e2eParentNS  = "IAMKIT_E2E_PARENT_MNTNS"
@@ -91,7 +95,7 @@ func e2eChild(name string) bool { return os.Getenv(e2eChildEnv) == name }
 func e2ePrereqs(t *testing.T, programs ...string) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("end-to-end test in a private mount namespace: skipped in -short mode")
+		testenv.Skip(t, "end-to-end test in a private mount namespace: skipped in -short mode")
 	}
 	testenv.RequireRoot(t, "useradd in a private mount namespace")
 	for _, p := range append([]string{"/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/userdel", "/usr/sbin/groupadd"}, programs...) {
