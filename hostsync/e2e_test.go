@@ -79,7 +79,7 @@ const (
 )
 
 // e2eHostFiles are the machine's files the parent checks are unchanged.
-var e2eHostFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid", "/etc/sudoers"}
+var e2eHostFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid", "/etc/sudoers", hostsync.DefaultConfigFile}
 
 // e2eHostDirs are the machine's directories whose entries (and, for
 // regular files, contents) the parent checks are unchanged.
