@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/fakes/server"
 	"github.com/iamkit/iamkit/internal/testenv"
 )
 
@@ -44,7 +44,11 @@ import (
 // the machine's users are never touched:
 //
 //   - TestE2ESSHLogin: a real sshd on 127.0.0.1 whose AuthorizedKeysCommand
-//     answers from the key cache that Sync fills;
+//     is the shipped one (examples/hostsync-keys, built static as shipped,
+//     with the shipped drop-in's arguments) answering from the key cache
+//     that Sync fills; it covers keys, sudo (the real visudo and sudo), a
+//     rename, offboarding and one run of the built hostsyncd --once
+//     against the account served over the wire;
 //   - TestE2ESystem (e2e_system_test.go): iamkittest.TestSystem against
 //     hostsync.Linux.
 //
@@ -54,22 +58,28 @@ import (
 // afterwards that the machine's account databases, sudoers drop-ins, /home
 // and state directory did not change. In the child, the same test function
 // does the work. On a developer's machine a missing prerequisite (root,
-// sshd, the shadow tools, visudo, a mount namespace) skips; under CI=true
-// it fails (internal/testenv).
+// sshd, the shadow tools, visudo, sudo, a mount namespace) or -short skips;
+// under CI=true it fails (internal/testenv).
 const (
 	e2eChildEnv  = "IAMKIT_E2E_CHILD"
 	e2eParentNS  = "IAMKIT_E2E_PARENT_MNTNS"
 	e2eKeysCmd   = "IAMKIT_E2E_KEYS_CMD"
 	e2eKeysArgs  = "IAMKIT_E2E_KEYS_ARGS"
+	e2eHostsyncd = "IAMKIT_E2E_HOSTSYNCD"
 	e2eSshd      = "/usr/sbin/sshd"
+	e2eSudo      = "/usr/bin/sudo"
 	e2eStateDir  = "/var/lib/iamkit"
 	e2eKeysPath  = "/var/lib/iamkit/bin/keys-command"
 	e2eUserIAM   = "alice"
 	e2eUserLinux = "alice"
+	e2eBob       = "bob"
+	e2eRobert    = "robert"
+	e2eCarol     = "carol"
+	e2eSudoGroup = "admins"
 )
 
 // e2eHostFiles are the machine's files the parent checks are unchanged.
-var e2eHostFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid", "/etc/sudoers"}
+var e2eHostFiles = []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid", "/etc/sudoers", hostsync.DefaultConfigFile}
 
 // e2eHostDirs are the machine's directories whose entries (and, for
 // regular files, contents) the parent checks are unchanged.
@@ -85,7 +95,7 @@ func e2eChild(name string) bool { return os.Getenv(e2eChildEnv) == name }
 func e2ePrereqs(t *testing.T, programs ...string) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("end-to-end test in a private mount namespace: skipped in -short mode")
+		testenv.Skip(t, "end-to-end test in a private mount namespace: skipped in -short mode")
 	}
 	testenv.RequireRoot(t, "useradd in a private mount namespace")
 	for _, p := range append([]string{"/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/userdel", "/usr/sbin/groupadd"}, programs...) {
@@ -156,9 +166,9 @@ func TestE2ESSHLogin(t *testing.T) {
 		e2eSSHLoginChild(t)
 		return
 	}
-	goTool := e2ePrereqs(t, e2eSshd)
-	keysCmd, keysArgs := buildKeysCommand(t, goTool)
-	runE2EChild(t, 80*time.Second, e2eKeysCmd+"="+keysCmd, e2eKeysArgs+"="+keysArgs)
+	goTool := e2ePrereqs(t, e2eSshd, hostsync.DefaultVisudo, e2eSudo)
+	keysCmd, keysArgs, daemon := buildE2EBinaries(t, goTool)
+	runE2EChild(t, 80*time.Second, e2eKeysCmd+"="+keysCmd, e2eKeysArgs+"="+keysArgs, e2eHostsyncd+"="+daemon)
 }
 
 // hashHostFiles hashes the machine's account databases and sudoers
@@ -210,38 +220,6 @@ func listDir(t *testing.T, dir string) []string {
 	return out
 }
 
-// buildKeysCommand builds the AuthorizedKeysCommand: "iamkit hostsync keys"
-// when the CLI has it, else the fallback in testdata/e2e/keyscmd. It
-// returns the binary and the arguments that go before %u %f.
-func buildKeysCommand(t *testing.T, goTool string) (string, string) {
-	dir := t.TempDir()
-	build := func(out, pkg string) error {
-		cmd := exec.Command(goTool, "build", "-o", out, pkg)
-		cmd.Dir = ".."
-		if pkg == "./keyscmd" {
-			cmd.Dir = filepath.Join("testdata", "e2e")
-		}
-		b, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
-		}
-		return nil
-	}
-	iamkit := filepath.Join(dir, "iamkit")
-	err := build(iamkit, "./examples/iamkit")
-	if err == nil {
-		err = exec.Command(iamkit, "hostsync", "keys", "--help").Run()
-	}
-	if err == nil {
-		t.Logf("AuthorizedKeysCommand: iamkit hostsync keys (examples/iamkit)")
-		return iamkit, "hostsync keys"
-	}
-	t.Logf("iamkit hostsync keys unavailable (%v): using the fallback testdata/e2e/keyscmd", err)
-	helper := filepath.Join(dir, "keyscmd")
-	require.NoError(t, build(helper, "./keyscmd"))
-	return helper, ""
-}
-
 // e2eSSHLoginChild is TestE2ESSHLogin proper, run in the child.
 func e2eSSHLoginChild(t *testing.T) {
 	enterE2ENamespace(t)
@@ -262,13 +240,33 @@ func e2eSSHLoginChild(t *testing.T) {
 	require.NoError(t, err)
 	laptop, laptopID := uploadKey(ctx, t, api, "laptop")
 	desktop, _ := uploadKey(ctx, t, api, "desktop")
+	// bob, in the IAM group that grants sudo.
+	for _, in := range []func() error{
+		func() error {
+			_, err := api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(e2eSudoGroup)})
+			return err
+		},
+		func() error {
+			_, err := api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(e2eBob)})
+			return err
+		},
+		func() error {
+			_, err := api.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(e2eSudoGroup), UserName: aws.String(e2eBob)})
+			return err
+		},
+	} {
+		require.NoError(t, in())
+	}
+	bobKey, _ := uploadKeyFor(ctx, t, api, e2eBob, "bob")
 
 	cfg := hostsync.DefaultConfig()
+	cfg.SudoersGroups = []string{e2eSudoGroup}
+	var iamAPI hostsync.IAMAPI = api
 	sd := hostsync.StateDir{Root: e2eStateDir}
 	sys := sd.Linux(cfg, log)
 	syncOnce := func(what string) hostsync.SyncPlan {
 		t.Helper()
-		src := hostsync.NewIAMSource(api, cfg)
+		src := hostsync.NewIAMSource(iamAPI, cfg)
 		start := time.Now()
 		p, r, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.WithLogger(log))
 		require.NoError(t, err, "%s:\n%s\n%s", what, p, r)
@@ -326,7 +324,63 @@ func e2eSSHLoginChild(t *testing.T) {
 	require.NoError(t, err, "the active key still works\nsshd:\n%s", sshd.log())
 	assert.Equal(t, e2eUserLinux+"\n", out)
 
-	// 3. alice is offboarded: locked (keys gone) on the first sync,
+	// 3. Sudo, with the real visudo checking the drop-in and the real sudo
+	// reading it: bob, in the sudoers group, runs sudo without a password
+	// from his SSH session; dropped from the group, he no longer can.
+	out, err = sshRun(sshd.addr, hostPub, e2eBob, bobKey, "sudo -n true && echo root-ok; echo kept > note.txt")
+	require.NoError(t, err, "bob's sudo through SSH: %s\nsshd:\n%s", out, sshd.log())
+	assert.Equal(t, "root-ok\n", out)
+	assert.Contains(t, sudoList(e2eBob), "NOPASSWD: ALL", "sudo -l: bob's NOPASSWD rule")
+	_, err = api.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(e2eSudoGroup), UserName: aws.String(e2eBob)})
+	require.NoError(t, err)
+	syncOnce("sync after dropping bob from the sudoers group")
+	assert.NotContains(t, sudoList(e2eBob), "NOPASSWD", "sudo -l: no rule left for bob")
+	out, err = sshRun(sshd.addr, hostPub, e2eBob, bobKey, "sudo -n true")
+	require.Error(t, err, "bob's sudo is gone: %s", out)
+	assert.Contains(t, out, "sudo", "sudo itself refused")
+
+	// 4. hostsyncd --once, the shipped daemon over the wire: carol, new in
+	// IAM, is created and logs in through hostsync-keys.
+	require.NoError(t, os.WriteFile(hostsync.DefaultConfigFile, []byte("SUDOERS_GROUPS=\""+e2eSudoGroup+"\"\n"), 0o644))
+	_, err = api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(e2eCarol)})
+	require.NoError(t, err)
+	carolKey, _ := uploadKeyFor(ctx, t, api, e2eCarol, "carol")
+	srv, err := server.Start(acct, "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	keyID, secret := acct.RootAccessKey()
+	listsBefore := acct.Calls("iam:ListUsers")
+	daemonLog := runHostsyncd(ctx, t, srv.URL(), acct.Region(), keyID, secret)
+	t.Logf("hostsyncd --once:\n%s", daemonLog)
+	assert.Greater(t, acct.Calls("iam:ListUsers"), listsBefore, "hostsyncd read IAM over the wire")
+	cu, err := sys.LookupUser(ctx, e2eCarol)
+	require.NoError(t, err, "hostsyncd created carol")
+	assert.True(t, cu.MemberOf(hostsync.DefaultMarkerGroup))
+	out, err = sshRun(sshd.addr, hostPub, e2eCarol, carolKey, "id -un")
+	require.NoError(t, err, "carol logs in\nsshd:\n%s", sshd.log())
+	assert.Equal(t, e2eCarol+"\n", out)
+	assert.True(t, syncOnce("sync after hostsyncd").Empty(), "hostsyncd left the host converged")
+
+	// 5. bob is renamed robert in IAM (same user ID): after a sync,
+	// robert logs in with the same key into the same home, and bob is
+	// refused.
+	bu, err := sys.LookupUser(ctx, e2eBob)
+	require.NoError(t, err)
+	waitNoProcesses(t, bu.UID)
+	iamAPI = renamedIAM{IAMAPI: api, from: e2eBob, to: e2eRobert}
+	syncOnce("sync after renaming bob to robert")
+	ru, err := sys.LookupUser(ctx, e2eRobert)
+	require.NoError(t, err, "renamed")
+	assert.Equal(t, bu.UID, ru.UID, "same account")
+	_, err = sys.LookupUser(ctx, e2eBob)
+	assert.ErrorIs(t, err, hostsync.ErrNoSuchUser)
+	out, err = sshRun(sshd.addr, hostPub, e2eRobert, bobKey, "id -un; pwd; cat note.txt")
+	require.NoError(t, err, "robert logs in with bob's key\nsshd:\n%s", sshd.log())
+	assert.Equal(t, e2eRobert+"\n/home/"+e2eRobert+"\nkept\n", out, "the home moved with its content")
+	_, err = sshRun(sshd.addr, hostPub, e2eBob, bobKey, "id -un")
+	require.Error(t, err, "the old name is refused")
+
+	// 6. alice is offboarded: locked (keys gone) on the first sync,
 	// deleted on the second.
 	for _, id := range listKeyIDs(ctx, t, api) {
 		_, err := api.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: aws.String(e2eUserIAM), SSHPublicKeyId: aws.String(id)})
@@ -400,7 +454,7 @@ func installKeysCommand(t *testing.T) string {
 	if args := os.Getenv(e2eKeysArgs); args != "" {
 		line += " " + args
 	}
-	return line + " %u %f"
+	return line
 }
 
 func writeHostKey(t *testing.T) (string, ssh.PublicKey) {
@@ -417,12 +471,17 @@ func writeHostKey(t *testing.T) (string, ssh.PublicKey) {
 
 // uploadKey generates an ed25519 key for alice and uploads it to IAM.
 func uploadKey(ctx context.Context, t *testing.T, api *fakes.IAM, comment string) (ssh.Signer, string) {
+	return uploadKeyFor(ctx, t, api, e2eUserIAM, comment)
+}
+
+// uploadKeyFor generates an ed25519 key for the IAM user and uploads it.
+func uploadKeyFor(ctx context.Context, t *testing.T, api *fakes.IAM, user, comment string) (ssh.Signer, string) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
 	signer, err := ssh.NewSignerFromKey(priv)
 	require.NoError(t, err)
 	body := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment
-	out, err := api.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String(e2eUserIAM), SSHPublicKeyBody: aws.String(body)})
+	out, err := api.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String(user), SSHPublicKeyBody: aws.String(body)})
 	require.NoError(t, err)
 	return signer, aws.ToString(out.SSHPublicKey.SSHPublicKeyId)
 }
