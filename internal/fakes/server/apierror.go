@@ -131,10 +131,16 @@ func writeQueryError(w http.ResponseWriter, err error, xmlns, requestID string) 
 	buf.WriteString("</Message></Error><RequestId>")
 	buf.WriteString(requestID)
 	buf.WriteString("</RequestId></ErrorResponse>")
+	writeXMLError(w, e.Status, requestID, buf.Bytes())
+}
+
+// writeXMLError sends an XML error body with its status and request ID, as
+// the query services (IAM, STS, SNS, EC2) do.
+func writeXMLError(w http.ResponseWriter, status int, requestID string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("X-Amzn-Requestid", requestID)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(buf.Bytes())
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"reflect"
-	"strconv"
 )
 
 // ec2Query is the dialect of EC2: lists are flattened in requests
@@ -40,10 +39,5 @@ func writeEC2Error(w http.ResponseWriter, err error, requestID string) {
 	buf.WriteString("</Message></Error></Errors><RequestID>")
 	buf.WriteString(requestID)
 	buf.WriteString("</RequestID></Response>")
-	h := w.Header()
-	h.Set("Content-Type", "text/xml")
-	h.Set("X-Amzn-Requestid", requestID)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(buf.Bytes())
+	writeXMLError(w, e.Status, requestID, buf.Bytes())
 }
