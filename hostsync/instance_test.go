@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/ec2tags"
 )
 
 func TestReadConfigFile(t *testing.T) {
@@ -120,12 +121,12 @@ func TestInstanceTags(t *testing.T) {
 	ctx := context.Background()
 
 	tags = tagged
-	got, err := hostsync.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
+	got, err := ec2tags.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, got)
 
 	tags = nil
-	_, err = hostsync.InstanceTags(ctx, api, []string{"ssh-groups"})
+	_, err = ec2tags.InstanceTags(ctx, api, []string{"ssh-groups"})
 	assert.ErrorIs(t, err, hostsync.ErrTagsUnavailable)
 	assert.ErrorContains(t, err, "--instance-metadata-tags enabled")
 }
@@ -134,14 +135,14 @@ func TestResolveInstanceTags(t *testing.T) {
 	ctx := context.Background()
 	srv := imdsServer(t, map[string]string{"ssh-groups": "devs,ops", "Name": "web-1"})
 	api := imds.New(imds.Options{Endpoint: srv.URL})
-	tags, err := hostsync.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
+	tags, err := ec2tags.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, tags, "a tag the instance lacks is absent")
 
 	cfg, err := hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS_TAG=ssh-groups\n"))
 	require.NoError(t, err)
 	resolved, err := hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return hostsync.InstanceTags(ctx, api, keys)
+		return ec2tags.InstanceTags(ctx, api, keys)
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"devs", "ops"}, resolved.AuthorizedGroups)
@@ -150,19 +151,19 @@ func TestResolveInstanceTags(t *testing.T) {
 	cfg, err = hostsync.ParseConfig([]byte("SUDOERS_GROUPS_TAG=ssh-sudo\n"))
 	require.NoError(t, err)
 	_, err = hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return hostsync.InstanceTags(ctx, api, keys)
+		return ec2tags.InstanceTags(ctx, api, keys)
 	})
 	assert.ErrorIs(t, err, hostsync.ErrTagMissing)
 
 	off := imds.New(imds.Options{Endpoint: imdsServer(t, nil).URL})
-	_, err = hostsync.InstanceTags(ctx, off, []string{"ssh-groups"})
+	_, err = ec2tags.InstanceTags(ctx, off, []string{"ssh-groups"})
 	assert.ErrorIs(t, err, hostsync.ErrTagsUnavailable)
 
 	// An error reading the tags is wrapped, not lost.
 	cfg, err = hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS_TAG=ssh-groups\n"))
 	require.NoError(t, err)
 	_, err = hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return hostsync.InstanceTags(ctx, off, keys)
+		return ec2tags.InstanceTags(ctx, off, keys)
 	})
 	assert.ErrorIs(t, err, hostsync.ErrTagsUnavailable)
 	assert.ErrorContains(t, err, "reading the instance's EC2 tags: ")

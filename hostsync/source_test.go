@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -136,7 +137,7 @@ func TestIAMSourceReadsAuthorizedGroups(t *testing.T) {
 	f.acct.ResetCalls()
 
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-	d := hostsync.NewIAMSource(f.iam, cfg).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, cfg).Desired(t.Context())
 	require.NoError(t, d.Err)
 	require.True(t, d.Complete)
 
@@ -170,7 +171,7 @@ func TestIAMSourceEveryUserWithoutAuthorizedGroups(t *testing.T) {
 	f.add("bob", nil, "bob-1")
 	f.acct.ResetCalls()
 
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{SudoersGroups: []string{"admins"}}, hostsync.WithPageSize(1)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{SudoersGroups: []string{"admins"}}, hostsync.WithPageSize(1)).Desired(t.Context())
 	require.NoError(t, d.Err)
 	users := srcByName(d)
 	require.Len(t, users, 2)
@@ -204,7 +205,7 @@ func TestIAMSourcePagination(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f.acct.ResetCalls()
-			d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}, tc.opts...).Desired(t.Context())
+			d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}, tc.opts...).Desired(t.Context())
 			require.NoError(t, d.Err)
 			require.Len(t, d.Users, n+1)
 			users := srcByName(d)
@@ -256,7 +257,7 @@ func TestIAMSourceFailureMakesItUnknown(t *testing.T) {
 			if cfg.AuthorizedGroups == nil && tc.op != "iam:ListUsers" {
 				cfg.AuthorizedGroups = []string{"ssh"}
 			}
-			d := hostsync.NewIAMSource(f.iam, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(2)).Desired(t.Context())
+			d := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(2)).Desired(t.Context())
 			assert.False(t, d.Complete)
 			assert.Nil(t, d.Users, "never partial data")
 			require.Error(t, d.Err)
@@ -279,7 +280,7 @@ func TestIAMSourceContextCanceled(t *testing.T) {
 	f.add("alice", []string{"ssh"}, "a")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(ctx)
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(ctx)
 	assert.False(t, d.Complete)
 	assert.ErrorIs(t, d.Err, context.Canceled)
 }
@@ -289,14 +290,14 @@ func TestIAMSourceMissingGroups(t *testing.T) {
 	f.add("alice", []string{"ssh"}, "a")
 
 	t.Run("authorized group missing: unknown", func(t *testing.T) {
-		d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh", "typo"}}).Desired(t.Context())
+		d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh", "typo"}}).Desired(t.Context())
 		assert.False(t, d.Complete)
 		var nse *types.NoSuchEntityException
 		assert.ErrorAs(t, d.Err, &nse)
 		assert.Contains(t, d.Err.Error(), `group "typo"`)
 	})
 	t.Run("sudoers group missing: no members", func(t *testing.T) {
-		d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"gone"}}).Desired(t.Context())
+		d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"gone"}}).Desired(t.Context())
 		require.NoError(t, d.Err)
 		require.Len(t, d.Users, 1)
 		assert.Equal(t, []string{"ssh"}, d.Users[0].Groups)
@@ -307,18 +308,18 @@ func TestIAMSourceUnresolvedTagsReadNothing(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	f.add("alice", []string{"ssh"}, "a")
 	f.acct.ResetCalls()
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(t.Context())
 	assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
 	assert.Zero(t, f.acct.CallsWithPrefix("iam:"), "an unresolved tag must not turn into 'every IAM user'")
 
-	d = hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"bad group"}}).Desired(t.Context())
+	d = iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"bad group"}}).Desired(t.Context())
 	assert.ErrorIs(t, d.Err, hostsync.ErrInvalidConfig)
 	assert.Zero(t, f.acct.CallsWithPrefix("iam:"))
 }
 
 // srcTamperIAM wraps an IAMAPI and lets a test rewrite its answers.
 type srcTamperIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	getGroup func(in *iam.GetGroupInput, out *iam.GetGroupOutput)
 	listKeys func(in *iam.ListSSHPublicKeysInput, out *iam.ListSSHPublicKeysOutput)
 	listUser func(in *iam.ListUsersInput, out *iam.ListUsersOutput)
@@ -402,7 +403,7 @@ func TestIAMSourcePartialPages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.api.IAMAPI = f.iam
-			d := hostsync.NewIAMSource(tc.api, tc.cfg, hostsync.WithPageSize(2)).Desired(t.Context())
+			d := iamsource.NewIAMSource(tc.api, tc.cfg, hostsync.WithPageSize(2)).Desired(t.Context())
 			assert.False(t, d.Complete)
 			assert.Nil(t, d.Users)
 			assert.ErrorIs(t, d.Err, tc.is)
@@ -421,7 +422,7 @@ func TestIAMSourceKeyDeactivatedBetweenListAndGet(t *testing.T) {
 			out.SSHPublicKey.Status = types.StatusTypeInactive
 		}
 	}}
-	d := hostsync.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(t.Context())
+	d := iamsource.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(t.Context())
 	require.NoError(t, d.Err)
 	require.Len(t, d.Users, 1)
 	require.Len(t, d.Users[0].Keys, 1)
@@ -430,7 +431,7 @@ func TestIAMSourceKeyDeactivatedBetweenListAndGet(t *testing.T) {
 
 // srcConcurrencyIAM records the most calls in flight at once.
 type srcConcurrencyIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	cur, max atomic.Int64
 }
 
@@ -463,7 +464,7 @@ func TestIAMSourceBoundedConcurrency(t *testing.T) {
 	f.acct.SetLatency("*", 2*time.Millisecond)
 	for _, workers := range []int{1, 4} {
 		api := &srcConcurrencyIAM{IAMAPI: f.iam}
-		d := hostsync.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(workers)).Desired(t.Context())
+		d := iamsource.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(workers)).Desired(t.Context())
 		require.NoError(t, d.Err)
 		require.Len(t, d.Users, 60)
 		assert.LessOrEqual(t, api.max.Load(), int64(workers), "key calls in flight with %d workers", workers)
@@ -481,7 +482,7 @@ func TestIAMSourceStopsAtFirstError(t *testing.T) {
 	f.acct.SetLatency("iam:ListSSHPublicKeys", time.Millisecond)
 	f.acct.ResetCalls()
 	f.acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Skip: 10, Times: 1})
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(4)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(4)).Desired(t.Context())
 	require.Error(t, d.Err)
 	assert.Less(t, f.acct.Calls("iam:ListSSHPublicKeys"), 40, "the first failure cancels the rest of the read")
 }
@@ -491,7 +492,7 @@ func TestIAMSourceKeyBodyCache(t *testing.T) {
 	f.add("alice", []string{"ssh"}, "cache-a1", "cache-a2")
 	f.add("bob", []string{"ssh"}, "cache-b1")
 	cache := hostsync.NewMemoryKeyBodyCache()
-	src := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(cache))
+	src := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(cache))
 	assert.Same(t, cache, src.KeyBodyCache())
 
 	f.acct.ResetCalls()
@@ -535,7 +536,7 @@ func TestFileKeyBodyCache(t *testing.T) {
 	require.NoError(t, err, "a missing file is an empty cache")
 	assert.Equal(t, path, c.Path())
 	f.acct.ResetCalls()
-	d1 := hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c)).Desired(t.Context())
+	d1 := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c)).Desired(t.Context())
 	require.NoError(t, d1.Err)
 	assert.Equal(t, 2, f.acct.Calls("iam:GetSSHPublicKey"))
 	fi, err := os.Stat(path)
@@ -547,20 +548,20 @@ func TestFileKeyBodyCache(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, c2.Len())
 	f.acct.ResetCalls()
-	d2 := hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context())
+	d2 := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context())
 	require.NoError(t, d2.Err)
 	assert.Equal(t, d1, d2)
 	assert.Zero(t, f.acct.Calls("iam:GetSSHPublicKey"))
 
 	// Nothing changed: the file is not rewritten.
 	require.NoError(t, os.Remove(path))
-	require.NoError(t, hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
+	require.NoError(t, iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
 	_, err = os.Stat(path)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a steady-state read writes nothing")
 
 	// A change is written; no temporary file is left behind.
 	f.addKey("alice", "file-a3")
-	require.NoError(t, hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
+	require.NoError(t, iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
 	c3, err := hostsync.OpenFileKeyBodyCache(path)
 	require.NoError(t, err)
 	assert.Equal(t, 3, c3.Len())
@@ -618,7 +619,7 @@ func TestIAMSourceLogsAndSurvivesCacheSaveFailure(t *testing.T) {
 	require.NoError(t, err)
 	var buf strings.Builder
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
 	require.NoError(t, d.Err, "the cache only saves calls: failing to save it does not fail the read")
 	assert.True(t, d.Complete)
 	assert.Contains(t, buf.String(), "saving the key body cache failed")
