@@ -12,18 +12,18 @@ import (
 // read. Each field is the value of the option of the same name; zero when
 // the option is not given.
 type Settings struct {
-	Logger              *slog.Logger
-	Clock               iamkit.Clock
-	MaxAge              time.Duration
-	KMSKeyID            string
-	ExpectedBucketOwner string
-	RefreshAfter        time.Duration
-	Confirmer           AbsenceConfirmer
-	Account             string
-	CacheFile           string
-	Workers             int
-	PageSize            int32
-	KeyBodyCache        KeyBodyCache
+	Logger              *slog.Logger     // WithLogger
+	Clock               iamkit.Clock     // WithClock
+	MaxAge              time.Duration    // WithMaxAge
+	KMSKeyID            string           // WithKMSKey
+	ExpectedBucketOwner string           // WithExpectedBucketOwner
+	RefreshAfter        time.Duration    // WithRefreshAfter
+	Confirmer           AbsenceConfirmer // WithAbsenceConfirmer
+	Account             string           // WithAccount
+	CacheFile           string           // WithCacheFile
+	Workers             int              // WithWorkers
+	PageSize            int32            // WithPageSize
+	KeyBodyCache        KeyBodyCache     // WithKeyBodyCache
 }
 
 // ResolveOptions applies opts (nil ones are skipped) and returns the
