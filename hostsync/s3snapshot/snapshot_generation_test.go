@@ -1,4 +1,4 @@
-package hostsync_test
+package s3snapshot_test
 
 import (
 	"bytes"
