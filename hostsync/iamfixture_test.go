@@ -105,12 +105,3 @@ func srcCanonicalBody(seed string) string {
 	}
 	return pk.Body
 }
-
-// srcByName indexes a Desired's users.
-func srcByName(d hostsync.Desired) map[string]hostsync.DesiredUser {
-	m := map[string]hostsync.DesiredUser{}
-	for _, u := range d.Users {
-		m[u.IAMName] = u
-	}
-	return m
-}

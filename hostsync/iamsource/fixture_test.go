@@ -84,25 +84,6 @@ func (f *srcIAMFixture) setKey(user, keyID string, active bool) {
 	require.NoError(f.t, err)
 }
 
-// remove deletes an IAM user completely: keys, group memberships, user.
-func (f *srcIAMFixture) remove(user string) {
-	f.t.Helper()
-	ctx := context.Background()
-	for _, id := range f.keys[user] {
-		_, err := f.iam.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: aws.String(user), SSHPublicKeyId: aws.String(id)})
-		require.NoError(f.t, err)
-	}
-	groups, err := f.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String(user)})
-	require.NoError(f.t, err)
-	for _, g := range groups.Groups {
-		_, err := f.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String(user), GroupName: g.GroupName})
-		require.NoError(f.t, err)
-	}
-	_, err = f.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(user)})
-	require.NoError(f.t, err)
-	delete(f.keys, user)
-}
-
 // srcCanonicalBody returns the authorized_keys body IAM stores for a seed.
 func srcCanonicalBody(seed string) string {
 	pk, err := hostsync.ParseKey(pubKey(seed))

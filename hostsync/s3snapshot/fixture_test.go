@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -91,43 +90,6 @@ func (f *srcIAMFixture) setKey(user, keyID string, active bool) {
 	require.NoError(f.t, err)
 }
 
-// remove deletes an IAM user completely: keys, group memberships, user.
-func (f *srcIAMFixture) remove(user string) {
-	f.t.Helper()
-	ctx := context.Background()
-	for _, id := range f.keys[user] {
-		_, err := f.iam.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: aws.String(user), SSHPublicKeyId: aws.String(id)})
-		require.NoError(f.t, err)
-	}
-	groups, err := f.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String(user)})
-	require.NoError(f.t, err)
-	for _, g := range groups.Groups {
-		_, err := f.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String(user), GroupName: g.GroupName})
-		require.NoError(f.t, err)
-	}
-	_, err = f.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(user)})
-	require.NoError(f.t, err)
-	delete(f.keys, user)
-}
-
-// srcCanonicalBody returns the authorized_keys body IAM stores for a seed.
-func srcCanonicalBody(seed string) string {
-	pk, err := hostsync.ParseKey(pubKey(seed))
-	if err != nil {
-		panic(err)
-	}
-	return pk.Body
-}
-
-// srcByName indexes a Desired's users.
-func srcByName(d hostsync.Desired) map[string]hostsync.DesiredUser {
-	m := map[string]hostsync.DesiredUser{}
-	for _, u := range d.Users {
-		m[u.IAMName] = u
-	}
-	return m
-}
-
 // pubKey returns a deterministic ed25519 public key line for seed s.
 func pubKey(s string) string {
 	seed := sha256.Sum256([]byte("hostsync-test-key:" + s))
@@ -200,21 +162,6 @@ func (f *snapFixture) object() []byte {
 	o, ok := f.s3.Object("fleet", "hosts.json")
 	require.True(f.t, ok)
 	return o.Body
-}
-
-// mutate decodes a valid snapshot document without checks, applies edit,
-// recomputes content_sha256 unless keepDigest, and encodes it again.
-func mutate(t *testing.T, doc []byte, keepDigest bool, edit func(s *hostsync.Snapshot)) []byte {
-	t.Helper()
-	var s hostsync.Snapshot
-	require.NoError(t, json.Unmarshal(doc, &s))
-	edit(&s)
-	if !keepDigest {
-		s.ContentSHA256 = s.Digest()
-	}
-	out, err := json.Marshal(&s)
-	require.NoError(t, err)
-	return out
 }
 
 // managedNames lists the host's users in the default marker group.
