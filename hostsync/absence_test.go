@@ -18,13 +18,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
 // absenceIAM wraps the fake account's IAM with hooks that change the
 // account while the source reads it, and counts the direct reads.
 type absenceIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	mu sync.Mutex
 	// afterGetGroup runs after each GetGroup page is answered.
 	afterGetGroup func(in *iam.GetGroupInput, out *iam.GetGroupOutput)
@@ -89,7 +91,7 @@ func newAbsenceFixture(t *testing.T, cfg hostsync.Config) *absenceFixture {
 	f := &absenceFixture{srcSyncFixture: newSrcSyncFixture(t)}
 	f.cfg = cfg
 	f.w = &absenceIAM{IAMAPI: f.iam}
-	f.src = hostsync.NewIAMSource(f.w, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
+	f.src = iamsource.NewIAMSource(f.w, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
 	for i := range 6 {
 		n := fmt.Sprintf("m%d", i+1)
 		groups := []string{"ssh"}
@@ -371,7 +373,7 @@ func TestConfirmDropped(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	f.add("alice", []string{"ssh"}, "cd-a")
 	f.add("bob", []string{"ssh"}, "cd-b")
-	src := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}})
+	src := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}})
 	prev := src.Desired(t.Context())
 	require.NoError(t, prev.Err)
 
@@ -399,7 +401,7 @@ func BenchmarkSyncRemovals1000(b *testing.B) {
 		b.StopTimer()
 		acct := srcBenchIAMAccount(b, n)
 		h := fakes.NewHost()
-		src := hostsync.NewIAMSource(acct.IAM(), cfg)
+		src := iamsource.NewIAMSource(acct.IAM(), cfg)
 		srcBenchSync(b, acct, src, h, cfg)
 		for i := range removed {
 			_, err := acct.IAM().RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{
@@ -425,7 +427,7 @@ func BenchmarkSyncRemovals1000(b *testing.B) {
 func TestSyncSudoerRemovedMidListing(t *testing.T) {
 	f := &absenceFixture{srcSyncFixture: newSrcSyncFixture(t)}
 	f.w = &absenceIAM{IAMAPI: f.iam}
-	f.src = hostsync.NewIAMSource(f.w, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
+	f.src = iamsource.NewIAMSource(f.w, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
 	names := []string{"s1", "s2", "s3", "s4", "s5"}
 	for _, n := range names {
 		f.add(n, []string{"ssh", "admins"}, "sudo-"+n)
@@ -468,9 +470,9 @@ func TestPublishConfirmsDroppedUsers(t *testing.T) {
 	s3api := f.acct.S3()
 	_, err := s3api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
 	require.NoError(t, err)
-	snap, err := hostsync.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	snap, err := iamsource.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
 	require.NoError(t, err)
-	first, err := hostsync.Publish(ctx, s3api, "fleet", "hosts.json", snap, hostsync.WithAbsenceConfirmer(f.src))
+	first, err := s3snapshot.Publish(ctx, s3api, "fleet", "hosts.json", snap, hostsync.WithAbsenceConfirmer(f.src))
 	require.NoError(t, err)
 	require.True(t, first.Written)
 
@@ -484,12 +486,12 @@ func TestPublishConfirmsDroppedUsers(t *testing.T) {
 		require.NoError(t, err)
 	}
 	f.acct.Clock().Advance(time.Minute)
-	skipping, err := hostsync.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	skipping, err := iamsource.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
 	require.NoError(t, err)
 	require.NotEmpty(t, removed)
 	require.Len(t, skipping.Users, 5, "page 2 skipped a member who stayed (the one who left was on page 1)")
 
-	res, err := hostsync.Publish(ctx, s3api, "fleet", "hosts.json", skipping, hostsync.WithAbsenceConfirmer(f.src))
+	res, err := s3snapshot.Publish(ctx, s3api, "fleet", "hosts.json", skipping, hostsync.WithAbsenceConfirmer(f.src))
 	require.ErrorIs(t, err, hostsync.ErrNotAbsent)
 	assert.False(t, res.Written)
 	obj, ok := s3api.Object("fleet", "hosts.json")
@@ -501,9 +503,9 @@ func TestPublishConfirmsDroppedUsers(t *testing.T) {
 	// The next, complete listing drops only the member who left: confirmed.
 	f.w.afterGetGroup = nil
 	f.acct.Clock().Advance(time.Minute)
-	next, err := hostsync.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	next, err := iamsource.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
 	require.NoError(t, err)
-	res, err = hostsync.Publish(ctx, s3api, "fleet", "hosts.json", next, hostsync.WithAbsenceConfirmer(f.src))
+	res, err = s3snapshot.Publish(ctx, s3api, "fleet", "hosts.json", next, hostsync.WithAbsenceConfirmer(f.src))
 	require.NoError(t, err)
 	assert.True(t, res.Written)
 	assert.Len(t, next.Users, 5)

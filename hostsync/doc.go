@@ -40,6 +40,14 @@
 //
 // # The pieces
 //
+// The package itself links no AWS SDK package, so that hostsync-keys (sshd's
+// AuthorizedKeysCommand) stays small and quick to start; the SDK adapters
+// live in subpackages that import it: hostsync/iamsource (IAMSource,
+// IAMAPI, LiveKeys, NewIAMClient, AssumeRoleCredentials, BuildSnapshot),
+// hostsync/s3snapshot (SnapshotSource, Publish, NewS3Client, ParseS3URL)
+// and hostsync/ec2tags (InstanceTags, DescribeTags). Names below that this
+// package does not define are theirs.
+//
 //   - Sources: IAMSource reads live IAM through the narrow IAMAPI (GetGroup
 //     or ListUsers pages, one ListSSHPublicKeys per user, GetSSHPublicKey only
 //     for key IDs its KeyBodyCache has not seen), with bounded concurrency and

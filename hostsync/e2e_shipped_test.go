@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 )
 
 // e2eDropIn is the sshd drop-in hostsync ships: the end-to-end test runs
@@ -71,7 +72,7 @@ func shippedKeysCommand(t *testing.T) (string, string) {
 // the old name is gone. The fake account has no UpdateUser, so the
 // renaming is done at the API: every IAMAPI call IAMSource makes.
 type renamedIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	from, to string
 }
 

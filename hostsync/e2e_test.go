@@ -33,6 +33,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 	"github.com/iamkit/iamkit/internal/fakes/server"
 	"github.com/iamkit/iamkit/internal/testenv"
@@ -261,12 +262,12 @@ func e2eSSHLoginChild(t *testing.T) {
 
 	cfg := hostsync.DefaultConfig()
 	cfg.SudoersGroups = []string{e2eSudoGroup}
-	var iamAPI hostsync.IAMAPI = api
+	var iamAPI iamsource.IAMAPI = api
 	sd := hostsync.StateDir{Root: e2eStateDir}
 	sys := sd.Linux(cfg, log)
 	syncOnce := func(what string) hostsync.SyncPlan {
 		t.Helper()
-		src := hostsync.NewIAMSource(iamAPI, cfg)
+		src := iamsource.NewIAMSource(iamAPI, cfg)
 		start := time.Now()
 		p, r, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.WithLogger(log))
 		require.NoError(t, err, "%s:\n%s\n%s", what, p, r)

@@ -1,12 +1,6 @@
 package hostsync
 
-import (
-	"fmt"
-	"strings"
-)
-
-// errPrefix starts every error hostsync returns.
-const errPrefix = "hostsync: "
+import "github.com/iamkit/iamkit/hostsync/internal/hserr"
 
 // The error-prefix rule of hostsync (the rule of every iamkit package): an
 // error the package returns starts with "hostsync: " exactly once. Sentinel
@@ -17,33 +11,14 @@ const errPrefix = "hostsync: "
 // hostsync: source unknown: ...". errors.Is and errors.As see every wrapped
 // error as usual. errorf applies the rule, and every wrapping in this
 // package goes through it; the error types (ConfigError, CommandError,
-// SourceError) quote their cause without its prefix (unprefixed).
+// SourceError) quote their cause without its prefix (unprefixed). The rule
+// lives in internal/hserr, shared with the adapter packages.
 
-// prefixedError is an error built by errorf: its message under the rule,
-// and the error fmt.Errorf built, which wraps the causes.
-type prefixedError struct {
-	msg string
-	err error
-}
-
-func (e *prefixedError) Error() string { return e.msg }
-func (e *prefixedError) Unwrap() error { return e.err }
-
-// errorf is fmt.Errorf under the prefix rule: the message gets "hostsync: "
-// at its start, and loses the prefix of every hostsync error it quotes.
-// format must not start with the prefix itself.
-func errorf(format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	return &prefixedError{msg: errPrefix + unprefixed(err.Error()), err: err}
-}
+// errorf is fmt.Errorf under the prefix rule (hserr.Errorf): the message
+// gets "hostsync: " at its start, and loses the prefix of every hostsync
+// error it quotes. format must not start with the prefix itself.
+func errorf(format string, args ...any) error { return hserr.Errorf(format, args...) }
 
 // unprefixed removes the package prefix from msg wherever an error message
-// starts in it: at the start, and after ": ", "(", "; " or a newline (the
-// separator of errors.Join).
-func unprefixed(msg string) string {
-	msg = strings.TrimPrefix(msg, errPrefix)
-	for _, sep := range []string{": ", "(", "; ", "\n"} {
-		msg = strings.ReplaceAll(msg, sep+errPrefix, sep)
-	}
-	return msg
-}
+// starts in it (hserr.Unprefixed).
+func unprefixed(msg string) string { return hserr.Unprefixed(msg) }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/ec2tags"
 )
 
 func TestReadConfigFile(t *testing.T) {
@@ -91,57 +92,18 @@ func imdsServer(t *testing.T, tags map[string]string) *httptest.Server {
 	return srv
 }
 
-func TestInstanceTags(t *testing.T) {
-	tagged := map[string]string{"ssh-groups": "devs,ops", "Name": "web-1"}
-	var tags map[string]string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			fmt.Fprint(w, "token")
-			return
-		}
-		key, ok := strings.CutPrefix(r.URL.Path, "/latest/meta-data/tags/instance")
-		if !ok || tags == nil || r.Header.Get("X-Aws-Ec2-Metadata-Token") != "token" {
-			http.NotFound(w, r)
-			return
-		}
-		if key == "" {
-			fmt.Fprint(w, "Name\nssh-groups")
-			return
-		}
-		if v, ok := tags[strings.TrimPrefix(key, "/")]; ok {
-			fmt.Fprint(w, v)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
-	api := imds.New(imds.Options{Endpoint: srv.URL})
-	ctx := context.Background()
-
-	tags = tagged
-	got, err := hostsync.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, got)
-
-	tags = nil
-	_, err = hostsync.InstanceTags(ctx, api, []string{"ssh-groups"})
-	assert.ErrorIs(t, err, hostsync.ErrTagsUnavailable)
-	assert.ErrorContains(t, err, "--instance-metadata-tags enabled")
-}
-
 func TestResolveInstanceTags(t *testing.T) {
 	ctx := context.Background()
 	srv := imdsServer(t, map[string]string{"ssh-groups": "devs,ops", "Name": "web-1"})
 	api := imds.New(imds.Options{Endpoint: srv.URL})
-	tags, err := hostsync.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
+	tags, err := ec2tags.InstanceTags(ctx, api, []string{"ssh-groups", "ssh-sudo"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"ssh-groups": "devs,ops"}, tags, "a tag the instance lacks is absent")
 
 	cfg, err := hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS_TAG=ssh-groups\n"))
 	require.NoError(t, err)
 	resolved, err := hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return hostsync.InstanceTags(ctx, api, keys)
+		return ec2tags.InstanceTags(ctx, api, keys)
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"devs", "ops"}, resolved.AuthorizedGroups)
@@ -150,19 +112,19 @@ func TestResolveInstanceTags(t *testing.T) {
 	cfg, err = hostsync.ParseConfig([]byte("SUDOERS_GROUPS_TAG=ssh-sudo\n"))
 	require.NoError(t, err)
 	_, err = hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return hostsync.InstanceTags(ctx, api, keys)
+		return ec2tags.InstanceTags(ctx, api, keys)
 	})
 	assert.ErrorIs(t, err, hostsync.ErrTagMissing)
 
 	off := imds.New(imds.Options{Endpoint: imdsServer(t, nil).URL})
-	_, err = hostsync.InstanceTags(ctx, off, []string{"ssh-groups"})
+	_, err = ec2tags.InstanceTags(ctx, off, []string{"ssh-groups"})
 	assert.ErrorIs(t, err, hostsync.ErrTagsUnavailable)
 
 	// An error reading the tags is wrapped, not lost.
 	cfg, err = hostsync.ParseConfig([]byte("IAM_AUTHORIZED_GROUPS_TAG=ssh-groups\n"))
 	require.NoError(t, err)
 	_, err = hostsync.ResolveInstanceTags(ctx, cfg, func(ctx context.Context, keys []string) (map[string]string, error) {
-		return hostsync.InstanceTags(ctx, off, keys)
+		return ec2tags.InstanceTags(ctx, off, keys)
 	})
 	assert.ErrorIs(t, err, hostsync.ErrTagsUnavailable)
 	assert.ErrorContains(t, err, "reading the instance's EC2 tags: ")

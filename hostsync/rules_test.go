@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -87,7 +88,7 @@ func TestSyncHeartbeatKeepsKeysAnswering(t *testing.T) {
 	fx.add("alice", []string{"ssh"}, "s-alice")
 	clock := acct.Clock()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
-	src := hostsync.NewIAMSource(acct.IAM(), cfg)
+	src := iamsource.NewIAMSource(acct.IAM(), cfg)
 	ctx := context.Background()
 	_, _, err := hostsync.Sync(ctx, src, f.sys, cfg, hostsync.WithClock(clock))
 	require.NoError(t, err)
@@ -271,7 +272,7 @@ func TestLiveKeys(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			keys, err := hostsync.LiveKeys(ctx, f.iam, tt.cfg, tt.user)
+			keys, err := iamsource.LiveKeys(ctx, f.iam, tt.cfg, tt.user)
 			if tt.wantErr != nil {
 				require.Error(t, err)
 				if errors.Is(tt.wantErr, hostsync.ErrTagsUnresolved) || errors.Is(tt.wantErr, hostsync.ErrInvalidConfig) {
@@ -301,7 +302,7 @@ func TestLiveKeysThroughAuthorizedKeys(t *testing.T) {
 	built := 0
 	opts := []hostsync.Option{
 		hostsync.WithKeyCache(hostsync.KeyCache{Dir: filepath.Join(t.TempDir(), "none")}), // never synced
-		hostsync.WithLive(hostsync.LiveKeysFunc(cfg, func(context.Context) (hostsync.LiveKeysAPI, error) {
+		hostsync.WithLive(iamsource.LiveKeysFunc(cfg, func(context.Context) (iamsource.LiveKeysAPI, error) {
 			built++
 			return f.iam, nil
 		})),
@@ -321,7 +322,7 @@ func TestLiveKeysThroughAuthorizedKeys(t *testing.T) {
 	assert.Empty(t, lines)
 	assert.Equal(t, 1, strings.Count(err.Error(), "hostsync:"), err.Error())
 
-	opts = append(opts, hostsync.WithLive(hostsync.LiveKeysFunc(cfg, func(context.Context) (hostsync.LiveKeysAPI, error) {
+	opts = append(opts, hostsync.WithLive(iamsource.LiveKeysFunc(cfg, func(context.Context) (iamsource.LiveKeysAPI, error) {
 		return nil, errors.New("no credentials")
 	})))
 	_, err = hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
@@ -403,11 +404,11 @@ func TestAssumeRoleARN(t *testing.T) {
 }
 
 func TestNewIAMClient(t *testing.T) {
-	c := hostsync.NewIAMClient(aws.Config{}, hostsync.Config{}, "web-1")
-	assert.Equal(t, hostsync.DefaultIAMRegion, c.Options().Region)
+	c := iamsource.NewIAMClient(aws.Config{}, hostsync.Config{}, "web-1")
+	assert.Equal(t, iamsource.DefaultIAMRegion, c.Options().Region)
 	assert.Nil(t, c.Options().Credentials, "no ASSUMEROLE: the caller's credentials")
 
-	c = hostsync.NewIAMClient(aws.Config{Region: "eu-west-1"}, hostsync.Config{AssumeRole: "arn:aws:iam::123456789012:role/hostsync"}, "web-1")
+	c = iamsource.NewIAMClient(aws.Config{Region: "eu-west-1"}, hostsync.Config{AssumeRole: "arn:aws:iam::123456789012:role/hostsync"}, "web-1")
 	assert.Equal(t, "eu-west-1", c.Options().Region)
 	assert.IsType(t, &aws.CredentialsCache{}, c.Options().Credentials, "the role's credentials, cached")
 }
@@ -455,7 +456,7 @@ func TestLiveKeysFromConfigFile(t *testing.T) {
 				require.NoError(t, os.WriteFile(path, []byte(tt.conf), 0o644))
 			}
 			var gotCfg hostsync.Config
-			live := hostsync.LiveKeysFromConfigFile(path, tt.tags, func(_ context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
+			live := iamsource.LiveKeysFromConfigFile(path, tt.tags, func(_ context.Context, cfg hostsync.Config) (iamsource.LiveKeysAPI, error) {
 				gotCfg = cfg
 				return f.iam, nil
 			})

@@ -3,7 +3,6 @@ package hostsync
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -555,26 +554,6 @@ func SnapshotFromDesired(d Desired, cfg Config, account string, now time.Time) (
 	return s, nil
 }
 
-// BuildSnapshot reads src (live IAM, with its key body cache: a steady-state
-// read costs one ListSSHPublicKeys per user plus the listing pages) and
-// returns the snapshot of what it read, for account, generated at now; see
-// SnapshotFromDesired. The source's configuration decides the users and
-// groups the snapshot covers: it must cover every host's authorized and
-// sudoers groups (hosts refuse a snapshot that does not, ErrSnapshotScope).
-// A read that fails returns its error and no snapshot: nothing is
-// published from an unknown source.
-func BuildSnapshot(ctx context.Context, src *IAMSource, account string, now time.Time) (*Snapshot, error) {
-	d := src.Desired(ctx)
-	if d.Err != nil || !d.Complete {
-		err := d.Err
-		if err == nil {
-			err = errors.New("incomplete source")
-		}
-		return nil, errorf("building snapshot: %w", err)
-	}
-	return SnapshotFromDesired(d, src.cfg, account, now)
-}
-
 // Desired returns the snapshot's users as a complete Desired (fresh slices
 // on every call), with LinuxName set and every key Active.
 func (s *Snapshot) Desired() Desired {
@@ -639,4 +618,16 @@ func (s *Snapshot) SeedKeyBodyCache(c KeyBodyCache) int {
 		}
 	}
 	return n
+}
+
+// dedupeFold drops names equal up to letter case to an earlier one (IAM
+// group names are unique regardless of case).
+func dedupeFold(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, n) }) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

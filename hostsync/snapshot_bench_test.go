@@ -15,6 +15,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -35,7 +37,7 @@ const (
 // hostGets wraps one host's S3 client and counts its GetObject answers.
 // Each host is simulated by one goroutine: no locking needed.
 type hostGets struct {
-	api                     hostsync.SnapshotGetAPI
+	api                     s3snapshot.SnapshotGetAPI
 	gets, notModified, size int64
 }
 
@@ -103,7 +105,7 @@ func BenchmarkFleet(b *testing.B) {
 		liveFirst, liveSteady = 0, 0
 		for range fleetLiveSample {
 			h := fakes.NewHost()
-			src := hostsync.NewIAMSource(acct.IAM(), cfg)
+			src := iamsource.NewIAMSource(acct.IAM(), cfg)
 			acct.ResetCalls()
 			if _, _, err := hostsync.Sync(ctx, src, h, cfg); err != nil {
 				b.Fatal(err)
@@ -121,20 +123,20 @@ func BenchmarkFleet(b *testing.B) {
 
 		// ---- snapshot mode: one publisher ----
 		_, _ = acct.S3().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("snapshot.json")})
-		pub := hostsync.NewIAMSource(acct.IAM(), cfg)
-		publish := func() (iamCalls, s3Calls int, res hostsync.PublishResult) {
+		pub := iamsource.NewIAMSource(acct.IAM(), cfg)
+		publish := func() (iamCalls, s3Calls int, res s3snapshot.PublishResult) {
 			acct.ResetCalls()
-			snap, err := hostsync.BuildSnapshot(ctx, pub, acct.ID(), clk.Now())
+			snap, err := iamsource.BuildSnapshot(ctx, pub, acct.ID(), clk.Now())
 			if err != nil {
 				b.Fatal(err)
 			}
-			res, err = hostsync.Publish(ctx, acct.S3(), "fleet", "snapshot.json", snap)
+			res, err = s3snapshot.Publish(ctx, acct.S3(), "fleet", "snapshot.json", snap)
 			if err != nil {
 				b.Fatal(err)
 			}
 			return acct.CallsWithPrefix("iam:"), acct.CallsWithPrefix("s3:"), res
 		}
-		var res hostsync.PublishResult
+		var res s3snapshot.PublishResult
 		if pubFirst, _, res = publish(); !res.Written { // cold: every key body fetched
 			b.Fatal("first publish wrote nothing")
 		}
@@ -154,7 +156,7 @@ func BenchmarkFleet(b *testing.B) {
 			wg.Go(func() {
 				for i := range jobs {
 					c := &hostGets{api: acct.S3()}
-					src := hostsync.NewS3SnapshotSource(c, "fleet", "snapshot.json", cfg,
+					src := s3snapshot.NewS3SnapshotSource(c, "fleet", "snapshot.json", cfg,
 						hostsync.WithAccount(acct.ID()), hostsync.WithClock(clk))
 					if i < fleetLiveSample {
 						// A full sync on a fake host, then a steady one.

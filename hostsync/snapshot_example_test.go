@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/iamkittest"
 )
 
@@ -39,15 +41,15 @@ func ExamplePublish() {
 	ctx := context.Background()
 	acct := exampleFleetAccount()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-	src := hostsync.NewIAMSource(acct.IAM(), cfg) // keep it: it caches key bodies
+	src := iamsource.NewIAMSource(acct.IAM(), cfg) // keep it: it caches key bodies
 
 	for i := range 2 {
 		now := iamkittest.DefaultStart.Add(time.Duration(i) * 10 * time.Minute)
-		snap, err := hostsync.BuildSnapshot(ctx, src, acct.ID(), now)
+		snap, err := iamsource.BuildSnapshot(ctx, src, acct.ID(), now)
 		if err != nil {
 			panic(err)
 		}
-		res, err := hostsync.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap)
+		res, err := s3snapshot.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap)
 		if err != nil {
 			panic(err)
 		}
@@ -68,11 +70,11 @@ func ExampleSnapshotSource() {
 	ctx := context.Background()
 	acct := exampleFleetAccount()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-	snap, _ := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(acct.IAM(), cfg), acct.ID(), acct.Clock().Now())
-	_, _ = hostsync.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap)
+	snap, _ := iamsource.BuildSnapshot(ctx, iamsource.NewIAMSource(acct.IAM(), cfg), acct.ID(), acct.Clock().Now())
+	_, _ = s3snapshot.Publish(ctx, acct.S3(), "fleet", "hostsync/snapshot.json", snap)
 	acct.ResetCalls()
 
-	src := hostsync.NewS3SnapshotSource(acct.S3(), "fleet", "hostsync/snapshot.json", cfg,
+	src := s3snapshot.NewS3SnapshotSource(acct.S3(), "fleet", "hostsync/snapshot.json", cfg,
 		hostsync.WithAccount(acct.ID()),
 		hostsync.WithClock(acct.Clock()),
 		// hostsync.WithCacheFile("/var/lib/iamkit/snapshot.json"), so a restart starts warm.
@@ -90,7 +92,7 @@ func ExampleSnapshotSource() {
 
 	// Three hours later the publisher has stopped: the snapshot is stale,
 	// the host changes nothing, and sshd keeps its cached keys.
-	acct.Clock().Advance(hostsync.DefaultSnapshotMaxAge + time.Minute)
+	acct.Clock().Advance(s3snapshot.DefaultSnapshotMaxAge + time.Minute)
 	_, _, err := hostsync.Sync(ctx, src, host, cfg)
 	fmt.Println(err)
 	// Output:

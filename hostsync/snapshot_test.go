@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -48,26 +50,26 @@ func newSnapFixture(t testing.TB) *snapFixture {
 }
 
 // build builds a snapshot of the fixture's IAM state at the clock's time.
-func (f *snapFixture) build(src *hostsync.IAMSource) *hostsync.Snapshot {
+func (f *snapFixture) build(src *iamsource.IAMSource) *hostsync.Snapshot {
 	f.t.Helper()
-	snap, err := hostsync.BuildSnapshot(context.Background(), src, f.acct.ID(), f.clk.Now())
+	snap, err := iamsource.BuildSnapshot(context.Background(), src, f.acct.ID(), f.clk.Now())
 	require.NoError(f.t, err)
 	return snap
 }
 
 // publish builds and publishes a snapshot to s3://fleet/hosts.json.
-func (f *snapFixture) publish(src *hostsync.IAMSource, opts ...hostsync.Option) hostsync.PublishResult {
+func (f *snapFixture) publish(src *iamsource.IAMSource, opts ...hostsync.Option) s3snapshot.PublishResult {
 	f.t.Helper()
-	res, err := hostsync.Publish(context.Background(), f.s3, "fleet", "hosts.json", f.build(src), opts...)
+	res, err := s3snapshot.Publish(context.Background(), f.s3, "fleet", "hosts.json", f.build(src), opts...)
 	require.NoError(f.t, err)
 	return res
 }
 
 // source returns a host's source reading s3://fleet/hosts.json, for the
 // fixture's account and clock unless opts say otherwise.
-func (f *snapFixture) source(opts ...hostsync.Option) *hostsync.SnapshotSource {
+func (f *snapFixture) source(opts ...hostsync.Option) *s3snapshot.SnapshotSource {
 	opts = append([]hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}, opts...)
-	return hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, opts...)
+	return s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, opts...)
 }
 
 // putRaw overwrites the snapshot object with data.
@@ -87,7 +89,7 @@ func (f *snapFixture) object() []byte {
 
 func TestBuildSnapshotContent(t *testing.T) {
 	f := newSnapFixture(t)
-	snap := f.build(hostsync.NewIAMSource(f.iam, snapCfg))
+	snap := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
 	assert.Equal(t, hostsync.SnapshotFormat, snap.Format)
 	assert.Equal(t, hostsync.SnapshotVersion, snap.Version)
 	assert.Equal(t, f.acct.ID(), snap.Account)
@@ -115,7 +117,7 @@ func TestBuildSnapshotContent(t *testing.T) {
 func TestBuildSnapshotEveryUser(t *testing.T) {
 	f := newSnapFixture(t)
 	cfg := hostsync.Config{SudoersGroups: []string{"admins"}}
-	snap := f.build(hostsync.NewIAMSource(f.iam, cfg))
+	snap := f.build(iamsource.NewIAMSource(f.iam, cfg))
 	assert.True(t, snap.AllUsers)
 	assert.Empty(t, snap.AuthorizedGroups)
 	assert.Len(t, snap.Users, 3)
@@ -126,12 +128,12 @@ func TestBuildSnapshotEveryUser(t *testing.T) {
 func TestBuildSnapshotUnknownSourcePublishesNothing(t *testing.T) {
 	f := newSnapFixture(t)
 	f.acct.Throttle("iam:ListSSHPublicKeys", 1)
-	_, err := hostsync.BuildSnapshot(context.Background(), hostsync.NewIAMSource(f.iam, snapCfg), f.acct.ID(), f.clk.Now())
+	_, err := iamsource.BuildSnapshot(context.Background(), iamsource.NewIAMSource(f.iam, snapCfg), f.acct.ID(), f.clk.Now())
 	var se *hostsync.SourceError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "iam:ListSSHPublicKeys", se.Op)
 
-	_, err = hostsync.BuildSnapshot(context.Background(), hostsync.NewIAMSource(f.iam, snapCfg), "12345", f.clk.Now())
+	_, err = iamsource.BuildSnapshot(context.Background(), iamsource.NewIAMSource(f.iam, snapCfg), "12345", f.clk.Now())
 	assert.ErrorContains(t, err, "12-digit")
 }
 
@@ -146,7 +148,7 @@ func TestSnapshotDeterministic(t *testing.T) {
 	var first []byte
 	var digest string
 	for range 5 {
-		snap := f.build(hostsync.NewIAMSource(f.iam, snapCfg, hostsync.WithWorkers(8), hostsync.WithPageSize(3)))
+		snap := f.build(iamsource.NewIAMSource(f.iam, snapCfg, hostsync.WithWorkers(8), hostsync.WithPageSize(3)))
 		data, err := hostsync.MarshalSnapshot(snap)
 		require.NoError(t, err)
 		if first == nil {
@@ -156,7 +158,7 @@ func TestSnapshotDeterministic(t *testing.T) {
 		assert.Equal(t, string(first), string(data))
 	}
 	f.clk.Advance(time.Hour)
-	later := f.build(hostsync.NewIAMSource(f.iam, snapCfg))
+	later := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
 	assert.Equal(t, digest, later.Digest())
 	data, err := hostsync.MarshalSnapshot(later)
 	require.NoError(t, err)
@@ -189,7 +191,7 @@ func mutate(t *testing.T, doc []byte, keepDigest bool, edit func(s *hostsync.Sna
 func TestParseSnapshotRefuses(t *testing.T) {
 	f := newSnapFixture(t)
 	f.add("dave", []string{"ssh"}, "dave-1", "dave-2")
-	doc, err := hostsync.MarshalSnapshot(f.build(hostsync.NewIAMSource(f.iam, snapCfg)))
+	doc, err := hostsync.MarshalSnapshot(f.build(iamsource.NewIAMSource(f.iam, snapCfg)))
 	require.NoError(t, err)
 	_, err = hostsync.ParseSnapshot(doc)
 	require.NoError(t, err)
@@ -293,7 +295,7 @@ func TestSnapshotCovers(t *testing.T) {
 func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	src := hostsync.NewIAMSource(f.iam, snapCfg)
+	src := iamsource.NewIAMSource(f.iam, snapCfg)
 
 	res := f.publish(src)
 	assert.True(t, res.Written)
@@ -304,8 +306,8 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, res.ETag, obj.ETag)
 	assert.Equal(t, "application/json", obj.ContentType)
-	assert.Equal(t, res.Digest, obj.Metadata[hostsync.SnapshotMetaDigest])
-	assert.Equal(t, "2026-01-15T09:00:00Z", obj.Metadata[hostsync.SnapshotMetaGeneratedAt])
+	assert.Equal(t, res.Digest, obj.Metadata[s3snapshot.SnapshotMetaDigest])
+	assert.Equal(t, "2026-01-15T09:00:00Z", obj.Metadata[s3snapshot.SnapshotMetaGeneratedAt])
 	assert.Equal(t, s3types.ServerSideEncryptionAes256, obj.ServerSideEncryption)
 	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
 	assert.Equal(t, 1, f.acct.Calls("s3:PutObject"))
@@ -330,7 +332,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 
 	// Unchanged but older than RefreshAfter: rewritten, so hosts can tell a
 	// quiet fleet from a dead publisher.
-	f.clk.Advance(hostsync.DefaultSnapshotRefresh)
+	f.clk.Advance(s3snapshot.DefaultSnapshotRefresh)
 	refreshed := f.publish(src)
 	assert.True(t, refreshed.Written)
 	assert.Equal(t, "refresh: 1h0m0s old", refreshed.Reason)
@@ -355,7 +357,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	f.acct.Throttle("s3:GetObject", 1)
 	f.acct.ResetCalls()
 	before := f.object()
-	res, err := hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	res, err := s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	require.NoError(t, err)
 	assert.False(t, res.Written)
 	assert.Equal(t, "unchanged", res.Reason)
@@ -365,7 +367,7 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	_, err = f.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json")})
 	require.NoError(t, err)
 	f.acct.Throttle("s3:GetObject", 1)
-	res, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	res, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	require.NoError(t, err)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "could not be read")
@@ -373,13 +375,13 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// A failed write is an error.
 	f.acct.Throttle("s3:PutObject", 1)
 	f.addKey("bob", "bob-3")
-	_, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	_, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
 	assert.ErrorContains(t, err, "Throttling")
 }
 
 func TestPublishKMS(t *testing.T) {
 	f := newSnapFixture(t)
-	src := hostsync.NewIAMSource(f.iam, snapCfg)
+	src := iamsource.NewIAMSource(f.iam, snapCfg)
 	const key = "1234abcd-12ab-34cd-56ef-1234567890ab"
 	res := f.publish(src, hostsync.WithKMSKey(key))
 	require.True(t, res.Written)
@@ -412,7 +414,7 @@ func TestPublishKMS(t *testing.T) {
 func TestSnapshotSourceConditionalGet(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	f.publish(pub)
 	host := f.source()
 
@@ -451,7 +453,7 @@ func TestSnapshotSourceConditionalGet(t *testing.T) {
 func TestSnapshotSourceRefuses(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	f.publish(pub)
 	good, err := hostsync.ParseSnapshot(f.object())
 	require.NoError(t, err)
@@ -475,7 +477,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.False(t, d.Complete)
 	})
 	t.Run("groups not covered", func(t *testing.T) {
-		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", hostsync.Config{AuthorizedGroups: []string{"dev"}},
+		host := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", hostsync.Config{AuthorizedGroups: []string{"dev"}},
 			hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotScope)
 		// The same source, viewed with a configuration it covers.
@@ -487,7 +489,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
 	})
 	t.Run("missing object", func(t *testing.T) {
-		host := hostsync.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.WithClock(f.clk))
+		host := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.WithClock(f.clk))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	})
 	t.Run("throttled", func(t *testing.T) {
@@ -525,7 +527,7 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 func TestSnapshotSourceCacheFile(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	f.publish(pub)
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
 
@@ -556,7 +558,7 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 	assert.ErrorContains(t, d.Err, "connection refused")
 
 	// A cache file for another object, or a corrupt one, is ignored.
-	other := hostsync.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.WithCacheFile(cache), hostsync.WithClock(f.clk))
+	other := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.WithCacheFile(cache), hostsync.WithClock(f.clk))
 	assert.ErrorIs(t, other.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	require.NoError(t, os.WriteFile(cache, []byte("{garbage"), 0o600))
 	f.acct.ResetCalls()
@@ -577,11 +579,11 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 func TestFileSnapshotSource(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	data, err := hostsync.MarshalSnapshot(f.build(hostsync.NewIAMSource(f.iam, snapCfg)))
+	data, err := hostsync.MarshalSnapshot(f.build(iamsource.NewIAMSource(f.iam, snapCfg)))
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "hosts.json")
 	opts := []hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}
-	src := hostsync.NewFileSnapshotSource(path, snapCfg, opts...)
+	src := s3snapshot.NewFileSnapshotSource(path, snapCfg, opts...)
 	assert.Equal(t, path, src.Location())
 
 	assert.ErrorIs(t, src.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
@@ -599,7 +601,7 @@ func TestFileSnapshotSource(t *testing.T) {
 	assert.Nil(t, snap)
 
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	f.clk.Advance(hostsync.DefaultSnapshotMaxAge + time.Second)
+	f.clk.Advance(s3snapshot.DefaultSnapshotMaxAge + time.Second)
 	assert.ErrorIs(t, src.Desired(ctx).Err, hostsync.ErrSnapshotStale)
 }
 
@@ -610,11 +612,11 @@ func TestSnapshotSyncMatchesLiveSync(t *testing.T) {
 	f := newSnapFixture(t)
 	f.add("dave+ops", []string{"ssh", "admins"}, "dave-1")
 	f.add("root", []string{"ssh"}, "root-1") // refused by every host
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	f.publish(pub)
 
 	live, fromSnap := fakes.NewHost(), fakes.NewHost()
-	livePlan, _, err := hostsync.Sync(ctx, hostsync.NewIAMSource(f.iam, snapCfg), live, snapCfg)
+	livePlan, _, err := hostsync.Sync(ctx, iamsource.NewIAMSource(f.iam, snapCfg), live, snapCfg)
 	require.NoError(t, err)
 	snapPlan, _, err := hostsync.Sync(ctx, f.source(), fromSnap, snapCfg)
 	require.NoError(t, err)
@@ -629,7 +631,7 @@ func TestSnapshotSyncMatchesLiveSync(t *testing.T) {
 func TestSnapshotUnknownChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	f.publish(pub)
 	h := fakes.NewHost()
 	src := f.source()
@@ -663,18 +665,18 @@ func TestSnapshotUnknownChangesNothing(t *testing.T) {
 	})
 	t.Run("stale", func(t *testing.T) {
 		f.publish(pub)
-		f.clk.Advance(hostsync.DefaultSnapshotMaxAge + time.Minute)
+		f.clk.Advance(s3snapshot.DefaultSnapshotMaxAge + time.Minute)
 		check(t, hostsync.ErrSnapshotStale)
 	})
 }
 
 func TestParseS3URL(t *testing.T) {
-	b, k, err := hostsync.ParseS3URL("s3://fleet/path/to/hosts.json")
+	b, k, err := s3snapshot.ParseS3URL("s3://fleet/path/to/hosts.json")
 	require.NoError(t, err)
 	assert.Equal(t, "fleet", b)
 	assert.Equal(t, "path/to/hosts.json", k)
 	for _, bad := range []string{"fleet/hosts.json", "s3://fleet", "s3://fleet/", "s3:///k", "https://fleet/k"} {
-		_, _, err := hostsync.ParseS3URL(bad)
+		_, _, err := s3snapshot.ParseS3URL(bad)
 		assert.Error(t, err, bad)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -71,7 +72,7 @@ func BenchmarkFirstSync1000(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		h := fakes.NewHost()
-		src := hostsync.NewIAMSource(acct.IAM(), cfg, hostsync.WithKeyBodyCache(hostsync.NewMemoryKeyBodyCache()))
+		src := iamsource.NewIAMSource(acct.IAM(), cfg, hostsync.WithKeyBodyCache(hostsync.NewMemoryKeyBodyCache()))
 		b.StartTimer()
 		w, c, _ := srcBenchSync(b, acct, src, h, cfg)
 		b.StopTimer()
@@ -100,7 +101,7 @@ func BenchmarkSteadySync1000(b *testing.B) {
 	acct := srcBenchIAMAccount(b, n)
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
 	h := fakes.NewHost()
-	src := hostsync.NewIAMSource(acct.IAM(), cfg)
+	src := iamsource.NewIAMSource(acct.IAM(), cfg)
 	srcBenchSync(b, acct, src, h, cfg) // warm up, without latency
 	acct.SetLatency("*", srcBenchLatency)
 	var wall time.Duration

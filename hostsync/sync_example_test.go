@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/iamkittest"
 )
 
@@ -31,7 +32,7 @@ func ExampleSync() {
 	acct.ResetCalls()
 
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-	src := hostsync.NewIAMSource(svc, cfg)
+	src := iamsource.NewIAMSource(svc, cfg)
 	host := iamkittest.NewHost()
 
 	p, _, err := hostsync.Sync(ctx, src, host, cfg)
@@ -81,7 +82,7 @@ func ExampleAssumeRoleCredentials() {
 		panic(err)
 	}
 	acct.ResetCalls()
-	creds := hostsync.AssumeRoleCredentials(acct.STS(), aws.ToString(role.Role.Arn), "")
+	creds := iamsource.AssumeRoleCredentials(acct.STS(), aws.ToString(role.Role.Arn), "")
 	for range 5 {
 		if _, err := creds.Retrieve(ctx); err != nil {
 			panic(err)

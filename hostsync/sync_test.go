@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -27,13 +28,13 @@ var srcSyncCfg = hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroup
 type srcSyncFixture struct {
 	*srcIAMFixture
 	host *fakes.Host
-	src  *hostsync.IAMSource
+	src  *iamsource.IAMSource
 	cfg  hostsync.Config
 }
 
 func newSrcSyncFixture(t testing.TB) *srcSyncFixture {
 	f := &srcSyncFixture{srcIAMFixture: newSrcIAMFixture(t), host: fakes.NewHost(), cfg: srcSyncCfg}
-	f.src = hostsync.NewIAMSource(f.iam, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
+	f.src = iamsource.NewIAMSource(f.iam, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
 	return f
 }
 
@@ -221,7 +222,7 @@ func TestSyncInactiveKeys(t *testing.T) {
 
 func TestSyncSteadyStateCalls(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.src = hostsync.NewIAMSource(f.iam, f.cfg) // default page size
+	f.src = iamsource.NewIAMSource(f.iam, f.cfg) // default page size
 	const n = 5
 	for i := range n {
 		groups := []string{"ssh"}
@@ -365,7 +366,7 @@ func TestSyncLogs(t *testing.T) {
 // srcCredentialedIAM signs every call with credentials from a provider, as the
 // SDK's client does, and checks they are the assumed role's.
 type srcCredentialedIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	t     testing.TB
 	acct  *fakes.Account
 	creds aws.CredentialsProvider
@@ -417,8 +418,8 @@ func TestSyncAssumeRoleOncePerCredentials(t *testing.T) {
 	cfg.AssumeRole = roleARN
 
 	api := &srcCredentialedIAM{IAMAPI: f.iam, t: t, acct: f.acct, role: "iamkit-hostsync-reader",
-		creds: hostsync.AssumeRoleCredentials(f.acct.STS(), cfg.AssumeRole, "hostsync-test-host")}
-	src := hostsync.NewIAMSource(api, cfg)
+		creds: iamsource.AssumeRoleCredentials(f.acct.STS(), cfg.AssumeRole, "hostsync-test-host")}
+	src := iamsource.NewIAMSource(api, cfg)
 	h := fakes.NewHost()
 	f.acct.ResetCalls()
 	for range 5 {

@@ -24,6 +24,8 @@ import (
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/iamkittest/internal/gen"
 	"github.com/iamkit/iamkit/iamuser"
 	"github.com/iamkit/iamkit/internal/fakes"
@@ -37,10 +39,10 @@ var (
 	_ iamuser.API                   = (*IAM)(nil)
 	_ iamuser.OnboardAPI            = (*IAM)(nil)
 	_ iamuser.OffboardAPI           = (*IAM)(nil)
-	_ hostsync.IAMAPI               = (*IAM)(nil)
+	_ iamsource.IAMAPI              = (*IAM)(nil)
 	_ hostsync.System               = (*Host)(nil)
-	_ hostsync.SnapshotPublishAPI   = (*S3)(nil)
-	_ hostsync.SnapshotGetAPI       = (*S3)(nil)
+	_ s3snapshot.SnapshotPublishAPI = (*S3)(nil)
+	_ s3snapshot.SnapshotGetAPI     = (*S3)(nil)
 	_ mfa.EnableAPI                 = (*IAM)(nil)
 	_ mfa.AuditAPI                  = (*IAM)(nil)
 	_ mfa.STSAPI                    = (*STS)(nil)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/iamuser"
 	"github.com/iamkit/iamkit/mfa"
@@ -37,7 +38,7 @@ func TestWithLoggerNilDiscards(t *testing.T) {
 		require.NoError(t, err)
 	})
 	require.NotPanics(t, func() {
-		_, _, err := hostsync.Sync(ctx, hostsync.NewIAMSource(acct.IAM(), hostsync.Config{}, hostsync.WithLogger(nil)),
+		_, _, err := hostsync.Sync(ctx, iamsource.NewIAMSource(acct.IAM(), hostsync.Config{}, hostsync.WithLogger(nil)),
 			iamkittest.NewHost(), hostsync.Config{}, hostsync.WithLogger(nil), hostsync.WithClock(clk))
 		require.NoError(t, err)
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/iamkittest"
 )
 
@@ -102,7 +103,7 @@ func TestHostsyncKeys(t *testing.T) {
 	host := &diskHost{Host: iamkittest.NewHost(), keys: hostsync.StateDir{Root: state}.KeyCache()}
 
 	acct.ResetCalls()
-	_, report, err := hostsync.Sync(ctx, hostsync.NewIAMSource(iam.NewFromConfig(w.cfg), cfg), host, cfg)
+	_, report, err := hostsync.Sync(ctx, iamsource.NewIAMSource(iam.NewFromConfig(w.cfg), cfg), host, cfg)
 	require.NoError(t, err)
 	require.NoError(t, report.Err())
 	require.Equal(t, 2, acct.Calls("iam:ListSSHPublicKeys"), "the sync read alice's and bob's keys over the wire")

@@ -26,7 +26,7 @@ type host struct {
 	key                    hostsync.Key
 }
 
-func newHost(t *testing.T) *host {
+func newHost(t testing.TB) *host {
 	t.Helper()
 	testenv.RequireRoot(t, "the key cache must be owned by root")
 	h := &host{dir: t.TempDir()}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 )
 
 // loadAWS loads the standard AWS configuration chain: the instance role on
@@ -20,14 +21,14 @@ func loadAWS(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if awsCfg.Region == "" {
-		awsCfg.Region = hostsync.DefaultIAMRegion
+		awsCfg.Region = iamsource.DefaultIAMRegion
 	}
 	return awsCfg, nil
 }
 
-// newIAM builds the IAM client a sync reads with: hostsync.NewIAMClient,
+// newIAM builds the IAM client a sync reads with: iamsource.NewIAMClient,
 // under ASSUMEROLE with the role's credentials, assumed once and cached,
 // under the host's session name.
 func newIAM(awsCfg aws.Config, cfg hostsync.Config, hostname string) *iam.Client {
-	return hostsync.NewIAMClient(awsCfg, cfg, hostname)
+	return iamsource.NewIAMClient(awsCfg, cfg, hostname)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 )
 
 // Exit codes.
@@ -43,9 +44,9 @@ type daemon struct {
 	// newIAM builds the IAM client for a configuration (under ASSUMEROLE,
 	// with the role's credentials, cached inside the client across syncs).
 	// It is called at start and on every SIGHUP.
-	newIAM func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error)
+	newIAM func(ctx context.Context, cfg hostsync.Config) (iamsource.IAMAPI, error)
 	// newSource builds the source of truth for one sync.
-	newSource func(api hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source
+	newSource func(api iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source
 	// newSystem returns the host for a configuration.
 	newSystem func(cfg hostsync.Config) hostsync.System
 	// lock takes the sync lock, so that no two syncs (this daemon, a cron
@@ -65,7 +66,7 @@ type daemon struct {
 // it.
 type setup struct {
 	cfg hostsync.Config // before resolve
-	api hostsync.IAMAPI
+	api iamsource.IAMAPI
 }
 
 // load reads the configuration file and builds the IAM client for it. The

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -115,14 +116,14 @@ func (w *world) daemon(once bool) *daemon {
 			}
 			return hostsync.ResolveTags(cfg, w.tags)
 		},
-		newIAM: func(context.Context, hostsync.Config) (hostsync.IAMAPI, error) {
+		newIAM: func(context.Context, hostsync.Config) (iamsource.IAMAPI, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.iamBuilt++
 			return w.acct.IAM(), nil
 		},
-		newSource: func(api hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source {
-			var src hostsync.Source = hostsync.NewIAMSource(api, cfg)
+		newSource: func(api iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source {
+			var src hostsync.Source = iamsource.NewIAMSource(api, cfg)
 			if w.wrap != nil {
 				src = w.wrap(src)
 			}

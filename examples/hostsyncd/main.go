@@ -49,6 +49,7 @@ import (
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/ec2tags"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 )
 
 func main() {
@@ -198,15 +199,15 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 				return ec2tags.FromConfig(awsCfg)(ctx, keys)
 			})
 		},
-		newIAM: func(ctx context.Context, cfg hostsync.Config) (hostsync.IAMAPI, error) {
+		newIAM: func(ctx context.Context, cfg hostsync.Config) (iamsource.IAMAPI, error) {
 			awsCfg, err := loadAWS(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return newIAM(awsCfg, cfg, hostname), nil
 		},
-		newSource: func(api hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source {
-			return hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithLogger(log))
+		newSource: func(api iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source {
+			return iamsource.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithLogger(log))
 		},
 		newSystem: func(cfg hostsync.Config) hostsync.System { return sd.Linux(cfg, log) },
 		lock:      sd.AcquireLock,

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // snapshotOptions are the --snapshot flags: sync from the fleet snapshot a
@@ -44,7 +46,7 @@ func (s *snapshotOptions) check() error {
 	}
 	switch {
 	case strings.HasPrefix(s.url, "s3://"):
-		b, k, err := hostsync.ParseS3URL(s.url)
+		b, k, err := s3snapshot.ParseS3URL(s.url)
 		if err != nil {
 			return fmt.Errorf("--snapshot: %w", err)
 		}
@@ -77,16 +79,16 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 	if !o.dryRun {
 		opts = append(opts, hostsync.WithCacheFile(o.stateDirLayout().SnapshotFile())) // a dry run writes nothing
 	}
-	var src *hostsync.SnapshotSource
+	var src *s3snapshot.SnapshotSource
 	if s.path != "" {
-		src = hostsync.NewFileSnapshotSource(s.path, hostsync.Config{}, opts...)
+		src = s3snapshot.NewFileSnapshotSource(s.path, hostsync.Config{}, opts...)
 	} else {
-		src = hostsync.NewS3SnapshotSource(&lazyS3{}, s.bucket, s.key, hostsync.Config{}, opts...)
+		src = s3snapshot.NewS3SnapshotSource(&lazyS3{}, s.bucket, s.key, hostsync.Config{}, opts...)
 	}
 	if s.account == "" {
 		log.Warn("hostsyncd: --snapshot without --snapshot-account accepts a snapshot of any account's users")
 	}
-	d.newSource = func(_ hostsync.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.ForConfig(cfg) }
+	d.newSource = func(_ iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.ForConfig(cfg) }
 }
 
 // lazyS3 is the S3 client, built from the standard configuration chain on
@@ -109,11 +111,11 @@ func (l *lazyS3) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ..
 		if awsCfg.Region == "" {
 			awsCfg.Region = "us-east-1"
 		}
-		l.api = hostsync.NewS3Client(awsCfg)
+		l.api = s3snapshot.NewS3Client(awsCfg)
 	}
 	api := l.api
 	l.mu.Unlock()
 	return api.GetObject(ctx, in, optFns...)
 }
 
-var _ hostsync.SnapshotGetAPI = (*lazyS3)(nil)
+var _ s3snapshot.SnapshotGetAPI = (*lazyS3)(nil)

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -78,7 +79,7 @@ func fleetSnapshot(t *testing.T) ([]byte, *fakes.Account) {
 	require.NoError(t, err)
 	_, err = api.UploadSSHPublicKey(ctx, &iam.UploadSSHPublicKeyInput{UserName: aws.String("alice"), SSHPublicKeyBody: aws.String(newKey(t))})
 	require.NoError(t, err)
-	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"devs"}}), acct.ID(), time.Now())
+	snap, err := iamsource.BuildSnapshot(ctx, iamsource.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"devs"}}), acct.ID(), time.Now())
 	require.NoError(t, err)
 	doc, err := hostsync.MarshalSnapshot(snap)
 	require.NoError(t, err)

@@ -10,14 +10,16 @@ import (
 
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // hostsyncIAM is the IAM client of the hostsync commands: what a sync
-// reads (hostsync.IAMSource) and what the live key lookup reads
-// (hostsync.LiveKeys). *iam.Client satisfies it.
+// reads (iamsource.IAMSource) and what the live key lookup reads
+// (iamsource.LiveKeys). *iam.Client satisfies it.
 type hostsyncIAM interface {
-	hostsync.IAMAPI
-	hostsync.LiveKeysAPI
+	iamsource.IAMAPI
+	iamsource.LiveKeysAPI
 }
 
 // hostsyncEnv is what the hostsync commands take from outside the process:
@@ -35,7 +37,7 @@ type hostsyncEnv struct {
 	// newS3 builds the S3 client a --snapshot sync reads the fleet
 	// snapshot with (nil: loadSnapshotS3, through the app's AWS
 	// configuration).
-	newS3 func(ctx context.Context) (hostsync.SnapshotGetAPI, error)
+	newS3 func(ctx context.Context) (s3snapshot.SnapshotGetAPI, error)
 	// newSystem returns the host, keeping hostsync's files in the layout sd.
 	newSystem func(cfg hostsync.Config, sd hostsync.StateDir, log *slog.Logger) (hostsync.System, error)
 	// lock takes the sync lock at path.
@@ -188,7 +190,7 @@ func (env *hostsyncEnv) snapshotSource(ctx context.Context, a *app, c *command, 
 		}
 		return nil, nil
 	}
-	bucket, key, err := hostsync.ParseS3URL(f.snapshot)
+	bucket, key, err := s3snapshot.ParseS3URL(f.snapshot)
 	if err != nil {
 		return nil, c.usageError("--snapshot: %v", err)
 	}
@@ -203,7 +205,7 @@ func (env *hostsyncEnv) snapshotSource(ctx context.Context, a *app, c *command, 
 	if !dryRun {
 		opts = append(opts, hostsync.WithCacheFile(sd.SnapshotFile())) // a dry run writes nothing
 	}
-	return hostsync.NewS3SnapshotSource(api, bucket, key, cfg, opts...), nil
+	return s3snapshot.NewS3SnapshotSource(api, bucket, key, cfg, opts...), nil
 }
 
 // resolve returns the environment a command runs in: env itself when the
@@ -287,7 +289,7 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 		// last run, a steady-state sync costs one ListSSHPublicKeys per
 		// user.
 		bodies := sd.KeyBodyCache(dryRun, a.log)
-		src = hostsync.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithLogger(a.log))
+		src = iamsource.NewIAMSource(api, cfg, hostsync.WithKeyBodyCache(bodies), hostsync.WithLogger(a.log))
 	}
 	sys, err := env.newSystem(cfg, sd, a.log)
 	if err != nil {
@@ -387,8 +389,8 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	}
 	if *live {
 		opts = append(opts, hostsync.WithLiveTimeout(*timeout),
-			hostsync.WithLive(hostsync.LiveKeysFromConfigFile(*config, env.instanceTags,
-				func(ctx context.Context, cfg hostsync.Config) (hostsync.LiveKeysAPI, error) {
+			hostsync.WithLive(iamsource.LiveKeysFromConfigFile(*config, env.instanceTags,
+				func(ctx context.Context, cfg hostsync.Config) (iamsource.LiveKeysAPI, error) {
 					return env.newIAM(ctx, cfg)
 				})))
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/ec2tags"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // The AWS side of the hostsync commands: building the SDK's clients. What
@@ -14,7 +16,7 @@ import (
 
 // loadHostsyncIAM builds the IAM client a sync or a live key lookup reads
 // with, from the standard configuration chain (on EC2: the instance role),
-// as hostsync.NewIAMClient does it for every frontend (the region, and the
+// as iamsource.NewIAMClient does it for every frontend (the region, and the
 // role's cached credentials under ASSUMEROLE).
 func (a *app) loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyncIAM, error) {
 	awsCfg, err := a.loadAWSConfig(ctx, "")
@@ -22,13 +24,13 @@ func (a *app) loadHostsyncIAM(ctx context.Context, cfg hostsync.Config) (hostsyn
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	return hostsync.NewIAMClient(awsCfg, cfg, host), nil
+	return iamsource.NewIAMClient(awsCfg, cfg, host), nil
 }
 
 // loadSnapshotS3 builds the S3 client a --snapshot sync reads with, from
 // the standard configuration chain; the bucket must be in the configured
 // region (us-east-1 when none is).
-func (a *app) loadSnapshotS3(ctx context.Context) (hostsync.SnapshotGetAPI, error) {
+func (a *app) loadSnapshotS3(ctx context.Context) (s3snapshot.SnapshotGetAPI, error) {
 	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
 		return nil, err
@@ -36,7 +38,7 @@ func (a *app) loadSnapshotS3(ctx context.Context) (hostsync.SnapshotGetAPI, erro
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
 	}
-	return hostsync.NewS3Client(awsCfg), nil
+	return s3snapshot.NewS3Client(awsCfg), nil
 }
 
 // loadInstanceTags reads the instance's tags named keys from the instance

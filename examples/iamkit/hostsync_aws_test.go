@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 )
 
 // TestLoadHostsyncIAMAssumesTheRoleOnce builds the IAM client the way the
@@ -67,7 +68,7 @@ func TestLoadHostsyncIAMAssumesTheRoleOnce(t *testing.T) {
 	api, err := newApp(nil, io.Discard, io.Discard).loadHostsyncIAM(context.Background(), cfg)
 	require.NoError(t, err)
 	for range 2 {
-		keys, err := hostsync.LiveKeys(context.Background(), api, cfg, "alice")
+		keys, err := iamsource.LiveKeys(context.Background(), api, cfg, "alice")
 		require.NoError(t, err)
 		assert.Empty(t, keys)
 	}

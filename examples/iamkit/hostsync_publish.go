@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // publishEnv is what 'iamkit hostsync publish' takes from outside the
@@ -22,7 +24,7 @@ import (
 type publishEnv struct {
 	// clients builds the IAM client (with the role's credentials when
 	// assumeRole is set) and the S3 client (with the caller's own).
-	clients func(ctx context.Context, assumeRole string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error)
+	clients func(ctx context.Context, assumeRole string) (iamsource.IAMAPI, s3snapshot.SnapshotPublishAPI, error)
 	// account returns the ID of the account whose users are read: the
 	// role's under assumeRole, else the caller's (STS GetCallerIdentity).
 	account func(ctx context.Context, assumeRole string) (string, error)
@@ -92,7 +94,7 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	kmsKey := fs.String("kms-key", "", "encrypt the object with SSE-KMS under this `KEY` (ID, ARN or alias)")
 	assumeRole := fs.String("assume-role", "", "read IAM in another account through this role `ARN` (ASSUMEROLE)")
 	account := fs.String("account", "", "the `ID` of the account whose users are read (default: the role's, or the caller's)")
-	refresh := fs.Duration("refresh-after", hostsync.DefaultSnapshotRefresh, "rewrite an unchanged snapshot once it is this `DURATION` old")
+	refresh := fs.Duration("refresh-after", s3snapshot.DefaultSnapshotRefresh, "rewrite an unchanged snapshot once it is this `DURATION` old")
 	dryRun := fs.Bool("dry-run", false, "read IAM and S3 and say what would be written; write nothing")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
@@ -120,15 +122,15 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	if err != nil {
 		return err
 	}
-	src := hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithLogger(a.log))
-	snap, err := hostsync.BuildSnapshot(ctx, src, acct, env.now())
+	src := iamsource.NewIAMSource(iamAPI, cfg, hostsync.WithLogger(a.log))
+	snap, err := iamsource.BuildSnapshot(ctx, src, acct, env.now())
 	if err != nil {
 		return err
 	}
 	if *dryRun {
 		s3API = dryRunS3{s3API}
 	}
-	res, err := hostsync.Publish(ctx, s3API, *bucket, *key, snap, hostsync.WithKMSKey(*kmsKey), hostsync.WithRefreshAfter(*refresh),
+	res, err := s3snapshot.Publish(ctx, s3API, *bucket, *key, snap, hostsync.WithKMSKey(*kmsKey), hostsync.WithRefreshAfter(*refresh),
 		hostsync.WithAbsenceConfirmer(src))
 	switch {
 	case errors.Is(err, errDryRunWrite):
@@ -151,7 +153,7 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 var errDryRunWrite = errors.New("dry run: not written")
 
 // dryRunS3 reads but never writes.
-type dryRunS3 struct{ hostsync.SnapshotPublishAPI }
+type dryRunS3 struct{ s3snapshot.SnapshotPublishAPI }
 
 func (dryRunS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	return nil, errDryRunWrite
@@ -160,7 +162,7 @@ func (dryRunS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Optio
 // loadPublishClients builds the IAM and S3 clients from the standard AWS
 // configuration chain. Under assumeRole, IAM is read with the role's
 // credentials (assumed once, cached); S3 is written with the caller's own.
-func (a *app) loadPublishClients(ctx context.Context, assumeRole string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error) {
+func (a *app) loadPublishClients(ctx context.Context, assumeRole string) (iamsource.IAMAPI, s3snapshot.SnapshotPublishAPI, error) {
 	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {
 		return nil, nil, err
@@ -170,9 +172,9 @@ func (a *app) loadPublishClients(ctx context.Context, assumeRole string) (hostsy
 	}
 	iamCfg := awsCfg.Copy()
 	if assumeRole != "" {
-		iamCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(awsCfg), assumeRole, "iamkit-hostsync-publish")
+		iamCfg.Credentials = iamsource.AssumeRoleCredentials(sts.NewFromConfig(awsCfg), assumeRole, "iamkit-hostsync-publish")
 	}
-	return iam.NewFromConfig(iamCfg), hostsync.NewS3Client(awsCfg), nil
+	return iam.NewFromConfig(iamCfg), s3snapshot.NewS3Client(awsCfg), nil
 }
 
 // loadPublishAccount returns the role's account, or the caller's from STS.

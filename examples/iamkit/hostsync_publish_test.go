@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // pubEnv is 'iamkit hostsync publish' wired to the fake account.
@@ -27,7 +29,7 @@ func newPubEnv(t *testing.T) *pubEnv {
 	e := newEnv(t)
 	p := &pubEnv{env: e}
 	p.pe = &publishEnv{
-		clients: func(_ context.Context, role string) (hostsync.IAMAPI, hostsync.SnapshotPublishAPI, error) {
+		clients: func(_ context.Context, role string) (iamsource.IAMAPI, s3snapshot.SnapshotPublishAPI, error) {
 			p.roles = append(p.roles, role)
 			return e.acct.IAM(), e.acct.S3(), nil
 		},

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 const snapshotURL = "s3://acme-fleet/hostsync/snapshot.json"
@@ -21,16 +23,16 @@ const snapshotURL = "s3://acme-fleet/hostsync/snapshot.json"
 func newSnapshotEnv(t *testing.T) *hsEnv {
 	t.Helper()
 	h := newHostsyncEnv(t, "IAM_AUTHORIZED_GROUPS=\"devs\"\n")
-	h.hs.newS3 = func(context.Context) (hostsync.SnapshotGetAPI, error) { return h.acct.S3(), nil }
+	h.hs.newS3 = func(context.Context) (s3snapshot.SnapshotGetAPI, error) { return h.acct.S3(), nil }
 	h.createGroup("devs")
 	h.iamUser("alice", "devs", 2)
 	ctx := context.Background()
 	_, err := h.acct.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acme-fleet")})
 	require.NoError(t, err)
 	cfg := hostsync.Config{AuthorizedGroups: []string{"devs"}}
-	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(h.acct.IAM(), cfg), h.acct.ID(), h.acct.Clock().Now())
+	snap, err := iamsource.BuildSnapshot(ctx, iamsource.NewIAMSource(h.acct.IAM(), cfg), h.acct.ID(), h.acct.Clock().Now())
 	require.NoError(t, err)
-	_, err = hostsync.Publish(ctx, h.acct.S3(), "acme-fleet", "hostsync/snapshot.json", snap)
+	_, err = s3snapshot.Publish(ctx, h.acct.S3(), "acme-fleet", "hostsync/snapshot.json", snap)
 	require.NoError(t, err)
 	h.acct.ResetCalls()
 	return h

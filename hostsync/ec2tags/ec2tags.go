@@ -5,7 +5,7 @@
 // a binary that never reads tags does not link the EC2 client.
 //
 // Tags is the function to hand hostsync.ResolveInstanceTags: instance
-// metadata first (hostsync.InstanceTags: no AWS call, no IAM permission),
+// metadata first (InstanceTags: no AWS call, no IAM permission),
 // and only when the instance does not allow tags in its metadata
 // (hostsync.ErrTagsUnavailable), DescribeTags for the instance, whose ID and
 // region the metadata gives. That needs ec2:DescribeTags in the instance
@@ -87,7 +87,7 @@ type Identity struct {
 
 // InstanceIdentity reads the instance ID (instance-id) and region
 // (placement/region) from the instance metadata.
-func InstanceIdentity(ctx context.Context, api hostsync.MetadataAPI) (Identity, error) {
+func InstanceIdentity(ctx context.Context, api MetadataAPI) (Identity, error) {
 	get := func(path string) (string, error) {
 		out, err := api.GetMetadata(ctx, &imds.GetMetadataInput{Path: path})
 		if err != nil {
@@ -116,14 +116,14 @@ func InstanceIdentity(ctx context.Context, api hostsync.MetadataAPI) (Identity, 
 }
 
 // Tags returns the tag reader for hostsync.ResolveInstanceTags:
-// hostsync.InstanceTags through meta, and when the metadata shows no tags
+// InstanceTags through meta, and when the metadata shows no tags
 // (hostsync.ErrTagsUnavailable), DescribeInstanceTags for the instance
 // through the client newEC2 builds for the instance's region (called only
 // then). When DescribeTags fails as well, the error wraps both
 // hostsync.ErrTagsUnavailable and DescribeTags' error.
-func Tags(meta hostsync.MetadataAPI, newEC2 func(ctx context.Context, region string) (DescribeTagsAPI, error)) func(ctx context.Context, keys []string) (map[string]string, error) {
+func Tags(meta MetadataAPI, newEC2 func(ctx context.Context, region string) (DescribeTagsAPI, error)) func(ctx context.Context, keys []string) (map[string]string, error) {
 	return func(ctx context.Context, keys []string) (map[string]string, error) {
-		tags, err := hostsync.InstanceTags(ctx, meta, keys)
+		tags, err := InstanceTags(ctx, meta, keys)
 		if !errors.Is(err, hostsync.ErrTagsUnavailable) {
 			return tags, err
 		}

@@ -4,18 +4,44 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // ErrNotARN is wrapped by ParseARN's errors.
 var ErrNotARN = errors.New("not an ARN")
 
-// ARN is an ARN parsed with the SDK's aws/arn, its resource split at the
-// first '/': "role/path/name" has Type "role" and Rest "path/name";
-// "root" has Type "root" and no Rest.
+// Parts are the five parts of an ARN, split as the SDK's aws/arn does
+// (arn.ARN, here so that a binary that parses ARNs need not link the SDK).
+type Parts struct {
+	Partition string
+	Service   string
+	Region    string
+	AccountID string
+	Resource  string
+}
+
+// String returns the ARN the parts make.
+func (p Parts) String() string {
+	return "arn:" + p.Partition + ":" + p.Service + ":" + p.Region + ":" + p.AccountID + ":" + p.Resource
+}
+
+// parseParts splits s as arn.Parse does: the "arn:" prefix, then six
+// colon-separated sections, the last one keeping any further colon.
+func parseParts(s string) (Parts, error) {
+	if !strings.HasPrefix(s, "arn:") {
+		return Parts{}, errors.New("arn: invalid prefix")
+	}
+	sec := strings.SplitN(s, ":", 6)
+	if len(sec) != 6 {
+		return Parts{}, errors.New("arn: not enough sections")
+	}
+	return Parts{Partition: sec[1], Service: sec[2], Region: sec[3], AccountID: sec[4], Resource: sec[5]}, nil
+}
+
+// ARN is an ARN split into its Parts, its resource split at the first '/':
+// "role/path/name" has Type "role" and Rest "path/name"; "root" has Type
+// "root" and no Rest.
 type ARN struct {
-	arn.ARN
+	Parts
 	Type string
 	Rest string
 }
@@ -32,12 +58,12 @@ func Rest(s string) string {
 	return s
 }
 
-// ParseARN parses s with aws/arn and checks the parts every iamkit ARN
+// ParseARN parses s as aws/arn does and checks the parts every iamkit ARN
 // shares: a partition of the aws family ("aws", "aws-cn", "aws-us-gov",
 // "aws-iso", …), a service, an account that is empty, "aws" or 12 digits,
 // and a resource. Errors wrap ErrNotARN.
 func ParseARN(s string) (ARN, error) {
-	a, err := arn.Parse(s)
+	a, err := parseParts(s)
 	if err != nil {
 		return ARN{}, fmt.Errorf("%w: %q: %w", ErrNotARN, s, err)
 	}
@@ -52,7 +78,7 @@ func ParseARN(s string) (ARN, error) {
 		return ARN{}, fmt.Errorf("%w: %q: no resource", ErrNotARN, s)
 	}
 	typ, rest, _ := strings.Cut(a.Resource, "/")
-	return ARN{ARN: a, Type: typ, Rest: rest}, nil
+	return ARN{Parts: a, Type: typ, Rest: rest}, nil
 }
 
 // IAMARN parses s as the ARN of an IAM resource of type typ ("role",

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // Environment variables the function reads.
@@ -42,7 +44,7 @@ const (
 	// the role's account under ASSUMEROLE, else the event's account).
 	EnvAccountID = "ACCOUNT_ID"
 	// EnvRefreshAfter is how old an unchanged snapshot may grow before it is
-	// rewritten (a Go duration, default hostsync.DefaultSnapshotRefresh).
+	// rewritten (a Go duration, default s3snapshot.DefaultSnapshotRefresh).
 	EnvRefreshAfter = "REFRESH_AFTER"
 	// EnvExpectedBucketOwner, when set, is the account that must own the
 	// bucket.
@@ -56,14 +58,14 @@ const DefaultKey = "hostsync/snapshot.json"
 // Lambda execution environment, and so does its IAMSource's key body
 // cache.
 type handler struct {
-	s3      hostsync.SnapshotPublishAPI
-	src     *hostsync.IAMSource
+	s3      s3snapshot.SnapshotPublishAPI
+	src     *iamsource.IAMSource
 	cache   *hostsync.MemoryKeyBodyCache
 	bucket  string
 	key     string
 	account string // from the environment; "" = from the event
 	// Publish options: KMS key, expected bucket owner, refresh age
-	// (0 = hostsync.DefaultSnapshotRefresh).
+	// (0 = s3snapshot.DefaultSnapshotRefresh).
 	kmsKey, bucketOwner string
 	refreshAfter        time.Duration
 	now                 func() time.Time
@@ -77,7 +79,7 @@ func splitList(s string) []string {
 }
 
 // newHandler builds the handler from its clients and the environment.
-func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, getenv func(string) string, log *slog.Logger) (*handler, error) {
+func newHandler(iamAPI iamsource.IAMAPI, s3API s3snapshot.SnapshotPublishAPI, getenv func(string) string, log *slog.Logger) (*handler, error) {
 	h := &handler{
 		s3:          s3API,
 		cache:       hostsync.NewMemoryKeyBodyCache(),
@@ -116,7 +118,7 @@ func newHandler(iamAPI hostsync.IAMAPI, s3API hostsync.SnapshotPublishAPI, geten
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h.src = hostsync.NewIAMSource(iamAPI, cfg, hostsync.WithKeyBodyCache(h.cache), hostsync.WithLogger(log))
+	h.src = iamsource.NewIAMSource(iamAPI, cfg, hostsync.WithKeyBodyCache(h.cache), hostsync.WithLogger(log))
 	return h, nil
 }
 
@@ -189,14 +191,14 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		h.seed(ctx, account)
 	}
 	object := "s3://" + h.bucket + "/" + h.key
-	snap, err := hostsync.BuildSnapshot(ctx, h.src, account, h.now())
+	snap, err := iamsource.BuildSnapshot(ctx, h.src, account, h.now())
 	if err != nil {
 		// Nothing is published from an unknown source; the hosts keep the
 		// snapshot in place until it is older than their MaxAge.
 		h.log.ErrorContext(ctx, "snapshot publisher: reading IAM failed; nothing published", "error", err.Error())
 		return Result{Object: object}, err
 	}
-	res, err := hostsync.Publish(ctx, h.s3, h.bucket, h.key, snap,
+	res, err := s3snapshot.Publish(ctx, h.s3, h.bucket, h.key, snap,
 		hostsync.WithKMSKey(h.kmsKey), hostsync.WithExpectedBucketOwner(h.bucketOwner), hostsync.WithRefreshAfter(h.refreshAfter),
 		hostsync.WithAbsenceConfirmer(h.src))
 	out := Result{

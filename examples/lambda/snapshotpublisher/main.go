@@ -1,8 +1,8 @@
 // Command snapshotpublisher is an AWS Lambda function that publishes the
 // hostsync snapshot of a fleet on a schedule (an EventBridge rule such as
 // rate(10 minutes)): it reads the IAM users of the authorized groups, their
-// groups and Active SSH keys once (hostsync.BuildSnapshot), and writes the
-// snapshot to S3 only when it changed (hostsync.Publish). Hosts then sync
+// groups and Active SSH keys once (iamsource.BuildSnapshot), and writes the
+// snapshot to S3 only when it changed (s3snapshot.Publish). Hosts then sync
 // from that one object (hostsyncd --snapshot s3://BUCKET/KEY) instead of
 // each asking IAM.
 //
@@ -37,8 +37,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 func main() {
@@ -51,9 +51,9 @@ func main() {
 	}
 	iamCfg := cfg.Copy()
 	if role := os.Getenv(EnvAssumeRole); role != "" {
-		iamCfg.Credentials = hostsync.AssumeRoleCredentials(sts.NewFromConfig(cfg), role, "iamkit-snapshot-publisher")
+		iamCfg.Credentials = iamsource.AssumeRoleCredentials(sts.NewFromConfig(cfg), role, "iamkit-snapshot-publisher")
 	}
-	h, err := newHandler(iam.NewFromConfig(iamCfg), hostsync.NewS3Client(cfg), os.Getenv, log)
+	h, err := newHandler(iam.NewFromConfig(iamCfg), s3snapshot.NewS3Client(cfg), os.Getenv, log)
 	if err != nil {
 		log.Error("configuration", "error", err.Error())
 		os.Exit(1)

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/federation"
-	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // The enhanced Cognito flow (GetId, GetCredentialsForIdentity) in process
@@ -64,7 +64,7 @@ func BenchmarkS3ConditionalGet(b *testing.B) {
 	}
 	for _, tc := range []struct {
 		name string
-		api  hostsync.SnapshotGetAPI
+		api  s3snapshot.SnapshotGetAPI
 	}{{"in-process", f}, {"wire", w.s3()}} {
 		b.Run(tc.name, func(b *testing.B) {
 			w.acct.ResetCalls()

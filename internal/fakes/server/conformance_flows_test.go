@@ -26,6 +26,8 @@ import (
 
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/iamuser"
 	"github.com/iamkit/iamkit/internal/fakes"
 	"github.com/iamkit/iamkit/mfa"
@@ -61,7 +63,7 @@ type flowCognito interface {
 
 // flowS3 is the S3 methods the flows call: *fakes.S3 or *s3.Client.
 type flowS3 interface {
-	hostsync.SnapshotPublishAPI
+	s3snapshot.SnapshotPublishAPI
 	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
 }
 
@@ -595,7 +597,7 @@ func TestConformanceFederation(t *testing.T) {
 // getStatuses records the HTTP status of each GetObject answer (200 for a
 // success), as a host's snapshot source meets them.
 type getStatuses struct {
-	api      hostsync.SnapshotGetAPI
+	api      s3snapshot.SnapshotGetAPI
 	statuses []int
 }
 
@@ -618,16 +620,16 @@ func (g *getStatuses) GetObject(ctx context.Context, in *s3.GetObjectInput, optF
 // second sync answered 304.
 func TestConformanceHostsyncSnapshot(t *testing.T) {
 	type outcome struct {
-		published, again   hostsync.PublishResult
+		published, again   s3snapshot.PublishResult
 		plans              []hostsync.SyncPlan
 		reports            []hostsync.Report
 		users              []hostsync.HostUser
 		statuses           []int
 		missing            *apiErr
-		missingPublish     hostsync.PublishResult
+		missingPublish     s3snapshot.PublishResult
 		missingPublishErr  *apiErr
-		kmsPublished       hostsync.PublishResult
-		kmsAgain           hostsync.PublishResult
+		kmsPublished       s3snapshot.PublishResult
+		kmsAgain           s3snapshot.PublishResult
 		kmsDesired         hostsync.Desired
 		plainRefused       bool
 		plainRefusedErr    string
@@ -659,30 +661,30 @@ func TestConformanceHostsyncSnapshot(t *testing.T) {
 		_, err = f.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json")})
 		o.missing = errShape(err)
 		// A bucket that is not there.
-		snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(f.full, cfg), f.acct.ID(), f.acct.Clock().Now())
+		snap, err := iamsource.BuildSnapshot(ctx, iamsource.NewIAMSource(f.full, cfg), f.acct.ID(), f.acct.Clock().Now())
 		require.NoError(t, err)
-		o.missingPublish, err = hostsync.Publish(ctx, f.s3, "nobucket", "hosts.json", snap)
+		o.missingPublish, err = s3snapshot.Publish(ctx, f.s3, "nobucket", "hosts.json", snap)
 		o.missingPublishErr = errShape(err)
 
-		o.published, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(f.acct.ID()))
+		o.published, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(f.acct.ID()))
 		require.NoError(t, err)
-		o.again, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(f.acct.ID()))
+		o.again, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(f.acct.ID()))
 		require.NoError(t, err)
 
 		// SSE-KMS: published under a key, accepted by a host that asks for
 		// it; the plain object refused by such a host.
 		const kmsKey = "1234abcd-12ab-34cd-56ef-1234567890ab"
-		o.kmsPublished, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.WithKMSKey(kmsKey))
+		o.kmsPublished, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.WithKMSKey(kmsKey))
 		require.NoError(t, err)
-		o.kmsAgain, err = hostsync.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.WithKMSKey(kmsKey))
+		o.kmsAgain, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts-kms.json", snap, hostsync.WithKMSKey(kmsKey))
 		require.NoError(t, err)
 		kmsOpts := []hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.acct.Clock()), hostsync.WithKMSKey(kmsKey)}
-		o.kmsDesired = hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts-kms.json", cfg, kmsOpts...).Desired(ctx)
-		plain := hostsync.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", cfg, kmsOpts...).Desired(ctx)
+		o.kmsDesired = s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts-kms.json", cfg, kmsOpts...).Desired(ctx)
+		plain := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", cfg, kmsOpts...).Desired(ctx)
 		o.plainRefused, o.plainRefusedErr = errors.Is(plain.Err, hostsync.ErrSnapshotEncryption) && !plain.Complete, fmt.Sprint(plain.Err)
 
 		get := &getStatuses{api: f.s3}
-		src := hostsync.NewS3SnapshotSource(get, "fleet", "hosts.json", cfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.acct.Clock()), hostsync.WithExpectedBucketOwner(f.acct.ID()))
+		src := s3snapshot.NewS3SnapshotSource(get, "fleet", "hosts.json", cfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.acct.Clock()), hostsync.WithExpectedBucketOwner(f.acct.ID()))
 		host := fakes.NewHost()
 		for range 2 {
 			p, r, err := hostsync.Sync(ctx, src, host, cfg, hostsync.WithClock(f.acct.Clock()))

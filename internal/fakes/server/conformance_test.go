@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/iamuser"
 	"github.com/iamkit/iamkit/internal/fakes"
 	"github.com/iamkit/iamkit/internal/fakes/server"
@@ -34,7 +35,7 @@ type world struct {
 	iam  iamuser.API
 	full interface {
 		iamuser.API
-		hostsync.IAMAPI
+		iamsource.IAMAPI
 		trustpolicy.RoleAPI
 		trustpolicy.ListRolesAPI
 		CreateGroup(context.Context, *iam.CreateGroupInput, ...func(*iam.Options)) (*iam.CreateGroupOutput, error)
@@ -95,7 +96,7 @@ func TestSameOutcomeInProcessAndOverTheWire(t *testing.T) {
 		_, err = m.Onboard(ctx, iamuser.Spec{UserName: "bob", Groups: []string{"devs"}, NoMFA: true})
 		require.NoError(t, err)
 
-		o.desired = hostsync.NewIAMSource(w.full, hostsync.Config{AuthorizedGroups: []string{"devs"}, SudoersGroups: []string{"admins"}}).Desired(ctx)
+		o.desired = iamsource.NewIAMSource(w.full, hostsync.Config{AuthorizedGroups: []string{"devs"}, SudoersGroups: []string{"admins"}}).Desired(ctx)
 		o.roles, err = trustpolicy.ListRoleTrust(ctx, w.full, "/")
 		require.NoError(t, err)
 		o.role, err = trustpolicy.GetRoleTrust(ctx, w.full, "deploy")

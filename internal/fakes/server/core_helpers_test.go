@@ -6,6 +6,7 @@ import (
 
 	"crypto/sha256"
 	"encoding/hex"
+
 	"github.com/aws/smithy-go/middleware"
 )
 

@@ -23,6 +23,8 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -236,17 +238,17 @@ func TestS3WireHostsyncSnapshot(t *testing.T) {
 	require.NoError(t, err)
 
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
-	snap, err := hostsync.BuildSnapshot(ctx, hostsync.NewIAMSource(svc, cfg), acct.ID(), acct.Clock().Now())
+	snap, err := iamsource.BuildSnapshot(ctx, iamsource.NewIAMSource(svc, cfg), acct.ID(), acct.Clock().Now())
 	require.NoError(t, err)
-	res, err := hostsync.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(acct.ID()))
+	res, err := s3snapshot.Publish(ctx, c, "fleet", "hosts.json", snap, hostsync.WithExpectedBucketOwner(acct.ID()))
 	require.NoError(t, err)
 	require.True(t, res.Written, res.Reason)
-	res, err = hostsync.Publish(ctx, c, "fleet", "hosts.json", snap)
+	res, err = s3snapshot.Publish(ctx, c, "fleet", "hosts.json", snap)
 	require.NoError(t, err)
 	assert.False(t, res.Written, "unchanged: %s", res.Reason)
 
 	w.took()
-	src := hostsync.NewS3SnapshotSource(c, "fleet", "hosts.json", cfg, hostsync.WithAccount(acct.ID()), hostsync.WithClock(acct.Clock()), hostsync.WithExpectedBucketOwner(acct.ID()))
+	src := s3snapshot.NewS3SnapshotSource(c, "fleet", "hosts.json", cfg, hostsync.WithAccount(acct.ID()), hostsync.WithClock(acct.Clock()), hostsync.WithExpectedBucketOwner(acct.ID()))
 	host := fakes.NewHost()
 	for range 2 {
 		_, _, err := hostsync.Sync(ctx, src, host, cfg)

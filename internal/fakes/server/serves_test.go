@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/iamkit/iamkit/federation"
-	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // Every Cognito Identity and S3 method iamkit's packages declare in their
@@ -19,8 +19,8 @@ func TestPackagesInterfacesAreServed(t *testing.T) {
 	}{
 		{reflect.TypeFor[federation.CognitoBasicAPI](), servesCognito},
 		{reflect.TypeFor[federation.CognitoEnhancedAPI](), servesCognito},
-		{reflect.TypeFor[hostsync.SnapshotGetAPI](), servesS3},
-		{reflect.TypeFor[hostsync.SnapshotPublishAPI](), servesS3},
+		{reflect.TypeFor[s3snapshot.SnapshotGetAPI](), servesS3},
+		{reflect.TypeFor[s3snapshot.SnapshotPublishAPI](), servesS3},
 	} {
 		for i := range tc.iface.NumMethod() {
 			m := tc.iface.Method(i).Name

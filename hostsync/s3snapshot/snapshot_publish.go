@@ -1,4 +1,4 @@
-package hostsync
+package s3snapshot
 
 import (
 	"bytes"
@@ -12,7 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/iamkit/iamkit/hostsync/internal/hserr"
+
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/iamkit/iamkit/hostsync"
 )
 
 // SnapshotPublishAPI is the part of the S3 client Publish calls, with the
@@ -120,10 +123,10 @@ const maxPublishAttempts = 3
 //
 // Publish reads the options WithKMSKey, WithRefreshAfter,
 // WithExpectedBucketOwner and WithAbsenceConfirmer.
-func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, opts ...Option) (PublishResult, error) {
-	o := newSettings(opts)
-	if _, err := MarshalSnapshot(snap); err != nil {
-		return PublishResult{}, errorf("publish: %w", err)
+func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *hostsync.Snapshot, opts ...hostsync.Option) (PublishResult, error) {
+	o := hostsync.ResolveOptions(opts...)
+	if _, err := hostsync.MarshalSnapshot(snap); err != nil {
+		return PublishResult{}, hserr.Errorf("publish: %w", err)
 	}
 	var res PublishResult
 	var err error
@@ -133,16 +136,16 @@ func Publish(ctx context.Context, api SnapshotPublishAPI, bucket, key string, sn
 			return res, err
 		}
 	}
-	return res, errorf("publish: %w: %d attempts lost the race for s3://%s/%s; last: %w",
-		ErrSnapshotConflict, maxPublishAttempts, bucket, key, err)
+	return res, hserr.Errorf("publish: %w: %d attempts lost the race for s3://%s/%s; last: %w",
+		hostsync.ErrSnapshotConflict, maxPublishAttempts, bucket, key, err)
 }
 
 // publishOnce reads the object in place and writes snap over it if need
 // be, conditionally on what it read; see Publish.
-func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *Snapshot, o settings) (PublishResult, error) {
+func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string, snap *hostsync.Snapshot, o hostsync.Settings) (PublishResult, error) {
 	digest := snap.Digest()
 	res := PublishResult{Digest: digest, Users: len(snap.Users), Keys: snap.KeyCount()}
-	refresh := o.refreshAfter
+	refresh := o.RefreshAfter
 	if refresh <= 0 {
 		refresh = DefaultSnapshotRefresh
 	}
@@ -150,20 +153,20 @@ func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string
 	var prevETag string
 	var prevGen uint64
 	cur, err := api.GetObject(ctx, &s3.GetObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: nonEmpty(o.expectedBucketOwner),
+		Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: nonEmpty(o.ExpectedBucketOwner),
 	})
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return res, errorf("publish: reading s3://%s/%s: %w", bucket, key, err)
+		return res, hserr.Errorf("publish: reading s3://%s/%s: %w", bucket, key, err)
 	case err != nil && isS3NotFound(err):
 		res.Reason = "no object yet"
 	case err != nil:
 		res.Reason = "the object in place could not be read (" + err.Error() + ")"
 	default:
 		prevETag = aws.ToString(cur.ETag)
-		prevData, rerr := io.ReadAll(io.LimitReader(cur.Body, MaxSnapshotSize+1))
+		prevData, rerr := io.ReadAll(io.LimitReader(cur.Body, hostsync.MaxSnapshotSize+1))
 		cur.Body.Close()
-		prev, perr := ParseSnapshot(prevData)
+		prev, perr := hostsync.ParseSnapshot(prevData)
 		if perr == nil {
 			prevGen = prev.Generation
 		}
@@ -178,13 +181,13 @@ func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string
 				res.ETag, res.Generation, res.Size = prevETag, prev.Generation, len(prevData)
 				return res, nil
 			}
-			if o.confirmer != nil {
-				if err := ConfirmDropped(ctx, o.confirmer, prev.Desired(), snap.Desired()); err != nil {
-					return res, errorf("publish: users dropped from the snapshot are not confirmed gone from IAM; nothing written: %w", err)
+			if o.Confirmer != nil {
+				if err := hostsync.ConfirmDropped(ctx, o.Confirmer, prev.Desired(), snap.Desired()); err != nil {
+					return res, hserr.Errorf("publish: users dropped from the snapshot are not confirmed gone from IAM; nothing written: %w", err)
 				}
 			}
 			res.Reason = "content changed"
-		case !kmsMatches(o.kmsKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):
+		case !kmsMatches(o.KMSKeyID, cur.ServerSideEncryption, aws.ToString(cur.SSEKMSKeyId), cur.Metadata[SnapshotMetaKMSKey]):
 			res.Reason = "encryption changed"
 		default:
 			age := snap.GeneratedAt.Sub(prev.GeneratedAt)
@@ -203,9 +206,9 @@ func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string
 
 	w := *snap
 	w.Generation = nextGeneration(prevGen, snap.GeneratedAt, snap.Generation)
-	data, err := MarshalSnapshot(&w)
+	data, err := hostsync.MarshalSnapshot(&w)
 	if err != nil {
-		return res, errorf("publish: %w", err)
+		return res, hserr.Errorf("publish: %w", err)
 	}
 	res.Size, res.Generation = len(data), w.Generation
 	in := &s3.PutObjectInput{
@@ -220,21 +223,21 @@ func publishOnce(ctx context.Context, api SnapshotPublishAPI, bucket, key string
 			SnapshotMetaGeneratedAt: snap.GeneratedAt.UTC().Format(time.RFC3339),
 			SnapshotMetaGeneration:  strconv.FormatUint(w.Generation, 10),
 		},
-		ExpectedBucketOwner: nonEmpty(o.expectedBucketOwner),
+		ExpectedBucketOwner: nonEmpty(o.ExpectedBucketOwner),
 	}
 	if prevETag != "" {
 		in.IfMatch = aws.String(prevETag)
 	} else {
 		in.IfNoneMatch = aws.String("*")
 	}
-	if o.kmsKeyID != "" {
-		in.Metadata[SnapshotMetaKMSKey] = o.kmsKeyID
+	if o.KMSKeyID != "" {
+		in.Metadata[SnapshotMetaKMSKey] = o.KMSKeyID
 		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
-		in.SSEKMSKeyId = aws.String(o.kmsKeyID)
+		in.SSEKMSKeyId = aws.String(o.KMSKeyID)
 	}
 	out, err := api.PutObject(ctx, in)
 	if err != nil {
-		return res, errorf("publish: writing s3://%s/%s: %w", bucket, key, err)
+		return res, hserr.Errorf("publish: writing s3://%s/%s: %w", bucket, key, err)
 	}
 	res.Written = true
 	res.ETag = aws.ToString(out.ETag)
@@ -293,11 +296,11 @@ func httpStatusOf(err error) int {
 func ParseS3URL(u string) (bucket, key string, err error) {
 	rest, ok := strings.CutPrefix(u, "s3://")
 	if !ok {
-		return "", "", errorf("%q is not an s3://bucket/key URL", u)
+		return "", "", hserr.Errorf("%q is not an s3://bucket/key URL", u)
 	}
 	bucket, key, ok = strings.Cut(rest, "/")
 	if !ok || bucket == "" || key == "" {
-		return "", "", errorf("%q is not an s3://bucket/key URL", u)
+		return "", "", hserr.Errorf("%q is not an s3://bucket/key URL", u)
 	}
 	return bucket, key, nil
 }

@@ -1,4 +1,4 @@
-package hostsync_test
+package s3snapshot_test
 
 import (
 	"bytes"
@@ -21,6 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/iamkittest"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
@@ -33,7 +35,7 @@ import (
 func TestSnapshotReplayRefused(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
 	h := fakes.NewHost()
 	src := f.source(hostsync.WithCacheFile(cache))
@@ -59,7 +61,7 @@ func TestSnapshotReplayRefused(t *testing.T) {
 	before, writes := snapshot(h), h.Writes()
 
 	f.putRaw(old) // the T-1h object, byte for byte: within MaxAge, valid
-	for name, s := range map[string]*hostsync.SnapshotSource{
+	for name, s := range map[string]*s3snapshot.SnapshotSource{
 		"running daemon":   src,
 		"restarted daemon": f.source(hostsync.WithCacheFile(cache)),
 	} {
@@ -116,7 +118,7 @@ func genDoc(t *testing.T, snap *hostsync.Snapshot, gen uint64, at time.Time, wit
 // ordered among themselves by generated_at.
 func TestSnapshotGenerationOrder(t *testing.T) {
 	f := newSnapFixture(t)
-	base := f.build(hostsync.NewIAMSource(f.iam, snapCfg))
+	base := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
 	t0 := f.clk.Now().Add(-time.Hour)
 	type doc struct {
 		gen        uint64
@@ -146,13 +148,13 @@ func TestSnapshotGenerationOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			for _, kind := range []string{"s3", "file"} {
-				var src *hostsync.SnapshotSource
+				var src *s3snapshot.SnapshotSource
 				var put func([]byte)
 				if kind == "s3" {
 					src, put = f.source(), f.putRaw
 				} else {
 					path := filepath.Join(t.TempDir(), "hosts.json")
-					src = hostsync.NewFileSnapshotSource(path, snapCfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
+					src = s3snapshot.NewFileSnapshotSource(path, snapCfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
 					put = func(data []byte) { require.NoError(t, os.WriteFile(path, data, 0o644)) }
 				}
 				put(genDoc(t, base, tt.applied.gen, t0.Add(tt.applied.at), tt.applied.withoutBob))
@@ -183,7 +185,7 @@ func TestSnapshotGenerationOrder(t *testing.T) {
 func TestSnapshotGenerationPersisted(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	base := f.build(hostsync.NewIAMSource(f.iam, snapCfg))
+	base := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
 	at := f.clk.Now()
 
@@ -218,13 +220,13 @@ func TestSnapshotGenerationPersisted(t *testing.T) {
 func TestPublishGenerations(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	unix := uint64(f.clk.Now().Unix())
 
 	first := f.publish(pub)
 	assert.Equal(t, unix, first.Generation)
 	obj, _ := f.s3.Object("fleet", "hosts.json")
-	assert.Equal(t, strconv.FormatUint(unix, 10), obj.Metadata[hostsync.SnapshotMetaGeneration])
+	assert.Equal(t, strconv.FormatUint(unix, 10), obj.Metadata[s3snapshot.SnapshotMetaGeneration])
 	parsed, err := hostsync.ParseSnapshot(obj.Body)
 	require.NoError(t, err)
 	assert.Equal(t, unix, parsed.Generation)
@@ -250,7 +252,7 @@ func TestPublishGenerations(t *testing.T) {
 	f.addKey("bob", "bob-3")
 	snap := f.build(pub)
 	snap.Generation = 1 << 40
-	res, err := hostsync.Publish(ctx, f.s3, "fleet", "hosts.json", snap)
+	res, err := s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", snap)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1<<40), res.Generation)
 }
@@ -258,7 +260,7 @@ func TestPublishGenerations(t *testing.T) {
 // racingS3 lets a test run something (another publisher) just before a
 // PutObject reaches S3, and records the PutObjects that succeed.
 type racingS3 struct {
-	hostsync.SnapshotPublishAPI
+	s3snapshot.SnapshotPublishAPI
 	beforePut func()
 
 	mu   sync.Mutex
@@ -332,9 +334,9 @@ func (r *racingS3) chain(t *testing.T) []uint64 {
 func TestPublishRaceConditionalPut(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
 	api := &racingS3{SnapshotPublishAPI: f.s3}
-	first, err := hostsync.Publish(ctx, api, "fleet", "hosts.json", f.build(pub))
+	first, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", f.build(pub))
 	require.NoError(t, err)
 
 	// A read IAM with bob's new key; B read it a second later, without
@@ -344,14 +346,14 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	f.clk.Advance(time.Second)
 	snapB := f.build(pub)
 	snapB.Users = slices.DeleteFunc(snapB.Users, func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
-	var resB hostsync.PublishResult
+	var resB s3snapshot.PublishResult
 	api.beforePut = func() {
 		var err error
-		resB, err = hostsync.Publish(ctx, api, "fleet", "hosts.json", snapB)
+		resB, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapB)
 		require.NoError(t, err)
 	}
 	f.acct.ResetCalls()
-	resA, err := hostsync.Publish(ctx, api, "fleet", "hosts.json", snapA)
+	resA, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapA)
 	require.NoError(t, err)
 	assert.True(t, resB.Written)
 	assert.Greater(t, resB.Generation, first.Generation)
@@ -372,10 +374,10 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	snapA = f.build(pub)
 	api.beforePut = func() {
 		var err error
-		resA, err = hostsync.Publish(ctx, api, "fleet", "hosts.json", snapA)
+		resA, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapA)
 		require.NoError(t, err)
 	}
-	resB, err = hostsync.Publish(ctx, api, "fleet", "hosts.json", snapB)
+	resB, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapB)
 	require.NoError(t, err)
 	assert.True(t, resA.Written)
 	assert.False(t, resB.Written, "B's read is older than A's object")
@@ -391,13 +393,13 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	snapC := f.build(pub)
 	snapD := f.build(pub)
 	snapD.Users = slices.DeleteFunc(snapD.Users, func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
-	var resD hostsync.PublishResult
+	var resD s3snapshot.PublishResult
 	api.beforePut = func() {
 		var err error
-		resD, err = hostsync.Publish(ctx, api, "fleet", "hosts.json", snapD)
+		resD, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapD)
 		require.NoError(t, err)
 	}
-	resC, err := hostsync.Publish(ctx, api, "fleet", "hosts.json", snapC)
+	resC, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapC)
 	require.NoError(t, err)
 	assert.True(t, resD.Written)
 	assert.True(t, resC.Written)
@@ -410,7 +412,7 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	alwaysLose := &alwaysConflict{SnapshotPublishAPI: f.s3, s3: f.s3}
 	f.addKey("bob", "bob-5")
 	f.clk.Advance(time.Second)
-	_, err = hostsync.Publish(ctx, alwaysLose, "fleet", "hosts.json", f.build(pub))
+	_, err = s3snapshot.Publish(ctx, alwaysLose, "fleet", "hosts.json", f.build(pub))
 	assert.ErrorIs(t, err, hostsync.ErrSnapshotConflict)
 	assert.ErrorContains(t, err, "PreconditionFailed")
 	assert.Equal(t, 3, alwaysLose.rounds)
@@ -419,7 +421,7 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 // alwaysConflict has another writer replace the object just before every
 // PutObject, so that every conditional write fails.
 type alwaysConflict struct {
-	hostsync.SnapshotPublishAPI
+	s3snapshot.SnapshotPublishAPI
 	s3     *fakes.S3
 	rounds int
 }
@@ -445,19 +447,19 @@ func TestPublishRaceOverTheWire(t *testing.T) {
 	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
 	require.NoError(t, err)
 	api := &racingS3{SnapshotPublishAPI: client}
-	base := f.build(hostsync.NewIAMSource(f.iam, snapCfg))
+	base := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
 	withoutBob := *base
 	withoutBob.Users = slices.DeleteFunc(slices.Clone(base.Users), func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
 
 	// One race on cue: the 412 crosses the wire, the loser re-reads and
 	// writes the next generation.
-	var inner hostsync.PublishResult
+	var inner s3snapshot.PublishResult
 	api.beforePut = func() {
 		var err error
-		inner, err = hostsync.Publish(ctx, api, "fleet", "hosts.json", &withoutBob)
+		inner, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", &withoutBob)
 		require.NoError(t, err)
 	}
-	outer, err := hostsync.Publish(ctx, api, "fleet", "hosts.json", base)
+	outer, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", base)
 	require.NoError(t, err)
 	require.True(t, inner.Written)
 	require.True(t, outer.Written)
@@ -476,7 +478,7 @@ func TestPublishRaceOverTheWire(t *testing.T) {
 				if (p+r)%2 == 0 {
 					s.Users = slices.DeleteFunc(s.Users, func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
 				}
-				_, err := hostsync.Publish(ctx, api, "fleet", "hosts.json", &s)
+				_, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", &s)
 				errs <- err
 			}
 		})

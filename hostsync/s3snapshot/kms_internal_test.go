@@ -1,4 +1,4 @@
-package hostsync
+package s3snapshot
 
 import (
 	"testing"

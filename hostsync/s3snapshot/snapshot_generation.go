@@ -1,4 +1,4 @@
-package hostsync
+package s3snapshot
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/internal/hserr"
 )
 
 // snapshotMark is what a SnapshotSource remembers of the snapshot it last
@@ -19,7 +21,7 @@ type snapshotMark struct {
 	digest      string
 }
 
-func markOf(s *Snapshot) snapshotMark {
+func markOf(s *hostsync.Snapshot) snapshotMark {
 	return snapshotMark{set: true, generation: s.Generation, generatedAt: s.GeneratedAt, digest: s.ContentSHA256}
 }
 
@@ -33,25 +35,25 @@ func (m snapshotMark) String() string {
 // generation, all of generation 0) by generated_at; the same generation
 // must have the same content, and so must, at generation 0, the same
 // generated_at.
-func (m snapshotMark) admits(s *Snapshot) error {
+func (m snapshotMark) admits(s *hostsync.Snapshot) error {
 	if !m.set {
 		return nil
 	}
 	n := markOf(s)
 	switch {
 	case n.generation < m.generation:
-		return errorf("%w: %s is older than %s, the last applied (a replayed, restored or racing object; wait for the publisher's next write)",
-			ErrSnapshotRollback, n, m)
+		return hserr.Errorf("%w: %s is older than %s, the last applied (a replayed, restored or racing object; wait for the publisher's next write)",
+			hostsync.ErrSnapshotRollback, n, m)
 	case n.generation > m.generation:
 		return nil
 	case n.digest == m.digest:
 		return nil // the same snapshot again
 	case n.generation > 0 || n.generatedAt.Equal(m.generatedAt):
-		return errorf("%w: %s has the same generation as the last applied, %s, with other content (two writers without conditional writes?)",
-			ErrSnapshotRollback, n, m)
+		return hserr.Errorf("%w: %s has the same generation as the last applied, %s, with other content (two writers without conditional writes?)",
+			hostsync.ErrSnapshotRollback, n, m)
 	case n.generatedAt.Before(m.generatedAt):
-		return errorf("%w: %s is older than %s, the last applied (a replayed, restored or racing object; wait for the publisher's next write)",
-			ErrSnapshotRollback, n, m)
+		return hserr.Errorf("%w: %s is older than %s, the last applied (a replayed, restored or racing object; wait for the publisher's next write)",
+			hostsync.ErrSnapshotRollback, n, m)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package hostsync
+package iamsource
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/internal/hserr"
 )
 
 // LiveKeysAPI is the part of the IAM client LiveKeys calls, with the SDK's
@@ -44,19 +46,19 @@ var _ LiveKeysAPI = (*iam.Client)(nil)
 // Any failed call, partial page or inconsistent answer is an error and no
 // keys: the lookup fails closed. LiveKeys does not retry (the SDK's retryer
 // does) and does not bound its time: AuthorizedKeys does (LiveTimeout).
-func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) ([]Key, error) {
-	cfg = cfg.withDefaults()
+func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg hostsync.Config, iamName string) ([]hostsync.Key, error) {
+	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return nil, errorf("live keys of IAM user %q: %w", iamName, err)
+		return nil, hserr.Errorf("live keys of IAM user %q: %w", iamName, err)
 	}
 	if (cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "") && !cfg.TagsResolved {
-		return nil, errorf("live keys of IAM user %q: %w", iamName, ErrTagsUnresolved)
+		return nil, hserr.Errorf("live keys of IAM user %q: %w", iamName, hostsync.ErrTagsUnresolved)
 	}
 	if iamName == "" {
-		return nil, errorf("live keys: no IAM user name")
+		return nil, hserr.Errorf("live keys: no IAM user name")
 	}
-	fail := func(op string, err error) ([]Key, error) {
-		return nil, errorf("live keys of IAM user %q: %s: %w", iamName, op, err)
+	fail := func(op string, err error) ([]hostsync.Key, error) {
+		return nil, hserr.Errorf("live keys of IAM user %q: %s: %w", iamName, op, err)
 	}
 	var nse *types.NoSuchEntityException
 
@@ -66,7 +68,7 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 			func(o *iam.ListGroupsForUserPaginatorOptions) { o.StopOnDuplicateToken = true })
 		for n := 0; p.HasMorePages() && !authorized; n++ {
 			if n == maxSourcePages {
-				return fail("iam:ListGroupsForUser", ErrPartialPage)
+				return fail("iam:ListGroupsForUser", hostsync.ErrPartialPage)
 			}
 			out, err := p.NextPage(ctx)
 			if errors.As(err, &nse) {
@@ -76,7 +78,7 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 				return fail("iam:ListGroupsForUser", err)
 			}
 			if out == nil {
-				return fail("iam:ListGroupsForUser", errorf("%w: no output", ErrMalformedResponse))
+				return fail("iam:ListGroupsForUser", hserr.Errorf("%w: no output", hostsync.ErrMalformedResponse))
 			}
 			for _, g := range out.Groups {
 				name := aws.ToString(g.GroupName)
@@ -85,7 +87,7 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 				}
 			}
 			if !authorized && out.IsTruncated && !p.HasMorePages() {
-				return fail("iam:ListGroupsForUser", ErrPartialPage)
+				return fail("iam:ListGroupsForUser", hostsync.ErrPartialPage)
 			}
 		}
 		if !authorized {
@@ -98,7 +100,7 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 		func(o *iam.ListSSHPublicKeysPaginatorOptions) { o.StopOnDuplicateToken = true })
 	for n := 0; p.HasMorePages(); n++ {
 		if n == maxSourcePages {
-			return fail("iam:ListSSHPublicKeys", ErrPartialPage)
+			return fail("iam:ListSSHPublicKeys", hostsync.ErrPartialPage)
 		}
 		out, err := p.NextPage(ctx)
 		if errors.As(err, &nse) {
@@ -108,26 +110,26 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 			return fail("iam:ListSSHPublicKeys", err)
 		}
 		if out == nil {
-			return fail("iam:ListSSHPublicKeys", errorf("%w: no output", ErrMalformedResponse))
+			return fail("iam:ListSSHPublicKeys", hserr.Errorf("%w: no output", hostsync.ErrMalformedResponse))
 		}
 		for _, k := range out.SSHPublicKeys {
 			id := aws.ToString(k.SSHPublicKeyId)
 			if id == "" {
-				return fail("iam:ListSSHPublicKeys", errorf("%w: a key without an SSHPublicKeyId", ErrMalformedResponse))
+				return fail("iam:ListSSHPublicKeys", hserr.Errorf("%w: a key without an SSHPublicKeyId", hostsync.ErrMalformedResponse))
 			}
 			if k.UserName != nil && !strings.EqualFold(*k.UserName, iamName) {
-				return fail("iam:ListSSHPublicKeys", errorf("%w: key %s listed for user %q", ErrMalformedResponse, id, *k.UserName))
+				return fail("iam:ListSSHPublicKeys", hserr.Errorf("%w: key %s listed for user %q", hostsync.ErrMalformedResponse, id, *k.UserName))
 			}
-			if string(k.Status) == KeyActive {
+			if string(k.Status) == hostsync.KeyActive {
 				active = append(active, id)
 			}
 		}
 		if out.IsTruncated && !p.HasMorePages() {
-			return fail("iam:ListSSHPublicKeys", ErrPartialPage)
+			return fail("iam:ListSSHPublicKeys", hostsync.ErrPartialPage)
 		}
 	}
 
-	keys := make([]Key, 0, len(active))
+	keys := make([]hostsync.Key, 0, len(active))
 	for _, id := range active {
 		out, err := api.GetSSHPublicKey(ctx, &iam.GetSSHPublicKeyInput{
 			UserName: aws.String(iamName), SSHPublicKeyId: aws.String(id), Encoding: types.EncodingTypeSsh,
@@ -139,18 +141,18 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 			return fail("iam:GetSSHPublicKey", err)
 		}
 		if out == nil || out.SSHPublicKey == nil || aws.ToString(out.SSHPublicKey.SSHPublicKeyBody) == "" {
-			return fail("iam:GetSSHPublicKey", errorf("%w: no key body for key %s", ErrMalformedResponse, id))
+			return fail("iam:GetSSHPublicKey", hserr.Errorf("%w: no key body for key %s", hostsync.ErrMalformedResponse, id))
 		}
 		k := out.SSHPublicKey
 		if got := aws.ToString(k.SSHPublicKeyId); got != "" && got != id {
-			return fail("iam:GetSSHPublicKey", errorf("%w: asked for key %s, answered with key %s", ErrMalformedResponse, id, got))
+			return fail("iam:GetSSHPublicKey", hserr.Errorf("%w: asked for key %s, answered with key %s", hostsync.ErrMalformedResponse, id, got))
 		}
-		if k.Status != "" && string(k.Status) != KeyActive {
+		if k.Status != "" && string(k.Status) != hostsync.KeyActive {
 			continue // deactivated since it was listed
 		}
-		keys = append(keys, Key{ID: id, Body: *k.SSHPublicKeyBody, Status: KeyActive})
+		keys = append(keys, hostsync.Key{ID: id, Body: *k.SSHPublicKeyBody, Status: hostsync.KeyActive})
 	}
-	keys, _ = canonicalKeys(keys)
+	keys, _ = hostsync.CanonicalKeys(keys)
 	return keys, nil
 }
 
@@ -158,11 +160,11 @@ func LiveKeys(ctx context.Context, api LiveKeysAPI, cfg Config, iamName string) 
 // cfg, through the client newAPI builds. newAPI is called on each lookup
 // and only then, so that an AuthorizedKeys answered from the cache loads no
 // AWS configuration; its error is the lookup's (no keys).
-func LiveKeysFunc(cfg Config, newAPI func(ctx context.Context) (LiveKeysAPI, error)) func(ctx context.Context, iamName string) ([]Key, error) {
-	return func(ctx context.Context, iamName string) ([]Key, error) {
+func LiveKeysFunc(cfg hostsync.Config, newAPI func(ctx context.Context) (LiveKeysAPI, error)) func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
+	return func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
 		api, err := newAPI(ctx)
 		if err != nil {
-			return nil, errorf("live keys of IAM user %q: building the IAM client: %w", iamName, err)
+			return nil, hserr.Errorf("live keys of IAM user %q: building the IAM client: %w", iamName, err)
 		}
 		return LiveKeys(ctx, api, cfg, iamName)
 	}
@@ -176,18 +178,18 @@ func LiveKeysFunc(cfg Config, newAPI func(ctx context.Context) (LiveKeysAPI, err
 // tags (ResolveInstanceTags; nil tags with a configuration that names some
 // is an error), builds the client with newAPI, and runs LiveKeys. Any error
 // is the lookup's: no keys.
-func LiveKeysFromConfigFile(path string, tags func(ctx context.Context, keys []string) (map[string]string, error), newAPI func(ctx context.Context, cfg Config) (LiveKeysAPI, error)) func(ctx context.Context, iamName string) ([]Key, error) {
-	return func(ctx context.Context, iamName string) ([]Key, error) {
-		cfg, err := ReadConfigFile(path)
+func LiveKeysFromConfigFile(path string, tags func(ctx context.Context, keys []string) (map[string]string, error), newAPI func(ctx context.Context, cfg hostsync.Config) (LiveKeysAPI, error)) func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
+	return func(ctx context.Context, iamName string) ([]hostsync.Key, error) {
+		cfg, err := hostsync.ReadConfigFile(path)
 		if err != nil {
-			return nil, errorf("live keys: %w", err)
+			return nil, hserr.Errorf("live keys: %w", err)
 		}
 		if cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "" {
 			if tags == nil {
-				return nil, errorf("live keys: %w", ErrTagsUnresolved)
+				return nil, hserr.Errorf("live keys: %w", hostsync.ErrTagsUnresolved)
 			}
-			if cfg, err = ResolveInstanceTags(ctx, cfg, tags); err != nil {
-				return nil, errorf("live keys: %w", err)
+			if cfg, err = hostsync.ResolveInstanceTags(ctx, cfg, tags); err != nil {
+				return nil, hserr.Errorf("live keys: %w", err)
 			}
 		}
 		return LiveKeysFunc(cfg, func(ctx context.Context) (LiveKeysAPI, error) { return newAPI(ctx, cfg) })(ctx, iamName)

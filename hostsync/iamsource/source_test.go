@@ -1,4 +1,4 @@
-package hostsync_test
+package iamsource_test
 
 import (
 	"context"
@@ -21,109 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
-
-// srcIAMFixture builds IAM users, groups and keys in a fake account.
-type srcIAMFixture struct {
-	t    testing.TB
-	acct *fakes.Account
-	iam  *fakes.IAM
-	ids  map[string]string   // user name → user ID
-	keys map[string][]string // user name → key IDs, in upload order
-}
-
-func newSrcIAMFixture(t testing.TB, opts ...fakes.Option) *srcIAMFixture {
-	acct := fakes.NewAccount(opts...)
-	return &srcIAMFixture{t: t, acct: acct, iam: acct.IAM(), ids: map[string]string{}, keys: map[string][]string{}}
-}
-
-// add creates an IAM user in groups (created as needed) with one key per
-// seed, and returns its user ID.
-func (f *srcIAMFixture) add(name string, groups []string, keySeeds ...string) string {
-	f.t.Helper()
-	ctx := context.Background()
-	out, err := f.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)})
-	require.NoError(f.t, err)
-	f.ids[name] = aws.ToString(out.User.UserId)
-	for _, g := range groups {
-		f.group(g)
-		_, err := f.iam.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: aws.String(name), GroupName: aws.String(g)})
-		require.NoError(f.t, err)
-	}
-	for _, s := range keySeeds {
-		f.addKey(name, s)
-	}
-	return f.ids[name]
-}
-
-// group creates an IAM group unless it exists.
-func (f *srcIAMFixture) group(name string) {
-	f.t.Helper()
-	_, err := f.iam.CreateGroup(context.Background(), &iam.CreateGroupInput{GroupName: aws.String(name)})
-	var exists *types.EntityAlreadyExistsException
-	if err != nil && !errors.As(err, &exists) {
-		require.NoError(f.t, err)
-	}
-}
-
-// addKey uploads a key and returns its ID.
-func (f *srcIAMFixture) addKey(user, seed string) string {
-	f.t.Helper()
-	out, err := f.iam.UploadSSHPublicKey(context.Background(), &iam.UploadSSHPublicKeyInput{UserName: aws.String(user), SSHPublicKeyBody: aws.String(pubKey(seed))})
-	require.NoError(f.t, err)
-	id := aws.ToString(out.SSHPublicKey.SSHPublicKeyId)
-	f.keys[user] = append(f.keys[user], id)
-	return id
-}
-
-// setKey makes a key Active or Inactive.
-func (f *srcIAMFixture) setKey(user, keyID string, active bool) {
-	f.t.Helper()
-	st := types.StatusTypeInactive
-	if active {
-		st = types.StatusTypeActive
-	}
-	_, err := f.iam.UpdateSSHPublicKey(context.Background(), &iam.UpdateSSHPublicKeyInput{UserName: aws.String(user), SSHPublicKeyId: aws.String(keyID), Status: st})
-	require.NoError(f.t, err)
-}
-
-// remove deletes an IAM user completely: keys, group memberships, user.
-func (f *srcIAMFixture) remove(user string) {
-	f.t.Helper()
-	ctx := context.Background()
-	for _, id := range f.keys[user] {
-		_, err := f.iam.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: aws.String(user), SSHPublicKeyId: aws.String(id)})
-		require.NoError(f.t, err)
-	}
-	groups, err := f.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String(user)})
-	require.NoError(f.t, err)
-	for _, g := range groups.Groups {
-		_, err := f.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String(user), GroupName: g.GroupName})
-		require.NoError(f.t, err)
-	}
-	_, err = f.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(user)})
-	require.NoError(f.t, err)
-	delete(f.keys, user)
-}
-
-// srcCanonicalBody returns the authorized_keys body IAM stores for a seed.
-func srcCanonicalBody(seed string) string {
-	pk, err := hostsync.ParseKey(pubKey(seed))
-	if err != nil {
-		panic(err)
-	}
-	return pk.Body
-}
-
-// srcByName indexes a Desired's users.
-func srcByName(d hostsync.Desired) map[string]hostsync.DesiredUser {
-	m := map[string]hostsync.DesiredUser{}
-	for _, u := range d.Users {
-		m[u.IAMName] = u
-	}
-	return m
-}
 
 func TestIAMSourceReadsAuthorizedGroups(t *testing.T) {
 	f := newSrcIAMFixture(t)
@@ -136,7 +36,7 @@ func TestIAMSourceReadsAuthorizedGroups(t *testing.T) {
 	f.acct.ResetCalls()
 
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-	d := hostsync.NewIAMSource(f.iam, cfg).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, cfg).Desired(t.Context())
 	require.NoError(t, d.Err)
 	require.True(t, d.Complete)
 
@@ -170,7 +70,7 @@ func TestIAMSourceEveryUserWithoutAuthorizedGroups(t *testing.T) {
 	f.add("bob", nil, "bob-1")
 	f.acct.ResetCalls()
 
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{SudoersGroups: []string{"admins"}}, hostsync.WithPageSize(1)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{SudoersGroups: []string{"admins"}}, hostsync.WithPageSize(1)).Desired(t.Context())
 	require.NoError(t, d.Err)
 	users := srcByName(d)
 	require.Len(t, users, 2)
@@ -204,7 +104,7 @@ func TestIAMSourcePagination(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f.acct.ResetCalls()
-			d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}, tc.opts...).Desired(t.Context())
+			d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}, tc.opts...).Desired(t.Context())
 			require.NoError(t, d.Err)
 			require.Len(t, d.Users, n+1)
 			users := srcByName(d)
@@ -256,7 +156,7 @@ func TestIAMSourceFailureMakesItUnknown(t *testing.T) {
 			if cfg.AuthorizedGroups == nil && tc.op != "iam:ListUsers" {
 				cfg.AuthorizedGroups = []string{"ssh"}
 			}
-			d := hostsync.NewIAMSource(f.iam, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(2)).Desired(t.Context())
+			d := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(2)).Desired(t.Context())
 			assert.False(t, d.Complete)
 			assert.Nil(t, d.Users, "never partial data")
 			require.Error(t, d.Err)
@@ -279,7 +179,7 @@ func TestIAMSourceContextCanceled(t *testing.T) {
 	f.add("alice", []string{"ssh"}, "a")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(ctx)
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(ctx)
 	assert.False(t, d.Complete)
 	assert.ErrorIs(t, d.Err, context.Canceled)
 }
@@ -289,14 +189,14 @@ func TestIAMSourceMissingGroups(t *testing.T) {
 	f.add("alice", []string{"ssh"}, "a")
 
 	t.Run("authorized group missing: unknown", func(t *testing.T) {
-		d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh", "typo"}}).Desired(t.Context())
+		d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh", "typo"}}).Desired(t.Context())
 		assert.False(t, d.Complete)
 		var nse *types.NoSuchEntityException
 		assert.ErrorAs(t, d.Err, &nse)
 		assert.Contains(t, d.Err.Error(), `group "typo"`)
 	})
 	t.Run("sudoers group missing: no members", func(t *testing.T) {
-		d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"gone"}}).Desired(t.Context())
+		d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"gone"}}).Desired(t.Context())
 		require.NoError(t, d.Err)
 		require.Len(t, d.Users, 1)
 		assert.Equal(t, []string{"ssh"}, d.Users[0].Groups)
@@ -307,18 +207,18 @@ func TestIAMSourceUnresolvedTagsReadNothing(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	f.add("alice", []string{"ssh"}, "a")
 	f.acct.ResetCalls()
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(t.Context())
 	assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
 	assert.Zero(t, f.acct.CallsWithPrefix("iam:"), "an unresolved tag must not turn into 'every IAM user'")
 
-	d = hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"bad group"}}).Desired(t.Context())
+	d = iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"bad group"}}).Desired(t.Context())
 	assert.ErrorIs(t, d.Err, hostsync.ErrInvalidConfig)
 	assert.Zero(t, f.acct.CallsWithPrefix("iam:"))
 }
 
 // srcTamperIAM wraps an IAMAPI and lets a test rewrite its answers.
 type srcTamperIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	getGroup func(in *iam.GetGroupInput, out *iam.GetGroupOutput)
 	listKeys func(in *iam.ListSSHPublicKeysInput, out *iam.ListSSHPublicKeysOutput)
 	listUser func(in *iam.ListUsersInput, out *iam.ListUsersOutput)
@@ -402,7 +302,7 @@ func TestIAMSourcePartialPages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.api.IAMAPI = f.iam
-			d := hostsync.NewIAMSource(tc.api, tc.cfg, hostsync.WithPageSize(2)).Desired(t.Context())
+			d := iamsource.NewIAMSource(tc.api, tc.cfg, hostsync.WithPageSize(2)).Desired(t.Context())
 			assert.False(t, d.Complete)
 			assert.Nil(t, d.Users)
 			assert.ErrorIs(t, d.Err, tc.is)
@@ -421,7 +321,7 @@ func TestIAMSourceKeyDeactivatedBetweenListAndGet(t *testing.T) {
 			out.SSHPublicKey.Status = types.StatusTypeInactive
 		}
 	}}
-	d := hostsync.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(t.Context())
+	d := iamsource.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(t.Context())
 	require.NoError(t, d.Err)
 	require.Len(t, d.Users, 1)
 	require.Len(t, d.Users[0].Keys, 1)
@@ -430,7 +330,7 @@ func TestIAMSourceKeyDeactivatedBetweenListAndGet(t *testing.T) {
 
 // srcConcurrencyIAM records the most calls in flight at once.
 type srcConcurrencyIAM struct {
-	hostsync.IAMAPI
+	iamsource.IAMAPI
 	cur, max atomic.Int64
 }
 
@@ -463,7 +363,7 @@ func TestIAMSourceBoundedConcurrency(t *testing.T) {
 	f.acct.SetLatency("*", 2*time.Millisecond)
 	for _, workers := range []int{1, 4} {
 		api := &srcConcurrencyIAM{IAMAPI: f.iam}
-		d := hostsync.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(workers)).Desired(t.Context())
+		d := iamsource.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(workers)).Desired(t.Context())
 		require.NoError(t, d.Err)
 		require.Len(t, d.Users, 60)
 		assert.LessOrEqual(t, api.max.Load(), int64(workers), "key calls in flight with %d workers", workers)
@@ -481,7 +381,7 @@ func TestIAMSourceStopsAtFirstError(t *testing.T) {
 	f.acct.SetLatency("iam:ListSSHPublicKeys", time.Millisecond)
 	f.acct.ResetCalls()
 	f.acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Skip: 10, Times: 1})
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(4)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(4)).Desired(t.Context())
 	require.Error(t, d.Err)
 	assert.Less(t, f.acct.Calls("iam:ListSSHPublicKeys"), 40, "the first failure cancels the rest of the read")
 }
@@ -491,7 +391,7 @@ func TestIAMSourceKeyBodyCache(t *testing.T) {
 	f.add("alice", []string{"ssh"}, "cache-a1", "cache-a2")
 	f.add("bob", []string{"ssh"}, "cache-b1")
 	cache := hostsync.NewMemoryKeyBodyCache()
-	src := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(cache))
+	src := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(cache))
 	assert.Same(t, cache, src.KeyBodyCache())
 
 	f.acct.ResetCalls()
@@ -535,7 +435,7 @@ func TestFileKeyBodyCache(t *testing.T) {
 	require.NoError(t, err, "a missing file is an empty cache")
 	assert.Equal(t, path, c.Path())
 	f.acct.ResetCalls()
-	d1 := hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c)).Desired(t.Context())
+	d1 := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c)).Desired(t.Context())
 	require.NoError(t, d1.Err)
 	assert.Equal(t, 2, f.acct.Calls("iam:GetSSHPublicKey"))
 	fi, err := os.Stat(path)
@@ -547,20 +447,20 @@ func TestFileKeyBodyCache(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, c2.Len())
 	f.acct.ResetCalls()
-	d2 := hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context())
+	d2 := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context())
 	require.NoError(t, d2.Err)
 	assert.Equal(t, d1, d2)
 	assert.Zero(t, f.acct.Calls("iam:GetSSHPublicKey"))
 
 	// Nothing changed: the file is not rewritten.
 	require.NoError(t, os.Remove(path))
-	require.NoError(t, hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
+	require.NoError(t, iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
 	_, err = os.Stat(path)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a steady-state read writes nothing")
 
 	// A change is written; no temporary file is left behind.
 	f.addKey("alice", "file-a3")
-	require.NoError(t, hostsync.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
+	require.NoError(t, iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
 	c3, err := hostsync.OpenFileKeyBodyCache(path)
 	require.NoError(t, err)
 	assert.Equal(t, 3, c3.Len())
@@ -601,16 +501,6 @@ func TestMemoryKeyBodyCacheConcurrent(t *testing.T) {
 	assert.Equal(t, 2, c.Len())
 }
 
-func TestStaticSource(t *testing.T) {
-	d := complete(user("AIDA1", "alice", "ssh"))
-	assert.Equal(t, d, hostsync.StaticSource(d).Desired(t.Context()))
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	got := hostsync.StaticSource(d).Desired(ctx)
-	assert.False(t, got.Complete)
-	assert.ErrorIs(t, got.Err, context.Canceled)
-}
-
 func TestIAMSourceLogsAndSurvivesCacheSaveFailure(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	f.add("alice", []string{"ssh"}, "log-src-1")
@@ -618,7 +508,7 @@ func TestIAMSourceLogsAndSurvivesCacheSaveFailure(t *testing.T) {
 	require.NoError(t, err)
 	var buf strings.Builder
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := hostsync.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
 	require.NoError(t, d.Err, "the cache only saves calls: failing to save it does not fail the read")
 	assert.True(t, d.Complete)
 	assert.Contains(t, buf.String(), "saving the key body cache failed")

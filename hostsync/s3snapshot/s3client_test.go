@@ -1,4 +1,4 @@
-package hostsync_test
+package s3snapshot_test
 
 import (
 	"bytes"
@@ -12,10 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/iamkit/iamkit/hostsync"
 )
 
 // An S3-compatible endpoint that stores no checksums makes the SDK log
@@ -42,7 +41,7 @@ func TestNewS3ClientLogsNoChecksumNotice(t *testing.T) {
 	}
 	var plain, ours bytes.Buffer
 	get(s3.NewFromConfig(cfg(&plain), func(o *s3.Options) { o.UsePathStyle = true }))
-	get(hostsync.NewS3Client(cfg(&ours), func(o *s3.Options) { o.UsePathStyle = true }))
+	get(s3snapshot.NewS3Client(cfg(&ours), func(o *s3.Options) { o.UsePathStyle = true }))
 	assert.Contains(t, plain.String(), "no supported checksum", "the SDK's default (the notice this test is about)")
 	assert.Empty(t, ours.String())
 }

@@ -1,4 +1,4 @@
-package hostsync_test
+package s3snapshot_test
 
 import (
 	"bytes"
@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
@@ -110,17 +112,17 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
 	s3s := newS3Server(t)
-	pub := hostsync.NewIAMSource(f.iam, snapCfg)
-	publish := func() hostsync.PublishResult {
+	pub := iamsource.NewIAMSource(f.iam, snapCfg)
+	publish := func() s3snapshot.PublishResult {
 		t.Helper()
-		res, err := hostsync.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
+		res, err := s3snapshot.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
 		require.NoError(t, err)
 		return res
 	}
 	cache := filepath.Join(t.TempDir(), "snapshot-cache.json")
-	newHost := func(opts ...hostsync.Option) *hostsync.SnapshotSource {
+	newHost := func(opts ...hostsync.Option) *s3snapshot.SnapshotSource {
 		opts = append([]hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}, opts...)
-		return hostsync.NewS3SnapshotSource(s3s.client, "fleet", "hosts.json", snapCfg, opts...)
+		return s3snapshot.NewS3SnapshotSource(s3s.client, "fleet", "hosts.json", snapCfg, opts...)
 	}
 
 	// Publish: the object does not exist yet.
@@ -182,7 +184,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	}
 
 	t.Run("stale", func(t *testing.T) {
-		stale := newHost(hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(hostsync.DefaultSnapshotMaxAge + time.Second))))
+		stale := newHost(hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(s3snapshot.DefaultSnapshotMaxAge + time.Second))))
 		unknown(t, stale, hostsync.ErrSnapshotStale)
 		s3s.reqs.take()
 	})
@@ -242,7 +244,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		assert.Empty(t, managedNames(empty))
 		assert.Zero(t, empty.Writes())
 
-		_, err = hostsync.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
+		_, err = s3snapshot.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
 		assert.Error(t, err, "the publisher reports the failed write")
 	})
 }

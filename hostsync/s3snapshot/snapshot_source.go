@@ -1,4 +1,4 @@
-package hostsync
+package s3snapshot
 
 import (
 	"bytes"
@@ -17,9 +17,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/internal/hserr"
+	"github.com/iamkit/iamkit/internal/atomicfile"
+
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-
 	"github.com/iamkit/iamkit"
 )
 
@@ -94,30 +97,30 @@ type SnapshotSource struct {
 	api         SnapshotGetAPI
 	bucket, key string
 	path        string
-	cfg         Config
-	opts        settings
+	cfg         hostsync.Config
+	opts        hostsync.Settings
 	log         *slog.Logger
 
 	mu       sync.Mutex
-	loaded   bool      // CacheFile read
-	good     *Snapshot // last good snapshot
+	loaded   bool               // CacheFile read
+	good     *hostsync.Snapshot // last good snapshot
 	goodETag string
 	curETag  string // ETag of the object last read (good or refused)
 	curErr   error  // why that object was refused; nil if it is good
 	fileSum  [sha256.Size]byte
-	fileSnap *Snapshot
+	fileSnap *hostsync.Snapshot
 	fileErr  error
 	mark     snapshotMark // the snapshot last applied: none older is accepted
 }
 
-var _ Source = (*SnapshotSource)(nil)
+var _ hostsync.Source = (*SnapshotSource)(nil)
 
 // NewS3SnapshotSource returns a source reading the snapshot at
 // s3://bucket/key through api, for hosts configured with cfg. It reads the
 // options WithAccount, WithMaxAge, WithClock, WithCacheFile, WithKMSKey,
 // WithExpectedBucketOwner and WithLogger.
-func NewS3SnapshotSource(api SnapshotGetAPI, bucket, key string, cfg Config, opts ...Option) *SnapshotSource {
-	return newSnapshotSource(&SnapshotSource{api: api, bucket: bucket, key: key, cfg: cfg, opts: newSettings(opts)})
+func NewS3SnapshotSource(api SnapshotGetAPI, bucket, key string, cfg hostsync.Config, opts ...hostsync.Option) *SnapshotSource {
+	return newSnapshotSource(&SnapshotSource{api: api, bucket: bucket, key: key, cfg: cfg, opts: hostsync.ResolveOptions(opts...)})
 }
 
 // NewFileSnapshotSource returns a source reading the snapshot in a local
@@ -126,20 +129,20 @@ func NewS3SnapshotSource(api SnapshotGetAPI, bucket, key string, cfg Config, opt
 // WithClock and WithLogger; WithCacheFile, WithKMSKey and
 // WithExpectedBucketOwner do not apply. The file is read on every Desired
 // and parsed again only when its content changed.
-func NewFileSnapshotSource(path string, cfg Config, opts ...Option) *SnapshotSource {
-	o := newSettings(opts)
-	o.cacheFile, o.kmsKeyID, o.expectedBucketOwner = "", "", ""
+func NewFileSnapshotSource(path string, cfg hostsync.Config, opts ...hostsync.Option) *SnapshotSource {
+	o := hostsync.ResolveOptions(opts...)
+	o.CacheFile, o.KMSKeyID, o.ExpectedBucketOwner = "", "", ""
 	return newSnapshotSource(&SnapshotSource{path: path, cfg: cfg, opts: o})
 }
 
 func newSnapshotSource(s *SnapshotSource) *SnapshotSource {
-	if s.opts.maxAge <= 0 {
-		s.opts.maxAge = DefaultSnapshotMaxAge
+	if s.opts.MaxAge <= 0 {
+		s.opts.MaxAge = DefaultSnapshotMaxAge
 	}
-	if s.opts.clock == nil {
-		s.opts.clock = iamkit.SystemClock{}
+	if s.opts.Clock == nil {
+		s.opts.Clock = iamkit.SystemClock{}
 	}
-	s.log = s.opts.log()
+	s.log = s.opts.Log()
 	return s
 }
 
@@ -153,7 +156,7 @@ func (s *SnapshotSource) Location() string {
 
 // Current returns the last good snapshot the source read (nil if none) and
 // its ETag (empty for a file). It may be stale: Desired checks the age.
-func (s *SnapshotSource) Current() (*Snapshot, string) {
+func (s *SnapshotSource) Current() (*hostsync.Snapshot, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.api == nil {
@@ -169,29 +172,31 @@ func (s *SnapshotSource) Current() (*Snapshot, string) {
 // cfg: the same snapshot, ETag and cache, checked against cfg's groups. A
 // daemon that reloads its configuration (or resolves EC2 tags before each
 // sync) keeps one SnapshotSource and calls ForConfig per sync.
-func (s *SnapshotSource) ForConfig(cfg Config) Source { return snapshotView{s: s, cfg: cfg} }
+func (s *SnapshotSource) ForConfig(cfg hostsync.Config) hostsync.Source {
+	return snapshotView{s: s, cfg: cfg}
+}
 
 type snapshotView struct {
 	s   *SnapshotSource
-	cfg Config
+	cfg hostsync.Config
 }
 
-func (v snapshotView) Desired(ctx context.Context) Desired { return v.s.desired(ctx, v.cfg) }
+func (v snapshotView) Desired(ctx context.Context) hostsync.Desired { return v.s.desired(ctx, v.cfg) }
 
 // Desired reads the snapshot and returns its users, or an unknown source;
 // see SnapshotSource.
-func (s *SnapshotSource) Desired(ctx context.Context) Desired { return s.desired(ctx, s.cfg) }
+func (s *SnapshotSource) Desired(ctx context.Context) hostsync.Desired { return s.desired(ctx, s.cfg) }
 
-func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
-	unknown := func(err error) Desired {
-		return Desired{Err: errorf("snapshot %s: %w", s.Location(), err)}
+func (s *SnapshotSource) desired(ctx context.Context, cfg hostsync.Config) hostsync.Desired {
+	unknown := func(err error) hostsync.Desired {
+		return hostsync.Desired{Err: hserr.Errorf("snapshot %s: %w", s.Location(), err)}
 	}
 	if (cfg.AuthorizedGroupsTag != "" || cfg.SudoersGroupsTag != "") && !cfg.TagsResolved {
-		return Desired{Err: ErrTagsUnresolved}
+		return hostsync.Desired{Err: hostsync.ErrTagsUnresolved}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var snap *Snapshot
+	var snap *hostsync.Snapshot
 	var err error
 	if s.api != nil {
 		snap, err = s.fetchS3(ctx)
@@ -201,14 +206,14 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 	if err != nil {
 		return unknown(err)
 	}
-	now := s.opts.clock.Now()
+	now := s.opts.Clock.Now()
 	switch age := now.Sub(snap.GeneratedAt); {
-	case age > s.opts.maxAge:
-		err = errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
-			ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.maxAge)
+	case age > s.opts.MaxAge:
+		err = hserr.Errorf("%w: generated %s ago at %s, more than the maximum age %s (is the publisher running?)",
+			hostsync.ErrSnapshotStale, age.Round(time.Second), snap.GeneratedAt.UTC().Format(time.RFC3339), s.opts.MaxAge)
 	case age < -maxSnapshotSkew:
-		err = errorf("%w: generated at %s, %s in the future (check the clocks)",
-			ErrSnapshotStale, snap.GeneratedAt.UTC().Format(time.RFC3339), (-age).Round(time.Second))
+		err = hserr.Errorf("%w: generated at %s, %s in the future (check the clocks)",
+			hostsync.ErrSnapshotStale, snap.GeneratedAt.UTC().Format(time.RFC3339), (-age).Round(time.Second))
 	default:
 		err = snap.Covers(cfg)
 	}
@@ -223,17 +228,17 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg Config) Desired {
 // accept parses a snapshot document and checks what does not change with
 // time or configuration: the account, the encryption, and that it is not
 // older than the snapshot last applied (s.mark). Callers hold s.mu.
-func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, kmsKey string) (*Snapshot, error) {
-	snap, err := ParseSnapshot(data)
+func (s *SnapshotSource) accept(data []byte, sse s3types.ServerSideEncryption, kmsKey string) (*hostsync.Snapshot, error) {
+	snap, err := hostsync.ParseSnapshot(data)
 	if err != nil {
 		return nil, err
 	}
-	if s.opts.account != "" && snap.Account != s.opts.account {
-		return nil, errorf("%w: account %s, want %s", ErrSnapshotAccount, snap.Account, s.opts.account)
+	if s.opts.Account != "" && snap.Account != s.opts.Account {
+		return nil, hserr.Errorf("%w: account %s, want %s", hostsync.ErrSnapshotAccount, snap.Account, s.opts.Account)
 	}
-	if want := s.opts.kmsKeyID; want != "" && s.api != nil {
+	if want := s.opts.KMSKeyID; want != "" && s.api != nil {
 		if !kmsMatches(want, sse, kmsKey, "") {
-			return nil, errorf("%w: encryption %q with key %q, want aws:kms with %q", ErrSnapshotEncryption, sse, kmsKey, want)
+			return nil, hserr.Errorf("%w: encryption %q with key %q, want aws:kms with %q", hostsync.ErrSnapshotEncryption, sse, kmsKey, want)
 		}
 	}
 	if err := s.mark.admits(snap); err != nil {
@@ -256,12 +261,12 @@ func isNotModified(err error) bool {
 
 // fetchS3 makes one (conditional) GetObject and returns the snapshot in
 // place or why it cannot be used. Callers hold s.mu.
-func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
+func (s *SnapshotSource) fetchS3(ctx context.Context) (*hostsync.Snapshot, error) {
 	if !s.loaded {
 		s.loaded = true
 		s.loadCache(ctx)
 	}
-	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key), ExpectedBucketOwner: nonEmpty(s.opts.expectedBucketOwner)}
+	in := &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.key), ExpectedBucketOwner: nonEmpty(s.opts.ExpectedBucketOwner)}
 	if s.curETag != "" {
 		in.IfNoneMatch = aws.String(s.curETag)
 	}
@@ -276,14 +281,14 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 			return s.good, nil
 		}
 		if isS3NotFound(err) {
-			err = errorf("%w: %w", ErrSnapshotNotFound, err)
+			err = hserr.Errorf("%w: %w", hostsync.ErrSnapshotNotFound, err)
 		}
 		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: reading the snapshot failed; nothing changes",
 			slog.String("snapshot", s.Location()), slog.String("error", err.Error()))
 		return nil, err
 	}
 	defer out.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(out.Body, MaxSnapshotSize+1))
+	data, err := io.ReadAll(io.LimitReader(out.Body, hostsync.MaxSnapshotSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the object: %w", err)
 	}
@@ -303,10 +308,10 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*Snapshot, error) {
 		slog.String("generated_at", snap.GeneratedAt.UTC().Format(time.RFC3339)),
 		slog.Uint64("generation", snap.Generation),
 		slog.Int("users", len(snap.Users)), slog.Int("keys", snap.KeyCount()), slog.Int("bytes", len(data)))
-	if s.opts.cacheFile != "" && etag != "" {
+	if s.opts.CacheFile != "" && etag != "" {
 		if err := s.saveCache(data, etag, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId)); err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: saving the snapshot cache failed; a restart will download the snapshot again",
-				slog.String("file", s.opts.cacheFile), slog.String("error", err.Error()))
+				slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
 		}
 	}
 	return snap, nil
@@ -326,10 +331,10 @@ type snapshotCacheFile struct {
 // that is missing, for another location, or refused is ignored (logged):
 // the next GET is then unconditional. Callers hold s.mu.
 func (s *SnapshotSource) loadCache(ctx context.Context) {
-	if s.opts.cacheFile == "" {
+	if s.opts.CacheFile == "" {
 		return
 	}
-	data, err := readLimited(s.opts.cacheFile, MaxSnapshotSize+4096)
+	data, err := readLimited(s.opts.CacheFile, hostsync.MaxSnapshotSize+4096)
 	if errors.Is(err, fs.ErrNotExist) {
 		return
 	}
@@ -339,7 +344,7 @@ func (s *SnapshotSource) loadCache(ctx context.Context) {
 		dec.DisallowUnknownFields()
 		err = dec.Decode(&c)
 	}
-	var snap *Snapshot
+	var snap *hostsync.Snapshot
 	switch {
 	case err != nil:
 	case c.Version != 1:
@@ -353,7 +358,7 @@ func (s *SnapshotSource) loadCache(ctx context.Context) {
 	}
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: ignoring the snapshot cache file",
-			slog.String("file", s.opts.cacheFile), slog.String("error", err.Error()))
+			slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
 		return
 	}
 	s.good, s.goodETag = snap, c.ETag
@@ -370,15 +375,16 @@ func (s *SnapshotSource) saveCache(data []byte, etag string, sse s3types.ServerS
 	if err != nil {
 		return err
 	}
-	return sourceWriteFileAtomic(s.opts.cacheFile, append(doc, '\n'), 0o600)
+	_, err = atomicfile.WriteFile(s.opts.CacheFile, append(doc, '\n'), atomicfile.WithPerm(0o600), atomicfile.NoFollow())
+	return err
 }
 
 // readFile reads the snapshot file, parsing it again only when its content
 // changed. Callers hold s.mu.
-func (s *SnapshotSource) readFile() (*Snapshot, error) {
-	data, err := readLimited(s.path, MaxSnapshotSize)
+func (s *SnapshotSource) readFile() (*hostsync.Snapshot, error) {
+	data, err := readLimited(s.path, hostsync.MaxSnapshotSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errorf("%w: %w", ErrSnapshotNotFound, err)
+		return nil, hserr.Errorf("%w: %w", hostsync.ErrSnapshotNotFound, err)
 	}
 	if err != nil {
 		return nil, err
@@ -410,7 +416,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, malformed("%s is larger than %d bytes", path, limit)
+		return nil, hserr.Errorf("%w: %s is larger than %d bytes", hostsync.ErrSnapshotMalformed, path, limit)
 	}
 	return data, nil
 }
