@@ -329,7 +329,7 @@ var ErrTagMissing = errors.New("hostsync: EC2 tag missing")
 // ResolveTags returns c with the group lists read from the instance's EC2
 // tags (key → value) where IAM_AUTHORIZED_GROUPS_TAG or SUDOERS_GROUPS_TAG
 // name one; a tag overrides the corresponding list, as in aws-ec2-ssh. The
-// caller reads the tags (ec2:DescribeTags or instance metadata).
+// caller reads the tags (from the instance metadata: hostsync/ec2tags).
 //
 // Unlike aws-ec2-ssh, which warns and carries on with an empty list, a named
 // tag that is absent is an error wrapping ErrTagMissing: an empty list of

@@ -45,7 +45,7 @@
 // live in subpackages that import it: hostsync/iamsource (IAMSource,
 // IAMAPI, LiveKeys, NewIAMClient, AssumeRoleCredentials, BuildSnapshot),
 // hostsync/s3snapshot (SnapshotSource, Publish, NewS3Client, ParseS3URL)
-// and hostsync/ec2tags (InstanceTags, DescribeTags). Names below that this
+// and hostsync/ec2tags (InstanceTags). Names below that this
 // package does not define are theirs.
 //
 //   - Sources: IAMSource reads live IAM through the narrow IAMAPI (GetGroup
@@ -82,9 +82,9 @@
 //     keys, and no keys at all on any error.
 //   - ParseConfig reads aws-ec2-ssh.conf (an unknown key is a warning in
 //     Config.Warnings; StrictConfig refuses it); InstanceTags and
-//     ResolveInstanceTags fill in the *_TAG keys from the instance's tags,
-//     and the adapter hostsync/ec2tags falls back to ec2:DescribeTags when
-//     the metadata shows none, as aws-ec2-ssh did.
+//     ResolveInstanceTags fill in the *_TAG keys from the instance's tags
+//     in the instance metadata (the adapter hostsync/ec2tags); the
+//     ec2:DescribeTags fallback aws-ec2-ssh had is not implemented.
 //   - Migration from aws-ec2-ssh: its per-user sudoers files
 //     (LegacySudoersFileName, HostUser.LegacySudo) are adopted by an explicit
 //     ActAdoptSudo in the plan (System.AdoptSudo), and removed by

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -166,11 +165,6 @@ func (a *Account) CognitoIdentities(poolID string) []string {
 // that support provider.
 func (a *Account) CognitoLoginToken(provider, subject string) string {
 	return a.impl.CognitoLoginToken(provider, subject)
-}
-
-// EC2 returns the account's EC2 service.
-func (a *Account) EC2() *EC2 {
-	return fromFakesEC2(a.impl.EC2())
 }
 
 // IAM returns the account's IAM service.
@@ -484,26 +478,6 @@ type Directory struct{ impl *fakes.Directory }
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
 	return fromFakesDirectory(fakes.NewDirectory())
-}
-
-// EC2 is the account's Amazon EC2 service, enough of it for an instance to
-// read its own tags: DescribeTags over the tags set with SetInstanceTags,
-// with the filters resource-id, resource-type, key and value, and paging
-// (MaxResults 5–1000, NextToken).
-type EC2 struct{ impl *fakes.EC2 }
-
-// DescribeTags implements ec2.Client.DescribeTags for instance tags, sorted
-// by resource ID and key. An unknown filter name, a MaxResults outside
-// 5–1000 and a NextToken DescribeTags did not hand out are
-// InvalidParameterValue.
-func (f *EC2) DescribeTags(ctx context.Context, in *ec2.DescribeTagsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeTagsOutput, error) {
-	return f.impl.DescribeTags(ctx, in, optFns...)
-}
-
-// SetInstanceTags replaces the tags of an instance (none removes them),
-// bypassing faults and the call log: the way a test sets up an instance.
-func (f *EC2) SetInstanceTags(instanceID string, tags map[string]string) {
-	f.impl.SetInstanceTags(instanceID, tags)
 }
 
 // Fault describes failures injected into one operation.
@@ -1421,8 +1395,6 @@ func fakesOfGenerated(x any) (any, bool) {
 		return x.impl, true
 	case *Directory:
 		return x.impl, true
-	case *EC2:
-		return x.impl, true
 	case *Host:
 		return x.impl, true
 	case *IAM:
@@ -1445,7 +1417,6 @@ var generatedHandles = []struct{ kit, fakes any }{
 	{(*Clock)(nil), (*fakes.Clock)(nil)},
 	{(*Cognito)(nil), (*fakes.Cognito)(nil)},
 	{(*Directory)(nil), (*fakes.Directory)(nil)},
-	{(*EC2)(nil), (*fakes.EC2)(nil)},
 	{(*Host)(nil), (*fakes.Host)(nil)},
 	{(*IAM)(nil), (*fakes.IAM)(nil)},
 	{(*S3)(nil), (*fakes.S3)(nil)},
@@ -1465,8 +1436,6 @@ func kitOfGenerated(x any) (any, bool) {
 		return fromFakesCognito(x), true
 	case *fakes.Directory:
 		return fromFakesDirectory(x), true
-	case *fakes.EC2:
-		return fromFakesEC2(x), true
 	case *fakes.Host:
 		return fromFakesHost(x), true
 	case *fakes.IAM:
@@ -1509,13 +1478,6 @@ func fromFakesDirectory(x *fakes.Directory) *Directory {
 		return nil
 	}
 	return &Directory{impl: x}
-}
-
-func fromFakesEC2(x *fakes.EC2) *EC2 {
-	if x == nil {
-		return nil
-	}
-	return &EC2{impl: x}
 }
 
 func fromFakesHost(x *fakes.Host) *Host {

@@ -61,12 +61,6 @@ var queryServices = map[string]*queryService{
 		fakeType: reflect.TypeFor[*fakes.SNS](),
 		fake:     func(a *fakes.Account, _ *caller) any { return a.SNS() },
 	},
-	"ec2": {
-		name: "ec2", version: "2016-11-15", xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",
-		dialect:  ec2Query,
-		fakeType: reflect.TypeFor[*fakes.EC2](),
-		fake:     func(a *fakes.Account, _ *caller) any { return a.EC2() },
-	},
 }
 
 var (
