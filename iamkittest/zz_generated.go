@@ -215,6 +215,15 @@ func (a *Account) Password(userName string) (string, bool) {
 	return a.impl.Password(userName)
 }
 
+// RecordKeyUse notes that accessKeyID, an IAM user's access key, signed a
+// request to service ("iam", "sts", "s3", ...) at the account clock's time,
+// as AWS does for GetAccessKeyLastUsed. The loopback server records every
+// request it authenticates; an in-process test calls it to model a key
+// someone used. Other keys are ignored.
+func (a *Account) RecordKeyUse(accessKeyID, service string) {
+	a.impl.RecordKeyUse(accessKeyID, service)
+}
+
 // Region returns the account's region.
 func (a *Account) Region() string {
 	return a.impl.Region()
@@ -490,6 +499,12 @@ type Fault struct {
 	Err error
 	// Match, when set, limits the fault to calls whose input it returns true for.
 	Match func(input any) bool
+	// LoseReply makes a failing call a lost reply: the operation is applied
+	// (a CreateLoginProfile creates the profile) and then its answer is
+	// replaced by Err, as when the connection drops after AWS acted. A call
+	// the operation itself refuses returns that refusal instead. Every
+	// operation but the sign-in endpoint's honours it.
+	LoseReply bool
 }
 
 // HTTPError, injected as the Err of a Fault on "signin:getSigninToken",
@@ -902,6 +917,13 @@ func (f *IAM) GenerateCredentialReport(ctx context.Context, in *iam.GenerateCred
 	return f.impl.GenerateCredentialReport(ctx, in, optFns...)
 }
 
+// GetAccessKeyLastUsed implements iam.Client.GetAccessKeyLastUsed: a key
+// never used answers ServiceName and Region "N/A" and no LastUsedDate, as
+// AWS does.
+func (f *IAM) GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error) {
+	return f.impl.GetAccessKeyLastUsed(ctx, in, optFns...)
+}
+
 // GetAccountPasswordPolicy implements iam.Client.GetAccountPasswordPolicy; it
 // answers NoSuchEntity when the account has no policy, as IAM does.
 func (f *IAM) GetAccountPasswordPolicy(ctx context.Context, in *iam.GetAccountPasswordPolicyInput, optFns ...func(*iam.Options)) (*iam.GetAccountPasswordPolicyOutput, error) {
@@ -1027,6 +1049,12 @@ func (f *IAM) RemoveUserFromGroup(ctx context.Context, in *iam.RemoveUserFromGro
 // TagUser implements iam.Client.TagUser.
 func (f *IAM) TagUser(ctx context.Context, in *iam.TagUserInput, optFns ...func(*iam.Options)) (*iam.TagUserOutput, error) {
 	return f.impl.TagUser(ctx, in, optFns...)
+}
+
+// UntagUser implements iam.Client.UntagUser: removing a key the user does
+// not carry is not an error.
+func (f *IAM) UntagUser(ctx context.Context, in *iam.UntagUserInput, optFns ...func(*iam.Options)) (*iam.UntagUserOutput, error) {
+	return f.impl.UntagUser(ctx, in, optFns...)
 }
 
 // UpdateAccessKey implements iam.Client.UpdateAccessKey.
@@ -1575,7 +1603,7 @@ func toFakesDirectory(x *Directory) *fakes.Directory {
 }
 
 func toFakesFault(v Fault) fakes.Fault {
-	return fakes.Fault{Skip: v.Skip, Times: v.Times, Err: toFakesError(v.Err), Match: v.Match}
+	return fakes.Fault{Skip: v.Skip, Times: v.Times, Err: toFakesError(v.Err), Match: v.Match, LoseReply: v.LoseReply}
 }
 
 func toFakesHTTPError(v HTTPError) fakes.HTTPError {

@@ -10,9 +10,26 @@ import (
 // needs, for Manager.Onboard and Manager.OnboardBulk. The method signatures
 // are the SDK's own: *iam.Client satisfies it, and so does the fake account of
 // iamkittest.
+//
+// The interface grows when onboarding needs another call (a breaking change
+// for an implementation of one's own, listed in the CHANGELOG); embed an
+// *iam.Client or the fake account to follow it for free.
 type OnboardAPI interface {
 	CreateUser(ctx context.Context, in *iam.CreateUserInput, optFns ...func(*iam.Options)) (*iam.CreateUserOutput, error)
 	GetUser(ctx context.Context, in *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
+	// TagUser and UntagUser keep the OnboardingTag, the record of a run in
+	// progress, from before the first credential is made until the run
+	// succeeds.
+	TagUser(ctx context.Context, in *iam.TagUserInput, optFns ...func(*iam.Options)) (*iam.TagUserOutput, error)
+	UntagUser(ctx context.Context, in *iam.UntagUserInput, optFns ...func(*iam.Options)) (*iam.UntagUserOutput, error)
+	// GetLoginProfile and UpdateLoginProfile reset a password whose
+	// CreateLoginProfile reply was lost.
+	GetLoginProfile(ctx context.Context, in *iam.GetLoginProfileInput, optFns ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error)
+	UpdateLoginProfile(ctx context.Context, in *iam.UpdateLoginProfileInput, optFns ...func(*iam.Options)) (*iam.UpdateLoginProfileOutput, error)
+	// GetAccessKeyLastUsed and DeleteAccessKey replace an access key whose
+	// CreateAccessKey reply was lost, if it was never used.
+	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
+	DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, optFns ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
 	GetGroup(ctx context.Context, in *iam.GetGroupInput, optFns ...func(*iam.Options)) (*iam.GetGroupOutput, error)
 	GetAccountPasswordPolicy(ctx context.Context, in *iam.GetAccountPasswordPolicyInput, optFns ...func(*iam.Options)) (*iam.GetAccountPasswordPolicyOutput, error)
 	CreateLoginProfile(ctx context.Context, in *iam.CreateLoginProfileInput, optFns ...func(*iam.Options)) (*iam.CreateLoginProfileOutput, error)

@@ -14,6 +14,25 @@
 //
 // Onboarding is resumable: re-running it for a half-made user keeps what
 // exists and finishes the rest, replacing a leftover unassigned MFA device.
+//
+// # Lost replies
+//
+// A reply can be lost after AWS acted (a dropped connection, a timeout the
+// SDK retries): a login profile or an access key exists whose secret nobody
+// received. A run records itself in the user tag [OnboardingTag] (its start,
+// then what it handed back) before the first credential is made and removes
+// it when it succeeds, so a re-run can tell:
+//
+//   - a login profile created since an unfinished run began, whose password
+//     that run never handed back, gets a new password (UpdateLoginProfile,
+//     reset required), returned in the Result for a new bundle (the
+//     frontends never overwrite one). A re-run after a delivered password —
+//     a finished run, or one that failed later — keeps it.
+//   - an access key created since an unfinished run began and never handed
+//     back is deleted and made anew if GetAccessKeyLastUsed says it was never
+//     used; a used one stops the run with an [OrphanAccessKeyError] naming it.
+//     A key the SDK's retry made twice in one run is removed the same way.
+//
 // IAM's eventual consistency right after CreateUser is waited out with bounded
 // retries on the injected clock; throttling is left to the SDK's retryer.
 //

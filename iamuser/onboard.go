@@ -8,11 +8,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/iamkit/iamkit/mfa"
@@ -114,6 +116,7 @@ type onboarding struct {
 	res   *Result
 	fresh bool // the user was created by this run
 	cache *runCache
+	rec   runRecord // the OnboardingTag: this run's, or an interrupted one's
 }
 
 // runCache holds what one run (a single or bulk onboarding) learned about the
@@ -163,9 +166,11 @@ func (m *Manager) onboard(ctx context.Context, spec Spec, cache *runCache) (*Res
 			if errors.As(err, &ve) {
 				return nil, err
 			}
+			o.failRecord(ctx)
 			return o.res, &StepError{UserName: spec.UserName, Step: s.name, Err: err}
 		}
 	}
+	o.finishRecord(ctx)
 	m.log.InfoContext(ctx, "onboarded", "result", o.res)
 	return o.res, nil
 }
@@ -215,6 +220,12 @@ func (o *onboarding) createUser(ctx context.Context) error {
 	for _, k := range keys {
 		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(o.spec.Tags[k])})
 	}
+	// A new user carries the record of this run from the start, so a lost
+	// reply to any later call (or to CreateUser itself) is recognised.
+	if o.needsRecord() {
+		o.newRunRecord()
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(OnboardingTag), Value: aws.String(o.rec.value())})
+	}
 	var u *types.User
 	out, err := o.m.api.CreateUser(ctx, in)
 	switch {
@@ -227,8 +238,17 @@ func (o *onboarding) createUser(ctx context.Context) error {
 			return fmt.Errorf("user exists but cannot be read: %w", gerr)
 		}
 		u = got.User
-		o.step("user", StepExisting, aws.ToString(u.Arn))
+		o.rec, _ = parseRunRecord(u.Tags)
+		if err := o.recordStart(ctx); err != nil {
+			return err
+		}
+		detail := aws.ToString(u.Arn)
+		if o.rec.interrupted {
+			detail += " (resuming the run begun " + o.rec.started.Format(time.RFC3339) + ")"
+		}
+		o.step("user", StepExisting, detail)
 	default:
+		o.rec = runRecord{}
 		return err
 	}
 	o.res.UserName = aws.ToString(u.UserName)
@@ -295,11 +315,21 @@ func (o *onboarding) loginProfile(ctx context.Context) error {
 		o.step("login profile", StepSkipped, "no console access asked for")
 		return nil
 	}
-	policy, err := o.passwordPolicy(ctx)
-	if err != nil {
-		return err
+	if !o.fresh {
+		got, err := o.m.api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(o.spec.UserName)})
+		switch {
+		case err == nil:
+			lp := got.LoginProfile
+			if o.rec.interrupted && !o.rec.delivered["password"] && lp != nil && o.rec.since(lp.CreateDate) {
+				return o.resetPassword(ctx, "the interrupted run never received it")
+			}
+			o.step("login profile", StepExisting, "kept; its password is not known to this run")
+			return nil
+		case !isNoSuchEntity(err):
+			return fmt.Errorf("reading the login profile: %w", err)
+		}
 	}
-	pw, err := generatePassword(policy, o.m.rand)
+	pw, err := o.newPassword(ctx)
 	if err != nil {
 		return err
 	}
@@ -312,12 +342,45 @@ func (o *onboarding) loginProfile(ctx context.Context) error {
 	switch {
 	case err == nil:
 		o.res.Password, o.res.PasswordResetRequired = pw, true
+		o.recordDelivered("password")
 		o.step("login profile", StepCreated, "password reset required at first sign-in")
 	case isAlreadyExists(err):
-		o.step("login profile", StepExisting, "kept; its password is not known to this run")
+		// Absent a moment ago (or the user is new): this run made it, and
+		// the reply was lost on the way (the SDK's retry found it made).
+		return o.resetPassword(ctx, "the reply to CreateLoginProfile was lost")
 	default:
 		return err
 	}
+	return nil
+}
+
+func (o *onboarding) newPassword(ctx context.Context) (string, error) {
+	policy, err := o.passwordPolicy(ctx)
+	if err != nil {
+		return "", err
+	}
+	return generatePassword(policy, o.m.rand)
+}
+
+// resetPassword sets a new password, reset required, on a login profile
+// made by this onboarding whose password nobody received.
+func (o *onboarding) resetPassword(ctx context.Context, why string) error {
+	pw, err := o.newPassword(ctx)
+	if err != nil {
+		return err
+	}
+	err = o.m.retryConsistency(ctx, o.fresh, func() error {
+		_, err := o.m.api.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{
+			UserName: aws.String(o.spec.UserName), Password: aws.String(pw), PasswordResetRequired: aws.Bool(true),
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("resetting the password nobody received: %w", err)
+	}
+	o.res.Password, o.res.PasswordResetRequired = pw, true
+	o.recordDelivered("password")
+	o.step("login profile", StepReplaced, "password reset ("+why+"); reset required at first sign-in")
 	return nil
 }
 
@@ -458,22 +521,35 @@ func (o *onboarding) accessKey(ctx context.Context) error {
 		o.step("access key", StepSkipped, "not asked for")
 		return nil
 	}
+	status := StepCreated
+	before := map[string]bool{}
 	if !o.fresh {
-		out, err := o.m.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(o.spec.UserName)})
+		// Keys an interrupted run made since it began and never handed
+		// back go first (if never used); any other key is kept.
+		kept, removed, err := o.sweepOrphanKeys(ctx, func(k types.AccessKeyMetadata) bool {
+			before[aws.ToString(k.AccessKeyId)] = true
+			return o.rec.interrupted && !o.rec.delivered[aws.ToString(k.AccessKeyId)] && o.rec.since(k.CreateDate)
+		})
 		if err != nil {
-			return fmt.Errorf("listing access keys: %w", err)
+			return err
 		}
-		if len(out.AccessKeyMetadata) > 0 {
-			o.res.AccessKeyID = aws.ToString(out.AccessKeyMetadata[0].AccessKeyId)
+		if len(kept) > 0 {
+			o.res.AccessKeyID = kept[0]
 			o.step("access key", StepExisting, o.res.AccessKeyID+" kept; its secret cannot be shown again (delete it and re-run if it was never delivered)")
 			return nil
 		}
+		if removed > 0 {
+			status = StepReplaced
+		}
 	}
 	var key *types.AccessKey
+	var retried bool
 	err := o.m.retryConsistency(ctx, o.fresh, func() error {
 		out, err := o.m.api.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(o.spec.UserName)})
 		if err == nil {
 			key = out.AccessKey
+			ar, ok := retry.GetAttemptResults(out.ResultMetadata)
+			retried = ok && len(ar.Results) > 1
 		}
 		return err
 	})
@@ -481,7 +557,23 @@ func (o *onboarding) accessKey(ctx context.Context) error {
 		return err
 	}
 	o.res.AccessKeyID, o.res.SecretAccessKey = aws.ToString(key.AccessKeyId), aws.ToString(key.SecretAccessKey)
-	o.step("access key", StepCreated, o.res.AccessKeyID)
+	o.recordDelivered(o.res.AccessKeyID)
+	// When the SDK resent the request, the first attempt's reply may have
+	// been lost after IAM made a key: one this run made and nobody holds,
+	// not there before. Remove it too.
+	if retried {
+		_, removed, err := o.sweepOrphanKeys(ctx, func(k types.AccessKeyMetadata) bool {
+			id := aws.ToString(k.AccessKeyId)
+			return id != o.res.AccessKeyID && !before[id]
+		})
+		if err != nil {
+			return err
+		}
+		if removed > 0 {
+			status = StepReplaced
+		}
+	}
+	o.step("access key", status, o.res.AccessKeyID)
 	return nil
 }
 

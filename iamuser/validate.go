@@ -57,8 +57,8 @@ func (s Spec) Validate() error {
 	if s.Path != "" && (len(s.Path) > 512 || !pathRE().MatchString(s.Path)) {
 		return &ValidationError{Field: "path", Value: s.Path, Reason: "must be / or begin and end with / with printable ASCII between"}
 	}
-	if len(s.Tags) > 50 {
-		return &ValidationError{Field: "tags", Value: fmt.Sprint(len(s.Tags)), Reason: "IAM allows at most 50 tags per user"}
+	if len(s.Tags) > 49 {
+		return &ValidationError{Field: "tags", Value: fmt.Sprint(len(s.Tags)), Reason: "IAM allows at most 50 tags per user, and onboarding uses one while it runs"}
 	}
 	seen := map[string]bool{}
 	for k, v := range s.Tags {
@@ -67,6 +67,9 @@ func (s Spec) Validate() error {
 		}
 		if len(v) > 256 {
 			return &ValidationError{Field: "tag value", Value: k, Reason: "must be at most 256 characters"}
+		}
+		if strings.EqualFold(k, OnboardingTag) {
+			return &ValidationError{Field: "tag key", Value: k, Reason: "is reserved: onboarding records its runs in it"}
 		}
 		if seen[strings.ToLower(k)] {
 			return &ValidationError{Field: "tag key", Value: k, Reason: "tag keys are case-insensitive and must be unique"}

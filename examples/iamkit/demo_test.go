@@ -52,7 +52,7 @@ func TestDemo(t *testing.T) {
 		"ListMFADevices(alice): arn:aws:iam::123456789012:mfa/alice, enabled 2026-01-15 09:00:00",
 		"EnableMFADevice was called 1 time(s)",
 		"before\nonboarding and 09:00:00 after", // the clock did not move
-		"'iamkit user create' took 9 IAM calls",
+		"'iamkit user create' took 10 IAM calls",
 		"1 iam:CreateUser", "1 iam:EnableMFADevice", // call counts
 		"-rw-------  0600", "alice.csv", "alice.otpauth", "alice-mfa.png",
 		"user           existing", // onboarding again resumes

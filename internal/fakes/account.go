@@ -230,6 +230,12 @@ type Fault struct {
 	Err error
 	// Match, when set, limits the fault to calls whose input it returns true for.
 	Match func(input any) bool
+	// LoseReply makes a failing call a lost reply: the operation is applied
+	// (a CreateLoginProfile creates the profile) and then its answer is
+	// replaced by Err, as when the connection drops after AWS acted. A call
+	// the operation itself refuses returns that refusal instead. Every
+	// operation but the sign-in endpoint's honours it.
+	LoseReply bool
 }
 
 type faultState struct {
@@ -336,9 +342,11 @@ func ThrottlingError() error {
 	return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
 }
 
-// begin counts a call, waits out its injected latency and returns an injected
-// error if one applies. Every fake operation starts with it.
-func (a *Account) begin(ctx context.Context, op string, input any) error {
+// beginOp counts a call, waits out its injected latency and returns an
+// injected error if one applies. Every fake operation starts with it: pre
+// fails the call before it is applied; lost (a Fault.LoseReply), when set,
+// is returned after the operation was applied, in place of its output.
+func (a *Account) beginOp(ctx context.Context, op string, input any) (pre, lost error) {
 	a.mu.Lock()
 	a.calls[op]++
 	a.mu.Unlock()
@@ -349,6 +357,7 @@ func (a *Account) begin(ctx context.Context, op string, input any) error {
 		d = a.faults.latency["*"]
 	}
 	var injected error
+	loseReply := false
 	for _, key := range []string{op, "*"} {
 		for _, f := range a.faults.byOp[key] {
 			if f.Match != nil && !f.Match(input) {
@@ -362,6 +371,7 @@ func (a *Account) begin(ctx context.Context, op string, input any) error {
 				continue
 			}
 			f.failed++
+			loseReply = f.LoseReply
 			injected = f.Err
 			if injected == nil {
 				injected = ThrottlingError()
@@ -379,17 +389,21 @@ func (a *Account) begin(ctx context.Context, op string, input any) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return ctx.Err(), nil
 		case <-t.C:
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return err, nil
 	}
 	if injected != nil {
-		return &smithy.OperationError{ServiceID: serviceOf(op), OperationName: opName(op), Err: injected}
+		err := &smithy.OperationError{ServiceID: serviceOf(op), OperationName: opName(op), Err: injected}
+		if loseReply {
+			return nil, err
+		}
+		return err, nil
 	}
-	return nil
+	return nil, nil
 }
 
 func serviceOf(op string) string {

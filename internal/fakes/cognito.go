@@ -125,12 +125,15 @@ func (a *Account) Cognito() *Cognito { return &Cognito{a: a} }
 // cognitoCall is call for Cognito Identity: the errors carry the SDK's
 // service ID for Cognito Identity.
 func cognitoCall[O any](ctx context.Context, a *Account, op string, in any, fn func(st *cognitoState) (*O, error)) (*O, error) {
-	if err := a.begin(ctx, "cognito-identity:"+op, in); err != nil {
+	pre, lost := a.beginOp(ctx, "cognito-identity:"+op, in)
+	for _, err := range []error{pre, lost} {
 		var oe *smithy.OperationError
 		if errors.As(err, &oe) {
 			oe.ServiceID = cognitoidentity.ServiceID
 		}
-		return nil, err
+	}
+	if pre != nil {
+		return nil, pre
 	}
 	st := cognitoOf(a)
 	a.mu.Lock()
@@ -138,6 +141,9 @@ func cognitoCall[O any](ctx context.Context, a *Account, op string, in any, fn f
 	out, err := fn(st)
 	if err != nil {
 		return nil, &smithy.OperationError{ServiceID: cognitoidentity.ServiceID, OperationName: op, Err: err}
+	}
+	if lost != nil {
+		return nil, lost
 	}
 	return out, nil
 }

@@ -22,6 +22,7 @@ type iamState struct {
 	mfa            map[string]*mfaDevice // by serial number
 	passwordPolicy *types.PasswordPolicy
 	accessKeyOwner map[string]string // access key ID -> lower-cased user name
+	keyLastUsed    map[string]types.AccessKeyLastUsed
 }
 
 func (s *iamState) init() {
@@ -30,6 +31,7 @@ func (s *iamState) init() {
 	s.roles = map[string]*role{}
 	s.mfa = map[string]*mfaDevice{}
 	s.accessKeyOwner = map[string]string{}
+	s.keyLastUsed = map[string]types.AccessKeyLastUsed{}
 }
 
 type user struct {

@@ -22,14 +22,18 @@ func (f *IAM) Account() *Account { return f.a }
 
 // call counts and fault-injects op, then runs fn under the account lock.
 func call[O any](ctx context.Context, a *Account, op string, in any, fn func() (*O, error)) (*O, error) {
-	if err := a.begin(ctx, op, in); err != nil {
-		return nil, err
+	pre, lost := a.beginOp(ctx, op, in)
+	if pre != nil {
+		return nil, pre
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	out, err := fn()
 	if err != nil {
 		return nil, opErr(op, err)
+	}
+	if lost != nil {
+		return nil, lost
 	}
 	return out, nil
 }

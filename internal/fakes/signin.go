@@ -201,7 +201,8 @@ func reply(w http.ResponseWriter, status int, body string) {
 // begin runs the account's call accounting and fault injection for op and
 // answers the request when a fault applies.
 func (s *SignIn) begin(w http.ResponseWriter, r *http.Request, op string) bool {
-	err := s.a.begin(r.Context(), op, r.URL.Query())
+	pre, lost := s.a.beginOp(r.Context(), op, r.URL.Query())
+	err := errors.Join(pre, lost) // the sign-in endpoint does not honour LoseReply
 	if err == nil {
 		return true
 	}

@@ -312,6 +312,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			s.writeAuthFailure(w, r, service, fail)
 			return
 		}
+		s.acct.RecordKeyUse(who.AccessKeyID, service) // as GetAccessKeyLastUsed shows it
 	}
 
 	switch {
