@@ -60,7 +60,7 @@ func parseRunRecord(tags []types.Tag) (rec runRecord, ok bool) {
 			return runRecord{}, false
 		}
 		started, err := time.Parse(time.RFC3339, fields[0])
-		if err != nil {
+		if err != nil || started.UTC().Year() < 1970 || started.UTC().Year() > 9999 {
 			return runRecord{}, false
 		}
 		rec = runRecord{present: true, interrupted: true, started: started.UTC(), delivered: map[string]bool{}}
