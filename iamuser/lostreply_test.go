@@ -309,5 +309,31 @@ func TestOnboardInterruptedRunOverTheWire(t *testing.T) {
 	assert.Empty(t, res.Password)
 	_, err = c.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(orphan)})
 	require.NoError(t, err, "the used key is still there")
-	_ = types.StatusTypeActive
+}
+
+// An endpoint without TagUser (an emulator) still onboards a resumed user,
+// without the record; a real TagUser failure stops the run before any
+// credential is made.
+func TestOnboardWhenTheEndpointLacksTagUser(t *testing.T) {
+	ctx := context.Background()
+	srv := iamkittest.NewServer(t)
+	c := iam.NewFromConfig(srv.Config())
+	_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("hal")})
+	require.NoError(t, err)
+	srv.Account().Disable("iam:TagUser")
+	m := iamuser.New(c, iamuser.WithClock(srv.Account().Clock()))
+	res, err := m.Onboard(ctx, iamuser.Spec{UserName: "hal", NoMFA: true})
+	require.NoError(t, err)
+	assert.Equal(t, iamuser.StepCreated, stepOf(t, res, "login profile").Status)
+	assert.NotEmpty(t, res.Password)
+
+	_, err = c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ivy")})
+	require.NoError(t, err)
+	srv.Account().ClearFaults()
+	srv.Account().Throttle("iam:TagUser", 0)
+	_, err = m.Onboard(ctx, iamuser.Spec{UserName: "ivy", NoMFA: true})
+	require.ErrorContains(t, err, "recording the onboarding run")
+	_, err = c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("ivy")})
+	var nse *types.NoSuchEntityException
+	assert.ErrorAs(t, err, &nse, "no credential made")
 }
