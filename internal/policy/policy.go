@@ -88,7 +88,7 @@ var Principals = []Principal{
 	{Name: "lambda-mfaaudit", Who: "examples/lambda/mfaaudit", Uses: []Ref{{"mfa", "AuditAPI"}, {"examples/lambda/mfaaudit", "Publisher"}},
 		Note: "Narrow sns:Publish to the topic's ARN."},
 	{Name: "lambda-snapshotpublisher", Who: "examples/lambda/snapshotpublisher", Uses: []Ref{{"hostsync/iamsource", "IAMAPI"}, {"hostsync/s3snapshot", "SnapshotPublishAPI"}},
-		Note: "Narrow the S3 Resource to the snapshot object's ARN."},
+		Note: "Narrow the S3 Resource to the snapshot object's ARN. iam:GetUser and iam:ListGroupsForUser serve a host's absence checks, which a publisher never makes: examples/cloudformation/hostsync-fleet.yaml leaves them out (a test checks that the template grants nothing beyond this file)."},
 	{Name: "consolebroker", Who: "examples/consolebroker", Uses: []Ref{{"examples/consolebroker", "Clients"}},
 		Note: "Cognito actions only for BROKER_SOURCE=cognito; narrow sts:AssumeRole and the pool to those of the role map."},
 }
