@@ -46,13 +46,22 @@ type listed struct {
 // export data with `go list -export` (the build cache makes it cheap) and
 // reads their types from it.
 func API(root string) ([]string, error) {
-	cmd := exec.Command("go", "list", "-export", "-deps", "-json=ImportPath,Name,Export", "./...")
-	cmd.Dir = root
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	// The public packages first (cheap), then export data for them and
+	// their dependencies only: the examples' own dependencies are not built.
+	out, err := goList(root, "-f", "{{.ImportPath}} {{.Name}}", "./...")
 	if err != nil {
-		return nil, fmt.Errorf("apicheck: go list: %w: %s", err, stderr.String())
+		return nil, err
+	}
+	args := []string{"-export", "-deps", "-json=ImportPath,Name,Export"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		path, name, _ := strings.Cut(line, " ")
+		if name != "main" && public(path) {
+			args = append(args, path)
+		}
+	}
+	out, err = goList(root, args...)
+	if err != nil {
+		return nil, err
 	}
 	exports := map[string]string{}
 	var pkgs []listed
@@ -87,6 +96,18 @@ func API(root string) ([]string, error) {
 	}
 	sort.Strings(lines)
 	return lines, nil
+}
+
+func goList(root string, args ...string) ([]byte, error) {
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("apicheck: go list: %w: %s", err, stderr.String())
+	}
+	return out, nil
 }
 
 // packageAPI lists the exported names of p.
