@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/iamuser"
+	"github.com/iamkit/iamkit/internal/version"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -159,7 +160,7 @@ func commands() []*command {
 func rootCommand() *command {
 	return &command{
 		name: "iamkit",
-		args: "[--verbose] COMMAND [ARGS]",
+		args: "[--verbose] [--version] COMMAND [ARGS]",
 		help: `iamkit automates AWS IAM chores: onboarding and offboarding people with
 MFA enabled at once (also in bulk from CSV), MFA session credentials the
 aws-mfa way, syncing IAM users and SSH keys to Linux hosts, editing role trust
@@ -228,8 +229,13 @@ func (a *app) dispatch(ctx context.Context, c *command, path string, args []stri
 		}
 		return &cmdError{path: path, err: err}
 	}
-	// A group: its own flags (--verbose, --help), then a subcommand.
+	// A group: its own flags (--verbose, --help; --version at the top),
+	// then a subcommand.
 	fs := a.flagSet(c)
+	var showVersion bool
+	if c.name == "iamkit" {
+		fs.BoolVar(&showVersion, "version", false, "print the version (module version, VCS revision, Go version) and exit")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.usage(a.stdout, c, fs)
@@ -238,6 +244,13 @@ func (a *app) dispatch(ctx context.Context, c *command, path string, args []stri
 		return c.usageError("%v", err)
 	}
 	args = fs.Args()
+	if showVersion {
+		if len(args) > 0 {
+			return c.usageError("--version takes no command: unexpected %q", args[0])
+		}
+		version.Print(a.stdout, "iamkit")
+		return nil
+	}
 	if len(args) == 0 {
 		a.usage(a.stderr, c, fs)
 		return c.usageError("missing command")
