@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/version"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func TestParseFlags(t *testing.T) {

@@ -28,6 +28,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 func main() {
@@ -39,10 +41,8 @@ func main() {
 	os.Exit(code)
 }
 
-// isTerminal reports whether f is a character device, which is how a
-// terminal shows itself to Stat. (/dev/null is one too; writing a progress
-// bar or a QR code there is harmless.)
+// isTerminal reports whether f is a terminal (term.IsTerminal: the
+// terminal ioctl succeeds). /dev/null, a character device too, is not one.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }

@@ -165,18 +165,18 @@ func runUserCreate(ctx context.Context, a *app, c *command, args []string) error
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	// Credentials first: a run without any fails before making a directory.
+	api, err := a.newIAM(ctx)
+	if err != nil {
+		return err
+	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("iamkit-out", spec.UserName)
 	}
 	// Make sure the secrets will have somewhere to go before creating them.
 	if dir, err = iamuser.NextBundleDir(dir, spec.UserName); err != nil {
-		return err
-	}
-
-	api, err := a.newIAM(ctx)
-	if err != nil {
-		return err
+		return c.usageError("--out: %v", err)
 	}
 	res, onboardErr := a.manager(api).Onboard(ctx, spec)
 	if res == nil {
@@ -363,6 +363,10 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 		return c.usageError("--concurrency must be at least 1, not %d", *concurrency)
 	}
 	rows, err := readCSV(a, pos[0])
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		return c.usageError("%v", err) // no such file, unreadable
+	}
 	if err != nil {
 		return err
 	}
@@ -370,12 +374,12 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 		fmt.Fprintf(a.stdout, "%s has no rows: nothing to do.\n", pos[0])
 		return nil
 	}
-	if err := ensureWritable(*out); err != nil {
-		return err
-	}
-	api, err := a.newIAM(ctx)
+	api, err := a.newIAM(ctx) // before ensureWritable makes --out
 	if err != nil {
 		return err
+	}
+	if err := ensureWritable(*out); err != nil {
+		return c.usageError("--out: %v", err)
 	}
 
 	// Progress is called once per row, serialised, as soon as the row is done:
