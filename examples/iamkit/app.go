@@ -37,6 +37,10 @@ type app struct {
 	stderr    io.Writer
 	stdoutTTY bool // stdout is a terminal: show the MFA QR code (--qr=auto)
 	stderrTTY bool // stderr is a terminal: draw a progress bar
+	stdinTTY  bool // stdin is a terminal: "mfa session --setup" may ask
+	// readSecret reads a line from the terminal on stdin without echo
+	// (term.ReadPassword); tests replace it.
+	readSecret func() (string, error)
 
 	// newIAM builds the IAM client the user commands call. The default loads
 	// the standard AWS configuration chain; tests hand in the fake account.
@@ -333,7 +337,8 @@ func isInputError(err error) bool {
 		return true
 	}
 	for _, target := range []error{mfa.ErrInvalidProfile, mfa.ErrInvalidDuration, mfa.ErrInvalidRole,
-		mfa.ErrNoDevice, mfa.ErrNoLongTerm, mfa.ErrInvalidToken, mfa.ErrInvalidSeed} {
+		mfa.ErrNoDevice, mfa.ErrNoLongTerm, mfa.ErrInvalidToken, mfa.ErrInvalidSeed,
+		mfa.ErrInvalidAccessKey, mfa.ErrSectionExists} {
 		if errors.Is(err, target) {
 			return true
 		}
@@ -350,7 +355,36 @@ func (a *app) flagSet(c *command) *flag.FlagSet {
 	verbose := func(string) error { a.level.Set(slog.LevelDebug); return nil }
 	fs.BoolFunc("verbose", "log debug messages to stderr", verbose)
 	fs.BoolFunc("v", aliasPrefix+"-verbose", verbose)
+	fs.Func("log-level", "log messages at `LEVEL` and above to stderr: debug, info, warning, error or critical, as aws-mfa (default warning; debug is --verbose)", func(v string) error {
+		l, err := parseLogLevel(v)
+		if err == nil {
+			a.level.Set(l)
+		}
+		return err
+	})
 	return fs
+}
+
+// levelCritical is Python's CRITICAL, above slog's Error.
+const levelCritical = slog.LevelError + 4
+
+// parseLogLevel reads aws-mfa's --log-level names (Python logging's:
+// DEBUG, INFO, WARNING, ERROR, CRITICAL; NOTSET logs everything), in any
+// case, and slog's "warn".
+func parseLogLevel(v string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "debug", "notset":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warning", "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	case "critical", "fatal":
+		return levelCritical, nil
+	}
+	return 0, fmt.Errorf("%q is not debug, info, warning, error or critical", v)
 }
 
 // parse parses a leaf command's args, flags and positional arguments in any

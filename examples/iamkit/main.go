@@ -25,6 +25,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,7 +36,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	a := newApp(os.Stdin, os.Stdout, os.Stderr)
-	a.stdoutTTY, a.stderrTTY = isTerminal(os.Stdout), isTerminal(os.Stderr)
+	a.stdoutTTY, a.stderrTTY, a.stdinTTY = isTerminal(os.Stdout), isTerminal(os.Stderr), isTerminal(os.Stdin)
+	a.readSecret = func() (string, error) {
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr) // the Enter that was not echoed
+		return string(b), err
+	}
 	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
