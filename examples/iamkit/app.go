@@ -41,6 +41,9 @@ type app struct {
 	// readSecret reads a line from the terminal on stdin without echo
 	// (term.ReadPassword); tests replace it.
 	readSecret func() (string, error)
+	// openTTY opens the terminal "mfa credential-process" asks for a code
+	// on (nil: /dev/tty); tests replace it.
+	openTTY func() (io.ReadWriteCloser, error)
 
 	// newIAM builds the IAM client the user commands call. The default loads
 	// the standard AWS configuration chain; tests hand in the fake account.

@@ -66,6 +66,7 @@ question); every other byte of the file is kept.`,
 				},
 				run: runMFASession,
 			},
+			mfaCredentialProcessCommand(),
 			{
 				name:    "audit",
 				summary: "list users who can sign in or hold active keys but have no MFA",
