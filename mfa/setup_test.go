@@ -15,7 +15,7 @@ func TestSetupThenSession(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	w.writeCreds("# mine\n[other]\naws_access_key_id = AKIAOTHER0000000000\n")
-	res, err := mfa.Setup(ctx, mfa.SetupRequest{Profile: "dev", AccessKeyID: w.keyID, SecretAccessKey: w.secret, Device: w.serial}, w.options()...)
+	res, err := mfa.Setup(ctx, mfa.SetupRequest{Profile: "dev", AccessKeyID: w.keyID, SecretAccessKey: w.secret, Device: w.serial}, w.options(mfa.WithLogger(nil))...)
 	require.NoError(t, err)
 	assert.Equal(t, &mfa.SetupResult{Section: "dev-long-term", CredentialsPath: w.credPath}, res)
 	assert.Equal(t, "# mine\n[other]\naws_access_key_id = AKIAOTHER0000000000\n\n"+w.longTerm("dev"), w.creds(), "appended; every other byte kept")
@@ -23,8 +23,8 @@ func TestSetupThenSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 
-	// Session reads what Setup wrote.
-	s, err := mfa.Session(ctx, w.req("dev"), w.options()...)
+	// Session reads what Setup wrote (and a nil logger discards).
+	s, err := mfa.Session(ctx, w.req("dev"), w.options(mfa.WithLogger(nil))...)
 	require.NoError(t, err)
 	assert.True(t, s.Refreshed)
 }

@@ -139,3 +139,22 @@ func TestLogLevel(t *testing.T) {
 	assert.Contains(t, e.stderr.String(), "level=INFO msg=\"mfa: long-term keys written\" section=b-long-term")
 	assert.NotContains(t, e.stderr.String(), setupSecret)
 }
+
+// FuzzParseLogLevel: any input is a known level or an error naming it,
+// never a panic; the names round-trip whatever their case.
+func FuzzParseLogLevel(f *testing.F) {
+	for _, s := range []string{"debug", "INFO", "Warning", "warn", "error", "CRITICAL", "notset", "", "loud", " info "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := parseLogLevel(s)
+		if err != nil {
+			assert.Contains(t, err.Error(), "is not debug, info, warning, error or critical")
+			return
+		}
+		assert.Contains(t, []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError, levelCritical}, l)
+		again, err := parseLogLevel(strings.ToUpper(s))
+		require.NoError(t, err)
+		assert.Equal(t, l, again)
+	})
+}
