@@ -66,6 +66,16 @@
 // long-term keys read from the file ([NewSTSFactory] does so from an
 // aws.Config, in the profile's region).
 //
+// [Setup] writes the long-term section itself (aws-mfa's --setup): the
+// access key and, optionally, the device, checked first, under the same lock;
+// keys already there are replaced only with SetupRequest.Overwrite.
+//
+// For tools that run a credential_process command (the AWS CLI, the SDKs,
+// aws-vault, granted), [MarshalProcessCredentials] renders a session as the
+// JSON they read ([ProcessCredentials]: Version 1, AccessKeyId,
+// SecretAccessKey, SessionToken, Expiration in RFC 3339); the iamkit CLI's
+// "mfa credential-process" prints the cached session that way.
+//
 // # Codes
 //
 // A [TokenSource] yields the code: [StaticToken] (a --token flag or an

@@ -25,6 +25,7 @@ type settings struct {
 	prompt        TokenSource
 	useStoredSeed bool
 	refreshMargin time.Duration
+	currentUser   func() string // the passwd name; nil: os/user (tests replace it)
 
 	// Audit.
 	source       AuditSource

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/user"
 	"regexp"
 	"strconv"
 	"strings"
@@ -168,7 +169,8 @@ type SessionRequest struct {
 	// config file. Without a role, GetSessionToken is called.
 	AssumeRole string
 	// RoleSessionName (--role-session-name); default the login name ($LOGNAME,
-	// $USER, $LNAME, $USERNAME, as aws-mfa), else "iamkit".
+	// $USER, $LNAME, $USERNAME, then the passwd entry, as aws-mfa), else
+	// "iamkit".
 	RoleSessionName string
 	// Duration (--duration); else $MFA_STS_DURATION (seconds), then, for a
 	// role only, duration_seconds from the config file; default 12 h for a
@@ -256,13 +258,17 @@ type SessionResult struct {
 
 // sessionEnv holds the resolved injected dependencies.
 type sessionEnv struct {
-	getenv func(string) string
-	clk    iamkit.Clock
-	log    *slog.Logger
+	getenv  func(string) string
+	clk     iamkit.Clock
+	log     *slog.Logger
+	account func() string // the passwd name of the current user, "" if none
 }
 
 func (o *settings) sessionEnv() sessionEnv {
-	e := sessionEnv{getenv: o.getenv, clk: o.clock, log: o.logger}
+	e := sessionEnv{getenv: o.getenv, clk: o.clock, log: o.logger, account: o.currentUser}
+	if e.account == nil {
+		e.account = passwdName
+	}
 	if e.getenv == nil {
 		e.getenv = os.Getenv
 	}
@@ -454,7 +460,7 @@ func planSession(ctx context.Context, req SessionRequest, o *settings) (*Session
 		}
 		p.RoleSessionName = req.RoleSessionName
 		if p.RoleSessionName == "" {
-			p.RoleSessionName = defaultSessionName(e.getenv)
+			p.RoleSessionName = defaultSessionName(e.getenv, e.account)
 		}
 		if !awsname.ValidRoleSessionName(p.RoleSessionName) {
 			return nil, fmt.Errorf("mfa: %w: role session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", ErrInvalidRole, p.RoleSessionName)
@@ -492,15 +498,29 @@ func planSession(ctx context.Context, req SessionRequest, o *settings) (*Session
 }
 
 // defaultSessionName is the login name, as Python's getpass.getuser() finds
-// it, made a RoleSessionName by iamkit's one rule (internal/awsname); the
-// first variable that makes one wins, else "iamkit".
-func defaultSessionName(getenv func(string) string) string {
+// it — $LOGNAME, $USER, $LNAME, $USERNAME, then the passwd entry of the
+// process's user (account) — made a RoleSessionName by iamkit's one rule
+// (internal/awsname); the first that makes one wins, else "iamkit".
+func defaultSessionName(getenv func(string) string, account func() string) string {
 	for _, k := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
 		if n := awsname.RoleSessionName(getenv(k), ""); n != "" {
 			return n
 		}
 	}
+	if n := awsname.RoleSessionName(account(), ""); n != "" {
+		return n
+	}
 	return "iamkit"
+}
+
+// passwdName is the current user's account name (os/user: the passwd
+// entry), or "" when it cannot be found.
+func passwdName() string {
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	return u.Username
 }
 
 // resolveDuration picks and checks the duration.

@@ -660,14 +660,25 @@ func TestSessionSettingsFromEnvAndConfig(t *testing.T) {
 			strings.Repeat("a", 70): strings.Repeat("a", 64),
 		} {
 			w.env["USER"] = user
-			p, err := mfa.PlanSession(ctx, w.req("dev"), w.options()...)
+			p, err := mfa.PlanSession(ctx, w.req("dev"), w.options(mfa.WithCurrentUser(func() string { return "" }))...)
 			require.NoError(t, err)
 			assert.Equal(t, want, p.RoleSessionName, user)
 		}
 		w.env["USER"], w.env["LOGNAME"] = "bob", "carol"
-		p, err := mfa.PlanSession(ctx, w.req("dev"), w.options()...)
+		p, err := mfa.PlanSession(ctx, w.req("dev"), w.options(mfa.WithCurrentUser(func() string { return "dana" }))...)
 		require.NoError(t, err)
 		assert.Equal(t, "carol", p.RoleSessionName, "LOGNAME first, as getpass.getuser")
+
+		// Neither LOGNAME nor USER (cron, systemd, a container): the passwd
+		// entry, as getpass.getuser falls back to pwd.getpwuid.
+		delete(w.env, "USER")
+		delete(w.env, "LOGNAME")
+		p, err = mfa.PlanSession(ctx, w.req("dev"), w.options(mfa.WithCurrentUser(func() string { return "dana" }))...)
+		require.NoError(t, err)
+		assert.Equal(t, "dana", p.RoleSessionName)
+		p, err = mfa.PlanSession(ctx, w.req("dev"), w.options(mfa.WithCurrentUser(func() string { return "" }))...)
+		require.NoError(t, err)
+		assert.Equal(t, "iamkit", p.RoleSessionName, "no passwd entry either")
 	})
 
 	t.Run("default profile, files under HOME", func(t *testing.T) {

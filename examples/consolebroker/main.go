@@ -12,6 +12,8 @@
 //
 //	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/consolebroker
 //
+// "consolebroker --version" prints the version it was built from and exits.
+//
 // Configuration is read from the environment (flags are not practical in
 // Lambda):
 //
@@ -60,6 +62,7 @@ import (
 
 	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/federation/broker"
+	"github.com/iamkit/iamkit/internal/version"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -211,6 +214,10 @@ func NewHandler(c *Config, clients Clients, log *slog.Logger, opts ...broker.Opt
 }
 
 func main() {
+	if version.Requested(os.Args[1:]) {
+		version.Print(os.Stdout, "consolebroker")
+		return
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
 		log.Error("consolebroker", "error", err.Error())
@@ -244,7 +251,7 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("listening", "addr", c.Addr, "partition", b.Partition(), "source", c.Source, "auth", c.Auth)
+	log.Info("listening", "version", version.Read().String(), "addr", c.Addr, "partition", b.Partition(), "source", c.Source, "auth", c.Auth)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

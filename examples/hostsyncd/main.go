@@ -50,6 +50,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/ec2tags"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func main() {
@@ -73,6 +74,7 @@ type options struct {
 const usageText = `Usage: hostsyncd [--once] [--dry-run] [--strict] [--config FILE] [--state-dir DIR]
                  [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
                  [--snapshot s3://BUCKET/KEY --snapshot-account ID]
+       hostsyncd --version
 
 Keep this host's Linux users and SSH keys in line with IAM: sync now, then
 every --interval (± --jitter), until SIGTERM; or once with --once. SIGHUP
@@ -86,8 +88,12 @@ command line or configuration (nothing changed).
 Flags:
 `
 
+// errVersion is parseFlags' answer once --version was printed: exit 0.
+var errVersion = errors.New("version printed")
+
 // parseFlags parses the command line. -h prints the usage to stdout and
-// returns flag.ErrHelp.
+// returns flag.ErrHelp; --version prints the version and returns
+// errVersion.
 func parseFlags(args []string, stdout io.Writer) (options, error) {
 	o := options{jitter: 0.1}
 	fs := flag.NewFlagSet("hostsyncd", flag.ContinueOnError)
@@ -106,6 +112,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.strict, "strict", false, "refuse a configuration with an unknown key (default: log a warning and ignore the key, as aws-ec2-ssh's bash did)")
 	fs.TextVar(&o.level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	o.snap.register(fs)
+	showVersion := fs.Bool("version", false, "print the version (module version, VCS revision, Go version) and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, usageText)
@@ -117,6 +124,9 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case *showVersion:
+		version.Print(stdout, "hostsyncd")
+		return o, errVersion
 	case o.interval < time.Minute:
 		return o, fmt.Errorf("--interval %s is too short: IAM is not a database (at least 1m)", o.interval)
 	}
@@ -158,7 +168,7 @@ func parseJitter(s string) (float64, error) {
 // exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, hup, stop <-chan os.Signal) int {
 	o, err := parseFlags(args, stdout)
-	if errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
 		return exitOK
 	}
 	if err != nil {

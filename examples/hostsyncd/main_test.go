@@ -20,6 +20,7 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -177,4 +178,11 @@ func TestDaemonWiring(t *testing.T) {
 		assert.Contains(t, a, "Credential=ASIAASSUMEDROLE/", "IAM is called with the role's credentials")
 		assert.Contains(t, a, "/us-east-1/iam/aws4_request", "IAM defaults to us-east-1")
 	}
+}
+
+func TestRunVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, exitOK, run(context.Background(), []string{"--version"}, &stdout, &stderr, nil, nil))
+	assert.Equal(t, "hostsyncd "+version.Read().String()+"\n", stdout.String())
+	assert.Empty(t, stderr.String())
 }

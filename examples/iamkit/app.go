@@ -17,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/iamuser"
+	"github.com/iamkit/iamkit/internal/version"
 	"github.com/iamkit/iamkit/mfa"
+	"github.com/iamkit/iamkit/mfa/credfile"
 )
 
 // Exit codes.
@@ -35,6 +37,13 @@ type app struct {
 	stderr    io.Writer
 	stdoutTTY bool // stdout is a terminal: show the MFA QR code (--qr=auto)
 	stderrTTY bool // stderr is a terminal: draw a progress bar
+	stdinTTY  bool // stdin is a terminal: "mfa session --setup" may ask
+	// readSecret reads a line from the terminal on stdin without echo
+	// (term.ReadPassword); tests replace it.
+	readSecret func() (string, error)
+	// openTTY opens the terminal "mfa credential-process" asks for a code
+	// on (nil: /dev/tty); tests replace it.
+	openTTY func() (io.ReadWriteCloser, error)
 
 	// newIAM builds the IAM client the user commands call. The default loads
 	// the standard AWS configuration chain; tests hand in the fake account.
@@ -75,7 +84,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 		clock:  iamkit.SystemClock{},
 		getenv: os.Getenv,
 		level:  level,
-		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		log:    slog.New(quietHandler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}), level}),
 	}
 	a.newIAM, a.newSTS = a.loadIAM, a.loadSTS
 	return a
@@ -95,6 +104,14 @@ func (a *app) loadAWSConfig(ctx context.Context, profile string, extra ...func(*
 	opts = append(opts, extra...)
 	opts = append(opts, a.configOptions...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) && profile == "" {
+		where := ""
+		if len(missing.Filename) > 0 {
+			where = " in " + strings.Join(missing.Filename, " or ")
+		}
+		return aws.Config{}, fmt.Errorf("AWS_PROFILE=%s: no such profile%s", missing.Profile, where)
+	}
 	if err != nil {
 		if profile != "" {
 			return aws.Config{}, fmt.Errorf("loading AWS configuration for profile %s: %w", profile, err)
@@ -115,7 +132,34 @@ func (a *app) loadIAM(ctx context.Context) (iamuser.API, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	if err := a.checkCredentials(ctx, cfg); err != nil {
+		return nil, err
+	}
 	return iam.NewFromConfig(cfg), nil
+}
+
+// credentialsHelp is what to set when no credentials were found.
+const credentialsHelp = "set AWS_PROFILE (a profile in ~/.aws/config or ~/.aws/credentials), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), or run where an instance or container role is available"
+
+// checkCredentials retrieves cfg's credentials once (the client built from
+// cfg reuses them: cfg.Credentials caches), so that a run without any fails
+// before it creates a directory or calls AWS, naming what to set rather than
+// the SDK's chain of attempts (shown with --verbose).
+func (a *app) checkCredentials(ctx context.Context, cfg aws.Config) error {
+	if cfg.Credentials == nil {
+		return errors.New("no AWS credentials: " + credentialsHelp)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a.log.Debug("retrieving AWS credentials", "error", err.Error())
+		if p := a.getenv("AWS_PROFILE"); p != "" {
+			return fmt.Errorf("no AWS credentials from AWS_PROFILE=%s (check the profile, or run 'aws sso login' for an SSO one): %s", p, oneLine(err))
+		}
+		return errors.New("no AWS credentials: " + credentialsHelp)
+	}
+	return nil
 }
 
 // manager returns an iamuser.Manager on api with the app's clock and logger.
@@ -159,7 +203,7 @@ func commands() []*command {
 func rootCommand() *command {
 	return &command{
 		name: "iamkit",
-		args: "[--verbose] COMMAND [ARGS]",
+		args: "[--verbose] [--version] COMMAND [ARGS]",
 		help: `iamkit automates AWS IAM chores: onboarding and offboarding people with
 MFA enabled at once (also in bulk from CSV), MFA session credentials the
 aws-mfa way, syncing IAM users and SSH keys to Linux hosts, editing role trust
@@ -228,8 +272,13 @@ func (a *app) dispatch(ctx context.Context, c *command, path string, args []stri
 		}
 		return &cmdError{path: path, err: err}
 	}
-	// A group: its own flags (--verbose, --help), then a subcommand.
+	// A group: its own flags (--verbose, --help; --version at the top),
+	// then a subcommand.
 	fs := a.flagSet(c)
+	var showVersion bool
+	if c.name == "iamkit" {
+		fs.BoolVar(&showVersion, "version", false, "print the version (module version, VCS revision, Go version) and exit")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.usage(a.stdout, c, fs)
@@ -238,6 +287,13 @@ func (a *app) dispatch(ctx context.Context, c *command, path string, args []stri
 		return c.usageError("%v", err)
 	}
 	args = fs.Args()
+	if showVersion {
+		if len(args) > 0 {
+			return c.usageError("--version takes no command: unexpected %q", args[0])
+		}
+		version.Print(a.stdout, "iamkit")
+		return nil
+	}
 	if len(args) == 0 {
 		a.usage(a.stderr, c, fs)
 		return c.usageError("missing command")
@@ -265,13 +321,32 @@ func (a *app) exitCode(err error) int {
 		fmt.Fprintf(a.stderr, "%s\nRun '%s --help' for usage.\n", ue, ue.path)
 		return exitUsage
 	}
-	fmt.Fprintln(a.stderr, err)
-	var ve *iamuser.ValidationError
-	var ce *iamuser.CSVError
-	if errors.As(err, &ve) || errors.As(err, &ce) {
+	if isInputError(err) {
+		fmt.Fprintln(a.stderr, oneLine(err))
 		return exitUsage // bad input found before anything was changed
 	}
+	fmt.Fprintln(a.stderr, err)
 	return exitFailed
+}
+
+// isInputError reports whether err is the library refusing the input (a
+// user spec or CSV row, an MFA profile, suffix, duration, role, device or
+// code, a malformed credentials file) before it changed anything.
+func isInputError(err error) bool {
+	var ve *iamuser.ValidationError
+	var ce *iamuser.CSVError
+	var pe *credfile.ParseError
+	if errors.As(err, &ve) || errors.As(err, &ce) || errors.As(err, &pe) {
+		return true
+	}
+	for _, target := range []error{mfa.ErrInvalidProfile, mfa.ErrInvalidDuration, mfa.ErrInvalidRole,
+		mfa.ErrNoDevice, mfa.ErrNoLongTerm, mfa.ErrInvalidToken, mfa.ErrInvalidSeed,
+		mfa.ErrInvalidAccessKey, mfa.ErrSectionExists} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
 
 // flagSet returns a flag set for c that reports errors to the caller instead
@@ -283,7 +358,36 @@ func (a *app) flagSet(c *command) *flag.FlagSet {
 	verbose := func(string) error { a.level.Set(slog.LevelDebug); return nil }
 	fs.BoolFunc("verbose", "log debug messages to stderr", verbose)
 	fs.BoolFunc("v", aliasPrefix+"-verbose", verbose)
+	fs.Func("log-level", "log messages at `LEVEL` and above to stderr: debug, info, warning, error or critical, as aws-mfa (default warning; debug is --verbose)", func(v string) error {
+		l, err := parseLogLevel(v)
+		if err == nil {
+			a.level.Set(l)
+		}
+		return err
+	})
 	return fs
+}
+
+// levelCritical is Python's CRITICAL, above slog's Error.
+const levelCritical = slog.LevelError + 4
+
+// parseLogLevel reads aws-mfa's --log-level names (Python logging's:
+// DEBUG, INFO, WARNING, ERROR, CRITICAL; NOTSET logs everything), in any
+// case, and slog's "warn".
+func parseLogLevel(v string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "debug", "notset":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warning", "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	case "critical", "fatal":
+		return levelCritical, nil
+	}
+	return 0, fmt.Errorf("%q is not debug, info, warning, error or critical", v)
 }
 
 // parse parses a leaf command's args, flags and positional arguments in any
@@ -386,11 +490,46 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		if arg != "" {
 			line += " " + arg
 		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
-			usage += " (default " + f.DefValue + ")"
+		switch f.DefValue {
+		case "", "false", "0", "0s", "[]": // no default worth showing
+		default:
+			if !strings.Contains(usage, "(default") {
+				usage += " (default " + f.DefValue + ")"
+			}
 		}
 		fmt.Fprintf(w, "%s\n      %s\n", line, usage)
 	})
+}
+
+// quietHandler leaves the "error" attribute out of log records unless
+// --verbose is on: a command that fails prints its error once, as its last
+// line, and a warning about the same failure would only repeat it.
+// --verbose shows everything.
+type quietHandler struct {
+	slog.Handler
+	level *slog.LevelVar
+}
+
+func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.level.Level() <= slog.LevelDebug {
+		return h.Handler.Handle(ctx, r)
+	}
+	q := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(at slog.Attr) bool {
+		if at.Key != "error" && at.Key != "err" {
+			q.AddAttrs(at)
+		}
+		return true
+	})
+	return h.Handler.Handle(ctx, q)
+}
+
+func (h quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietHandler{h.Handler.WithAttrs(attrs), h.level}
+}
+
+func (h quietHandler) WithGroup(name string) slog.Handler {
+	return quietHandler{h.Handler.WithGroup(name), h.level}
 }
 
 // syncWriter serialises writes to w.

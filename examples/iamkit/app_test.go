@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/iamuser"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func TestHelp(t *testing.T) {
@@ -25,7 +27,7 @@ func TestHelp(t *testing.T) {
 		path []string
 		want []string
 	}{
-		{nil, []string{"Usage: iamkit [--verbose] COMMAND", "user", "demo", "Exit codes"}},
+		{nil, []string{"Usage: iamkit [--verbose] [--version] COMMAND", "user", "demo", "Exit codes", "--version"}},
 		{[]string{"user"}, []string{"Usage: iamkit user COMMAND", "create", "delete", "import"}},
 		{[]string{"user", "create"}, []string{"Usage: iamkit user create -u NAME", "-access-key", "-ssh-key FILE", "-no-mfa", "-no-console", "-out DIR", "-path PATH", "0600", "Examples:", "iamkit user create -u alice -g developers"}},
 		{[]string{"user", "delete"}, []string{"Usage: iamkit user delete NAME [--dry-run]", "-dry-run", "Examples:"}},
@@ -242,4 +244,19 @@ func TestLoadIAMUsesTheStandardChain(t *testing.T) {
 	require.Len(t, auths, 1)
 	assert.Contains(t, auths[0], "Credential=AKIDEXAMPLETEST/", "credentials come from the environment")
 	assert.Contains(t, auths[0], "/us-east-1/iam/aws4_request", "IAM defaults to us-east-1 when no region is set")
+}
+
+func TestVersion(t *testing.T) {
+	for _, flag := range []string{"--version", "-version"} {
+		e := newEnv(t)
+		require.Equal(t, exitOK, e.run(flag), e.stderr.String())
+		want := "iamkit " + version.Read().String() + "\n"
+		assert.Equal(t, want, e.stdout.String())
+		assert.Contains(t, e.stdout.String(), runtime.Version())
+		assert.Empty(t, e.stderr.String())
+		assert.Zero(t, e.iamBuilt)
+	}
+	e := newEnv(t)
+	assert.Equal(t, exitUsage, e.run("--version", "user"))
+	assert.Contains(t, e.stderr.String(), "--version takes no command")
 }

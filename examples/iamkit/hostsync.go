@@ -99,7 +99,12 @@ Nothing is changed and no lock is taken.
 
 Exit code 0 when a plan was made (DONOTSYNC set counts), 1 when IAM or the
 host could not be read (the plan then says "no changes" and why), 2 when the
-configuration is invalid.`,
+configuration is invalid.
+
+--json prints the plan as one object (keys by fingerprint and ID only):
+  {"actions": [{"kind", "user", "iam_name", "uid", "from", "groups", "keys",
+   "reason"}], "skipped": [{"iam_name", "user", "reason"}], "notes",
+   "halted", "error"}`,
 				examples: []string{
 					"iamkit hostsync plan",
 					"iamkit hostsync plan --config ./aws-ec2-ssh.conf --state-dir /var/lib/iamkit",
@@ -264,6 +269,10 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 	fs := a.flagSet(c)
 	var f syncFlags
 	f.register(fs, !dryRun)
+	var asJSON bool
+	if dryRun {
+		fs.BoolVar(&asJSON, "json", false, "print the plan as one JSON object (see the help) instead of text")
+	}
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
@@ -305,6 +314,15 @@ func (env *hostsyncEnv) sync(ctx context.Context, a *app, c *command, args []str
 	}
 	// Sync records the key cache's heartbeat itself.
 	p, rep, err := hostsync.Sync(ctx, src, sys, cfg, hostsync.WithDryRun(dryRun), hostsync.WithLogger(a.log), hostsync.WithClock(env.clock))
+	if asJSON {
+		if jerr := writeJSON(a.stdout, newHostsyncPlanJSON(p, err)); jerr != nil {
+			return errors.Join(err, jerr)
+		}
+		if errors.Is(err, hostsync.ErrDoNotSync) {
+			return nil
+		}
+		return err
+	}
 	if p.Halted != nil || len(p.Actions) > 0 || len(p.Skipped) > 0 {
 		fmt.Fprint(a.stdout, p)
 	}

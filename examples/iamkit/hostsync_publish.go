@@ -69,7 +69,11 @@ examples/lambda/snapshotpublisher.
 
 Exit code 0 when the snapshot was written or was already up to date, 1 when
 IAM or S3 failed (nothing is written from a failed IAM read), 2 on a usage
-error.`,
+error.
+
+--json prints the result as one object (nothing on stdout on failure):
+  {"object", "written", "would_write", "dry_run", "reason", "etag",
+   "version_id", "content_sha256", "generation", "size", "users", "keys"}`,
 		examples: []string{
 			"iamkit hostsync publish --bucket acme-fleet --groups ssh-users --sudoers-groups admins",
 			"iamkit hostsync publish --bucket acme-fleet --key prod/hostsync.json --groups ssh-users --kms-key alias/hostsync",
@@ -96,6 +100,7 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	account := fs.String("account", "", "the `ID` of the account whose users are read (default: the role's, or the caller's)")
 	refresh := fs.Duration("refresh-after", s3snapshot.DefaultSnapshotRefresh, "rewrite an unchanged snapshot once it is this `DURATION` old")
 	dryRun := fs.Bool("dry-run", false, "read IAM and S3 and say what would be written; write nothing")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object (see the help) instead of text")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
@@ -132,6 +137,9 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	}
 	res, err := s3snapshot.Publish(ctx, s3API, *bucket, *key, snap, hostsync.WithKMSKey(*kmsKey), hostsync.WithRefreshAfter(*refresh),
 		hostsync.WithAbsenceConfirmer(src))
+	if *asJSON && (err == nil || errors.Is(err, errDryRunWrite)) {
+		return writeJSON(a.stdout, newPublishJSON("s3://"+*bucket+"/"+*key, res, *dryRun, errors.Is(err, errDryRunWrite)))
+	}
 	switch {
 	case errors.Is(err, errDryRunWrite):
 		fmt.Fprintf(a.stdout, "hostsync publish: s3://%s/%s would be written (%s): %d users, %d keys, %d bytes (dry run: nothing written)\n",

@@ -46,15 +46,27 @@ role_arn, duration_seconds, region and mfa_process (a command printing the
 code). Without --token or mfa_process the code is read from stdin.
 
 A code is never sent twice for a device: if the last one was just used, the
-command waits for the next (state in credentials.mfa-state).`,
+command waits for the next (state in credentials.mfa-state).
+
+--setup, as aws-mfa's, writes [PROFILE-long-term] instead: the access key ID
+(--access-key-id, else $AWS_ACCESS_KEY_ID, else asked), the secret access key
+($AWS_SECRET_ACCESS_KEY, else --secret-stdin reads the first line of stdin,
+else asked without echo) and optionally the MFA device (--device, else
+$MFA_DEVICE, else asked). Questions are asked only when stdin is a
+terminal; without one, a missing value is an error (exit 2). Keys already
+in the section are replaced only with --overwrite (or a "y" at the
+question); every other byte of the file is kept.`,
 				examples: []string{
 					"iamkit mfa session",
 					"iamkit mfa session --profile prod --assume-role arn:aws:iam::123456789012:role/Admin",
 					"iamkit mfa session --profile dev --token 123456 --force",
 					"iamkit mfa session --profile dev --dry-run",
+					"iamkit mfa session --setup --profile dev",
+					"AWS_SECRET_ACCESS_KEY=... iamkit mfa session --setup --profile ci --access-key-id AKIA... --device arn:aws:iam::123456789012:mfa/ci",
 				},
 				run: runMFASession,
 			},
+			mfaCredentialProcessCommand(),
 			{
 				name:    "audit",
 				summary: "list users who can sign in or hold active keys but have no MFA",
@@ -151,12 +163,20 @@ func runMFASession(ctx context.Context, a *app, c *command, args []string) error
 	fs.DurationVar(&margin, "margin", mfa.DefaultRefreshMargin, "refresh credentials that expire within `DURATION`")
 	fs.BoolVar(&storedSeed, "use-stored-seed", false, "compute the code from aws_mfa_seed in the long-term section (weaker than a device)")
 	dryRun := fs.Bool("dry-run", false, "print what would be done and do nothing")
+	var setup setupFlags
+	setup.register(fs)
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return c.usageError("unexpected argument %q", pos[0])
+	}
+	if setup.on {
+		return runMFASetup(ctx, a, c, fs, o, setup)
+	}
+	if set := setup.given(fs); set != "" {
+		return c.usageError("--%s goes with --setup", set)
 	}
 	if *token != "" {
 		if !mfa.ValidToken(*token) {

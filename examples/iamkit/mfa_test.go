@@ -99,7 +99,7 @@ func TestMFASessionCommand(t *testing.T) {
 	assert.Equal(t, exitUsage, e.run("mfa", "session", "--force", "--duration", "60", "--token", "123456"))
 	assert.Contains(t, e.stderr.String(), "outside STS's limits")
 	// Within STS's limits but beyond a role's: refused once the profile is read.
-	assert.Equal(t, exitFailed, e.run("mfa", "session", "--force", "--assume-role", "arn:aws:iam::123456789012:role/admin", "--duration", "50000", "--token", "123456"))
+	assert.Equal(t, exitUsage, e.run("mfa", "session", "--force", "--assume-role", "arn:aws:iam::123456789012:role/admin", "--duration", "50000", "--token", "123456"))
 	assert.Contains(t, e.stderr.String(), "invalid session duration")
 	after, _ := os.ReadFile(e.credPath)
 	assert.Equal(t, before, after)

@@ -42,7 +42,15 @@ when stdout is a terminal (see --qr): scanning it pairs the device.
 
 Re-running for a user that a failed run left half-made resumes: what exists
 is kept. Secrets AWS shows only once are not shown again; when a run makes
-no new secret, no bundle is written.`,
+no new secret, no bundle is written.
+
+--json prints one object instead of text (no QR code), never a secret:
+  {"user", "status": ok|resumed|failed, "user_arn", "user_id", "sign_in_url",
+   "password_reset_required", "mfa_serial", "groups", "access_key_id",
+   "ssh_public_key_ids", "steps": [{"name", "status", "detail"}],
+   "secrets_in_bundle": [password|mfa_secret|secret_access_key],
+   "bundle", "bundle_files", "error"}
+Empty fields are left out.`,
 				examples: []string{
 					"iamkit user create -u alice -g developers",
 					"iamkit user create -u alice -g developers -g oncall --ssh-key ~/.ssh/id_ed25519.pub",
@@ -54,7 +62,7 @@ no new secret, no bundle is written.`,
 			{
 				name:    "delete",
 				summary: "offboard a person: print the plan, then remove everything",
-				args:    "NAME [--dry-run]",
+				args:    "NAME [--dry-run] [--json]",
 				help: `Remove the IAM user NAME completely. First the plan is printed: every login
 profile, access key, signing certificate, SSH key, service-specific
 credential, MFA device (and unassigned virtual MFA devices named after the
@@ -64,7 +72,12 @@ way, in the order AWS documents, ending with DeleteUser. Then, unless
 user's absence is verified.
 
 Something already gone counts as done, so re-running after a failure
-finishes the job. A user that does not exist is not an error.`,
+finishes the job. A user that does not exist is not an error.
+
+--json prints one object instead of text:
+  {"user", "exists", "dry_run", "plan": [{"action", "target"}], "warnings",
+   "results": [{"action", "target", "status": done|already gone|failed,
+   "error"}], "verified", "error"}`,
 				examples: []string{
 					"iamkit user delete alice --dry-run",
 					"iamkit user delete alice",
@@ -74,7 +87,7 @@ finishes the job. A user that does not exist is not an error.`,
 			{
 				name:    "import",
 				summary: "onboard everyone in a CSV file, several at a time",
-				args:    "FILE.csv [--concurrency N] [--out DIR]",
+				args:    "FILE.csv [--concurrency N] [--out DIR] [--json]",
 				help: `Onboard every row of FILE.csv ("-" reads stdin). The first line names the
 columns, in any order; only user_name is required:
 
@@ -90,7 +103,11 @@ others. Each user's bundle is written with mode 0600 into DIR/NAME as soon as
 the row is done (never overwriting an earlier bundle). A progress bar is
 drawn on stderr when it is a terminal, plain lines otherwise; the results are
 printed per row at the end. The exit code is 1 if any row failed: fix it and
-re-run the same file, users already made are kept.`,
+re-run the same file, users already made are kept.
+
+--json prints one object instead of the table, never a secret:
+  {"file", "rows": [ROW], "ok", "failed", "nothing_created"}
+where ROW is the object of 'user create --json' with the CSV "line".`,
 				examples: []string{
 					"iamkit user import people.csv",
 					"iamkit user import people.csv --concurrency 4 --out ./bundles",
@@ -124,6 +141,7 @@ func runUserCreate(ctx context.Context, a *app, c *command, args []string) error
 	fs.BoolVar(&spec.NoConsole, "no-console", false, "do not create a console password (login profile)")
 	out := fs.String("out", "", "write the credentials bundle into `DIR` (default ./iamkit-out/NAME)")
 	qr := fs.String("qr", "auto", "show the MFA QR code on stdout: `WHEN` is auto (when stdout is a terminal), always or never")
+	asJSON := fs.Bool("json", false, "print one JSON object (see the help) instead of text; no QR code")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
@@ -137,8 +155,11 @@ func runUserCreate(ctx context.Context, a *app, c *command, args []string) error
 	var showQR bool
 	switch *qr {
 	case "auto":
-		showQR = a.stdoutTTY
+		showQR = a.stdoutTTY && !*asJSON
 	case "always":
+		if *asJSON {
+			return c.usageError("--qr always does not go with --json: stdout holds the JSON")
+		}
 		showQR = true
 	case "never":
 	default:
@@ -165,23 +186,42 @@ func runUserCreate(ctx context.Context, a *app, c *command, args []string) error
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	// Credentials first: a run without any fails before making a directory.
+	api, err := a.newIAM(ctx)
+	if err != nil {
+		return err
+	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("iamkit-out", spec.UserName)
 	}
 	// Make sure the secrets will have somewhere to go before creating them.
 	if dir, err = iamuser.NextBundleDir(dir, spec.UserName); err != nil {
-		return err
-	}
-
-	api, err := a.newIAM(ctx)
-	if err != nil {
-		return err
+		return c.usageError("--out: %v", err)
 	}
 	res, onboardErr := a.manager(api).Onboard(ctx, spec)
 	if res == nil {
 		_ = os.Remove(dir) // empty: nothing was made
+		if *asJSON {
+			if err := writeJSON(a.stdout, newOnboardJSON(spec.UserName, nil, onboardErr)); err != nil {
+				return errors.Join(onboardErr, err)
+			}
+		}
 		return onboardErr
+	}
+	if *asJSON {
+		j := newOnboardJSON(spec.UserName, res, onboardErr)
+		paths, err := writeBundle(res, dir)
+		if err != nil {
+			err = fmt.Errorf("writing the credentials bundle: %w (the new secrets are lost: reset the password / recreate the MFA device or access key)", err)
+			j.Status, j.Error = "failed", oneLine(errors.Join(onboardErr, err))
+		} else if len(paths) > 0 {
+			j.SecretsInBundle, j.Bundle, j.BundleFiles = secretNames(res), dir, paths
+		}
+		if jerr := writeJSON(a.stdout, j); jerr != nil {
+			err = errors.Join(err, jerr)
+		}
+		return errors.Join(onboardErr, err)
 	}
 	fmt.Fprintln(a.stdout, res)
 	fmt.Fprintln(a.stdout)
@@ -288,6 +328,7 @@ func ensureWritable(dir string) error {
 func runUserDelete(ctx context.Context, a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
 	dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
+	asJSON := fs.Bool("json", false, "print one JSON object (see the help) instead of text")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
@@ -309,6 +350,9 @@ func runUserDelete(ctx context.Context, a *app, c *command, args []string) error
 	}
 	m := a.offboarder(api)
 	plan, err := m.PlanOffboard(ctx, name)
+	if *asJSON {
+		return deleteJSON(ctx, a, m, name, plan, err, *dryRun)
+	}
 	if err != nil {
 		return err
 	}
@@ -324,6 +368,27 @@ func runUserDelete(ctx context.Context, a *app, c *command, args []string) error
 	fmt.Fprintln(a.stdout)
 	printReport(a.stdout, rep)
 	return err
+}
+
+// deleteJSON finishes "user delete --json": the plan (or why there is
+// none), applied unless dryRun, as one offboardJSON.
+func deleteJSON(ctx context.Context, a *app, m *iamuser.Offboarder, name string, plan *iamuser.OffboardPlan, planErr error, dryRun bool) error {
+	if planErr != nil {
+		j := offboardJSON{User: name, Plan: []offboardActionJSON{}, DryRun: dryRun, Error: oneLine(planErr)}
+		return errors.Join(planErr, writeJSON(a.stdout, j))
+	}
+	j := newOffboardPlanJSON(plan)
+	j.DryRun = dryRun
+	var err error
+	if plan.Exists && !dryRun {
+		var rep *iamuser.OffboardReport
+		rep, err = m.ApplyOffboard(ctx, plan)
+		j.addReport(rep)
+		if err != nil {
+			j.Error = oneLine(err)
+		}
+	}
+	return errors.Join(err, writeJSON(a.stdout, j))
 }
 
 // printReport prints an offboarding report step by step.
@@ -350,6 +415,7 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 	fs := a.flagSet(c)
 	concurrency := fs.Int("concurrency", 8, "onboard up to `N` users at once")
 	out := fs.String("out", "iamkit-out", "write each user's credentials bundle into `DIR`/NAME")
+	asJSON := fs.Bool("json", false, "print one JSON object (see the help) instead of the table")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
@@ -363,32 +429,42 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 		return c.usageError("--concurrency must be at least 1, not %d", *concurrency)
 	}
 	rows, err := readCSV(a, pos[0])
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		return c.usageError("%v", err) // no such file, unreadable
+	}
 	if err != nil {
 		return err
 	}
 	if len(rows) == 0 {
+		if *asJSON {
+			return writeJSON(a.stdout, importJSON{File: pos[0], Rows: []onboardJSON{}})
+		}
 		fmt.Fprintf(a.stdout, "%s has no rows: nothing to do.\n", pos[0])
 		return nil
 	}
-	if err := ensureWritable(*out); err != nil {
-		return err
-	}
-	api, err := a.newIAM(ctx)
+	api, err := a.newIAM(ctx) // before ensureWritable makes --out
 	if err != nil {
 		return err
+	}
+	if err := ensureWritable(*out); err != nil {
+		return c.usageError("--out: %v", err)
 	}
 
 	// Progress is called once per row, serialised, as soon as the row is done:
 	// the bundle is written right away so no secret waits in memory.
 	bundles := make(map[int]string, len(rows)) // row line → bundle dir or note
 	bundleErrs := make(map[int]error)
+	bundleFiles := make(map[int][]string)   // row line → files written (--json)
+	bundleSecrets := make(map[int][]string) // row line → secrets in them (--json)
 	bar := &progress{w: a.stderr, tty: a.stderrTTY}
 	results := a.manager(api).OnboardBulk(ctx, rows, iamuser.WithConcurrency(*concurrency),
 		iamuser.WithProgress(func(done, total int, r iamuser.BulkResult) {
 			if r.Result != nil && r.Result.HasSecrets() {
 				dir, err := iamuser.NextBundleDir(filepath.Join(*out, r.Row.Spec.UserName), r.Row.Spec.UserName)
 				if err == nil {
-					_, err = r.Result.WriteBundle(dir)
+					bundleFiles[r.Row.Line], err = r.Result.WriteBundle(dir)
+					bundleSecrets[r.Row.Line] = secretNames(r.Result)
 				}
 				if err != nil {
 					bundleErrs[r.Row.Line] = err
@@ -399,6 +475,32 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 			bar.update(done, total, r, bundleErrs[r.Row.Line])
 		}))
 
+	if *asJSON {
+		j := importJSON{File: pos[0], Rows: make([]onboardJSON, 0, len(results)), NothingCreated: notStarted(results)}
+		for _, r := range results {
+			row := newOnboardJSON(r.Row.Spec.UserName, r.Result, errors.Join(r.Err, bundleErrs[r.Row.Line]))
+			row.Line = r.Row.Line
+			if d := bundles[r.Row.Line]; d != "" {
+				row.Bundle, row.BundleFiles, row.SecretsInBundle = d, bundleFiles[r.Row.Line], bundleSecrets[r.Row.Line]
+			}
+			if row.Status == "failed" {
+				j.Failed++
+			} else {
+				j.OK++
+			}
+			j.Rows = append(j.Rows, row)
+		}
+		if err := writeJSON(a.stdout, j); err != nil {
+			return err
+		}
+		switch {
+		case j.NothingCreated:
+			return c.usageError("%s: a row is invalid or names a missing group; nothing was created: fix it and re-run", pos[0])
+		case j.Failed > 0:
+			return fmt.Errorf("%d of %d rows failed; fix them and re-run the same file (users already made are kept)", j.Failed, len(results))
+		}
+		return nil
+	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LINE\tUSER\tRESULT\tBUNDLE OR ERROR")
 	failed := 0

@@ -337,7 +337,7 @@ func TestUserImportBadFileChangesNothing(t *testing.T) {
 	}
 
 	e := newEnv(t)
-	assert.Equal(t, exitFailed, e.run("user", "import", filepath.Join(t.TempDir(), "missing.csv")))
+	assert.Equal(t, exitUsage, e.run("user", "import", filepath.Join(t.TempDir(), "missing.csv")))
 	assert.Contains(t, e.stderr.String(), "no such file or directory")
 }
 

@@ -38,6 +38,8 @@ type options struct {
 	noReplace bool
 	keepOwner bool
 	link      func(oldname, newname string) error // os.Link; tests replace it
+
+	beforeRename func(tmp string) error // BeforeRename
 }
 
 // Option configures WriteFile.
@@ -86,7 +88,7 @@ func WriteFile(path string, data []byte, opts ...Option) (written string, err er
 		old, _ = os.Stat(target) // none when it does not exist yet
 	}
 	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, TempPattern(target))
 	if err != nil {
 		return "", fmt.Errorf("create temporary file: %w", err)
 	}
@@ -118,6 +120,11 @@ func WriteFile(path string, data []byte, opts ...Option) (written string, err er
 	}
 	if err = tmp.Close(); err != nil {
 		return "", fmt.Errorf("close temporary file: %w", err)
+	}
+	if o.beforeRename != nil {
+		if err = o.beforeRename(tmpName); err != nil {
+			return "", err
+		}
 	}
 	if o.noReplace {
 		err = o.link(tmpName, target)

@@ -41,5 +41,8 @@
 //
 // [CredentialsPath] and [ConfigPath] find the files as the CLI does.
 // [Update] edits a file under an advisory lock and replaces it atomically
-// with mode 0600, writing nothing when the edit changes nothing.
+// with mode 0600, writing nothing when the edit changes nothing. Its
+// temporary file (".credentials.iamkit-tmp-RANDOM") lies beside the file a
+// symbolic link resolves to; one that a killed writer left behind, a full
+// copy of the secrets, is removed by the next writer under the lock.
 package credfile

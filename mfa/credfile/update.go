@@ -44,14 +44,24 @@ func Update(path string, fn func(*File) error) error {
 // is returned and nothing is written. If the contents changed, it writes them
 // to a temporary file in the same directory with mode 0600, syncs it, renames
 // it over path and syncs the directory; if they did not change, it writes
-// nothing. The file ends up with mode 0600 whatever its mode was, and keeps
-// its owner where the process may set it. A missing parent directory is
+// nothing. The temporary file is named ".NAME.iamkit-tmp-RANDOM", beside
+// the file the path resolves to; such files that a killed writer left behind
+// (full copies of the file, session tokens included) are removed by the
+// next update, under the lock, when they belong to the same user. The file
+// ends up with mode 0600 whatever its mode was, and keeps its owner where
+// the process may set it. A missing parent directory is
 // created with mode 0700. If path is a symbolic link, the file it points to is
 // edited and the link kept.
 //
 // Other programs (the AWS CLI itself, for one) do not take the lock: the
 // atomic rename means they see the old or the new file, never a mix.
 func UpdateContext(ctx context.Context, path string, fn func(*File) error) error {
+	return updateContext(ctx, path, fn)
+}
+
+// updateContext is UpdateContext with extra options for the atomic write
+// (tests interrupt a writer with atomicfile.BeforeRename).
+func updateContext(ctx context.Context, path string, fn func(*File) error, wopts ...atomicfile.Option) error {
 	if fn == nil {
 		return errors.New("credfile: update: nil edit function")
 	}
@@ -67,6 +77,7 @@ func UpdateContext(ctx context.Context, path string, fn func(*File) error) error
 		return err
 	}
 	defer unlock()
+	removeStale(target) // what a killed writer left: copies of the secrets
 
 	old, err := os.ReadFile(target)
 	switch {
@@ -85,7 +96,7 @@ func UpdateContext(ctx context.Context, path string, fn func(*File) error) error
 	if bytes.Equal(old, f.data) {
 		return nil
 	}
-	if _, err := atomicfile.WriteFile(target, f.data, atomicfile.KeepOwner()); err != nil {
+	if _, err := atomicfile.WriteFile(target, f.data, append([]atomicfile.Option{atomicfile.KeepOwner()}, wopts...)...); err != nil {
 		return fmt.Errorf("credfile: write %s: %w", target, err)
 	}
 	return nil

@@ -14,6 +14,9 @@
 // sns:Publish on the topic. Build for the provided.al2023 runtime:
 //
 //	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/lambda/mfaaudit
+//
+// Run with --version, the binary prints the version it was built from and
+// exits; every log line carries that version.
 package main
 
 import (
@@ -25,10 +28,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if version.Requested(os.Args[1:]) {
+		version.Print(os.Stdout, "mfaaudit")
+		return
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("version", version.Read().String())
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Error("loading AWS configuration", "error", err.Error())

@@ -26,6 +26,9 @@
 // provided.al2023 runtime:
 //
 //	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/lambda/snapshotpublisher
+//
+// Run with --version, the binary prints the version it was built from and
+// exits; every log line carries that version.
 package main
 
 import (
@@ -39,10 +42,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if version.Requested(os.Args[1:]) {
+		version.Print(os.Stdout, "snapshotpublisher")
+		return
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("version", version.Read().String())
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
