@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -133,11 +134,8 @@ func Destination(partition, region, service string) (string, error) {
 	if ref.Scheme != "" || ref.Host != "" || ref.User != nil || ref.Opaque != "" || strings.HasPrefix(service, "//") {
 		return "", fmt.Errorf("federation: %w: service %q must be a path relative to the console", ErrInvalidDestination, service)
 	}
-	segs := strings.Split(strings.TrimPrefix(ref.Path, "/"), "/")
-	for _, s := range segs {
-		if s == "." || s == ".." {
-			return "", fmt.Errorf("federation: %w: service %q holds a %q segment", ErrInvalidDestination, service, s)
-		}
+	if err := checkConsolePath(ref); err != nil {
+		return "", fmt.Errorf("federation: %w: service %q: %v", ErrInvalidDestination, service, err)
 	}
 	q, err := url.ParseQuery(ref.RawQuery)
 	if err != nil {
@@ -152,22 +150,68 @@ func Destination(partition, region, service string) (string, error) {
 	u := url.URL{
 		Scheme:   "https",
 		Host:     p.consoleHost(region),
-		Path:     "/" + strings.Join(segs, "/"),
+		Path:     "/" + strings.TrimPrefix(ref.Path, "/"),
 		RawQuery: q.Encode(),
 		Fragment: ref.Fragment,
 	}
 	return u.String(), nil
 }
 
+// checkConsolePath refuses the paths a browser or a server may resolve
+// somewhere else than they read: dot segments ("." and "..", also
+// percent-encoded, once or more: "%2e%2E", "%252e"), empty segments ("//",
+// which some servers and browsers take for a host), and backslashes
+// anywhere in the path, raw or encoded (browsers read "\" as "/"). It is
+// given the parsed URL, whose Path is already decoded once.
+func checkConsolePath(u *url.URL) error {
+	raw := u.EscapedPath()
+	if strings.Contains(raw, "\\") || strings.Contains(u.Path, "\\") {
+		return errors.New("the path holds a backslash")
+	}
+	if strings.Contains(u.Path, "//") || strings.Contains(raw, "//") {
+		return errors.New("the path holds an empty segment (//)")
+	}
+	p := strings.TrimSuffix(strings.TrimPrefix(u.Path, "/"), "/")
+	if p == "" {
+		return nil
+	}
+	for _, seg := range strings.Split(p, "/") {
+		// Decode again and again: a server that decodes twice must not find
+		// a dot segment or a backslash either.
+		d := seg
+		for range 4 {
+			if d == "." || d == ".." {
+				return fmt.Errorf("the path holds a dot segment (%q)", seg)
+			}
+			if strings.Contains(d, "\\") {
+				return errors.New("the path holds an encoded backslash")
+			}
+			next, err := url.PathUnescape(d)
+			if err != nil || next == d {
+				break
+			}
+			d = next
+		}
+	}
+	return nil
+}
+
 // CheckDestination checks that raw is a console URL of partition — https,
-// on the console host or a regional one, no user info, no port — and
-// returns it in canonical form. A sign-in broker must check a Destination
-// that comes from a request this way, or the login URL becomes an open
+// on the console host or a regional one, no user info, no port, a path
+// without dot segments (plain or percent-encoded), empty segments ("//")
+// or backslashes, and no backslash anywhere else either — and returns it
+// in canonical form. Such paths are refused rather than cleaned: the
+// console's own links never hold them, so cleaning would only guess at
+// what the sender meant. A sign-in broker must check a Destination that
+// comes from a request this way, or the login URL becomes an open
 // redirect.
 func CheckDestination(partition, raw string) (string, error) {
 	p, err := LookupPartition(partition)
 	if err != nil {
 		return "", err
+	}
+	if strings.Contains(raw, "\\") {
+		return "", fmt.Errorf("federation: %w: %q holds a backslash", ErrInvalidDestination, raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -180,6 +224,9 @@ func CheckDestination(partition, raw string) (string, error) {
 		return "", fmt.Errorf("federation: %w: %q must not hold user info, a port or an opaque part", ErrInvalidDestination, raw)
 	case !p.isConsoleHost(u.Host):
 		return "", fmt.Errorf("federation: %w: %q is not on the %s console (%s)", ErrInvalidDestination, u.Host, p.ID, p.ConsoleHost)
+	}
+	if err := checkConsolePath(u); err != nil {
+		return "", fmt.Errorf("federation: %w: %q: %v", ErrInvalidDestination, raw, err)
 	}
 	if u.Path == "" {
 		u.Path = "/"

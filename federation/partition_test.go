@@ -73,6 +73,10 @@ func TestDestination(t *testing.T) {
 		{"aws", "", "ec2/./home"},
 		{"aws", "", `\\evil.example.com`},
 		{"aws", "", "ec2/home?x=%zz"},
+		{"aws", "", "%2e%2e/x"},
+		{"aws", "", "ec2/%252e%252e/x"},
+		{"aws", "", "ec2//home"},
+		{"aws", "", "ec2%5chome"},
 		{"aws", "us-east-1", "ec2/home?region=eu-west-1"},
 		{"aws", "cn-north-1", "ec2/home"},
 		{"aws-iso", "us-iso-east-1", "ec2/home"},
@@ -104,13 +108,33 @@ func TestCheckDestination(t *testing.T) {
 		"console.aws.amazon.com",
 		"%zz",
 		"",
+		// Dot and encoded-dot segments, empty segments, backslashes.
+		"https://console.aws.amazon.com/.",
+		"https://console.aws.amazon.com/.#",
+		"https://console.aws.amazon.com/ec2/../../x",
+		"https://console.aws.amazon.com/ec2/./home",
+		"https://console.aws.amazon.com/%2e%2e/x",
+		"https://console.aws.amazon.com/%2E./x",
+		"https://console.aws.amazon.com/%252e%252e/x",
+		"https://console.aws.amazon.com//evil.example.com/",
+		"https://console.aws.amazon.com/ec2//home",
+		"https://console.aws.amazon.com/ec2\\..\\x",
+		"https://console.aws.amazon.com/ec2%5c..%5cx",
+		"https://console.aws.amazon.com/ec2/home#\\evil",
 	} {
 		_, err := federation.CheckDestination("aws", raw)
 		assert.ErrorIs(t, err, federation.ErrInvalidDestination, raw)
 	}
-	_, err := federation.CheckDestination("aws-cn", "https://cn-north-1.console.amazonaws.cn/")
+	// The fuzzer's crasher: a dot segment before an empty fragment.
+	_, err := federation.CheckDestination("aws-cn", "https://console.amazonaws.cn/.#")
+	assert.ErrorIs(t, err, federation.ErrInvalidDestination)
+	// A trailing slash and dots inside a segment are fine.
+	got, err := federation.CheckDestination("aws", "https://console.aws.amazon.com/s3/buckets/my.bucket..name/")
+	require.NoError(t, err)
+	assert.Equal(t, "https://console.aws.amazon.com/s3/buckets/my.bucket..name/", got)
+	_, err = federation.CheckDestination("aws-cn", "https://cn-north-1.console.amazonaws.cn/")
 	assert.ErrorIs(t, err, federation.ErrInvalidDestination, "no regional console hosts known in aws-cn")
-	got, err := federation.CheckDestination("aws-cn", "https://console.amazonaws.cn/ec2/home?region=cn-north-1")
+	got, err = federation.CheckDestination("aws-cn", "https://console.amazonaws.cn/ec2/home?region=cn-north-1")
 	require.NoError(t, err)
 	assert.Equal(t, "https://console.amazonaws.cn/ec2/home?region=cn-north-1", got)
 }

@@ -224,6 +224,24 @@ func TestBrokerRefusals(t *testing.T) {
 		{"open redirect", func() *http.Response {
 			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://evil.example.com/"), "bob@example.com")
 		}, http.StatusBadRequest},
+		{"dot segments", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com/ec2/../../x"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"encoded dot segments", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com/%2e%2e/x"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"the fuzzer's crasher", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com/.#"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"double slash", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com//evil.example.com/"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"backslash", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape(`https://console.aws.amazon.com/\evil.example.com`), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"service with dots", func() *http.Response {
+			return w.get("/console?role=readonly&service="+url.QueryEscape("ec2/%2e%2e/x"), "bob@example.com")
+		}, http.StatusBadRequest},
 		{"bad service", func() *http.Response {
 			return w.get("/console?role=readonly&service=//evil.example.com", "bob@example.com")
 		}, http.StatusBadRequest},
