@@ -31,7 +31,27 @@
 //	BROKER_ISSUER                the broker's own URL (the console links back to it)
 //	BROKER_LOGOUT_FIRST          "true": sign out of any console session first
 //	BROKER_SIGNIN_ENDPOINT       another federation endpoint URL (a private one, a test's)
-//	BROKER_ADDR                  server: listen address (default :8080)
+//	BROKER_RATE_LIMIT            sign-ins per person: "BURST/INTERVAL", BURST at once then one
+//	                             per INTERVAL (default 10/30s); "0" turns it off
+//	BROKER_CALL_TIMEOUT          deadline of each AWS step (default 10s)
+//	BROKER_ADDR                  server: listen address (default 127.0.0.1:8080)
+//	BROKER_TLS_CERT, BROKER_TLS_KEY  server: serve HTTPS with this certificate and key (PEM)
+//	BROKER_INSECURE_HTTP         server: "true" allows plain HTTP on a non-loopback address
+//
+// As a server, flags override the environment:
+//
+//	--addr ADDR              listen address
+//	--tls-cert FILE          certificate (PEM, chain first) to serve HTTPS
+//	--tls-key FILE           its private key (PEM)
+//	--insecure-http          serve plain HTTP on a non-loopback address: only
+//	                         behind a proxy that terminates TLS and is the sole
+//	                         way in
+//
+// Without TLS the broker listens only on a loopback address (127.0.0.1,
+// ::1, localhost): the redirect it answers carries the console session,
+// and must not cross a network in clear. Every server timeout is set
+// (broker.NewServer), each AWS step has a deadline, and the SDK's HTTP
+// client times out each attempt.
 //
 // AWS clients come from config.LoadDefaultConfig. With the cognito source
 // the broker's credentials need cognito-identity:GetOpenIdTokenForDeveloperIdentity
@@ -41,9 +61,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -54,6 +78,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -82,7 +107,17 @@ type Config struct {
 	LogoutFirst     bool
 	Addr            string
 	SigninEndpoint  string // tests: the fake sign-in endpoint
+	RateBurst       int
+	RateEvery       time.Duration
+	CallTimeout     time.Duration
+	TLSCert         string
+	TLSKey          string
+	InsecureHTTP    bool
 }
+
+// DefaultAddr is where the broker listens without --addr: loopback, as
+// plain HTTP is refused elsewhere.
+const DefaultAddr = "127.0.0.1:8080"
 
 // LoadConfig reads the configuration from getenv and checks it.
 func LoadConfig(getenv func(string) string) (*Config, error) {
@@ -97,7 +132,8 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		UserHeader: get("BROKER_USER_HEADER", "X-Forwarded-Email"), SecretHeader: get("BROKER_PROXY_SECRET_HEADER", "X-Broker-Secret"),
 		ProxySecret: getenv("BROKER_PROXY_SECRET"), TokenFile: getenv("BROKER_TOKEN_FILE"),
 		Source: get("BROKER_SOURCE", "cognito"), PoolID: getenv("BROKER_POOL_ID"), DevProvider: getenv("BROKER_DEVELOPER_PROVIDER"),
-		Region: get("BROKER_REGION", getenv("AWS_REGION")), Issuer: getenv("BROKER_ISSUER"), Addr: get("BROKER_ADDR", ":8080"),
+		Region: get("BROKER_REGION", getenv("AWS_REGION")), Issuer: getenv("BROKER_ISSUER"), Addr: get("BROKER_ADDR", DefaultAddr),
+		TLSCert: getenv("BROKER_TLS_CERT"), TLSKey: getenv("BROKER_TLS_KEY"),
 		SigninEndpoint: getenv("BROKER_SIGNIN_ENDPOINT"),
 	}
 	var errs []error
@@ -125,6 +161,18 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	c.RoleDuration, c.SessionDuration = dur("BROKER_ROLE_DURATION"), dur("BROKER_SESSION_DURATION")
 	c.RegionalSignin, c.LogoutFirst = flag("BROKER_REGIONAL_SIGNIN"), flag("BROKER_LOGOUT_FIRST")
+	c.InsecureHTTP = flag("BROKER_INSECURE_HTTP")
+	c.CallTimeout = dur("BROKER_CALL_TIMEOUT")
+	if c.CallTimeout < 0 {
+		errs = append(errs, fmt.Errorf("BROKER_CALL_TIMEOUT %s is negative", c.CallTimeout))
+	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = broker.DefaultCallTimeout
+	}
+	var err error
+	if c.RateBurst, c.RateEvery, err = parseRateLimit(get("BROKER_RATE_LIMIT", fmt.Sprintf("%d/%s", broker.DefaultRateBurst, broker.DefaultRateEvery))); err != nil {
+		errs = append(errs, fmt.Errorf("BROKER_RATE_LIMIT: %w", err))
+	}
 	if c.RolesFile == "" {
 		errs = append(errs, errors.New("BROKER_ROLES_FILE is required"))
 	}
@@ -153,6 +201,66 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("BROKER_SESSION_DURATION: %w", err))
 	}
 	return c, errors.Join(errs...)
+}
+
+// parseRateLimit reads "BURST/INTERVAL" ("10/30s"), or "0" for no limit.
+func parseRateLimit(s string) (int, time.Duration, error) {
+	if s == "0" {
+		return 0, 0, nil
+	}
+	b, e, ok := strings.Cut(s, "/")
+	burst, err := strconv.Atoi(b)
+	if !ok || err != nil || burst <= 0 {
+		return 0, 0, fmt.Errorf("%q: want BURST/INTERVAL, e.g. 10/30s, or 0", s)
+	}
+	every, err := time.ParseDuration(e)
+	if err != nil || every <= 0 {
+		return 0, 0, fmt.Errorf("%q: the interval must be a positive duration", s)
+	}
+	return burst, every, nil
+}
+
+// ParseFlags applies the server's command-line flags over c (flags win
+// over the environment) and checks the listening rules: TLS needs both
+// files, and plain HTTP only on loopback unless InsecureHTTP.
+func ParseFlags(c *Config, args []string) error {
+	fs := flag.NewFlagSet("consolebroker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "certificate file (PEM)")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "private key file (PEM)")
+	fs.BoolVar(&c.InsecureHTTP, "insecure-http", c.InsecureHTTP, "allow plain HTTP on a non-loopback address (a TLS-terminating proxy in front)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return CheckListen(c)
+}
+
+// CheckListen refuses a configuration that would send login URLs in clear
+// over a network: TLS needs both --tls-cert and --tls-key; without TLS the
+// address must be loopback, unless InsecureHTTP says a proxy terminates TLS.
+func CheckListen(c *Config) error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.TLSCert != "" || c.InsecureHTTP {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--addr %q is not a loopback address and there is no TLS: the redirect carries the console session; "+
+		"give --tls-cert and --tls-key, or --insecure-http if a proxy in front terminates TLS and is the only way in", c.Addr)
 }
 
 // Clients are the AWS clients the broker calls.
@@ -207,6 +315,7 @@ func NewHandler(c *Config, clients Clients, log *slog.Logger, opts ...broker.Opt
 		broker.WithSignInEndpoint(c.SigninEndpoint), broker.WithHTTPClient(clients.HTTPClient),
 		broker.WithIssuer(c.Issuer), broker.WithSessionDuration(c.SessionDuration),
 		broker.WithLogoutFirst(c.LogoutFirst), broker.WithLogger(log),
+		broker.WithRateLimit(c.RateBurst, c.RateEvery), broker.WithCallTimeout(c.CallTimeout),
 	}, opts...)...)
 }
 
@@ -225,7 +334,14 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	lambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
+	if !lambda {
+		if err := ParseFlags(c, os.Args[1:]); err != nil {
+			return err
+		}
+	}
+	// Each attempt of each AWS call times out; the handler bounds each step.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(c.CallTimeout)))
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
@@ -233,18 +349,31 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+	if lambda {
 		lambdaurl.Start(b)
 		return nil
 	}
-	srv := &http.Server{Addr: c.Addr, Handler: b, ReadHeaderTimeout: 10 * time.Second}
+	srv := broker.NewServer(c.Addr, b)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("listening", "addr", c.Addr, "partition", b.Partition(), "source", c.Source, "auth", c.Auth)
+	log.Info("listening", "addr", c.Addr, "tls", c.TLSCert != "", "partition", b.Partition(), "source", c.Source, "auth", c.Auth)
+	if c.TLSCert != "" {
+		// Load now, so a bad pair fails at start-up, not at the first hello.
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		err = srv.ListenAndServeTLS("", "")
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -33,7 +34,10 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, "header", c.Auth)
 	assert.Equal(t, "cognito", c.Source)
 	assert.Equal(t, "eu-north-1", c.Region)
-	assert.Equal(t, ":8080", c.Addr)
+	assert.Equal(t, "127.0.0.1:8080", c.Addr)
+	assert.Equal(t, broker.DefaultRateBurst, c.RateBurst)
+	assert.Equal(t, broker.DefaultRateEvery, c.RateEvery)
+	assert.Equal(t, broker.DefaultCallTimeout, c.CallTimeout)
 	assert.Equal(t, "X-Forwarded-Email", c.UserHeader)
 	assert.Equal(t, "X-Broker-Secret", c.SecretHeader)
 
@@ -46,6 +50,10 @@ func TestLoadConfig(t *testing.T) {
 		"session too long": {"BROKER_SESSION_DURATION": "13h"},
 		"flag":             {"BROKER_LOGOUT_FIRST": "perhaps"},
 		"no pool":          {"BROKER_POOL_ID": ""},
+		"rate limit":       {"BROKER_RATE_LIMIT": "fast"},
+		"rate interval":    {"BROKER_RATE_LIMIT": "10/0s"},
+		"call timeout":     {"BROKER_CALL_TIMEOUT": "-1s"},
+		"insecure flag":    {"BROKER_INSECURE_HTTP": "maybe"},
 	} {
 		merged := maps.Clone(env)
 		maps.Copy(merged, bad)
@@ -213,4 +221,62 @@ func TestWiringSignsIn(t *testing.T) {
 			assert.NotContains(t, logs.String(), "SigninToken")
 		})
 	}
+}
+
+func TestRateLimitConfig(t *testing.T) {
+	for in, want := range map[string][2]any{"10/30s": {10, 30 * time.Second}, "1/1h": {1, time.Hour}, "0": {0, time.Duration(0)}} {
+		b, e, err := parseRateLimit(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, [2]any{b, e}, in)
+	}
+	for _, in := range []string{"", "10", "x/1s", "-1/1s", "0/1s", "5/soon", "5/-1s"} {
+		_, _, err := parseRateLimit(in)
+		assert.Error(t, err, in)
+	}
+}
+
+// Plain HTTP only on loopback, unless --insecure-http; TLS needs both files.
+func TestListenRules(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		ok   bool
+	}{
+		{"default loopback", nil, nil, true},
+		{"ipv6 loopback", []string{"--addr", "[::1]:8443"}, nil, true},
+		{"localhost", []string{"--addr", "localhost:80"}, nil, true},
+		{"all interfaces", []string{"--addr", ":8080"}, nil, false},
+		{"all interfaces, env", nil, map[string]string{"BROKER_ADDR": "0.0.0.0:8080"}, false},
+		{"public address", []string{"--addr", "192.0.2.10:80"}, nil, false},
+		{"a host name", []string{"--addr", "broker.example.com:80"}, nil, false},
+		{"insecure http behind a proxy", []string{"--addr", ":8080", "--insecure-http"}, nil, true},
+		{"insecure http, env", []string{"--addr", ":8080"}, map[string]string{"BROKER_INSECURE_HTTP": "true"}, true},
+		{"tls", []string{"--addr", ":8443", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, nil, true},
+		{"tls from env", []string{"--addr", ":8443"}, map[string]string{"BROKER_TLS_CERT": "c.pem", "BROKER_TLS_KEY": "k.pem"}, true},
+		{"cert without key", []string{"--tls-cert", "c.pem"}, nil, false},
+		{"key without cert", []string{"--addr", ":8443", "--tls-key", "k.pem", "--insecure-http"}, nil, false},
+		{"no port", []string{"--addr", "127.0.0.1"}, nil, false},
+		{"stray argument", []string{"serve"}, nil, false},
+		{"unknown flag", []string{"--tls"}, nil, false},
+	}
+	for _, c := range cases {
+		env := files(t)
+		maps.Copy(env, c.env)
+		conf, err := LoadConfig(func(k string) string { return env[k] })
+		require.NoError(t, err, c.name)
+		err = ParseFlags(conf, c.args)
+		if c.ok {
+			assert.NoError(t, err, c.name)
+		} else {
+			assert.Error(t, err, c.name)
+		}
+	}
+	env := files(t)
+	conf, err := LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	err = ParseFlags(conf, []string{"--addr", ":8080"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--insecure-http")
+	assert.Contains(t, err.Error(), "--tls-cert")
 }

@@ -165,6 +165,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add("GET", "/console", "destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2F", "bob@example.com", true)
 	f.Add("HEAD", "/", "", "<script>", true)
 	f.Add("POST", "/console", "role=readonly", "bob@example.com", true)
+	f.Add("HEAD", "/console", "role=readonly", "bob@example.com", true)
 	f.Add("GET", "/console", "role=readonly", "bob@example.com", false)
 	f.Add("GET", "/console", "role=readonly;service=%zz", " ", true)
 	const secret = "a-secret-only-the-proxy-knows"
@@ -180,7 +181,7 @@ func FuzzHandler(f *testing.F) {
 	src := &fixedSource{clock: clock}
 	var logs syncBuffer
 	h, err := broker.New(auth, roles, src, broker.WithRegion("eu-west-1"), broker.WithClock(clock),
-		broker.WithHTTPClient(&http.Client{Transport: tokenEndpoint{}}),
+		broker.WithHTTPClient(&http.Client{Transport: tokenEndpoint{}}), broker.WithRateLimit(0, 0),
 		broker.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if err != nil {
 		f.Fatal(err)
@@ -217,8 +218,8 @@ func FuzzHandler(f *testing.F) {
 			}
 			return
 		}
-		if !authenticated || path != "/console" {
-			t.Fatalf("redirected: authenticated %v, path %q", authenticated, path)
+		if !authenticated || path != "/console" || method != http.MethodGet {
+			t.Fatalf("redirected: authenticated %v, path %q, method %q", authenticated, path, method)
 		}
 		src.mu.Lock()
 		asked := slices.Clone(src.asked)

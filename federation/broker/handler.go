@@ -1,12 +1,14 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/iamkit/iamkit"
@@ -27,7 +29,16 @@ type config struct {
 	httpClient      *http.Client
 	sessionDuration time.Duration
 	logoutFirst     bool
+	callTimeout     time.Duration
+	rateBurst       int
+	rateEvery       time.Duration
+	rateSet         bool
 }
+
+// DefaultCallTimeout is how long the handler lets each step that calls AWS
+// take (obtaining the credentials, then the sign-in token) unless
+// WithCallTimeout says otherwise.
+const DefaultCallTimeout = 10 * time.Second
 
 // WithLogger makes the handler log to l: refusals (with the path, the
 // remote address and why), sign-ins (person, role ARN, where the URL goes),
@@ -69,6 +80,21 @@ func WithSessionDuration(d time.Duration) Option {
 // session it has before signing in.
 func WithLogoutFirst(on bool) Option { return func(c *config) { c.logoutFirst = on } }
 
+// WithCallTimeout bounds each step of a sign-in that calls AWS — the
+// Source's calls (one to three), then getSigninToken — with a deadline of
+// d on the request's context (default DefaultCallTimeout). A step past it
+// answers 503.
+func WithCallTimeout(d time.Duration) Option { return func(c *config) { c.callTimeout = d } }
+
+// WithRateLimit lets each person mint burst login URLs at once, then one
+// more every every (default DefaultRateBurst, DefaultRateEvery); past it
+// the answer is 429 Too Many Requests with Retry-After, and AWS is not
+// called. burst 0 turns the limit off (a proxy in front limits instead).
+// The time comes from WithClock's clock.
+func WithRateLimit(burst int, every time.Duration) Option {
+	return func(c *config) { c.rateBurst, c.rateEvery, c.rateSet = burst, every, true }
+}
+
 // Handler is the console sign-in broker, an http.Handler (see the package
 // documentation for what it serves). Build it with New; it is safe for
 // concurrent use.
@@ -81,6 +107,8 @@ type Handler struct {
 	logoutFirst     bool
 	log             *slog.Logger
 	flowOpts        []federation.Option
+	callTimeout     time.Duration
+	limit           *limiter
 }
 
 // New returns the broker: auth says who sent a request, roles which roles
@@ -115,6 +143,17 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.sessionDuration); err != nil {
 		return nil, fmt.Errorf("broker: console session duration: %w", err)
 	}
+	if !c.rateSet {
+		c.rateBurst, c.rateEvery = DefaultRateBurst, DefaultRateEvery
+	}
+	switch {
+	case c.rateBurst < 0 || (c.rateBurst > 0 && c.rateEvery <= 0):
+		return nil, invalid("rate limit: %d every %s: want a burst of 0 or more and a positive interval", c.rateBurst, c.rateEvery)
+	case c.callTimeout < 0:
+		return nil, invalid("call timeout %s is negative", c.callTimeout)
+	case c.callTimeout == 0:
+		c.callTimeout = DefaultCallTimeout
+	}
 	if c.endpoint != "" {
 		u, err := url.Parse(c.endpoint)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -132,12 +171,17 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 			HTTPClient: c.httpClient, Issuer: c.issuer, Logger: log,
 		},
 		sessionDuration: c.sessionDuration, logoutFirst: c.logoutFirst, log: log,
-		flowOpts: []federation.Option{federation.WithLogger(log)},
+		flowOpts:    []federation.Option{federation.WithLogger(log)},
+		callTimeout: c.callTimeout,
 	}
-	if c.clock != nil {
+	clock := c.clock
+	if clock != nil {
 		h.signin.Clock = c.clock
 		h.flowOpts = append(h.flowOpts, federation.WithClock(c.clock))
+	} else {
+		clock = iamkit.SystemClock{}
 	}
+	h.limit = newLimiter(c.rateBurst, c.rateEvery, clock)
 	return h, nil
 }
 
@@ -150,8 +194,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
+	// Only GET: a HEAD would mint a login URL as well as a GET does (a
+	// prefetcher or link checker must not sign anyone in), and nothing here
+	// changes state on a POST.
+	if r.Method != http.MethodGet {
+		hdr.Set("Allow", http.MethodGet)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
@@ -244,20 +291,35 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string,
 		http.Error(w, re.msg, re.status)
 		return
 	}
-	creds, err := h.source.Credentials(r.Context(), person, req.role, h.flowOpts...)
+	if ok, wait := h.limit.allow(person); !ok {
+		secs := int((wait + time.Second - 1) / time.Second)
+		h.log.Warn("rate limited", "person", person, "retry_after_s", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		http.Error(w, "too many sign-ins; try again later", http.StatusTooManyRequests)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.callTimeout)
+	creds, err := h.source.Credentials(ctx, person, req.role, h.flowOpts...)
+	cancel()
 	if err != nil {
 		h.log.Error("credentials failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		if errors.Is(err, context.DeadlineExceeded) {
+			http.Error(w, "AWS did not answer in time; try again", http.StatusServiceUnavailable)
+			return
+		}
 		http.Error(w, "AWS refused the credentials for this role; the administrators can see why in the broker's log", http.StatusBadGateway)
 		return
 	}
-	u, err := h.signin.ConsoleURL(r.Context(), federation.ConsoleRequest{
+	ctx, cancel = context.WithTimeout(r.Context(), h.callTimeout)
+	defer cancel()
+	u, err := h.signin.ConsoleURL(ctx, federation.ConsoleRequest{
 		Credentials: creds, SessionDuration: h.sessionDuration, Destination: req.destination, LogoutFirst: h.logoutFirst,
 	})
 	if err != nil {
 		h.log.Error("sign-in failed", "person", person, "role", req.role.ARN, "error", err.Error())
 		status := http.StatusBadGateway
 		var ee *federation.EndpointError
-		if errors.As(err, &ee) && ee.Temporary() {
+		if (errors.As(err, &ee) && ee.Temporary()) || errors.Is(err, context.DeadlineExceeded) {
 			status = http.StatusServiceUnavailable
 		}
 		http.Error(w, "the AWS sign-in endpoint refused the session", status)

@@ -35,7 +35,7 @@ const (
 // developer provider is the broker, two roles trusting it, a sign-in
 // endpoint, and the broker served by an httptest server.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	acct     *fakes.Account
 	pool     string
 	readonly string
@@ -54,7 +54,7 @@ type setup struct {
 	opts       []broker.Option
 }
 
-func newWorld(t *testing.T, s setup) *world {
+func newWorld(t testing.TB, s setup) *world {
 	t.Helper()
 	ctx := t.Context()
 	acct := fakes.NewAccount()
