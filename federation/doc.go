@@ -51,10 +51,15 @@
 // log-out-first URL signs the browser out of its current console session
 // before signing in.
 //
-// Endpoints follow the partition — "aws", "aws-cn", "aws-us-gov"; others
-// are an [ErrUnsupportedPartition] — taken from an ARN ([PartitionOf]), not
-// guessed from a region name; regional sign-in hosts
-// (us-west-2.signin.aws.amazon.com) are used on request. [Destination]
+// Endpoints follow the partition — "aws", "aws-cn", "aws-us-gov" and the
+// European Sovereign Cloud "aws-eusc", in one table ([Partitions],
+// [LookupPartition]); any other ID is an [ErrUnsupportedPartition] naming
+// it. The ID is taken from an ARN ([PartitionOf], the caller's through
+// [Identify]) or from a region through the SDK's own endpoint rules
+// ([PartitionOfRegion]) — never from a list of region names kept here;
+// aws and aws-us-gov share a DNS suffix but not their sign-in and console
+// hosts. Regional sign-in hosts (us-west-2.signin.aws.amazon.com) are used
+// on request, and always in aws-eusc, which has no global one. [Destination]
 // builds console URLs from a region and a service path, [CheckDestination]
 // checks one given by a user. The endpoint URL and the HTTP client are
 // injectable, for tests (iamkittest serves one: NewServer, or StartSignIn

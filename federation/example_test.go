@@ -141,7 +141,7 @@ func ExampleDestination() {
 	// https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#Instances: <nil>
 	// https://console.amazonaws.cn/s3/buckets?region=cn-north-1 <nil>
 	// https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1 <nil>
-	//  federation: partition without a known sign-in federation endpoint: "aws-iso" (supported: aws, aws-cn, aws-us-gov)
+	//  federation: partition without a known sign-in federation endpoint: "aws-iso" (supported: aws, aws-cn, aws-us-gov, aws-eusc)
 }
 
 // RedactURL shows where a sign-in URL goes without handing out the session.

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-var fuzzPartitions = []string{"aws", "aws-cn", "aws-us-gov"}
+var fuzzPartitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-eusc"}
 
 // checkConsoleURL asserts what every Destination must be: an https URL on
 // the partition's console host (or a regional one), without user info or

@@ -45,8 +45,9 @@ func DefaultHTTPClient() *http.Client {
 // Sign-in tokens and login URLs are secrets — whoever has one has the
 // console session — and SignIn never logs them, nor puts them in errors.
 type SignIn struct {
-	// Partition is "aws" (default), "aws-cn" or "aws-us-gov"; take it from
-	// an ARN (PartitionOf), not from a region name.
+	// Partition is "aws" (default), "aws-cn", "aws-us-gov" or "aws-eusc";
+	// take it from an ARN (PartitionOf, Identify) or from the SDK's
+	// endpoint rules (PartitionOfRegion).
 	Partition string
 	// Region is where the console opens (Destination's default) and, with
 	// Regional, which regional sign-in host to use.

@@ -229,8 +229,8 @@ func (f *consoleFlags) check(c *command) (string, error) {
 		// destination no partition's console accepts is refused now.
 		if f.destination != "" {
 			var firstErr error
-			for _, p := range []string{"aws", "aws-cn", "aws-us-gov"} {
-				_, err := federation.CheckDestination(p, f.destination)
+			for _, p := range federation.Partitions() {
+				_, err := federation.CheckDestination(p.ID, f.destination)
 				if err == nil {
 					return "", nil
 				}

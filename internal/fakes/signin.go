@@ -172,6 +172,7 @@ var consoleHosts = map[string]string{
 	"aws":        "console.aws.amazon.com",
 	"aws-cn":     "console.amazonaws.cn",
 	"aws-us-gov": "console.amazonaws-us-gov.com",
+	"aws-eusc":   "console.amazonaws-eusc.eu",
 }
 
 var regionLabelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`) })
