@@ -113,6 +113,7 @@ keep it out of logs and chats. --open hands it to the browser instead.`,
 
 type consoleFlags struct {
 	profile, roleARN, pool, destination, region, sessionName string
+	mfaToken                                                 string
 	duration                                                 time.Duration
 	open, logoutFirst, regional                              bool
 }
@@ -122,9 +123,6 @@ type consoleFlags struct {
 const signinEndpointEnv = "IAMKIT_SIGNIN_ENDPOINT"
 
 func runConsole(ctx context.Context, a *app, c *command, args []string, deps consoleDeps) error {
-	if deps.load == nil {
-		deps.load = func(ctx context.Context, profile string) (aws.Config, error) { return a.loadAWSConfig(ctx, profile) }
-	}
 	if deps.endpoint == "" {
 		deps.endpoint = a.getenv(signinEndpointEnv)
 	}
@@ -143,9 +141,18 @@ func runConsole(ctx context.Context, a *app, c *command, args []string, deps con
 	fs.BoolVar(&f.open, "open", false, "open the URL in the browser instead of printing it")
 	fs.BoolVar(&f.logoutFirst, "logout-first", false, "sign the browser out of its current console session first")
 	fs.BoolVar(&f.regional, "regional-signin", false, "use the region's sign-in host (REGION.signin.aws.amazon.com)")
+	fs.StringVar(&f.mfaToken, "mfa-token", "", "MFA `CODE` for a profile that assumes its role with mfa_serial (default: the profile's mfa_process, else a prompt on the terminal)")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
+	}
+	if f.mfaToken != "" && !mfa.ValidToken(f.mfaToken) {
+		return c.usageError("--mfa-token: %v", mfa.ErrInvalidToken)
+	}
+	if deps.load == nil {
+		deps.load = func(ctx context.Context, profile string) (aws.Config, error) {
+			return a.loadAWSConfig(ctx, profile, a.withProfileMFA(profile, f.mfaToken))
+		}
 	}
 	if len(pos) > 0 {
 		return c.usageError("unexpected argument %q", pos[0])
