@@ -72,7 +72,7 @@ func newMFAProfileWorld(t *testing.T) *mfaProfileWorld {
 		"AWS_CONFIG_FILE": w.config, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_ENDPOINT_URL": srv.URL(),
 		// The SDK resolves AWS_ENDPOINT_URL after the credentials: the STS
 		// client of its assume-role provider reads the STS one only.
-		"AWS_ENDPOINT_URL_STS": srv.URL(),
+		"AWS_ENDPOINT_URL_STS":      srv.URL(),
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
 		"AWS_SESSION_TOKEN": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": "",
 		signinEndpointEnv: srv.URL() + "/federation",
