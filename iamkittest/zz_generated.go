@@ -188,6 +188,12 @@ func (a *Account) Issued(accessKeyID string) (Issued, bool) {
 	return fromFakesIssued(res0), res1
 }
 
+// IssuedKeys returns the access key IDs of every set of temporary
+// credentials the account's STS issued, sorted.
+func (a *Account) IssuedKeys() []string {
+	return a.impl.IssuedKeys()
+}
+
 // LookupKey returns what the account knows of accessKeyID: the root's key, an
 // IAM user's access key (Active or Inactive), or STS session credentials
 // (expired ones included: the caller compares Session.Expiration with the

@@ -21,10 +21,10 @@
 //	BROKER_PROXY_SECRET_HEADER   header auth: the header carrying the proxy's secret (X-Broker-Secret)
 //	BROKER_PROXY_SECRET          header auth: the secret (16+ characters)
 //	BROKER_TOKEN_FILE            token-file auth: "person sha256-hex" lines (see broker.ParseTokens)
-//	BROKER_SOURCE                "cognito" (default) or "assume-role"
+//	BROKER_SOURCE                "cognito" (default), "assume-role" or "federation-token"
 //	BROKER_POOL_ID               cognito: the identity pool (basic flow allowed)
 //	BROKER_DEVELOPER_PROVIDER    cognito: the pool's developer provider name
-//	BROKER_ROLE_DURATION         role session duration (Go duration; default 1h)
+//	BROKER_ROLE_DURATION         role session (or federation token) duration (Go duration; default 1h)
 //	BROKER_SESSION_DURATION      console session duration (default: none sent)
 //	BROKER_REGION                console region (default AWS_REGION)
 //	BROKER_REGIONAL_SIGNIN       "true": the regional sign-in host
@@ -56,7 +56,15 @@
 // AWS clients come from config.LoadDefaultConfig. With the cognito source
 // the broker's credentials need cognito-identity:GetOpenIdTokenForDeveloperIdentity
 // on the pool, and the roles must trust the pool's authenticated identities;
-// with assume-role they need sts:AssumeRole on the roles.
+// with assume-role they need sts:AssumeRole on the roles. The role file
+// may give each role session policies (policy=FILE, policy-arn=ARN; see
+// broker.ParseRoleMap), passed to AssumeRole (or, inline only, to
+// AssumeRoleWithWebIdentity). The federation-token source signs people in
+// as federated users (GetFederationToken) with the session policies of
+// "federated" entries of the role file; it needs an IAM user's long-term
+// keys, which the broker checks at start-up (GetCallerIdentity) and
+// refuses to start without — so not as a Lambda function, whose
+// credentials are a role's.
 package main
 
 import (
@@ -193,9 +201,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		if c.PoolID == "" || c.DevProvider == "" {
 			errs = append(errs, errors.New("the cognito source needs BROKER_POOL_ID and BROKER_DEVELOPER_PROVIDER"))
 		}
-	case "assume-role":
+	case "assume-role", "federation-token":
 	default:
-		errs = append(errs, fmt.Errorf("BROKER_SOURCE %q: cognito or assume-role", c.Source))
+		errs = append(errs, fmt.Errorf("BROKER_SOURCE %q: cognito, assume-role or federation-token", c.Source))
 	}
 	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.SessionDuration); err != nil {
 		errs = append(errs, fmt.Errorf("BROKER_SESSION_DURATION: %w", err))
@@ -269,8 +277,13 @@ type Clients struct {
 	STS     interface {
 		federation.WebIdentityAPI
 		federation.AssumeRoleAPI
+		federation.FederationTokenAPI
 	}
 	HTTPClient *http.Client // for the sign-in endpoint; nil: the default
+	// Identify tells what the broker's own credentials are
+	// (GetCallerIdentity); the federation-token source needs an IAM user's
+	// long-term keys. nil: unknown.
+	Identify func(ctx context.Context) (*federation.Identity, error)
 }
 
 // awsClients builds the SDK clients from cfg: Cognito Identity in the
@@ -281,13 +294,23 @@ func awsClients(cfg aws.Config, c *Config) Clients {
 			o.Region = r // the pool's own region
 		}
 	})
-	return Clients{Cognito: cog, STS: sts.NewFromConfig(cfg)}
+	st := sts.NewFromConfig(cfg)
+	return Clients{Cognito: cog, STS: st, Identify: func(ctx context.Context) (*federation.Identity, error) {
+		if cfg.Credentials == nil {
+			return nil, errors.New("no AWS credentials")
+		}
+		creds, err := cfg.Credentials.Retrieve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("retrieving the broker's credentials: %w", err)
+		}
+		return federation.Identify(ctx, st, creds, "")
+	}}
 }
 
 // NewHandler builds the broker from its configuration: it reads the role
 // map and the token file and hands everything to broker.New. opts come
 // last (tests set a clock).
-func NewHandler(c *Config, clients Clients, log *slog.Logger, opts ...broker.Option) (*broker.Handler, error) {
+func NewHandler(ctx context.Context, c *Config, clients Clients, log *slog.Logger, opts ...broker.Option) (*broker.Handler, error) {
 	roles, err := broker.LoadRoleMap(c.RolesFile)
 	if err != nil {
 		return nil, err
@@ -302,9 +325,22 @@ func NewHandler(c *Config, clients Clients, log *slog.Logger, opts ...broker.Opt
 		return nil, err
 	}
 	var src broker.Source
-	if c.Source == "assume-role" {
+	var extra []broker.Option
+	switch c.Source {
+	case "federation-token":
+		var caller *mfa.Provenance
+		if clients.Identify != nil {
+			id, err := clients.Identify(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("federation-token source: who the broker is: %w", err)
+			}
+			caller = &id.Credentials.Provenance
+			extra = append(extra, broker.WithPartition(id.Partition))
+		}
+		src, err = broker.NewFederationTokenSource(clients.STS, caller, broker.WithRoleDuration(c.RoleDuration))
+	case "assume-role":
 		src, err = broker.NewAssumeRoleSource(clients.STS, broker.WithRoleDuration(c.RoleDuration))
-	} else {
+	default:
 		src, err = broker.NewCognitoSource(clients.Cognito, clients.STS, c.PoolID, c.DevProvider, broker.WithRoleDuration(c.RoleDuration))
 	}
 	if err != nil {
@@ -316,7 +352,7 @@ func NewHandler(c *Config, clients Clients, log *slog.Logger, opts ...broker.Opt
 		broker.WithIssuer(c.Issuer), broker.WithSessionDuration(c.SessionDuration),
 		broker.WithLogoutFirst(c.LogoutFirst), broker.WithLogger(log),
 		broker.WithRateLimit(c.RateBurst, c.RateEvery), broker.WithCallTimeout(c.CallTimeout),
-	}, opts...)...)
+	}, append(extra, opts...)...)...)
 }
 
 func main() {
@@ -345,7 +381,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	b, err := NewHandler(c, awsClients(cfg, c), log)
+	b, err := NewHandler(ctx, c, awsClients(cfg, c), log)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,9 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/iamkit/iamkit/federation"
 	"github.com/iamkit/iamkit/federation/broker"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
@@ -101,7 +104,7 @@ func TestWiringFromEnv(t *testing.T) {
 			conf, err := LoadConfig(func(k string) string { return env[k] })
 			require.NoError(t, err)
 			clients := awsClients(cfg, conf)
-			h, err := NewHandler(conf, clients, nil)
+			h, err := NewHandler(t.Context(), conf, clients, nil)
 			require.NoError(t, err)
 			assert.Equal(t, "aws", h.Partition())
 
@@ -142,7 +145,7 @@ func TestWiringRefuses(t *testing.T) {
 		maps.Copy(env, bad)
 		conf, err := LoadConfig(func(k string) string { return env[k] })
 		require.NoError(t, err, name)
-		_, err = NewHandler(conf, Clients{Cognito: fakes.NewAccount().Cognito(), STS: fakes.NewAccount().STS()}, nil)
+		_, err = NewHandler(t.Context(), conf, Clients{Cognito: fakes.NewAccount().Cognito(), STS: fakes.NewAccount().STS()}, nil)
 		assert.Error(t, err, name)
 	}
 }
@@ -190,7 +193,7 @@ func TestWiringSignsIn(t *testing.T) {
 			conf, err := LoadConfig(func(k string) string { return env[k] })
 			require.NoError(t, err)
 			var logs strings.Builder
-			h, err := NewHandler(conf, Clients{Cognito: acct.Cognito(), STS: acct.STS(), HTTPClient: signin.Client()},
+			h, err := NewHandler(t.Context(), conf, Clients{Cognito: acct.Cognito(), STS: acct.STS(), HTTPClient: signin.Client()},
 				slog.New(slog.NewTextHandler(&logs, nil)), broker.WithClock(acct.Clock()))
 			require.NoError(t, err)
 
@@ -279,4 +282,54 @@ func TestListenRules(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--insecure-http")
 	assert.Contains(t, err.Error(), "--tls-cert")
+}
+
+// The federation-token source starts only with an IAM user's long-term
+// keys (what GetCallerIdentity says of the broker's credentials); as a
+// Lambda function's role it refuses to start, saying why.
+func TestFederationTokenSourceAtStartUp(t *testing.T) {
+	ctx := t.Context()
+	acct := fakes.NewAccount()
+	_, err := acct.IAM().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("broker")})
+	require.NoError(t, err)
+	k, err := acct.IAM().CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("broker")})
+	require.NoError(t, err)
+	st := acct.STSAs(*k.AccessKey.AccessKeyId)
+	signin := fakes.StartSignIn(acct)
+	t.Cleanup(signin.Close)
+
+	env := files(t)
+	require.NoError(t, os.WriteFile(env["BROKER_ROLES_FILE"], []byte("* s3 federated policy-arn=arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n"), 0o644))
+	env["BROKER_SOURCE"], env["BROKER_SIGNIN_ENDPOINT"] = "federation-token", signin.URL()
+	conf, err := LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+
+	asLambda := func(ctx context.Context) (*federation.Identity, error) {
+		return federation.Identify(ctx, roleCaller{}, aws.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t"}, "")
+	}
+	_, err = NewHandler(ctx, conf, Clients{STS: st, Identify: asLambda, HTTPClient: signin.Client()}, nil)
+	require.ErrorIs(t, err, broker.ErrInvalidConfig)
+	assert.ErrorContains(t, err, "federation tokens need an IAM user's long-term access keys")
+	assert.ErrorContains(t, err, "Lambda")
+	assert.Zero(t, acct.Calls("sts:GetFederationToken"))
+
+	asUser := func(ctx context.Context) (*federation.Identity, error) {
+		return federation.Identify(ctx, st, aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: "s"}, "")
+	}
+	h, err := NewHandler(ctx, conf, Clients{STS: st, Identify: asUser, HTTPClient: signin.Client()}, nil, broker.WithClock(acct.Clock()))
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodGet, "/console", nil)
+	req.Header.Set("X-Forwarded-Email", "alice@example.com")
+	req.Header.Set("X-Broker-Secret", proxySecret)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusFound, rec.Code, rec.Body.String())
+	assert.Equal(t, 1, acct.Calls("sts:GetFederationToken"))
+}
+
+// roleCaller answers GetCallerIdentity as a Lambda function's role.
+type roleCaller struct{}
+
+func (roleCaller) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	return &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:sts::123456789012:assumed-role/consolebroker-fn/consolebroker"), Account: aws.String("123456789012")}, nil
 }

@@ -291,6 +291,7 @@ func runConsole(ctx context.Context, a *app, c *command, args []string, deps con
 		}
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
 	}
 	if f.open {

@@ -33,6 +33,7 @@ type config struct {
 	rateBurst       int
 	rateEvery       time.Duration
 	rateSet         bool
+	partition       string
 }
 
 // DefaultCallTimeout is how long the handler lets each step that calls AWS
@@ -49,6 +50,12 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // WithClock sets the time source for credential expirations (default: the
 // system clock). Tests hand in the fake account's clock.
 func WithClock(clk iamkit.Clock) Option { return func(c *config) { c.clock = clk } }
+
+// WithPartition sets the partition to sign in to when the role map names
+// none (every entry federated): the one of the broker's own credentials,
+// as federation.Identify tells it. A role map's partition wins; default
+// "aws".
+func WithPartition(id string) Option { return func(c *config) { c.partition = id } }
 
 // WithRegion sets the region the console opens in when a request names
 // none, and the regional sign-in host's region (WithRegionalSignIn).
@@ -131,7 +138,14 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 	case src == nil:
 		return nil, invalid("no credential Source")
 	}
-	p, err := federation.LookupPartition(roles.Partition())
+	if err := checkSourceRoles(src, roles); err != nil {
+		return nil, err
+	}
+	partition := roles.Partition()
+	if partition == "" {
+		partition = c.partition
+	}
+	p, err := federation.LookupPartition(partition)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +156,9 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 	}
 	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.sessionDuration); err != nil {
 		return nil, fmt.Errorf("broker: console session duration: %w", err)
+	}
+	if _, fed := src.(*FederationTokenSource); fed && c.sessionDuration != 0 {
+		return nil, invalid("a console session duration cannot be set with federation tokens: the console session lasts as long as the token (WithRoleDuration)")
 	}
 	if !c.rateSet {
 		c.rateBurst, c.rateEvery = DefaultRateBurst, DefaultRateEvery
@@ -183,6 +200,27 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 	}
 	h.limit = newLimiter(c.rateBurst, c.rateEvery, clock)
 	return h, nil
+}
+
+// checkSourceRoles refuses role maps the source cannot serve: federated
+// entries need the FederationTokenSource, which serves nothing else, and
+// managed session policies cannot go through a Cognito identity pool's
+// flow (AssumeRoleWithWebIdentity takes them, the basic flow's request
+// carries an inline policy only).
+func checkSourceRoles(src Source, roles *RoleMap) error {
+	_, fed := src.(*FederationTokenSource)
+	_, cognito := src.(*CognitoSource)
+	for _, r := range roles.Roles() {
+		switch {
+		case r.Federated && !fed:
+			return invalid("role %s is federated: it needs the federation-token source", r.Name)
+		case !r.Federated && fed:
+			return invalid("role %s is a role (%s): the federation-token source serves federated entries only", r.Name, r.ARN)
+		case cognito && len(r.PolicyARNs) > 0:
+			return invalid("role %s: the cognito source passes an inline session policy (policy=FILE) only, not policy-arn", r.Name)
+		}
+	}
+	return nil
 }
 
 // Partition returns the partition the handler signs in to (the roles').
@@ -302,7 +340,7 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string,
 	creds, err := h.source.Credentials(ctx, person, req.role, h.flowOpts...)
 	cancel()
 	if err != nil {
-		h.log.Error("credentials failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		h.log.Error("credentials failed", "person", person, "role", roleID(req.role), "error", err.Error())
 		if errors.Is(err, context.DeadlineExceeded) {
 			http.Error(w, "AWS did not answer in time; try again", http.StatusServiceUnavailable)
 			return
@@ -312,11 +350,15 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string,
 	}
 	ctx, cancel = context.WithTimeout(r.Context(), h.callTimeout)
 	defer cancel()
+	sessionDuration := h.sessionDuration
+	if creds.Kind == mfa.KindFederationToken {
+		sessionDuration = 0 // the console session lasts as long as the token
+	}
 	u, err := h.signin.ConsoleURL(ctx, federation.ConsoleRequest{
-		Credentials: creds, SessionDuration: h.sessionDuration, Destination: req.destination, LogoutFirst: h.logoutFirst,
+		Credentials: creds, SessionDuration: sessionDuration, Destination: req.destination, LogoutFirst: h.logoutFirst,
 	})
 	if err != nil {
-		h.log.Error("sign-in failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		h.log.Error("sign-in failed", "person", person, "role", roleID(req.role), "error", err.Error())
 		status := http.StatusBadGateway
 		var ee *federation.EndpointError
 		if (errors.As(err, &ee) && ee.Temporary()) || errors.Is(err, context.DeadlineExceeded) {
@@ -325,7 +367,7 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string,
 		http.Error(w, "the AWS sign-in endpoint refused the session", status)
 		return
 	}
-	h.log.Info("console sign-in", "person", person, "role", req.role.ARN, "url", u)
+	h.log.Info("console sign-in", "person", person, "role", roleID(req.role), "url", u)
 	// With a Content-Type set, http.Redirect writes no body: the login URL
 	// goes in the Location only, not also in an HTML page that a proxy or a
 	// response log might keep.
@@ -348,4 +390,12 @@ func (h *Handler) destination(raw, service, region string) (string, error) {
 		return federation.Destination(h.signin.Partition, region, service)
 	}
 	return "", nil
+}
+
+// roleID names a role in the log: its ARN, or "federated:NAME".
+func roleID(r Role) string {
+	if r.Federated {
+		return "federated:" + r.Name
+	}
+	return r.ARN
 }

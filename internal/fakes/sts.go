@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +85,19 @@ func (a *Account) Issued(accessKeyID string) (Issued, bool) {
 		return Issued{}, false
 	}
 	return *c, true
+}
+
+// IssuedKeys returns the access key IDs of every set of temporary
+// credentials the account's STS issued, sorted.
+func (a *Account) IssuedKeys() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, 0, len(a.sts.issued))
+	for id := range a.sts.issued {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func stsValidation(format string, args ...any) error {
