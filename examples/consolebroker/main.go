@@ -5,10 +5,13 @@
 // the importable handler of package federation/broker; this command only
 // reads its configuration, builds the AWS clients and serves it.
 //
-// It runs as an HTTP server, or as a Lambda function behind a function URL
-// when started by the Lambda runtime (AWS_LAMBDA_RUNTIME_API is set). The
-// function URL must use InvokeMode RESPONSE_STREAM (the broker is served by
-// aws-lambda-go's lambdaurl); build for the provided.al2023 runtime:
+// It runs as an HTTP server, or as a Lambda function when started by the
+// Lambda runtime (AWS_LAMBDA_RUNTIME_API is set): the target of an
+// Application Load Balancer that authenticates people with OIDC
+// (BROKER_AUTH=alb; see examples/cloudformation/consolebroker.yaml), or
+// behind a function URL with InvokeMode RESPONSE_STREAM (served by
+// aws-lambda-go's lambdaurl) with a proxy in front that sets the headers.
+// Build for the provided.al2023 runtime:
 //
 //	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/consolebroker
 //
@@ -16,7 +19,10 @@
 // Lambda):
 //
 //	BROKER_ROLES_FILE            person → role map (see broker.ParseRoleMap); required
-//	BROKER_AUTH                  "header" (trusted reverse proxy) or "token-file"
+//	BROKER_AUTH                  "header" (trusted reverse proxy), "alb" (an ALB's OIDC
+//	                             authentication; as a Lambda function, its target) or "token-file"
+//	BROKER_ALB_ARN               alb auth: the load balancer's ARN (the JWT's signer)
+//	BROKER_ALB_CLAIM             alb auth: the claim naming the person (default email)
 //	BROKER_USER_HEADER           header auth: the header naming the person (X-Forwarded-Email)
 //	BROKER_PROXY_SECRET_HEADER   header auth: the header carrying the proxy's secret (X-Broker-Secret)
 //	BROKER_PROXY_SECRET          header auth: the secret (16+ characters)
@@ -84,6 +90,7 @@ import (
 	"syscall"
 	"time"
 
+	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -104,6 +111,8 @@ type Config struct {
 	SecretHeader    string
 	ProxySecret     string
 	TokenFile       string
+	ALBARN          string
+	ALBClaim        string
 	Source          string // "cognito" or "assume-role"
 	PoolID          string
 	DevProvider     string
@@ -139,6 +148,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		RolesFile: getenv("BROKER_ROLES_FILE"), Auth: get("BROKER_AUTH", "header"),
 		UserHeader: get("BROKER_USER_HEADER", "X-Forwarded-Email"), SecretHeader: get("BROKER_PROXY_SECRET_HEADER", "X-Broker-Secret"),
 		ProxySecret: getenv("BROKER_PROXY_SECRET"), TokenFile: getenv("BROKER_TOKEN_FILE"),
+		ALBARN: getenv("BROKER_ALB_ARN"), ALBClaim: get("BROKER_ALB_CLAIM", "email"),
 		Source: get("BROKER_SOURCE", "cognito"), PoolID: getenv("BROKER_POOL_ID"), DevProvider: getenv("BROKER_DEVELOPER_PROVIDER"),
 		Region: get("BROKER_REGION", getenv("AWS_REGION")), Issuer: getenv("BROKER_ISSUER"), Addr: get("BROKER_ADDR", DefaultAddr),
 		TLSCert: getenv("BROKER_TLS_CERT"), TLSKey: getenv("BROKER_TLS_KEY"),
@@ -193,8 +203,12 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		if c.TokenFile == "" {
 			errs = append(errs, errors.New("token-file auth needs BROKER_TOKEN_FILE"))
 		}
+	case "alb":
+		if c.ALBARN == "" {
+			errs = append(errs, errors.New("alb auth needs BROKER_ALB_ARN"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("BROKER_AUTH %q: header or token-file", c.Auth))
+		errs = append(errs, fmt.Errorf("BROKER_AUTH %q: header, alb or token-file", c.Auth))
 	}
 	switch c.Source {
 	case "cognito":
@@ -316,9 +330,12 @@ func NewHandler(ctx context.Context, c *Config, clients Clients, log *slog.Logge
 		return nil, err
 	}
 	var auth broker.Authenticator
-	if c.Auth == "token-file" {
+	switch c.Auth {
+	case "token-file":
 		auth, err = broker.LoadTokenFile(c.TokenFile)
-	} else {
+	case "alb":
+		auth, err = broker.NewALBAuth(c.ALBARN, c.ALBClaim)
+	default:
 		auth, err = broker.NewHeaderAuth(c.UserHeader, c.SecretHeader, c.ProxySecret)
 	}
 	if err != nil {
@@ -386,6 +403,10 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	if lambda {
+		if c.Auth == "alb" {
+			awslambda.Start(albHandler(b)) // the target of an ALB's target group
+			return nil
+		}
 		lambdaurl.Start(b)
 		return nil
 	}

@@ -54,7 +54,10 @@
 //     (a Lambda function URL is public: without the secret anyone could
 //     claim to be anyone). [TokenAuth] checks bearer tokens against a file
 //     of their SHA-256 hashes ([ParseTokens], [LoadTokenFile],
-//     [HashToken]). Any other scheme can be plugged in.
+//     [HashToken]). [ALBAuth] trusts an Application Load Balancer's OIDC
+//     authentication: the person is a claim of the x-amzn-oidc-data JWT
+//     the ALB signs, checked against the ALB's public key. Any other
+//     scheme can be plugged in.
 //   - a [RoleMap] says which roles each person may use: "person role-name
 //     role-ARN" lines, "*" for everyone ([ParseRoleMap], [LoadRoleMap]).
 //     Its partition picks the sign-in endpoint.
@@ -64,7 +67,11 @@
 //     (*cognitoidentity.Client, in the pool's region) and a
 //     federation.WebIdentityAPI (*sts.Client). [AssumeRoleSource] calls
 //     AssumeRole with the broker's own credentials; it needs a
-//     federation.AssumeRoleAPI (*sts.Client). The role session is named
+//     federation.AssumeRoleAPI (*sts.Client). [FederationTokenSource]
+//     calls GetFederationToken for "federated" entries of the role map,
+//     and only starts with an IAM user's long-term keys (not as a Lambda
+//     function). Each role may carry session policies (policy=FILE,
+//     policy-arn=ARN in the role map) that narrow what the session may do. The role session is named
 //     after the person ([SessionName]), so CloudTrail and the console show
 //     who used the role.
 //
