@@ -18,7 +18,6 @@ import (
 	"github.com/iamkit/iamkit/mfa"
 )
 
-const readS3 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`
 
 // issuedFor returns what STS issued for the principal ARN (the last one).
 func issuedFor(acct *fakes.Account, principal string) (fakes.Issued, bool) {
