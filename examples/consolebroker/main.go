@@ -356,7 +356,22 @@ func NewHandler(ctx context.Context, c *Config, clients Clients, log *slog.Logge
 		}
 		src, err = broker.NewFederationTokenSource(clients.STS, caller, broker.WithRoleDuration(c.RoleDuration))
 	case "assume-role":
-		src, err = broker.NewAssumeRoleSource(clients.STS, broker.WithRoleDuration(c.RoleDuration))
+		opts := []broker.SourceOption{broker.WithRoleDuration(c.RoleDuration)}
+		if (c.RoleDuration > federation.MaxChainedSession || c.SessionDuration > federation.MaxChainedSession) && clients.Identify != nil {
+			// Only then is it worth a call at start-up: with a role's
+			// credentials (a Lambda function's, an instance's) every session
+			// is chained, and AWS caps it at one hour.
+			id, err := clients.Identify(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("assume-role source: who the broker is: %w", err)
+			}
+			if k := id.Credentials.Kind; k == mfa.KindAssumedRole || k == mfa.KindChainedRole || k == mfa.KindWebIdentity {
+				return nil, fmt.Errorf("%w: BROKER_ROLE_DURATION %s / BROKER_SESSION_DURATION %s: the broker runs with a role's credentials (%s), so the roles it assumes are chained, which AWS caps at 1h (console sessions too); set both to 1h or less",
+					broker.ErrInvalidConfig, c.RoleDuration, c.SessionDuration, id.ARN)
+			}
+			opts = append(opts, broker.WithCaller(&id.Credentials.Provenance))
+		}
+		src, err = broker.NewAssumeRoleSource(clients.STS, opts...)
 	default:
 		src, err = broker.NewCognitoSource(clients.Cognito, clients.STS, c.PoolID, c.DevProvider, broker.WithRoleDuration(c.RoleDuration))
 	}

@@ -333,3 +333,28 @@ type roleCaller struct{}
 func (roleCaller) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
 	return &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:sts::123456789012:assumed-role/consolebroker-fn/consolebroker"), Account: aws.String("123456789012")}, nil
 }
+
+// With a role's credentials (a Lambda function's) the assume-role source's
+// sessions are chained: a duration over 1h is refused at start-up, saying
+// why; within 1h nothing is called at start-up.
+func TestAssumeRoleSourceChainedAtStartUp(t *testing.T) {
+	env := files(t)
+	env["BROKER_SOURCE"], env["BROKER_ROLE_DURATION"] = "assume-role", "2h"
+	conf, err := LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	calls := 0
+	asLambda := func(ctx context.Context) (*federation.Identity, error) {
+		calls++
+		return federation.Identify(ctx, roleCaller{}, aws.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t"}, "")
+	}
+	acct := fakes.NewAccount()
+	_, err = NewHandler(t.Context(), conf, Clients{STS: acct.STS(), Identify: asLambda}, nil)
+	require.ErrorIs(t, err, broker.ErrInvalidConfig)
+	assert.ErrorContains(t, err, "chained, which AWS caps at 1h")
+	assert.ErrorContains(t, err, "assumed-role/consolebroker-fn")
+
+	conf.RoleDuration = time.Hour
+	_, err = NewHandler(t.Context(), conf, Clients{STS: acct.STS(), Identify: asLambda}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, calls, "within 1h, nothing is asked at start-up")
+}
