@@ -151,3 +151,22 @@ func FuzzALBAuth(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseALBPublicKey: whatever the key endpoint answers, the parser
+// refuses it or returns a P-256 key.
+func FuzzParseALBPublicKey(f *testing.F) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	f.Add(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		key, err := broker.ParseALBPublicKey(b)
+		if err != nil {
+			return
+		}
+		if key.Curve.Params().Name != "P-256" {
+			t.Fatalf("a %s key", key.Curve.Params().Name)
+		}
+	})
+}
