@@ -31,7 +31,7 @@ func FuzzParseRateLimit(f *testing.F) {
 		if b < 0 || e <= 0 {
 			t.Fatalf("%q: burst %d every %s", s, b, e)
 		}
-		b2, e2, err := parseRateLimit(strconv.Itoa(b)+"/"+e.String())
+		b2, e2, err := parseRateLimit(strconv.Itoa(b) + "/" + e.String())
 		if err != nil || b2 != b || e2 != e {
 			t.Fatalf("%q: %d/%s does not read back: %d/%s %v", s, b, e, b2, e2, err)
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/iamkit/iamkit/mfa"
 )
 
-
 // issuedFor returns what STS issued for the principal ARN (the last one).
 func issuedFor(acct *fakes.Account, principal string) (fakes.Issued, bool) {
 	var out fakes.Issued
