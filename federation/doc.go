@@ -46,17 +46,27 @@
 // request ([CheckCredentials]): credentials from GetSessionToken are refused
 // ([ErrSessionTokenCredentials]) — the endpoint refuses them —, so are
 // long-term keys; SessionDuration is sent only with role credentials, 900 s
-// to 12 h, and never with federation tokens ([CheckSessionDuration]). The
+// to 12 h (one hour for a chained role: AWS caps a role assumed with
+// another role's credentials at one hour), and never with federation
+// tokens ([CheckSessionDuration]). [SwitchRoleURL] builds the console's
+// role-switch link, for opening a console as a source session and
+// switching into a role there (chained too). The
 // URL must be used within 15 minutes ([ConsoleURL].Expires); optionally a
 // log-out-first URL signs the browser out of its current console session
 // before signing in.
 //
-// Endpoints follow the partition — "aws", "aws-cn", "aws-us-gov"; others
-// are an [ErrUnsupportedPartition] — taken from an ARN ([PartitionOf]), not
-// guessed from a region name; regional sign-in hosts
-// (us-west-2.signin.aws.amazon.com) are used on request. [Destination]
+// Endpoints follow the partition — "aws", "aws-cn", "aws-us-gov" and the
+// European Sovereign Cloud "aws-eusc", in one table ([Partitions],
+// [LookupPartition]); any other ID is an [ErrUnsupportedPartition] naming
+// it. The ID is taken from an ARN ([PartitionOf], the caller's through
+// [Identify]) or from a region through the SDK's own endpoint rules
+// ([PartitionOfRegion]) — never from a list of region names kept here;
+// aws and aws-us-gov share a DNS suffix but not their sign-in and console
+// hosts. Regional sign-in hosts (us-west-2.signin.aws.amazon.com) are used
+// on request, and always in aws-eusc, which has no global one. [Destination]
 // builds console URLs from a region and a service path, [CheckDestination]
-// checks one given by a user. The endpoint URL and the HTTP client are
+// checks one given by a user, refusing dot and encoded-dot segments, "//"
+// and backslashes rather than guessing what they mean. The endpoint URL and the HTTP client are
 // injectable, for tests (iamkittest serves one: NewServer, or StartSignIn
 // beside an in-process account) and private endpoints.
 //

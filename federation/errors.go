@@ -62,7 +62,8 @@ var (
 	ErrTokenExpired = errors.New("the OpenID token expired")
 
 	// ErrUnsupportedPartition: the partition has no sign-in federation
-	// endpoint this package knows (aws, aws-cn and aws-us-gov have one).
+	// endpoint this package knows (aws, aws-cn, aws-us-gov and aws-eusc
+	// have one; see Partitions).
 	ErrUnsupportedPartition = errors.New("partition without a known sign-in federation endpoint")
 
 	// ErrInvalidDestination: a Destination that is not a console URL of the

@@ -141,7 +141,7 @@ func ExampleDestination() {
 	// https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#Instances: <nil>
 	// https://console.amazonaws.cn/s3/buckets?region=cn-north-1 <nil>
 	// https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1 <nil>
-	//  federation: partition without a known sign-in federation endpoint: "aws-iso" (supported: aws, aws-cn, aws-us-gov)
+	//  federation: partition without a known sign-in federation endpoint: "aws-iso" (supported: aws, aws-cn, aws-us-gov, aws-eusc)
 }
 
 // RedactURL shows where a sign-in URL goes without handing out the session.
@@ -149,4 +149,28 @@ func ExampleRedactURL() {
 	fmt.Println(federation.RedactURL("https://signin.aws.amazon.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=secret"))
 	// Output:
 	// https://signin.aws.amazon.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=REDACTED
+}
+
+// The partition of a region, as the SDK's endpoint rules place it, and its
+// sign-in and console hosts.
+func ExamplePartitionOfRegion() {
+	for _, region := range []string{"eu-central-1", "cn-north-1", "us-gov-west-1", "eusc-de-east-1"} {
+		id, _ := federation.PartitionOfRegion(region)
+		p, _ := federation.LookupPartition(id)
+		endpoint, _ := p.FederationEndpoint("")
+		fmt.Println(region, id, endpoint, p.ConsoleHost)
+	}
+	// Output:
+	// eu-central-1 aws https://signin.aws.amazon.com/federation console.aws.amazon.com
+	// cn-north-1 aws-cn https://signin.amazonaws.cn/federation console.amazonaws.cn
+	// us-gov-west-1 aws-us-gov https://signin.amazonaws-us-gov.com/federation console.amazonaws-us-gov.com
+	// eusc-de-east-1 aws-eusc https://eusc-de-east-1.signin.amazonaws-eusc.eu/federation console.amazonaws-eusc.eu
+}
+
+// The console's role-switch link, for a session signed in elsewhere.
+func ExampleSwitchRoleURL() {
+	u, _ := federation.SwitchRoleURL("arn:aws:iam::123456789012:role/ops/Deploy", "prod deploy")
+	fmt.Println(u)
+	// Output:
+	// https://signin.aws.amazon.com/switchrole?account=123456789012&displayName=prod+deploy&roleName=ops%2FDeploy
 }

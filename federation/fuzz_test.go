@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-var fuzzPartitions = []string{"aws", "aws-cn", "aws-us-gov"}
+var fuzzPartitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-eusc"}
 
 // checkConsoleURL asserts what every Destination must be: an https URL on
 // the partition's console host (or a regional one), without user info or
@@ -27,9 +27,20 @@ func checkConsoleURL(t *testing.T, p Partition, s string) *url.URL {
 	if again := u.String(); again != s {
 		t.Fatalf("%q is not canonical: prints again as %q", s, again)
 	}
+	if strings.Contains(s, "\\") || strings.Contains(u.Path, "//") {
+		t.Fatalf("%q: backslash or empty segment", s)
+	}
 	for _, seg := range strings.Split(u.Path, "/") {
-		if seg == ".." || seg == "." {
-			t.Fatalf("%q: dot segment in the path", s)
+		// Decoded as often as a server might: never a dot segment.
+		for range 4 {
+			if seg == ".." || seg == "." || strings.Contains(seg, "\\") {
+				t.Fatalf("%q: dot segment or backslash in the path", s)
+			}
+			next, err := url.PathUnescape(seg)
+			if err != nil || next == seg {
+				break
+			}
+			seg = next
 		}
 	}
 	return u
@@ -96,6 +107,11 @@ func FuzzCheckDestination(f *testing.F) {
 	f.Add(uint8(0), "https://console.aws.amazon.com%2eevil.example.com/")
 	f.Add(uint8(1), "https://console.amazonaws.cn/ec2")
 	f.Add(uint8(2), "HTTPS://CONSOLE.AMAZONAWS-US-GOV.COM/")
+	f.Add(uint8(1), "https://console.amazonaws.cn/.#")
+	f.Add(uint8(0), "https://console.aws.amazon.com/ec2/../../x")
+	f.Add(uint8(0), "https://console.aws.amazon.com/%2e%2e/x")
+	f.Add(uint8(0), "https://console.aws.amazon.com//evil.example.com/")
+	f.Add(uint8(0), "https://console.aws.amazon.com/ec2\\..\\x")
 	f.Fuzz(func(t *testing.T, pi uint8, raw string) {
 		p, _ := LookupPartition(fuzzPartitions[int(pi)%len(fuzzPartitions)])
 		got, err := CheckDestination(p.ID, raw)

@@ -45,8 +45,9 @@ func DefaultHTTPClient() *http.Client {
 // Sign-in tokens and login URLs are secrets — whoever has one has the
 // console session — and SignIn never logs them, nor puts them in errors.
 type SignIn struct {
-	// Partition is "aws" (default), "aws-cn" or "aws-us-gov"; take it from
-	// an ARN (PartitionOf), not from a region name.
+	// Partition is "aws" (default), "aws-cn", "aws-us-gov" or "aws-eusc";
+	// take it from an ARN (PartitionOf, Identify) or from the SDK's
+	// endpoint rules (PartitionOfRegion).
 	Partition string
 	// Region is where the console opens (Destination's default) and, with
 	// Regional, which regional sign-in host to use.
@@ -119,7 +120,8 @@ func (s *SignIn) endpoints() (federation, logout *url.URL, err error) {
 // CheckSessionDuration applies the sign-in endpoint's rules for
 // SessionDuration to credentials of kind k: allowed only with role
 // credentials (AssumeRole, AssumeRoleWithWebIdentity, Cognito), 900 s to
-// 12 h in whole seconds; never with federation-token credentials, whose
+// 12 h in whole seconds, one hour at most for a chained role
+// (mfa.KindChainedRole); never with federation-token credentials, whose
 // console session lasts as long as the credentials. 0 means "not sent" and
 // is always fine.
 func CheckSessionDuration(k mfa.Kind, d time.Duration) error {
@@ -133,6 +135,8 @@ func CheckSessionDuration(k mfa.Kind, d time.Duration) error {
 		return &SessionDurationError{Kind: k, Duration: d, Reason: "only role credentials take a SessionDuration"}
 	case d < MinConsoleSession || d > MaxConsoleSession || d%time.Second != 0:
 		return &SessionDurationError{Kind: k, Duration: d, Reason: fmt.Sprintf("it must be whole seconds from %s to %s", MinConsoleSession, MaxConsoleSession)}
+	case k == mfa.KindChainedRole && d > MaxChainedSession:
+		return &SessionDurationError{Kind: k, Duration: d, Reason: fmt.Sprintf("a role assumed with another role's temporary credentials (role chaining) is capped at %s by AWS, and so is its console session", MaxChainedSession)}
 	}
 	return nil
 }

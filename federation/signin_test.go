@@ -265,6 +265,9 @@ func TestSignInEndpoints(t *testing.T) {
 		{federation.SignIn{Partition: "aws-cn", Region: "cn-north-1", Regional: true}, "signin.amazonaws.cn", "cn-north-1"},
 		{federation.SignIn{Partition: "aws-us-gov", Region: "us-gov-west-1"}, "signin.amazonaws-us-gov.com", "us-gov-west-1"},
 		{federation.SignIn{Partition: "aws-us-gov", Region: "us-gov-east-1", Regional: true}, "us-gov-east-1.signin.amazonaws-us-gov.com", "us-gov-east-1"},
+		// The European Sovereign Cloud has regional sign-in hosts only.
+		{federation.SignIn{Partition: "aws-eusc"}, "eusc-de-east-1.signin.amazonaws-eusc.eu", ""},
+		{federation.SignIn{Partition: "aws-eusc", Region: "eusc-de-east-1", Regional: true}, "eusc-de-east-1.signin.amazonaws-eusc.eu", "eusc-de-east-1"},
 	}
 	for _, c := range cases {
 		var got *http.Request
@@ -300,7 +303,7 @@ func TestSignInEndpoints(t *testing.T) {
 		si.Clock = e.acct.Clock()
 		_, err := si.ConsoleURL(t.Context(), federation.ConsoleRequest{Credentials: creds})
 		assert.ErrorIs(t, err, federation.ErrUnsupportedPartition, si.Partition)
-		assert.Contains(t, err.Error(), "supported: aws, aws-cn, aws-us-gov")
+		assert.Contains(t, err.Error(), "supported: aws, aws-cn, aws-us-gov, aws-eusc")
 	}
 	for _, si := range []federation.SignIn{
 		{Partition: "aws-cn", Region: "us-east-1", Regional: true},

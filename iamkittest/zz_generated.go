@@ -188,6 +188,12 @@ func (a *Account) Issued(accessKeyID string) (Issued, bool) {
 	return fromFakesIssued(res0), res1
 }
 
+// IssuedKeys returns the access key IDs of every set of temporary
+// credentials the account's STS issued, sorted.
+func (a *Account) IssuedKeys() []string {
+	return a.impl.IssuedKeys()
+}
+
 // LookupKey returns what the account knows of accessKeyID: the root's key, an
 // IAM user's access key (Active or Inactive), or STS session credentials
 // (expired ones included: the caller compares Session.Expiration with the
@@ -1107,6 +1113,13 @@ type Issued struct {
 	Expiration time.Time
 	ARN        string // the assumed-role or user ARN
 	MFA        bool   // issued with an MFA code
+	// Chained is true for a role assumed with another role's credentials
+	// (role chaining: one hour at most, console sessions too).
+	Chained bool
+	// SessionPolicy and SessionPolicyARNs are the session policies the
+	// credentials were issued with (AssumeRole, GetFederationToken).
+	SessionPolicy     string
+	SessionPolicyARNs []string
 }
 
 // Key is what the account knows of an access key ID a request was signed
@@ -1147,7 +1160,8 @@ func WithDirectory(d *Directory) Option {
 	return fromFakesOption(fakes.WithDirectory(toFakesDirectory(d)))
 }
 
-// WithPartition sets the partition (aws, aws-cn, aws-us-gov) used in ARNs.
+// WithPartition sets the partition (aws, aws-cn, aws-us-gov, aws-eusc) used
+// in ARNs.
 func WithPartition(p string) Option {
 	return fromFakesOption(fakes.WithPartition(p))
 }
@@ -1283,8 +1297,10 @@ type STS struct{ impl *fakes.STS }
 
 // AssumeRole implements sts.Client.AssumeRole for roles of this account:
 // the role must exist (CreateRole), DurationSeconds must be within 900 s and
-// the role's maximum session duration, and an MFA code is checked when given.
-// Trust policies are not evaluated.
+// the role's maximum session duration — one hour when called with a role's
+// session credentials (role chaining) —, session policies (Policy,
+// PolicyArns) are validated and recorded on the Issued credentials, and an
+// MFA code is checked when given. Trust policies are not evaluated.
 func (s *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	return s.impl.AssumeRole(ctx, in, optFns...)
 }
@@ -1335,8 +1351,8 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 //     unknown, altered or expired credentials are refused (403), and so are
 //     GetSessionToken credentials. SessionDuration is accepted for role
 //     credentials only (AssumeRole, AssumeRoleWithWebIdentity), 900 to 43200
-//     seconds; with federation-token credentials, or out of range, it is a
-//     400. The answer is {"SigninToken": "..."}, usable for 15 minutes of the
+//     seconds (3600 for a chained role's); with federation-token
+//     credentials, or out of range, it is a 400. The answer is {"SigninToken": "..."}, usable for 15 minutes of the
 //     account's clock.
 //   - GET /federation?Action=login&SigninToken=T&Destination=URL[&Issuer=I]
 //     checks the token and that Destination is an https URL on the console
@@ -1523,7 +1539,7 @@ func fromFakesIAM(x *fakes.IAM) *IAM {
 }
 
 func fromFakesIssued(v fakes.Issued) Issued {
-	return Issued{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken, Kind: CredentialKind(v.Kind), Expiration: v.Expiration, ARN: v.ARN, MFA: v.MFA}
+	return Issued{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken, Kind: CredentialKind(v.Kind), Expiration: v.Expiration, ARN: v.ARN, MFA: v.MFA, Chained: v.Chained, SessionPolicy: v.SessionPolicy, SessionPolicyARNs: v.SessionPolicyARNs}
 }
 
 func fromFakesKey(v fakes.Key) Key {

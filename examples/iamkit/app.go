@@ -101,6 +101,7 @@ func (a *app) loadAWSConfig(ctx context.Context, profile string, extra ...func(*
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
+	opts = append(opts, a.withProfileMFA(profile, "")) // MFA role profiles (profile.go)
 	opts = append(opts, extra...)
 	opts = append(opts, a.configOptions...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)

@@ -126,11 +126,18 @@ func (s *fakeSTS) as() *fakes.STS {
 	if s.creds.AccessKeyID != "" && s.creds.SessionToken == "" {
 		return s.acct.STSAs(s.creds.AccessKeyID)
 	}
+	if _, ok := s.acct.Issued(s.creds.AccessKeyID); ok {
+		return s.acct.STSAsSession(s.creds.AccessKeyID) // role chaining, as STS sees it
+	}
 	return s.acct.STS()
 }
 
 func (s *fakeSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	return s.as().AssumeRole(ctx, in, optFns...)
+}
+
+func (s *fakeSTS) GetFederationToken(ctx context.Context, in *sts.GetFederationTokenInput, optFns ...func(*sts.Options)) (*sts.GetFederationTokenOutput, error) {
+	return s.as().GetFederationToken(ctx, in, optFns...)
 }
 
 func (s *fakeSTS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
@@ -219,10 +226,62 @@ func TestConsoleAssumeRole(t *testing.T) {
 	assert.Zero(t, l.SessionDuration, "no --duration: none sent")
 	assert.Equal(t, 1, ce.acct.Calls("sts:AssumeRole"))
 
-	// With SSO (role) credentials, assuming another role is role chaining.
-	code = ce.console("--profile", "sso", "--role-arn", ce.admin, "--duration", "2h")
-	assert.Equal(t, exitFailed, code)
-	assert.Contains(t, ce.stderr.String(), "role chaining limits the session to one hour")
+}
+
+// A role assumed with role credentials (SSO, an instance or Lambda role,
+// a profile's role session) is chained: --duration over 1h is refused
+// before any call that matters, saying why; 1h works and the console
+// session is capped too; --switch-role signs in as the source session and
+// hands out the role-switch link instead.
+func TestConsoleChainedRoles(t *testing.T) {
+	ce := newConsoleEnv(t)
+	ce.profiles["lambda"] = ce.profiles["sso"]
+	lambda := ce.profiles["lambda"]
+	lambda.Source = "EnvConfigCredentials" // a Lambda role's: the provider does not tell
+	ce.profiles["lambda"] = lambda
+
+	// Known from the provider: refused before any call at all.
+	code := ce.console("--profile", "sso", "--role-arn", ce.admin, "-d", "2h")
+	assert.Equal(t, exitUsage, code, "nothing changed")
+	assert.Contains(t, ce.stderr.String(), "--duration 2h0m0s: the profile holds SSOProvider credentials, so assuming "+ce.admin+" with them is role chaining, which AWS caps at 1h0m0s")
+	assert.Zero(t, ce.acct.CallsWithPrefix("sts:"))
+
+	// Known once GetCallerIdentity names a role session: AssumeRole is not called.
+	code = ce.console("--profile", "lambda", "--role-arn", ce.admin, "--duration", "3h")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, ce.stderr.String(), "role credentials (arn:aws:sts::123456789012:assumed-role/Admin/dana)")
+	assert.Contains(t, ce.stderr.String(), "role chaining")
+	assert.Zero(t, ce.acct.Calls("sts:AssumeRole"))
+	assert.Zero(t, ce.acct.Calls("signin:getSigninToken"))
+
+	// One hour is fine; the chained session's console lasts that long.
+	require.Equal(t, exitOK, ce.console("--profile", "lambda", "--role-arn", ce.admin, "--duration", "1h"), ce.stderr.String())
+	assert.Contains(t, ce.stderr.String(), "chained-role")
+	ce.land(strings.TrimSpace(ce.stdout.String()))
+	assert.Equal(t, time.Hour, ce.signin.Logins()[0].SessionDuration)
+
+	// --switch-role: the source session's console (12 h is its own), and
+	// the role-switch link.
+	ce.acct.ResetCalls()
+	require.Equal(t, exitOK, ce.console("--profile", "sso", "--role-arn", ce.admin, "--switch-role", "--duration", "12h"), ce.stderr.String())
+	assert.Zero(t, ce.acct.Calls("sts:AssumeRole"), "the role is switched into in the browser")
+	ce.land(strings.TrimSpace(ce.stdout.String()))
+	l := ce.signin.Logins()[1]
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Admin/dana", l.Principal, "the source session")
+	assert.Equal(t, 12*time.Hour, l.SessionDuration)
+	assert.Contains(t, ce.stderr.String(), "switch role (a chained session, 1h at most): https://signin.aws.amazon.com/switchrole?account=123456789012&displayName=Admin&roleName=Admin")
+
+	// --switch-role needs a session that can sign in, and a role.
+	assert.Equal(t, exitFailed, ce.console("--profile", "broker", "--role-arn", ce.admin, "--switch-role"))
+	assert.Contains(t, ce.stderr.String(), "--switch-role signs in as the profile's own session")
+	assert.Equal(t, exitUsage, ce.console("--profile", "sso", "--switch-role"))
+	assert.Contains(t, ce.stderr.String(), "--switch-role needs --role-arn")
+
+	require.Equal(t, exitOK, ce.console("--help"))
+	help := ce.stdout.String()
+	for _, want := range []string{"--switch-role", "chained", "1h", "GetFederationToken", "MFA"} {
+		assert.Contains(t, help, want)
+	}
 }
 
 func TestConsoleProfileCredentials(t *testing.T) {
@@ -277,8 +336,10 @@ func TestConsoleUsageErrors(t *testing.T) {
 func TestConsoleHelp(t *testing.T) {
 	ce := newConsoleEnv(t)
 	require.Equal(t, exitOK, ce.console("--help"))
-	for _, want := range []string{"Usage: iamkit console [--profile P] [--role-arn ARN] [--cognito-pool ID] [--duration D] [--destination URL] [--open]",
-		"--profile PROFILE", "--role-arn ARN", "--cognito-pool ID", "--duration DURATION", "--destination URL", "--open", "GetSessionToken", "Examples:"} {
+	for _, want := range []string{"Usage: iamkit console [--profile P] [--role-arn ARN [--switch-role] | --federation-token | --cognito-pool ID --role-arn ARN]",
+		"--profile PROFILE", "--role-arn ARN", "--cognito-pool ID", "-d, --duration DURATION", "--destination URL", "--open", "--stdout", "GetSessionToken", "Examples:",
+		"aws-vault login and granted's console open the\nbrowser by default", "--json prints one JSON object", "never the URL",
+		"--federation-token", "--policy FILE", "--policy-arn ARN", "--mfa-token CODE", "mfa_process"} {
 		assert.Contains(t, ce.stdout.String(), want)
 	}
 	assert.Equal(t, "iamkit-dana.smith", defaultSessionName("dana.smith"))

@@ -37,6 +37,9 @@ func FuzzParseRoleMap(f *testing.F) {
 	f.Add("alice a arn:aws:iam::123456789012:role/A\nbob b arn:aws-us-gov:iam::123456789012:role/B\n")
 	f.Add("alice a arn:aws:iam::123456789012:role/A\nalice a arn:aws:iam::123456789012:role/B\n")
 	f.Add("alice a/b arn:aws:iam::123456789012:user/A\n")
+	f.Add("* s3 federated policy-arn=arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n")
+	f.Add("* s3 federated\n")
+	f.Add("bob ro arn:aws:iam::123456789012:role/RO policy-arn=arn:aws:iam::aws:policy/ReadOnlyAccess policy-arn=x\n")
 	nameRE := regexp.MustCompile(`^[\w.-]{1,64}$`)
 	f.Fuzz(func(t *testing.T, text string) {
 		m, err := broker.ParseRoleMap(strings.NewReader(text))
@@ -46,8 +49,15 @@ func FuzzParseRoleMap(f *testing.F) {
 			}
 			return
 		}
-		if m.Partition() == "" {
-			t.Fatal("a map without a partition")
+		federatedOnly := true
+		for _, r := range m.Roles() {
+			federatedOnly = federatedOnly && r.Federated
+			if r.Federated && r.Policy == "" && len(r.PolicyARNs) == 0 {
+				t.Fatalf("federated entry %s without a session policy", r.Name)
+			}
+		}
+		if m.Partition() == "" && !federatedOnly {
+			t.Fatal("a map of roles without a partition")
 		}
 		people := []string{broker.Everyone, "nobody-in-particular"}
 		for _, line := range strings.Split(text, "\n") {
@@ -63,6 +73,13 @@ func FuzzParseRoleMap(f *testing.F) {
 			for _, r := range roles {
 				if !nameRE.MatchString(r.Name) {
 					t.Fatalf("role name %q", r.Name)
+				}
+				if r.Federated {
+					if r.ARN != "" {
+						t.Fatalf("federated entry %s with ARN %q", r.Name, r.ARN)
+					}
+					names = append(names, r.Name)
+					continue
 				}
 				a, err := arn.Parse(r.ARN)
 				if err != nil || a.Service != "iam" || a.Region != "" || len(a.AccountID) != 12 || !strings.HasPrefix(a.Resource, "role/") || a.Partition != m.Partition() {
@@ -165,6 +182,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add("GET", "/console", "destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2F", "bob@example.com", true)
 	f.Add("HEAD", "/", "", "<script>", true)
 	f.Add("POST", "/console", "role=readonly", "bob@example.com", true)
+	f.Add("HEAD", "/console", "role=readonly", "bob@example.com", true)
 	f.Add("GET", "/console", "role=readonly", "bob@example.com", false)
 	f.Add("GET", "/console", "role=readonly;service=%zz", " ", true)
 	const secret = "a-secret-only-the-proxy-knows"
@@ -180,7 +198,7 @@ func FuzzHandler(f *testing.F) {
 	src := &fixedSource{clock: clock}
 	var logs syncBuffer
 	h, err := broker.New(auth, roles, src, broker.WithRegion("eu-west-1"), broker.WithClock(clock),
-		broker.WithHTTPClient(&http.Client{Transport: tokenEndpoint{}}),
+		broker.WithHTTPClient(&http.Client{Transport: tokenEndpoint{}}), broker.WithRateLimit(0, 0),
 		broker.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if err != nil {
 		f.Fatal(err)
@@ -217,13 +235,13 @@ func FuzzHandler(f *testing.F) {
 			}
 			return
 		}
-		if !authenticated || path != "/console" {
-			t.Fatalf("redirected: authenticated %v, path %q", authenticated, path)
+		if !authenticated || path != "/console" || method != http.MethodGet {
+			t.Fatalf("redirected: authenticated %v, path %q, method %q", authenticated, path, method)
 		}
 		src.mu.Lock()
 		asked := slices.Clone(src.asked)
 		src.mu.Unlock()
-		if len(asked) != 1 || !slices.Contains(roles.For(strings.TrimSpace(person)), asked[0]) {
+		if len(asked) != 1 || !slices.ContainsFunc(roles.For(strings.TrimSpace(person)), func(r broker.Role) bool { return r.Name == asked[0].Name && r.ARN == asked[0].ARN }) {
 			t.Fatalf("credentials for %v, not one of %s's roles", asked, person)
 		}
 		u, err := url.Parse(loc)

@@ -1,12 +1,14 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/iamkit/iamkit"
@@ -27,7 +29,17 @@ type config struct {
 	httpClient      *http.Client
 	sessionDuration time.Duration
 	logoutFirst     bool
+	callTimeout     time.Duration
+	rateBurst       int
+	rateEvery       time.Duration
+	rateSet         bool
+	partition       string
 }
+
+// DefaultCallTimeout is how long the handler lets each step that calls AWS
+// take (obtaining the credentials, then the sign-in token) unless
+// WithCallTimeout says otherwise.
+const DefaultCallTimeout = 10 * time.Second
 
 // WithLogger makes the handler log to l: refusals (with the path, the
 // remote address and why), sign-ins (person, role ARN, where the URL goes),
@@ -38,6 +50,12 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // WithClock sets the time source for credential expirations (default: the
 // system clock). Tests hand in the fake account's clock.
 func WithClock(clk iamkit.Clock) Option { return func(c *config) { c.clock = clk } }
+
+// WithPartition sets the partition to sign in to when the role map names
+// none (every entry federated): the one of the broker's own credentials,
+// as federation.Identify tells it. A role map's partition wins; default
+// "aws".
+func WithPartition(id string) Option { return func(c *config) { c.partition = id } }
 
 // WithRegion sets the region the console opens in when a request names
 // none, and the regional sign-in host's region (WithRegionalSignIn).
@@ -69,6 +87,21 @@ func WithSessionDuration(d time.Duration) Option {
 // session it has before signing in.
 func WithLogoutFirst(on bool) Option { return func(c *config) { c.logoutFirst = on } }
 
+// WithCallTimeout bounds each step of a sign-in that calls AWS — the
+// Source's calls (one to three), then getSigninToken — with a deadline of
+// d on the request's context (default DefaultCallTimeout). A step past it
+// answers 503.
+func WithCallTimeout(d time.Duration) Option { return func(c *config) { c.callTimeout = d } }
+
+// WithRateLimit lets each person mint burst login URLs at once, then one
+// more every every (default DefaultRateBurst, DefaultRateEvery); past it
+// the answer is 429 Too Many Requests with Retry-After, and AWS is not
+// called. burst 0 turns the limit off (a proxy in front limits instead).
+// The time comes from WithClock's clock.
+func WithRateLimit(burst int, every time.Duration) Option {
+	return func(c *config) { c.rateBurst, c.rateEvery, c.rateSet = burst, every, true }
+}
+
 // Handler is the console sign-in broker, an http.Handler (see the package
 // documentation for what it serves). Build it with New; it is safe for
 // concurrent use.
@@ -81,6 +114,8 @@ type Handler struct {
 	logoutFirst     bool
 	log             *slog.Logger
 	flowOpts        []federation.Option
+	callTimeout     time.Duration
+	limit           *limiter
 }
 
 // New returns the broker: auth says who sent a request, roles which roles
@@ -103,7 +138,14 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 	case src == nil:
 		return nil, invalid("no credential Source")
 	}
-	p, err := federation.LookupPartition(roles.Partition())
+	if err := checkSourceRoles(src, roles); err != nil {
+		return nil, err
+	}
+	partition := roles.Partition()
+	if partition == "" {
+		partition = c.partition
+	}
+	p, err := federation.LookupPartition(partition)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +156,20 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 	}
 	if err := federation.CheckSessionDuration(mfa.KindAssumedRole, c.sessionDuration); err != nil {
 		return nil, fmt.Errorf("broker: console session duration: %w", err)
+	}
+	if _, fed := src.(*FederationTokenSource); fed && c.sessionDuration != 0 {
+		return nil, invalid("a console session duration cannot be set with federation tokens: the console session lasts as long as the token (WithRoleDuration)")
+	}
+	if !c.rateSet {
+		c.rateBurst, c.rateEvery = DefaultRateBurst, DefaultRateEvery
+	}
+	switch {
+	case c.rateBurst < 0 || (c.rateBurst > 0 && c.rateEvery <= 0):
+		return nil, invalid("rate limit: %d every %s: want a burst of 0 or more and a positive interval", c.rateBurst, c.rateEvery)
+	case c.callTimeout < 0:
+		return nil, invalid("call timeout %s is negative", c.callTimeout)
+	case c.callTimeout == 0:
+		c.callTimeout = DefaultCallTimeout
 	}
 	if c.endpoint != "" {
 		u, err := url.Parse(c.endpoint)
@@ -132,13 +188,39 @@ func New(auth Authenticator, roles *RoleMap, src Source, opts ...Option) (*Handl
 			HTTPClient: c.httpClient, Issuer: c.issuer, Logger: log,
 		},
 		sessionDuration: c.sessionDuration, logoutFirst: c.logoutFirst, log: log,
-		flowOpts: []federation.Option{federation.WithLogger(log)},
+		flowOpts:    []federation.Option{federation.WithLogger(log)},
+		callTimeout: c.callTimeout,
 	}
-	if c.clock != nil {
+	clock := c.clock
+	if clock != nil {
 		h.signin.Clock = c.clock
 		h.flowOpts = append(h.flowOpts, federation.WithClock(c.clock))
+	} else {
+		clock = iamkit.SystemClock{}
 	}
+	h.limit = newLimiter(c.rateBurst, c.rateEvery, clock)
 	return h, nil
+}
+
+// checkSourceRoles refuses role maps the source cannot serve: federated
+// entries need the FederationTokenSource, which serves nothing else, and
+// managed session policies cannot go through a Cognito identity pool's
+// flow (AssumeRoleWithWebIdentity takes them, the basic flow's request
+// carries an inline policy only).
+func checkSourceRoles(src Source, roles *RoleMap) error {
+	_, fed := src.(*FederationTokenSource)
+	_, cognito := src.(*CognitoSource)
+	for _, r := range roles.Roles() {
+		switch {
+		case r.Federated && !fed:
+			return invalid("role %s is federated: it needs the federation-token source", r.Name)
+		case !r.Federated && fed:
+			return invalid("role %s is a role (%s): the federation-token source serves federated entries only", r.Name, r.ARN)
+		case cognito && len(r.PolicyARNs) > 0:
+			return invalid("role %s: the cognito source passes an inline session policy (policy=FILE) only, not policy-arn", r.Name)
+		}
+	}
+	return nil
 }
 
 // Partition returns the partition the handler signs in to (the roles').
@@ -150,8 +232,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
+	// Only GET: a HEAD would mint a login URL as well as a GET does (a
+	// prefetcher or link checker must not sign anyone in), and nothing here
+	// changes state on a POST.
+	if r.Method != http.MethodGet {
+		hdr.Set("Allow", http.MethodGet)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
@@ -244,26 +329,45 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, person string,
 		http.Error(w, re.msg, re.status)
 		return
 	}
-	creds, err := h.source.Credentials(r.Context(), person, req.role, h.flowOpts...)
+	if ok, wait := h.limit.allow(person); !ok {
+		secs := int((wait + time.Second - 1) / time.Second)
+		h.log.Warn("rate limited", "person", person, "retry_after_s", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		http.Error(w, "too many sign-ins; try again later", http.StatusTooManyRequests)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.callTimeout)
+	creds, err := h.source.Credentials(ctx, person, req.role, h.flowOpts...)
+	cancel()
 	if err != nil {
-		h.log.Error("credentials failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		h.log.Error("credentials failed", "person", person, "role", roleID(req.role), "error", err.Error())
+		if errors.Is(err, context.DeadlineExceeded) {
+			http.Error(w, "AWS did not answer in time; try again", http.StatusServiceUnavailable)
+			return
+		}
 		http.Error(w, "AWS refused the credentials for this role; the administrators can see why in the broker's log", http.StatusBadGateway)
 		return
 	}
-	u, err := h.signin.ConsoleURL(r.Context(), federation.ConsoleRequest{
-		Credentials: creds, SessionDuration: h.sessionDuration, Destination: req.destination, LogoutFirst: h.logoutFirst,
+	ctx, cancel = context.WithTimeout(r.Context(), h.callTimeout)
+	defer cancel()
+	sessionDuration := h.sessionDuration
+	if creds.Kind == mfa.KindFederationToken {
+		sessionDuration = 0 // the console session lasts as long as the token
+	}
+	u, err := h.signin.ConsoleURL(ctx, federation.ConsoleRequest{
+		Credentials: creds, SessionDuration: sessionDuration, Destination: req.destination, LogoutFirst: h.logoutFirst,
 	})
 	if err != nil {
-		h.log.Error("sign-in failed", "person", person, "role", req.role.ARN, "error", err.Error())
+		h.log.Error("sign-in failed", "person", person, "role", roleID(req.role), "error", err.Error())
 		status := http.StatusBadGateway
 		var ee *federation.EndpointError
-		if errors.As(err, &ee) && ee.Temporary() {
+		if (errors.As(err, &ee) && ee.Temporary()) || errors.Is(err, context.DeadlineExceeded) {
 			status = http.StatusServiceUnavailable
 		}
 		http.Error(w, "the AWS sign-in endpoint refused the session", status)
 		return
 	}
-	h.log.Info("console sign-in", "person", person, "role", req.role.ARN, "url", u)
+	h.log.Info("console sign-in", "person", person, "role", roleID(req.role), "url", u)
 	// With a Content-Type set, http.Redirect writes no body: the login URL
 	// goes in the Location only, not also in an HTML page that a proxy or a
 	// response log might keep.
@@ -286,4 +390,12 @@ func (h *Handler) destination(raw, service, region string) (string, error) {
 		return federation.Destination(h.signin.Partition, region, service)
 	}
 	return "", nil
+}
+
+// roleID names a role in the log: its ARN, or "federated:NAME".
+func roleID(r Role) string {
+	if r.Federated {
+		return "federated:" + r.Name
+	}
+	return r.ARN
 }

@@ -35,7 +35,7 @@ const (
 // developer provider is the broker, two roles trusting it, a sign-in
 // endpoint, and the broker served by an httptest server.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	acct     *fakes.Account
 	pool     string
 	readonly string
@@ -54,7 +54,7 @@ type setup struct {
 	opts       []broker.Option
 }
 
-func newWorld(t *testing.T, s setup) *world {
+func newWorld(t testing.TB, s setup) *world {
 	t.Helper()
 	ctx := t.Context()
 	acct := fakes.NewAccount()
@@ -223,6 +223,24 @@ func TestBrokerRefusals(t *testing.T) {
 		{"unknown role", func() *http.Response { return w.get("/console?role=root", "alice@example.com") }, http.StatusForbidden},
 		{"open redirect", func() *http.Response {
 			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://evil.example.com/"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"dot segments", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com/ec2/../../x"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"encoded dot segments", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com/%2e%2e/x"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"the fuzzer's crasher", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com/.#"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"double slash", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape("https://console.aws.amazon.com//evil.example.com/"), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"backslash", func() *http.Response {
+			return w.get("/console?role=readonly&destination="+url.QueryEscape(`https://console.aws.amazon.com/\evil.example.com`), "bob@example.com")
+		}, http.StatusBadRequest},
+		{"service with dots", func() *http.Response {
+			return w.get("/console?role=readonly&service="+url.QueryEscape("ec2/%2e%2e/x"), "bob@example.com")
 		}, http.StatusBadRequest},
 		{"bad service", func() *http.Response {
 			return w.get("/console?role=readonly&service=//evil.example.com", "bob@example.com")

@@ -33,7 +33,11 @@ func TestParseRoleMap(t *testing.T) {
 	for _, c := range []struct{ name, text, want string }{
 		{"empty", "# nothing\n", "no roles"},
 		{"fields", "alice a\n", "line 1: want"},
-		{"too many fields", "alice a arn:aws:iam::123456789012:role/A x\n", "line 1: want"},
+		{"an unknown option", "alice a arn:aws:iam::123456789012:role/A x\n", `line 1: "x": want policy=FILE`},
+		{"a missing policy file", "alice a arn:aws:iam::123456789012:role/A policy=/nonexistent/p.json\n", "line 1: policy=/nonexistent/p.json"},
+		{"not a policy ARN", "alice a arn:aws:iam::123456789012:role/A policy-arn=ReadOnly\n", "not a managed policy ARN"},
+		{"policy of another partition", "alice a arn:aws:iam::123456789012:role/A policy-arn=arn:aws-cn:iam::aws:policy/X\n", "policy in partition aws-cn"},
+		{"federated without a policy", "alice s3 federated\n", "a federated entry needs policy=FILE or policy-arn=ARN"},
 		{"a user", "alice a arn:aws:iam::123456789012:user/A\n", "not a role ARN"},
 		{"not iam", "alice a arn:aws:sts::123456789012:role/A\n", "not a role ARN"},
 		{"no role name", "alice a arn:aws:iam::123456789012:role/\n", "not a role ARN"},
@@ -243,4 +247,31 @@ func TestSessionName(t *testing.T) {
 	} {
 		assert.Equal(t, want, broker.SessionName(in), in)
 	}
+}
+
+// Session policies per role: policy=FILE (relative to the role file with
+// LoadRoleMap, compacted) and policy-arn=ARN; federated entries.
+func TestRoleMapSessionPolicies(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "no-secrets.json"), []byte("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.json"), []byte(`{"Pad":"`+strings.Repeat("x", 2100)+`"}`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "roles"), []byte(
+		"* ro arn:aws:iam::123456789012:role/RO policy=no-secrets.json policy-arn=arn:aws:iam::aws:policy/ReadOnlyAccess\n"+
+			"* s3 federated policy-arn=arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n"), 0o600))
+	m, err := broker.LoadRoleMap(filepath.Join(dir, "roles"))
+	require.NoError(t, err)
+	assert.Equal(t, []broker.Role{
+		{Name: "ro", ARN: "arn:aws:iam::123456789012:role/RO", Policy: `{"Version":"2012-10-17","Statement":[]}`, PolicyARNs: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+		{Name: "s3", Federated: true, PolicyARNs: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}},
+	}, m.For("bob"))
+	assert.Equal(t, "aws", m.Partition())
+
+	fed, err := broker.ParseRoleMap(strings.NewReader("* s3 federated policy-arn=arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n"))
+	require.NoError(t, err)
+	assert.Empty(t, fed.Partition(), "federated only: the broker's credentials tell the partition")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "roles"), []byte("* ro arn:aws:iam::123456789012:role/RO policy=big.json\n"), 0o600))
+	_, err = broker.LoadRoleMap(filepath.Join(dir, "roles"))
+	assert.ErrorContains(t, err, "STS allows 2048")
+	assert.ErrorContains(t, err, filepath.Join(dir, "roles"), "the error names the file")
 }

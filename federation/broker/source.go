@@ -91,6 +91,7 @@ func (c *CognitoSource) Credentials(ctx context.Context, person string, role Rol
 		RoleARN:         role.ARN,
 		RoleSessionName: SessionName(person),
 		Duration:        c.cfg.duration,
+		Policy:          role.Policy,
 	}, opts...)
 	if err != nil {
 		return mfa.Credentials{}, err
@@ -117,16 +118,73 @@ func NewAssumeRoleSource(st federation.AssumeRoleAPI, opts ...SourceOption) (*As
 }
 
 // Credentials implements Source: AssumeRole into role with
-// SessionName(person).
+// SessionName(person) and the role's session policies.
 func (a *AssumeRoleSource) Credentials(ctx context.Context, person string, role Role, opts ...federation.Option) (mfa.Credentials, error) {
 	return federation.AssumeRole(ctx, a.sts, federation.AssumeRoleRequest{
 		RoleARN: role.ARN, RoleSessionName: SessionName(person), Duration: a.cfg.duration, Source: a.cfg.caller,
+		Policy: role.Policy, PolicyARNs: role.PolicyARNs,
 	}, opts...)
+}
+
+// FederationTokenSource obtains credentials with GetFederationToken: the
+// person becomes a federated user named after them (FederatedName), with
+// the permissions of the entry's session policies (and no more than the
+// broker's IAM user has). GetFederationToken needs an IAM user's long-term
+// keys: a broker running on a role (a Lambda function, an instance
+// profile) cannot use it, and NewFederationTokenSource refuses to start
+// without proof of such keys. The console session lasts as long as the
+// token, carries no MFA, and takes no SessionDuration (the handler sends
+// none). The role map's entries must all be "federated".
+type FederationTokenSource struct {
+	sts federation.FederationTokenAPI
+	cfg sourceConfig
+}
+
+// NewFederationTokenSource returns a FederationTokenSource. caller is the
+// provenance of the broker's own credentials, as federation.Identify
+// tells it at start-up: anything but an IAM user's long-term keys
+// (mfa.KindLongTerm) is an ErrInvalidConfig that says why. WithRoleDuration
+// sets the token's duration (15 minutes to 36 hours; 0: STS's 12 hours).
+func NewFederationTokenSource(st federation.FederationTokenAPI, caller *mfa.Provenance, opts ...SourceOption) (*FederationTokenSource, error) {
+	switch {
+	case st == nil:
+		return nil, invalid("the federation-token source needs an STS client")
+	case caller == nil:
+		return nil, invalid("the federation-token source needs to know the broker's credentials (federation.Identify): GetFederationToken takes an IAM user's long-term keys only")
+	case caller.Kind != mfa.KindLongTerm:
+		return nil, invalid("federation tokens need an IAM user's long-term access keys, and the broker runs with %s credentials (%s): GetFederationToken refuses temporary credentials such as a Lambda function's or an instance's role; use the assume-role or cognito source there", caller.Kind, caller.String())
+	}
+	c := newSourceConfig(opts)
+	if c.duration != 0 && (c.duration < federation.MinRoleSession || c.duration > federation.MaxFederationSession) {
+		return nil, invalid("federation token duration %s: 15m to 36h", c.duration)
+	}
+	c.caller = caller
+	return &FederationTokenSource{sts: st, cfg: c}, nil
+}
+
+// Credentials implements Source: GetFederationToken named
+// FederatedName(person) with the entry's session policies.
+func (f *FederationTokenSource) Credentials(ctx context.Context, person string, role Role, opts ...federation.Option) (mfa.Credentials, error) {
+	return federation.FederationToken(ctx, f.sts, federation.FederationTokenRequest{
+		Name: FederatedName(person), Duration: f.cfg.duration, Policy: role.Policy, PolicyARNs: role.PolicyARNs,
+		Source: f.cfg.caller,
+	}, opts...)
+}
+
+// FederatedName is SessionName cut to the 32 characters a federated user's
+// name may have.
+func FederatedName(person string) string {
+	n := SessionName(person)
+	if len(n) > 32 {
+		n = strings.TrimRight(n[:32], "-")
+	}
+	return n
 }
 
 var (
 	_ Source = (*CognitoSource)(nil)
 	_ Source = (*AssumeRoleSource)(nil)
+	_ Source = (*FederationTokenSource)(nil)
 )
 
 // SessionName turns a person's ID into a role session name, the way

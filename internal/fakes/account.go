@@ -118,7 +118,8 @@ func WithClock(clk *Clock) Option { return func(a *Account) { a.clock = clk } }
 // (default us-east-1).
 func WithRegion(region string) Option { return func(a *Account) { a.region = region } }
 
-// WithPartition sets the partition (aws, aws-cn, aws-us-gov) used in ARNs.
+// WithPartition sets the partition (aws, aws-cn, aws-us-gov, aws-eusc) used
+// in ARNs.
 func WithPartition(p string) Option { return func(a *Account) { a.partition = p } }
 
 // Account is one in-memory AWS account. Its methods are safe for concurrent use.

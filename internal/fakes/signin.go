@@ -69,8 +69,8 @@ type signinToken struct {
 //     unknown, altered or expired credentials are refused (403), and so are
 //     GetSessionToken credentials. SessionDuration is accepted for role
 //     credentials only (AssumeRole, AssumeRoleWithWebIdentity), 900 to 43200
-//     seconds; with federation-token credentials, or out of range, it is a
-//     400. The answer is {"SigninToken": "..."}, usable for 15 minutes of the
+//     seconds (3600 for a chained role's); with federation-token
+//     credentials, or out of range, it is a 400. The answer is {"SigninToken": "..."}, usable for 15 minutes of the
 //     account's clock.
 //   - GET /federation?Action=login&SigninToken=T&Destination=URL[&Issuer=I]
 //     checks the token and that Destination is an https URL on the console
@@ -172,6 +172,7 @@ var consoleHosts = map[string]string{
 	"aws":        "console.aws.amazon.com",
 	"aws-cn":     "console.amazonaws.cn",
 	"aws-us-gov": "console.amazonaws-us-gov.com",
+	"aws-eusc":   "console.amazonaws-eusc.eu",
 }
 
 var regionLabelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`) })
@@ -283,6 +284,10 @@ func (s *SignIn) getSigninToken(w http.ResponseWriter, r *http.Request) {
 		d = time.Duration(n) * time.Second
 		if err != nil || len(v) != 1 || d < MinConsoleSession || d > MaxConsoleSession {
 			reply(w, http.StatusBadRequest, "SessionDuration must be between 900 and 43200 seconds")
+			return
+		}
+		if iss.Chained && d > time.Hour {
+			reply(w, http.StatusBadRequest, "SessionDuration cannot exceed 3600 seconds for credentials from role chaining")
 			return
 		}
 	}

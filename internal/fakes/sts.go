@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,13 @@ type Issued struct {
 	Expiration time.Time
 	ARN        string // the assumed-role or user ARN
 	MFA        bool   // issued with an MFA code
+	// Chained is true for a role assumed with another role's credentials
+	// (role chaining: one hour at most, console sessions too).
+	Chained bool
+	// SessionPolicy and SessionPolicyARNs are the session policies the
+	// credentials were issued with (AssumeRole, GetFederationToken).
+	SessionPolicy     string
+	SessionPolicyARNs []string
 }
 
 type stsState struct {
@@ -77,6 +85,19 @@ func (a *Account) Issued(accessKeyID string) (Issued, bool) {
 		return Issued{}, false
 	}
 	return *c, true
+}
+
+// IssuedKeys returns the access key IDs of every set of temporary
+// credentials the account's STS issued, sorted.
+func (a *Account) IssuedKeys() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, 0, len(a.sts.issued))
+	for id := range a.sts.issued {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func stsValidation(format string, args ...any) error {
@@ -199,8 +220,10 @@ func (s *STS) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput,
 
 // AssumeRole implements sts.Client.AssumeRole for roles of this account:
 // the role must exist (CreateRole), DurationSeconds must be within 900 s and
-// the role's maximum session duration, and an MFA code is checked when given.
-// Trust policies are not evaluated.
+// the role's maximum session duration — one hour when called with a role's
+// session credentials (role chaining) —, session policies (Policy,
+// PolicyArns) are validated and recorded on the Issued credentials, and an
+// MFA code is checked when given. Trust policies are not evaluated.
 func (s *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	if err := s.refuseCredentials(); err != nil {
 		return nil, err
@@ -222,17 +245,37 @@ func (s *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func
 		if in.DurationSeconds != nil {
 			d = *in.DurationSeconds
 		}
+		chained := s.session != nil && (s.session.Kind == KindAssumedRole || s.session.Kind == KindWebIdentity)
+		if chained && d > 3600 {
+			return nil, stsValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		}
 		if d < 900 || d > r.maxSession {
 			return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		}
+		if err := checkSessionPolicy(in.Policy, in.PolicyArns); err != nil {
+			return nil, err
 		}
 		mfa, err := s.checkMFA(in.SerialNumber, in.TokenCode)
 		if err != nil {
 			return nil, err
 		}
 		sessionARN := fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", a.partition, a.id, r.name, *in.RoleSessionName)
+		creds := s.issue(KindAssumedRole, sessionARN, time.Duration(d)*time.Second, mfa)
+		issued := a.sts.issued[*creds.AccessKeyId]
+		issued.Chained = chained
+		issued.SessionPolicy, issued.SessionPolicyARNs = aws.ToString(in.Policy), policyARNs(in.PolicyArns)
 		return &sts.AssumeRoleOutput{
-			Credentials:     s.issue(KindAssumedRole, sessionARN, time.Duration(d)*time.Second, mfa),
+			Credentials:     creds,
 			AssumedRoleUser: &ststypes.AssumedRoleUser{Arn: aws.String(sessionARN), AssumedRoleId: aws.String(r.id + ":" + *in.RoleSessionName)},
 		}, nil
 	})
+}
+
+// policyARNs lists the ARNs of session policy descriptors.
+func policyARNs(in []ststypes.PolicyDescriptorType) []string {
+	var out []string
+	for _, p := range in {
+		out = append(out, aws.ToString(p.Arn))
+	}
+	return out
 }

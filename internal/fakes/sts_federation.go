@@ -148,8 +148,11 @@ func (s *STS) GetFederationToken(ctx context.Context, in *sts.GetFederationToken
 			return nil, &ststypes.ExpiredTokenException{Message: aws.String("The security token included in the request is invalid.")}
 		}
 		arn := fmt.Sprintf("arn:%s:sts::%s:federated-user/%s", a.partition, a.id, name)
+		creds := s.issue(KindFederationToken, arn, time.Duration(d)*time.Second, false)
+		issued := a.sts.issued[*creds.AccessKeyId]
+		issued.SessionPolicy, issued.SessionPolicyARNs = aws.ToString(in.Policy), policyARNs(in.PolicyArns)
 		return &sts.GetFederationTokenOutput{
-			Credentials:   s.issue(KindFederationToken, arn, time.Duration(d)*time.Second, false),
+			Credentials:   creds,
 			FederatedUser: &ststypes.FederatedUser{Arn: aws.String(arn), FederatedUserId: aws.String(a.id + ":" + name)},
 		}, nil
 	})
