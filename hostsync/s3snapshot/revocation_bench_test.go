@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -77,9 +76,9 @@ type revocationResult struct {
 // loop — a Poller over its own SnapshotSource (conditional GETs on the
 // shared fake S3 bucket), hostsync.Sync from Held when the poll says so,
 // on a fake host with EndSessionsOnLock (hostsyncd's default) — started at
-// a random phase. At revokeAt the victim is cut off in IAM (keys
-// deactivated, removed from the authorized group: what 'iamkit hostsync
-// revoke' does); eventDelay later the Republisher publishes (0 for a
+// a random phase. At revokeAt the victim is cut off in IAM with
+// iamsource.PlanRevoke and ApplyRevoke (keys deactivated, removed from the
+// authorized group: what 'iamkit hostsync revoke' does); eventDelay later the Republisher publishes (0 for a
 // change made through iamkit, which republishes at once). Each host's
 // latency is from the IAM change to the first moment its key cache holds
 // no key of the victim and the victim has no session left.
@@ -132,10 +131,11 @@ func simulateRevocation(b *testing.B, hosts int, eventDelay time.Duration, seed 
 		if !changed && !e.at.Before(changeAt) {
 			changed = true
 			clk.Set(changeAt)
-			for _, k := range f.keys["mallory"] {
-				f.setKey("mallory", k, false)
+			plan, err := iamsource.PlanRevoke(ctx, f.iam, "mallory", cfg)
+			if err != nil {
+				b.Fatal(err)
 			}
-			if _, err := f.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String("mallory"), GroupName: aws.String("ssh")}); err != nil {
+			if _, err := iamsource.ApplyRevoke(ctx, f.iam, plan); err != nil {
 				b.Fatal(err)
 			}
 		}
