@@ -328,6 +328,12 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*hostsync.Snapshot, error
 		slog.Uint64("generation", snap.Generation),
 		slog.Int("users", len(snap.Users)), slog.Int("keys", snap.KeyCount()), slog.Int("bytes", len(data)))
 	if s.opts.CacheFile != "" && etag != "" {
+		if hostsync.IsGzipSnapshot(data) {
+			// The cache file holds the JSON document.
+			if data, err = hostsync.MarshalSnapshot(snap); err != nil {
+				return snap, nil
+			}
+		}
 		if err := s.saveCache(data, etag, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId)); err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: saving the snapshot cache failed; a restart will download the snapshot again",
 				slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))
