@@ -138,6 +138,11 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	case o.pollInterval < 0:
 		return o, errors.New("--poll-interval must not be negative")
 	}
+	pollSet := false
+	fs.Visit(func(f *flag.Flag) { pollSet = pollSet || f.Name == "poll-interval" })
+	if pollSet && o.snap.url == "" {
+		return o, errors.New("--poll-interval needs --snapshot: without it, hostsyncd reads IAM every --interval")
+	}
 	return o, o.snap.check()
 }
 

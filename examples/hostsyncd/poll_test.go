@@ -90,13 +90,14 @@ func TestParsePollFlags(t *testing.T) {
 	assert.Equal(t, 15*time.Second, o.pollInterval)
 	assert.True(t, o.endSessions)
 	for args, want := range map[string]string{
-		"--poll-interval 1s":  "too short",
-		"--poll-interval -5s": "too short",
+		"--snapshot s3://b/k --poll-interval 1s":  "too short",
+		"--snapshot s3://b/k --poll-interval -5s": "too short",
+		"--poll-interval 30s":                     "needs --snapshot",
 	} {
 		_, err := parseFlags(strings.Fields(args), nil)
 		assert.ErrorContains(t, err, want, args)
 	}
-	o, err = parseFlags([]string{"--poll-interval", "0"}, nil)
+	o, err = parseFlags([]string{"--snapshot", "s3://b/k", "--poll-interval", "0"}, nil)
 	require.NoError(t, err)
 	assert.Zero(t, o.pollInterval)
 }
