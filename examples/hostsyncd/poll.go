@@ -4,18 +4,22 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/iamkit/iamkit"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 // poller is what the daemon's polling loop needs of
 // s3snapshot.Poller (the real one in snapshot mode; tests may hand in
 // another).
 type poller interface {
-	// Poll makes one cheap request and says whether to sync, and why.
-	Poll(ctx context.Context, now time.Time) (sync bool, reason string, err error)
+	// Tick polls once and, when the poll says so, runs sync with the
+	// reason and records its outcome.
+	Tick(ctx context.Context, clock iamkit.Clock, sync func(ctx context.Context, reason string) error) (s3snapshot.PollDecision, error)
 	// Next is the delay until the next poll.
 	Next() time.Duration
-	// Synced records a sync's outcome.
-	Synced(now time.Time, err error)
+	// Force makes the next Tick sync, with reason.
+	Force(reason string)
 }
 
 // runPolling is run's loop in snapshot mode with --poll-interval: every
@@ -29,27 +33,23 @@ func (d *daemon) runPolling(ctx context.Context, s setup) int {
 	d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: started, polling the snapshot",
 		slog.Duration("poll_interval", d.pollInterval), slog.Duration("full_sync_interval", d.interval),
 		slog.Bool("dry_run", d.dryRun))
-	forced := false // a SIGHUP asked for a sync
 	for {
-		now := d.clock.Now()
-		doSync, reason, err := d.poller.Poll(ctx, now)
-		if err != nil {
-			d.log.LogAttrs(ctx, slog.LevelDebug, "hostsyncd: poll failed", slog.String("error", err.Error()))
-		}
-		if forced {
-			doSync, reason, forced = true, "SIGHUP", false
-		}
-		if doSync {
+		var stopped, abandoned bool
+		step := func(ctx context.Context, reason string) error {
 			d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: syncing", slog.String("reason", reason))
-			stopped, abandoned, err := d.guardedStep(ctx, s)
-			d.poller.Synced(d.clock.Now(), err)
-			if stopped {
-				d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped")
-				if abandoned {
-					return exitFailed
-				}
-				return exitOK
+			var err error
+			stopped, abandoned, err = d.guardedStep(ctx, s)
+			return err
+		}
+		if _, err := d.poller.Tick(ctx, d.clock, step); err != nil {
+			d.log.LogAttrs(ctx, slog.LevelDebug, "hostsyncd: poll or sync failed", slog.String("error", err.Error()))
+		}
+		if stopped {
+			d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped")
+			if abandoned {
+				return exitFailed
 			}
+			return exitOK
 		}
 		select {
 		case sig := <-d.stop:
@@ -73,7 +73,7 @@ func (d *daemon) runPolling(ctx context.Context, s setup) int {
 				s = next
 				d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: SIGHUP: configuration reloaded")
 			}
-			forced = true
+			d.poller.Force("SIGHUP") // sync now, after one poll
 		case <-d.after(d.poller.Next()):
 		}
 	}

@@ -40,8 +40,8 @@ func TestDaemonPollsTheSnapshot(t *testing.T) {
 	d := w.daemon(false)
 	src := s3snapshot.NewS3SnapshotSource(w.acct.S3(), "fleet", "hosts.json", hostsync.Config{}, hostsync.WithClock(clk))
 	d.newSource = func(_ iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.Held(cfg) }
-	d.poller = snapshotPoller{s3snapshot.NewPoller(src, s3snapshot.WithRand(func() float64 { return 0 }),
-		s3snapshot.WithFullSyncInterval(10*time.Minute, 0))}
+	d.poller = s3snapshot.NewPoller(src, s3snapshot.WithRand(func() float64 { return 0 }),
+		s3snapshot.WithFullSyncInterval(10*time.Minute, 0))
 	d.pollInterval = s3snapshot.DefaultPollInterval
 
 	const polls = 8
@@ -55,6 +55,9 @@ func TestDaemonPollsTheSnapshot(t *testing.T) {
 			require.NoError(t, err)
 			_, err = pub.Republish(ctx)
 			require.NoError(t, err)
+		case 2: // SIGHUP: reload and sync at once
+			w.hup <- syscall.SIGHUP
+			return nil
 		case polls:
 			w.stop <- syscall.SIGTERM
 			return nil
@@ -64,7 +67,9 @@ func TestDaemonPollsTheSnapshot(t *testing.T) {
 	w.acct.ResetCalls()
 	require.Equal(t, exitOK, w.run(d))
 
-	assert.Equal(t, 2, w.locks, "a sync at start and one after the change, none for the 304s")
+	assert.Equal(t, 3, w.locks, "a sync at start, one after the change, one on SIGHUP, none for the 304s")
+	assert.Equal(t, 2, w.loads, "loaded at start and on SIGHUP")
+	assert.Contains(t, w.logs.String(), `"reason":"SIGHUP"`)
 	for _, dl := range w.delays {
 		assert.Equal(t, s3snapshot.DefaultPollInterval, dl)
 	}

@@ -92,20 +92,12 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 	if o.pollInterval > 0 && !o.once {
 		// The poll makes the request; the sync it triggers reads what the
 		// poll read (Held), so a poll and its sync cost one GET.
-		d.poller = snapshotPoller{s3snapshot.NewPoller(src,
+		d.poller = s3snapshot.NewPoller(src,
 			s3snapshot.WithPollInterval(o.pollInterval, s3snapshot.DefaultPollJitter),
-			s3snapshot.WithFullSyncInterval(o.interval, o.jitter))}
+			s3snapshot.WithFullSyncInterval(o.interval, o.jitter))
 		d.pollInterval = o.pollInterval
 		d.newSource = func(_ iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.Held(cfg) }
 	}
-}
-
-// snapshotPoller adapts s3snapshot.Poller to the daemon's poller.
-type snapshotPoller struct{ *s3snapshot.Poller }
-
-func (p snapshotPoller) Poll(ctx context.Context, now time.Time) (bool, string, error) {
-	d, err := p.Poller.Poll(ctx, now)
-	return d.Sync, d.Reason, err
 }
 
 // lazyS3 is the S3 client, built from the standard configuration chain on

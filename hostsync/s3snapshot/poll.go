@@ -2,9 +2,11 @@ package s3snapshot
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/internal/hserr"
 )
@@ -98,8 +100,9 @@ func (v heldView) Desired(ctx context.Context) hostsync.Desired {
 // snapshot changed, when the last sync failed (retried with a backoff
 // from the poll interval up to the full-sync interval), and every
 // DefaultFullSyncInterval ± jitter regardless. The sync itself is the
-// caller's: hostsync.Sync with Source.Held, then Synced. hostsyncd runs
-// one per daemon; BenchmarkRevocation drives a thousand.
+// caller's: hostsync.Sync with Source.Held, then Synced — Tick does the
+// three. hostsyncd runs one per daemon; BenchmarkRevocation drives a
+// thousand through the same Tick.
 //
 // Each poll is exactly one request, the periodic full sync included (it
 // syncs from what that poll read), so a host costs at most
@@ -113,6 +116,7 @@ type Poller struct {
 	nextFull, retryAt    time.Time
 	backoff              time.Duration
 	synced, pendingRetry bool
+	forced               string // Force's reason, for the next Poll
 }
 
 // PollerOption configures NewPoller.
@@ -179,8 +183,9 @@ func (p *Poller) Next() time.Duration {
 type PollDecision struct {
 	// Sync is true when the host should sync now.
 	Sync bool
-	// Reason says why: "first sync", "snapshot changed", "retry after a
-	// failed sync", "periodic full sync"; empty when Sync is false.
+	// Reason says why: Force's reason, "first sync", "snapshot changed",
+	// "retry after a failed sync", "periodic full sync"; empty when Sync
+	// is false.
 	Reason string
 	// Changed is true when the poll read a new object.
 	Changed bool
@@ -195,6 +200,8 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) (PollDecision, error) 
 	changed, err := p.src.Poll(ctx)
 	d := PollDecision{Changed: changed}
 	switch {
+	case p.forced != "":
+		d.Sync, d.Reason, p.forced = true, p.forced, ""
 	case !p.synced:
 		d.Sync, d.Reason = true, "first sync"
 	case changed:
@@ -205,6 +212,26 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) (PollDecision, error) 
 		d.Sync, d.Reason = true, "periodic full sync"
 	}
 	return d, err
+}
+
+// Force makes the next Poll ask for a sync, with reason (hostsyncd's
+// SIGHUP: reload, and sync now).
+func (p *Poller) Force(reason string) { p.forced = reason }
+
+// Tick is one turn of a host's loop, the code hostsyncd runs and
+// BenchmarkRevocation drives: Poll at clock's now; when the poll asks for
+// a sync, run sync (the caller's hostsync.Sync from Held, under its lock)
+// with the reason, and record its outcome (Synced) at clock's now after
+// it. It returns the decision, and the poll's error joined with the
+// sync's. The caller then waits Next() and ticks again.
+func (p *Poller) Tick(ctx context.Context, clock iamkit.Clock, sync func(ctx context.Context, reason string) error) (PollDecision, error) {
+	d, pollErr := p.Poll(ctx, clock.Now())
+	if !d.Sync {
+		return d, pollErr
+	}
+	err := sync(ctx, d.Reason)
+	p.Synced(clock.Now(), err)
+	return d, errors.Join(pollErr, err)
 }
 
 // Synced records the outcome of the sync a poll asked for, finished at

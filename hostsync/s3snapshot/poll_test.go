@@ -122,10 +122,15 @@ func TestPoller(t *testing.T) {
 		{name: "quiet again", at: 60 * time.Second},
 		{name: "periodic: 1 min after the last sync", at: 110 * time.Second, reason: "periodic full sync"},
 		{name: "quiet after it", at: 120 * time.Second},
+		{name: "forced", at: 130 * time.Second, reason: "SIGHUP"},
+		{name: "quiet after the forced sync", at: 140 * time.Second},
 	}
 	for i, st := range steps {
 		if st.before != nil {
 			st.before()
+		}
+		if st.name == "forced" {
+			p.Force("SIGHUP")
 		}
 		d, err := p.Poll(ctx, now.Add(st.at))
 		require.NoError(t, err, st.name)
@@ -192,4 +197,34 @@ func TestRepublisherCoalesces(t *testing.T) {
 		assert.Equal(t, 3, res.Keys, "every caller's result includes bob's new key")
 	}
 	t.Logf("%d calls, %d publishes", burst+1, r.Publishes())
+}
+
+// Tick polls, runs the sync when asked, and records its outcome.
+func TestPollerTick(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t)
+	f.publish(iamsource.NewIAMSource(f.iam, snapCfg))
+	src := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.clk))
+	p := s3snapshot.NewPoller(src, s3snapshot.WithRand(func() float64 { return 0 }))
+	var reasons []string
+	fail := errors.New("lock held")
+	sync := func(err error) func(context.Context, string) error {
+		return func(ctx context.Context, reason string) error {
+			reasons = append(reasons, reason)
+			f.clk.Advance(time.Second) // the sync takes a second
+			return err
+		}
+	}
+	d, err := p.Tick(ctx, f.clk, sync(fail))
+	assert.ErrorIs(t, err, fail)
+	assert.Equal(t, "first sync", d.Reason)
+	f.clk.Advance(p.Next())
+	d, err = p.Tick(ctx, f.clk, sync(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "retry after a failed sync", d.Reason, "the backoff (one poll interval) ran from the end of the failed sync")
+	f.clk.Advance(p.Next())
+	d, err = p.Tick(ctx, f.clk, sync(nil))
+	require.NoError(t, err)
+	assert.False(t, d.Sync)
+	assert.Equal(t, []string{"first sync", "retry after a failed sync"}, reasons)
 }

@@ -147,19 +147,15 @@ func simulateRevocation(b *testing.B, hosts int, eventDelay time.Duration, seed 
 			continue
 		}
 		h := &fleet[e.host]
-		dec, err := h.poller.Poll(ctx, e.at)
-		if err != nil {
-			b.Fatalf("host %d: poll: %v", e.host, err)
-		}
-		if dec.Sync {
+		dec, err := h.poller.Tick(ctx, clk, func(ctx context.Context, _ string) error {
 			_, _, err := hostsync.Sync(ctx, h.src.Held(cfg), h.sys, cfg, hostsync.WithClock(clk))
-			h.poller.Synced(e.at, err)
-			if err != nil {
-				b.Fatalf("host %d: sync (%s): %v", e.host, dec.Reason, err)
-			}
-			if !changed && dec.Reason == "first sync" {
-				h.sys.StartSession("mallory") // logged in before the change
-			}
+			return err
+		})
+		if err != nil {
+			b.Fatalf("host %d: %s: %v", e.host, dec.Reason, err)
+		}
+		if !changed && dec.Reason == "first sync" {
+			h.sys.StartSession("mallory") // logged in before the change
 		}
 		if changed && !h.done {
 			keys, err := h.sys.ReadKeys(ctx, "mallory")
