@@ -31,7 +31,7 @@ account and end its sessions within seconds, instead of at the publisher's
 next scheduled run.
 
 --groups and --sudoers-groups are the publisher's: the groups the snapshot
-covers. With --dry-run, IAM and S3 are read and the plan printed; nothing is
+covers. With --dry-run, IAM is read and the plan printed; nothing is
 changed.
 
 Exit code 0 when done, 1 when IAM or S3 failed (re-run to finish), 2 on a
@@ -54,7 +54,7 @@ func (env *publishEnv) runRevoke(ctx context.Context, a *app, c *command, args [
 	kmsKey := fs.String("kms-key", "", "encrypt the snapshot with SSE-KMS under this `KEY` (ID, ARN or alias)")
 	assumeRole := fs.String("assume-role", "", "change IAM in another account through this role `ARN`")
 	account := fs.String("account", "", "the `ID` of the account whose users are read (default: the role's, or the caller's)")
-	dryRun := fs.Bool("dry-run", false, "read IAM and S3 and print the plan; change nothing")
+	dryRun := fs.Bool("dry-run", false, "read IAM and print the plan; change nothing")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
