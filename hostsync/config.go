@@ -134,8 +134,11 @@ type Config struct {
 	// to DefaultReserved() (IAMKIT_RESERVED, a comma list).
 	Reserved []string
 	// EndSessionsOnLock ends a user's sessions and processes as soon as the
-	// account is locked (IAMKIT_END_SESSIONS_ON_LOCK=1). Sessions always end
-	// right before an account is deleted.
+	// account is locked (IAMKIT_END_SESSIONS_ON_LOCK=1), so that revoking a
+	// person also cuts their open SSH sessions. On in DefaultConfig, and so
+	// in every configuration ParseConfig reads unless the file sets
+	// IAMKIT_END_SESSIONS_ON_LOCK=0; off in a zero Config. Sessions always
+	// end right before an account is deleted.
 	EndSessionsOnLock bool
 
 	// Warnings are what ParseConfig ignored: one *ConfigError wrapping
@@ -171,6 +174,7 @@ func DefaultConfig() Config {
 		UIDMin:                   DefaultUIDMin,
 		UIDMax:                   DefaultUIDMax,
 		MissingSyncsBeforeDelete: DefaultMissingSyncsBeforeDelete,
+		EndSessionsOnLock:        true,
 	}
 }
 
@@ -565,6 +569,9 @@ func ParseConfig(data []byte, opts ...ConfigOption) (Config, error) {
 			b, err := parseFlag(value)
 			if err != nil {
 				return Config{}, bad("%v", err)
+			}
+			if key != "DONOTSYNC" && strings.TrimSpace(value) == "" {
+				b = true // empty means the default
 			}
 			if key == "DONOTSYNC" {
 				c.DoNotSync = b

@@ -132,4 +132,12 @@
 // make the source unknown: nothing is deleted and the key cache keeps
 // serving sshd. See BenchmarkFleet and the README's
 // fleet section for the figures.
+//
+// Revocation: a host following the snapshot polls it every 15 s
+// (s3snapshot.Poller: one conditional GET, a sync only when it changed);
+// changes made with iamkit republish at once (s3snapshot.Republisher,
+// iamsource.PlanRevoke and ApplyRevoke), and a locked user's sessions end
+// (Config.EndSessionsOnLock, on by default). A snapshot may travel gzipped
+// (GzipSnapshot); DecodeSnapshot reads either form as a stream.
+// BenchmarkRevocation and BenchmarkSnapshotWire give the figures.
 package hostsync

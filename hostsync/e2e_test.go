@@ -381,8 +381,10 @@ func e2eSSHLoginChild(t *testing.T) {
 	_, err = sshRun(sshd.addr, hostPub, e2eBob, bobKey, "id -un")
 	require.Error(t, err, "the old name is refused")
 
-	// 6. alice is offboarded: locked (keys gone) on the first sync,
+	// 6. alice is offboarded: locked (keys gone) on the first sync, which
+	// also ends her live SSH session (EndSessionsOnLock, on by default),
 	// deleted on the second.
+	live := startLiveSession(t, sshd.addr, hostPub, e2eUserLinux, desktop)
 	for _, id := range listKeyIDs(ctx, t, api) {
 		_, err := api.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: aws.String(e2eUserIAM), SSHPublicKeyId: aws.String(id)})
 		require.NoError(t, err)
@@ -390,7 +392,9 @@ func e2eSSHLoginChild(t *testing.T) {
 	_, err = api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(e2eUserIAM)})
 	require.NoError(t, err)
 
+	live.requireOpen(t, "before the sync")
 	syncOnce("first sync after offboarding")
+	live.requireEnded(t, 20*time.Second, "first sync after offboarding")
 	u, err = sys.LookupUser(ctx, e2eUserLinux)
 	require.NoError(t, err, "not deleted yet: the grace period")
 	assert.True(t, u.Locked)

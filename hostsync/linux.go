@@ -71,7 +71,8 @@ const (
 //     before Lock is logged, not restored: hostsync creates every account
 //     with the same shell.
 //   - EndSessions: loginctl terminate-user NAME where systemd runs (its
-//     failure is only logged), then pkill -KILL -u NAME (no process left is
+//     failure is only logged), then pkill -HUP -u NAME and, if a process
+//     got it, pkill -KILL -u NAME after EndSessionsGrace (no process left is
 //     success).
 //   - Delete: the key cache entry and the sudoers drop-in go first, so that
 //     access is gone even if the rest fails, then USERDEL_PROGRAM
@@ -836,8 +837,15 @@ func (l *Linux) systemdRunning() bool {
 	return err == nil && fi.IsDir()
 }
 
-// EndSessions implements System: loginctl terminate-user (where systemd
-// runs; failures are logged only), then pkill -KILL -u.
+// EndSessionsGrace is how long Linux.EndSessions waits, on its Clock,
+// between SIGHUP and SIGKILL to the user's processes.
+const EndSessionsGrace = 5 * time.Second
+
+// EndSessions implements System: loginctl terminate-user where systemd
+// (logind) runs (failures are logged only); then SIGHUP to every process
+// of the user (pkill -HUP -u: sshd's session processes and shells end on
+// it, as on a dropped connection) and, if any got it, SIGKILL to what is
+// left after EndSessionsGrace on the Clock (pkill -KILL -u).
 func (l *Linux) EndSessions(ctx context.Context, name string) error {
 	if _, _, err := l.account(name); err != nil {
 		return err
@@ -846,6 +854,20 @@ func (l *Linux) EndSessions(ctx context.Context, name string) error {
 		if err := l.run(ctx, "loginctl", "terminate-user", name); err != nil {
 			l.log().DebugContext(ctx, "hostsync: loginctl terminate-user failed (no session?)", "user", name, "err", err)
 		}
+	}
+	err := l.run(ctx, "pkill", "-HUP", "-u", name)
+	switch {
+	case err != nil && exitCode(err) == exitPkillNoneMatched:
+		return nil // no process left
+	case err != nil:
+		return err
+	}
+	clk := l.Clock
+	if clk == nil {
+		clk = iamkit.SystemClock{}
+	}
+	if err := clk.Sleep(ctx, EndSessionsGrace); err != nil {
+		return err
 	}
 	if err := l.run(ctx, "pkill", "-KILL", "-u", name); err != nil && exitCode(err) != exitPkillNoneMatched {
 		return err

@@ -500,6 +500,7 @@ func TestLinuxSyncLifecycle(t *testing.T) {
 	f.tools.reset()
 	mustRun(t, f.sys, complete(alice), cfg)
 	assert.Equal(t, []string{
+		"pkill -HUP -u bob.at.corp.com",
 		"pkill -KILL -u bob.at.corp.com",
 		"/usr/sbin/userdel --force --remove bob.at.corp.com",
 	}, f.tools.commands())
@@ -644,19 +645,62 @@ func TestLinuxLockUnlock(t *testing.T) {
 }
 
 func TestLinuxEndSessions(t *testing.T) {
+	tests := []struct {
+		name      string
+		logind    bool
+		processes bool // the user has processes
+		ignoreHUP bool // one of them survives SIGHUP
+		pkillExit int  // pkill fails
+		want      []string
+		wantSlept time.Duration
+		wantErr   bool
+		wantAlive bool
+	}{
+		{name: "no process: pkill exits 1, which is fine", want: []string{"pkill -HUP -u ec2-user"}},
+		{name: "SIGHUP ends them; the SIGKILL sweep finds none", processes: true,
+			want: []string{"pkill -HUP -u ec2-user", "pkill -KILL -u ec2-user"}, wantSlept: hostsync.EndSessionsGrace},
+		{name: "a process ignoring SIGHUP is killed after the grace period", processes: true, ignoreHUP: true,
+			want: []string{"pkill -HUP -u ec2-user", "pkill -KILL -u ec2-user"}, wantSlept: hostsync.EndSessionsGrace},
+		{name: "logind: loginctl first (its failure only logged)", logind: true,
+			want: []string{"loginctl terminate-user ec2-user", "pkill -HUP -u ec2-user"}},
+		{name: "pkill fails", processes: true, pkillExit: 3, want: []string{"pkill -HUP -u ec2-user"}, wantErr: true, wantAlive: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newLinuxFixture(t, hostsync.Config{})
+			ctx := context.Background()
+			if tt.logind {
+				require.NoError(t, os.MkdirAll(filepath.Join(f.root, "run", "systemd", "system"), 0o755))
+			}
+			f.tools.processes["ec2-user"] = tt.processes
+			if tt.pkillExit != 0 {
+				f.tools.exit["pkill"] = tt.pkillExit
+			}
+			run := f.sys.Run
+			f.sys.Run = func(ctx context.Context, name string, args ...string) error {
+				if tt.ignoreHUP && name == "pkill" && args[0] == "-HUP" && f.tools.processes[args[len(args)-1]] {
+					f.tools.mu.Lock()
+					f.tools.cmds = append(f.tools.cmds, name+" "+strings.Join(args, " "))
+					f.tools.mu.Unlock()
+					return nil // delivered, and ignored
+				}
+				return run(ctx, name, args...)
+			}
+			clk := f.sys.Clock.(*fakes.Clock)
+			before := clk.Now()
+			err := f.sys.EndSessions(ctx, "ec2-user")
+			if tt.wantErr {
+				require.Error(t, err)
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.want, f.tools.commands())
+			assert.Equal(t, tt.wantSlept, clk.Now().Sub(before), "the grace period is waited on the clock")
+			assert.Equal(t, tt.wantAlive, f.tools.processes["ec2-user"])
+		})
+	}
 	f := newLinuxFixture(t, hostsync.Config{})
-	ctx := context.Background()
-	require.NoError(t, f.sys.EndSessions(ctx, "ec2-user"), "no process: pkill exits 1, which is fine")
-	assert.Equal(t, []string{"pkill -KILL -u ec2-user"}, f.tools.commands())
-
-	require.NoError(t, os.MkdirAll(filepath.Join(f.root, "run", "systemd", "system"), 0o755))
-	f.tools.reset()
-	require.NoError(t, f.sys.EndSessions(ctx, "ec2-user"), "loginctl failing is only logged")
-	assert.Equal(t, []string{"loginctl terminate-user ec2-user", "pkill -KILL -u ec2-user"}, f.tools.commands())
-
-	f.tools.exit["pkill"] = 3
-	assert.Error(t, f.sys.EndSessions(ctx, "ec2-user"))
-	assert.ErrorIs(t, f.sys.EndSessions(ctx, "nosuch"), hostsync.ErrNoSuchUser)
+	assert.ErrorIs(t, f.sys.EndSessions(context.Background(), "nosuch"), hostsync.ErrNoSuchUser)
 }
 
 func TestLinuxDelete(t *testing.T) {

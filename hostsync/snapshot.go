@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -181,18 +180,6 @@ type SnapshotKey struct {
 	Body string `json:"body"`
 }
 
-// snapshotContent is what Digest hashes: the document without
-// generated_at, generation and content_sha256.
-type snapshotContent struct {
-	Format           string         `json:"format"`
-	Version          int            `json:"version"`
-	Account          string         `json:"account"`
-	AllUsers         bool           `json:"all_users"`
-	AuthorizedGroups []string       `json:"authorized_groups"`
-	SudoersGroups    []string       `json:"sudoers_groups"`
-	Users            []SnapshotUser `json:"users"`
-}
-
 // normalize replaces nil slices by empty ones, so that null and [] encode
 // (and hash) alike.
 func (s *Snapshot) normalize() {
@@ -223,16 +210,38 @@ func (s *Snapshot) normalize() {
 func (s *Snapshot) Digest() string {
 	c := *s
 	c.normalize()
-	data, err := json.Marshal(snapshotContent{
-		Format: c.Format, Version: c.Version, Account: c.Account, AllUsers: c.AllUsers,
-		AuthorizedGroups: c.AuthorizedGroups, SudoersGroups: c.SudoersGroups, Users: c.Users,
-	})
-	if err != nil {
+	// The compact JSON of the content (format, version, account,
+	// all_users, authorized_groups, sudoers_groups, users, in this order),
+	// written to the hash piece by piece — the header, then one user at a
+	// time — rather than built whole: the same bytes as json.Marshal of the
+	// whole.
+	d := newDigestWriter()
+	hdr := struct {
+		Format           string   `json:"format"`
+		Version          int      `json:"version"`
+		Account          string   `json:"account"`
+		AllUsers         bool     `json:"all_users"`
+		AuthorizedGroups []string `json:"authorized_groups"`
+		SudoersGroups    []string `json:"sudoers_groups"`
+	}{c.Format, c.Version, c.Account, c.AllUsers, c.AuthorizedGroups, c.SudoersGroups}
+	d.buf.Reset()
+	if err := d.enc.Encode(hdr); err != nil {
 		// Strings, bools and ints always encode.
 		panic(fmt.Sprintf("hostsync: encoding snapshot content: %v", err))
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	head := bytes.TrimSuffix(bytes.TrimSuffix(d.buf.Bytes(), []byte("\n")), []byte("}"))
+	d.h.Write(head)
+	d.raw(`,"users":[`)
+	for i := range c.Users {
+		if i > 0 {
+			d.raw(",")
+		}
+		if err := d.value(&c.Users[i]); err != nil {
+			panic(fmt.Sprintf("hostsync: encoding snapshot content: %v", err))
+		}
+	}
+	d.raw("]}")
+	return hex.EncodeToString(d.h.Sum(nil))
 }
 
 // KeyCount returns the number of keys in the snapshot.
@@ -286,23 +295,7 @@ func ParseSnapshot(data []byte) (*Snapshot, error) {
 	if len(data) > MaxSnapshotSize {
 		return nil, malformed("%d bytes, more than %d", len(data), MaxSnapshotSize)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var s Snapshot
-	if err := dec.Decode(&s); err != nil {
-		return nil, malformed("%v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, malformed("trailing data after the document")
-	}
-	s.normalize()
-	if err := s.validate(); err != nil {
-		return nil, err
-	}
-	if got := s.Digest(); got != s.ContentSHA256 {
-		return nil, malformed("content_sha256 %q does not match the content (%s): the document was altered or corrupted", s.ContentSHA256, got)
-	}
-	return &s, nil
+	return DecodeSnapshot(bytes.NewReader(data))
 }
 
 // validate checks everything but content_sha256; see ParseSnapshot.
@@ -349,9 +342,10 @@ func (s *Snapshot) validate() error {
 	ids := make(map[string]bool, len(s.Users))
 	names := make(map[string]bool, len(s.Users))
 	keyIDs := map[string]bool{}
+	scratch := make([]byte, 0, 1024)
 	for i := range s.Users {
 		u := &s.Users[i]
-		if err := u.validate(groups, s.AllUsers); err != nil {
+		if err := u.validate(groups, s.AllUsers, &scratch); err != nil {
 			return err
 		}
 		if i > 0 {
@@ -380,8 +374,8 @@ func (s *Snapshot) validate() error {
 }
 
 // validate checks one user; groups maps the snapshot's groups (lower case)
-// to whether they are authorized groups.
-func (u *SnapshotUser) validate(groups map[string]bool, allUsers bool) error {
+// to whether they are authorized groups; scratch is reused to decode keys.
+func (u *SnapshotUser) validate(groups map[string]bool, allUsers bool, scratch *[]byte) error {
 	if !validIAMID(u.IAMUserID) {
 		return malformed("user %q: IAM user ID %q is not valid", u.Name, u.IAMUserID)
 	}
@@ -416,20 +410,19 @@ func (u *SnapshotUser) validate(groups map[string]bool, allUsers bool) error {
 		if i > 0 && u.Keys[i-1].ID >= k.ID {
 			return malformed("user %q: keys not sorted by ID at %s", u.Name, k.ID)
 		}
-		pk, err := ParseKey(k.Body)
-		if err != nil {
+		var fpErr *fingerprintError
+		switch err := checkSnapshotKey(k.Body, k.Fingerprint, scratch); {
+		case errors.Is(err, errNotCanonical):
+			return malformed("user %q key %s: body is not in canonical form", u.Name, k.ID)
+		case errors.As(err, &fpErr):
+			return malformed("user %q key %s: fingerprint %q does not match the body (%s)", u.Name, k.ID, k.Fingerprint, fpErr.want)
+		case err != nil:
 			return malformed("user %q key %s: %v", u.Name, k.ID, err)
 		}
-		if pk.Body != k.Body {
-			return malformed("user %q key %s: body is not in canonical form", u.Name, k.ID)
-		}
-		if pk.SHA256 != k.Fingerprint {
-			return malformed("user %q key %s: fingerprint %q does not match the body (%s)", u.Name, k.ID, k.Fingerprint, pk.SHA256)
-		}
-		if fps[pk.SHA256] {
+		if fps[k.Fingerprint] {
 			return malformed("user %q key %s: same key listed twice", u.Name, k.ID)
 		}
-		fps[pk.SHA256] = true
+		fps[k.Fingerprint] = true
 	}
 	return nil
 }

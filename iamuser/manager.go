@@ -22,6 +22,9 @@ type settings struct {
 	consistencyAttempts int
 	consistencyDelay    time.Duration
 
+	// afterOffboard is WithAfterOffboard's hook (hook.go).
+	afterOffboard func(ctx context.Context, userName string) error
+
 	// OnboardBulk's (see bulk.go).
 	concurrency int
 	progress    func(done, total int, r BulkResult)

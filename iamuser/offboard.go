@@ -288,7 +288,7 @@ func (m *Offboarder) ApplyOffboard(ctx context.Context, plan *OffboardPlan) (*Of
 	}
 	_, err := m.api.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(plan.UserName)})
 	rep.Verified = isNoSuchEntity(err)
-	return rep, rep.Err()
+	return rep, errors.Join(rep.Err(), m.runAfterOffboard(ctx, rep))
 }
 
 // Offboard plans and applies the removal of a user in one call.

@@ -60,6 +60,14 @@ type daemon struct {
 
 	hup  <-chan os.Signal // reload the configuration and sync now
 	stop <-chan os.Signal // finish the current sync, then exit
+
+	// poller, when set (snapshot mode with --poll-interval), drives the
+	// syncs instead of the interval: see runPolling (poll.go).
+	poller       poller
+	pollInterval time.Duration
+	// keepSessions is --end-sessions=false: IAMKIT_END_SESSIONS_ON_LOCK
+	// off, whatever the configuration says (on by default).
+	keepSessions bool
 }
 
 // setup is the configuration file as read, and the IAM client built for
@@ -96,6 +104,9 @@ func (d *daemon) run(ctx context.Context) int {
 	if err != nil {
 		d.log.LogAttrs(ctx, slog.LevelError, "hostsyncd: configuration error; nothing was changed", slog.String("error", err.Error()))
 		return exitUsage
+	}
+	if d.poller != nil && !d.once {
+		return d.runPolling(ctx, s)
 	}
 	if d.once {
 		d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: one sync", slog.Bool("dry_run", d.dryRun))
@@ -229,6 +240,9 @@ func (d *daemon) syncOnce(ctx context.Context, s setup) (err error) {
 	cfg, err := d.resolve(ctx, s.cfg)
 	if err != nil {
 		return fmt.Errorf("nothing changed: EC2 tags: %w", err)
+	}
+	if d.keepSessions {
+		cfg.EndSessionsOnLock = false
 	}
 	src := d.newSource(s.api, cfg)
 	// Sync records the key cache's heartbeat itself.

@@ -5,6 +5,8 @@
 //	hostsyncd                       sync now, then every 10 minutes ± 10%
 //	hostsyncd --once                one sync, for cron or a systemd timer
 //	hostsyncd --once --dry-run      log what a sync would change
+//	hostsyncd --snapshot s3://B/K   follow the fleet snapshot: a conditional
+//	                                GET every 15 s, a sync when it changed
 //
 // It reads /etc/aws-ec2-ssh.conf as it is (and, before every sync, the
 // instance's EC2 tags when it names IAM_AUTHORIZED_GROUPS_TAG or
@@ -50,6 +52,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/ec2tags"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -67,13 +70,19 @@ type options struct {
 	interval                   time.Duration
 	jitter                     float64
 	once, dryRun, strict       bool
+	endSessions                bool          // --end-sessions
+	pollInterval               time.Duration // --poll-interval (snapshot mode)
 	level                      slog.Level
 	snap                       snapshotOptions // --snapshot (snapshot.go)
 }
 
+// minPollInterval is the shortest --poll-interval.
+const minPollInterval = 5 * time.Second
+
 const usageText = `Usage: hostsyncd [--once] [--dry-run] [--strict] [--config FILE] [--state-dir DIR]
                  [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
-                 [--snapshot s3://BUCKET/KEY --snapshot-account ID]
+                 [--snapshot s3://BUCKET/KEY --snapshot-account ID] [--poll-interval DURATION]
+                 [--end-sessions=false]
        hostsyncd --version
 
 Keep this host's Linux users and SSH keys in line with IAM: sync now, then
@@ -81,6 +90,9 @@ every --interval (± --jitter), until SIGTERM; or once with --once. SIGHUP
 reloads the configuration. Logs are JSON lines on stderr. With --snapshot,
 read the fleet snapshot a publisher keeps in S3 (one conditional GET per
 sync) instead of IAM; a stale, altered or unreadable snapshot changes nothing.
+In snapshot mode the daemon polls the snapshot every --poll-interval (15s) and
+syncs as soon as it changed, so a revocation reaches the host within seconds.
+A locked (revoked) user's sessions and processes are ended (--end-sessions).
 
 Exit codes: 0 success or stopped, 1 the sync failed (--once), 2 invalid
 command line or configuration (nothing changed).
@@ -95,7 +107,7 @@ var errVersion = errors.New("version printed")
 // returns flag.ErrHelp; --version prints the version and returns
 // errVersion.
 func parseFlags(args []string, stdout io.Writer) (options, error) {
-	o := options{jitter: 0.1}
+	o := options{jitter: 0.1, endSessions: true, pollInterval: s3snapshot.DefaultPollInterval}
 	fs := flag.NewFlagSet("hostsyncd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.config, "config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`")
@@ -110,6 +122,8 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.once, "once", false, "sync once and exit (for cron or a systemd timer)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "plan only: log what a sync would change, change nothing")
 	fs.BoolVar(&o.strict, "strict", false, "refuse a configuration with an unknown key (default: log a warning and ignore the key, as aws-ec2-ssh's bash did)")
+	fs.BoolVar(&o.endSessions, "end-sessions", true, "end a user's sessions and processes when the account is locked (revoked); --end-sessions=false, or IAMKIT_END_SESSIONS_ON_LOCK=0 in the configuration, leaves them running")
+	fs.DurationVar(&o.pollInterval, "poll-interval", o.pollInterval, "with --snapshot: poll the snapshot (one conditional GET, a 304 while unchanged) every `DURATION` plus up to 10%, and sync as soon as it changed; full syncs still run every --interval. 0: no polling, sync every --interval only")
 	fs.TextVar(&o.level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	o.snap.register(fs)
 	showVersion := fs.Bool("version", false, "print the version (module version, VCS revision, Go version) and exit")
@@ -129,6 +143,15 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		return o, errVersion
 	case o.interval < time.Minute:
 		return o, fmt.Errorf("--interval %s is too short: IAM is not a database (at least 1m)", o.interval)
+	case o.pollInterval != 0 && o.pollInterval < minPollInterval:
+		return o, fmt.Errorf("--poll-interval %s is too short (at least %s, or 0 for no polling)", o.pollInterval, minPollInterval)
+	case o.pollInterval < 0:
+		return o, errors.New("--poll-interval must not be negative")
+	}
+	pollSet := false
+	fs.Visit(func(f *flag.Flag) { pollSet = pollSet || f.Name == "poll-interval" })
+	if pollSet && o.snap.url == "" {
+		return o, errors.New("--poll-interval needs --snapshot: without it, hostsyncd reads IAM every --interval")
 	}
 	return o, o.snap.check()
 }
@@ -224,6 +247,8 @@ func newDaemon(o options, log *slog.Logger) *daemon {
 		clock:     iamkit.SystemClock{},
 		after:     time.After,
 		rand:      rand.Float64,
+
+		keepSessions: !o.endSessions,
 	}
 	useSnapshot(d, o, log)
 	return d

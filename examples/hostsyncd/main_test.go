@@ -28,7 +28,7 @@ func TestParseFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, options{
 		config: "/etc/aws-ec2-ssh.conf", stateDir: "/var/lib/iamkit", lockFile: hostsync.DefaultLockFile,
-		interval: 10 * time.Minute, jitter: 0.1, level: slog.LevelInfo,
+		interval: 10 * time.Minute, jitter: 0.1, level: slog.LevelInfo, endSessions: true, pollInterval: 15 * time.Second,
 	}, o)
 
 	o, err = parseFlags([]string{"--once", "--dry-run", "--interval", "5m", "--jitter", "25%", "--log-level", "debug", "--config", "/x.conf"}, nil)

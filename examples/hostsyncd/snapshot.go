@@ -89,6 +89,15 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 		log.Warn("hostsyncd: --snapshot without --snapshot-account accepts a snapshot of any account's users")
 	}
 	d.newSource = func(_ iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.ForConfig(cfg) }
+	if o.pollInterval > 0 && !o.once {
+		// The poll makes the request; the sync it triggers reads what the
+		// poll read (Held), so a poll and its sync cost one GET.
+		d.poller = s3snapshot.NewPoller(src,
+			s3snapshot.WithPollInterval(o.pollInterval, s3snapshot.DefaultPollJitter),
+			s3snapshot.WithFullSyncInterval(o.interval, o.jitter))
+		d.pollInterval = o.pollInterval
+		d.newSource = func(_ iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.Held(cfg) }
+	}
 }
 
 // lazyS3 is the S3 client, built from the standard configuration chain on

@@ -164,6 +164,7 @@ Flags go before USER: what follows it is never taken for a flag.`,
 				run: env.runKeys,
 			},
 			publishCommand(),
+			revokeCommand(),
 		},
 	}
 }

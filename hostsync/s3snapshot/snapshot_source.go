@@ -110,7 +110,10 @@ type SnapshotSource struct {
 	fileSum  [sha256.Size]byte
 	fileSnap *hostsync.Snapshot
 	fileErr  error
-	mark     snapshotMark // the snapshot last applied: none older is accepted
+	mark     snapshotMark       // the snapshot last applied: none older is accepted
+	fetched  bool               // fetch was called at least once
+	last     *hostsync.Snapshot // what the last fetch returned
+	lastErr  error              // and its error
 }
 
 var _ hostsync.Source = (*SnapshotSource)(nil)
@@ -196,16 +199,32 @@ func (s *SnapshotSource) desired(ctx context.Context, cfg hostsync.Config) hosts
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var snap *hostsync.Snapshot
-	var err error
-	if s.api != nil {
-		snap, err = s.fetchS3(ctx)
-	} else {
-		snap, err = s.readFile()
-	}
+	snap, err := s.fetch(ctx)
 	if err != nil {
 		return unknown(err)
 	}
+	return s.evaluate(ctx, snap, cfg)
+}
+
+// fetch reads the snapshot in place: one (conditional) GetObject, or the
+// file. Callers hold s.mu.
+func (s *SnapshotSource) fetch(ctx context.Context) (*hostsync.Snapshot, error) {
+	s.fetched = true
+	if s.api != nil {
+		s.last, s.lastErr = s.fetchS3(ctx)
+	} else {
+		s.last, s.lastErr = s.readFile()
+	}
+	return s.last, s.lastErr
+}
+
+// evaluate checks a snapshot read by fetch against the clock and cfg and
+// returns its users, or an unknown source. Callers hold s.mu.
+func (s *SnapshotSource) evaluate(ctx context.Context, snap *hostsync.Snapshot, cfg hostsync.Config) hostsync.Desired {
+	unknown := func(err error) hostsync.Desired {
+		return hostsync.Desired{Err: hserr.Errorf("snapshot %s: %w", s.Location(), err)}
+	}
+	var err error
 	now := s.opts.Clock.Now()
 	switch age := now.Sub(snap.GeneratedAt); {
 	case age > s.opts.MaxAge:
@@ -309,6 +328,12 @@ func (s *SnapshotSource) fetchS3(ctx context.Context) (*hostsync.Snapshot, error
 		slog.Uint64("generation", snap.Generation),
 		slog.Int("users", len(snap.Users)), slog.Int("keys", snap.KeyCount()), slog.Int("bytes", len(data)))
 	if s.opts.CacheFile != "" && etag != "" {
+		if hostsync.IsGzipSnapshot(data) {
+			// The cache file holds the JSON document.
+			if data, err = hostsync.MarshalSnapshot(snap); err != nil {
+				return snap, nil
+			}
+		}
 		if err := s.saveCache(data, etag, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId)); err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "hostsync: saving the snapshot cache failed; a restart will download the snapshot again",
 				slog.String("file", s.opts.CacheFile), slog.String("error", err.Error()))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/iamkit/iamkit"
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
@@ -69,9 +71,32 @@ type handler struct {
 	kmsKey, bucketOwner string
 	refreshAfter        time.Duration
 	now                 func() time.Time
+	sleep               func(ctx context.Context, d time.Duration) error
 	log                 *slog.Logger
 	seeded              bool
+
+	// IAM events (events.go): lastRead is when the last successful
+	// publish started reading IAM; an event whose call is older than it by
+	// eventMargin is covered and costs nothing. An uncovered event waits
+	// until its call is eventMargin old and eventSpacing has passed since
+	// the last read, so that a burst of events costs at most one publish
+	// per eventSpacing.
+	lastRead                  time.Time
+	eventMargin, eventSpacing time.Duration
+	published                 map[string]bool // IDs of events a publish covered
 }
+
+// Event coalescing defaults; see handler.lastRead.
+const (
+	// DefaultEventMargin is how long after an IAM call a read of IAM is
+	// taken to see it (IAM's eventual consistency).
+	DefaultEventMargin = 2 * time.Second
+	// DefaultEventSpacing is the shortest time between two publishes
+	// started by events.
+	DefaultEventSpacing = 5 * time.Second
+	// maxPublishedIDs bounds the event IDs remembered.
+	maxPublishedIDs = 10000
+)
 
 // splitList splits a comma- or space-separated list.
 func splitList(s string) []string {
@@ -81,15 +106,20 @@ func splitList(s string) []string {
 // newHandler builds the handler from its clients and the environment.
 func newHandler(iamAPI iamsource.IAMAPI, s3API s3snapshot.SnapshotPublishAPI, getenv func(string) string, log *slog.Logger) (*handler, error) {
 	h := &handler{
-		s3:          s3API,
-		cache:       hostsync.NewMemoryKeyBodyCache(),
-		bucket:      getenv(EnvBucket),
-		key:         getenv(EnvKey),
-		account:     getenv(EnvAccountID),
-		now:         time.Now,
-		log:         log,
-		kmsKey:      getenv(EnvKMSKeyID),
-		bucketOwner: getenv(EnvExpectedBucketOwner),
+		s3:      s3API,
+		cache:   hostsync.NewMemoryKeyBodyCache(),
+		bucket:  getenv(EnvBucket),
+		key:     getenv(EnvKey),
+		account: getenv(EnvAccountID),
+		now:     time.Now,
+		sleep:   iamkit.SystemClock{}.Sleep,
+		log:     log,
+
+		eventMargin:  DefaultEventMargin,
+		eventSpacing: DefaultEventSpacing,
+		published:    map[string]bool{},
+		kmsKey:       getenv(EnvKMSKeyID),
+		bucketOwner:  getenv(EnvExpectedBucketOwner),
 	}
 	if h.bucket == "" {
 		return nil, fmt.Errorf("%s is not set", EnvBucket)
@@ -135,6 +165,12 @@ type Result struct {
 	Users      int    `json:"users"`
 	Keys       int    `json:"keys"`
 	Bytes      int    `json:"bytes"`
+	// Trigger is what started the run: "schedule", or "iam:" and the
+	// IAM call of a CloudTrail event.
+	Trigger string `json:"trigger"`
+	// Skipped says why nothing was published for an event: ignored,
+	// malformed, duplicate or already covered.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // accountFor returns the account ID the snapshot carries.
@@ -180,8 +216,82 @@ func (h *handler) seed(ctx context.Context, account string) {
 	h.log.DebugContext(ctx, "snapshot publisher: key body cache seeded from the snapshot in place", "keys", n)
 }
 
-// Handle publishes the snapshot for a scheduled event.
+// Handle publishes the snapshot for a scheduled event, or for an "AWS API
+// Call via CloudTrail" event of one of the IAMEventNames unless a publish
+// since covers it. An event that is malformed, about something else, a
+// duplicate or already covered is logged and publishes nothing — never an
+// error, so Lambda does not retry it. A failed publish is an error: Lambda
+// retries the invocation (the function's asynchronous retries) and its
+// Errors metric feeds the template's alarm.
 func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result, error) {
+	object := "s3://" + h.bucket + "/" + h.key
+	trigger := "schedule"
+	var call iamCall
+	if ev.DetailType == CloudTrailDetailType {
+		var err error
+		call, err = parseIAMEvent(ev)
+		if err != nil {
+			level, msg := slog.LevelWarn, "snapshot publisher: malformed event ignored; nothing published"
+			if errors.Is(err, errIgnored) {
+				level, msg = slog.LevelInfo, "snapshot publisher: event ignored"
+			}
+			h.log.Log(ctx, level, msg, "event_id", ev.ID, "reason", err.Error())
+			return Result{Object: object, Trigger: "event", Skipped: err.Error()}, nil
+		}
+		trigger = "iam:" + call.Name
+		h.log.InfoContext(ctx, "snapshot publisher: IAM event", "event_id", call.ID, "call", call.Name,
+			"event_time", call.At.UTC().Format(time.RFC3339), "user", call.User, "group", call.Group)
+		if why := h.covered(call); why != "" {
+			h.log.InfoContext(ctx, "snapshot publisher: event covered; nothing to publish", "event_id", call.ID, "reason", why)
+			return Result{Object: object, Trigger: trigger, Skipped: why}, nil
+		}
+		if err := h.waitForEvent(ctx, call); err != nil {
+			return Result{Object: object, Trigger: trigger}, err
+		}
+	}
+	res, err := h.publish(ctx, ev, object)
+	res.Trigger = trigger
+	if err == nil && call.ID != "" {
+		if len(h.published) >= maxPublishedIDs {
+			clear(h.published)
+		}
+		h.published[call.ID] = true
+	}
+	return res, err
+}
+
+// covered says why an IAM event needs no publish ("" when it needs one):
+// a publish already covered this very event, or read IAM at least
+// eventMargin after the call (so also an out-of-order event older than the
+// last read).
+func (h *handler) covered(c iamCall) string {
+	switch {
+	case c.ID != "" && h.published[c.ID]:
+		return "duplicate: this event was published already"
+	case !h.lastRead.IsZero() && !h.lastRead.Before(c.At.Add(h.eventMargin)):
+		return "covered by the snapshot read at " + h.lastRead.UTC().Format(time.RFC3339Nano)
+	}
+	return ""
+}
+
+// waitForEvent waits, on the handler's clock, until the call is
+// eventMargin old (IAM shows it) and eventSpacing has passed since the
+// last read: events queued meanwhile are then covered by this one read.
+func (h *handler) waitForEvent(ctx context.Context, c iamCall) error {
+	at := c.At.Add(h.eventMargin)
+	if !h.lastRead.IsZero() {
+		if next := h.lastRead.Add(h.eventSpacing); next.After(at) {
+			at = next
+		}
+	}
+	if d := at.Sub(h.now()); d > 0 {
+		return h.sleep(ctx, d)
+	}
+	return nil
+}
+
+// publish reads IAM and publishes the snapshot.
+func (h *handler) publish(ctx context.Context, ev events.CloudWatchEvent, object string) (Result, error) {
 	account, err := h.accountFor(ctx, ev)
 	if err != nil {
 		return Result{}, err
@@ -190,8 +300,8 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 		h.seeded = true
 		h.seed(ctx, account)
 	}
-	object := "s3://" + h.bucket + "/" + h.key
-	snap, err := iamsource.BuildSnapshot(ctx, h.src, account, h.now())
+	readAt := h.now()
+	snap, err := iamsource.BuildSnapshot(ctx, h.src, account, readAt)
 	if err != nil {
 		// Nothing is published from an unknown source; the hosts keep the
 		// snapshot in place until it is older than their MaxAge.
@@ -208,6 +318,9 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Result
 	if err != nil {
 		h.log.ErrorContext(ctx, "snapshot publisher: writing the snapshot failed", "object", object, "error", err.Error())
 		return out, err
+	}
+	if readAt.After(h.lastRead) {
+		h.lastRead = readAt
 	}
 	h.log.InfoContext(ctx, "snapshot publisher: done", "object", object, "written", res.Written, "reason", res.Reason,
 		"users", res.Users, "keys", res.Keys, "bytes", res.Size, "etag", res.ETag, "generation", res.Generation, "account", account)

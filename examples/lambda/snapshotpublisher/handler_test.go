@@ -37,7 +37,7 @@ func pubKey(s string) string {
 
 // account has n users in "ssh" with two keys each, alice also in
 // "admins", carol in no group, and the bucket "fleet".
-func account(t *testing.T, n int) *fakes.Account {
+func account(t testing.TB, n int) *fakes.Account {
 	t.Helper()
 	ctx := context.Background()
 	acct := fakes.NewAccount()

@@ -6,6 +6,20 @@
 // from that one object (hostsyncd --snapshot s3://BUCKET/KEY) instead of
 // each asking IAM.
 //
+// It also publishes on IAM's "AWS API Call via CloudTrail" events for the
+// calls that change a snapshot (IAMEventNames in events.go: a user removed
+// from a group, a key deactivated or deleted, a user deleted or renamed,
+// ...), so that a change made in the console reaches hosts polling the
+// snapshot within seconds. These events exist only in us-east-1, only for
+// a trail logging management events, and are delivered best effort: the
+// schedule stays the safety net. A burst coalesces: an event is skipped
+// when a publish since read IAM after the call (DefaultEventMargin), and
+// event-triggered publishes are at least DefaultEventSpacing apart, so 1,000
+// events in 10 s cost at most four publishes (BenchmarkEventBurst measures
+// it). A malformed, unrelated, duplicate or out-of-order event is logged
+// and publishes nothing; it is never an error. A failed publish is: Lambda
+// retries the invocation and the template alarms on the Errors metric.
+//
 // Environment: BUCKET (required), KEY (default hostsync/snapshot.json),
 // KMS_KEY_ID, AUTHORIZED_GROUPS and SUDOERS_GROUPS (comma-separated; they
 // must cover every host's IAM_AUTHORIZED_GROUPS and SUDOERS_GROUPS),
