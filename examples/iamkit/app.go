@@ -169,8 +169,8 @@ func (a *app) manager(api iamuser.OnboardAPI) *iamuser.Manager {
 }
 
 // offboarder returns an iamuser.Offboarder on api with the app's logger.
-func (a *app) offboarder(api iamuser.OffboardAPI) *iamuser.Offboarder {
-	return iamuser.NewOffboarder(api, iamuser.WithLogger(a.log))
+func (a *app) offboarder(api iamuser.OffboardAPI, opts ...iamuser.Option) *iamuser.Offboarder {
+	return iamuser.NewOffboarder(api, append([]iamuser.Option{iamuser.WithLogger(a.log)}, opts...)...)
 }
 
 // command is one entry of the command tree: a group (subs) or a leaf (run).

@@ -62,7 +62,7 @@ Empty fields are left out.`,
 			{
 				name:    "delete",
 				summary: "offboard a person: print the plan, then remove everything",
-				args:    "NAME [--dry-run] [--json]",
+				args:    "NAME [--dry-run] [--json] [--bucket BUCKET --groups G,... [--sudoers-groups G,...]]",
 				help: `Remove the IAM user NAME completely. First the plan is printed: every login
 profile, access key, signing certificate, SSH key, service-specific
 credential, MFA device (and unassigned virtual MFA devices named after the
@@ -74,6 +74,13 @@ user's absence is verified.
 Something already gone counts as done, so re-running after a failure
 finishes the job. A user that does not exist is not an error.
 
+With --bucket (and the snapshot's --groups, --sudoers-groups, --key, as
+'hostsync publish' takes them), the fleet snapshot is republished as soon as
+the offboarding changed something, so hosts following it (hostsyncd
+--snapshot) lock the person out and end their sessions within seconds
+rather than at the publisher's next scheduled run. A failed republish is
+reported (exit 1); the offboarding stands.
+
 --json prints one object instead of text:
   {"user", "exists", "dry_run", "plan": [{"action", "target"}], "warnings",
    "results": [{"action", "target", "status": done|already gone|failed,
@@ -81,6 +88,7 @@ finishes the job. A user that does not exist is not an error.
 				examples: []string{
 					"iamkit user delete alice --dry-run",
 					"iamkit user delete alice",
+					"iamkit user delete alice --bucket acme-fleet --groups ssh-users --sudoers-groups admins",
 				},
 				run: runUserDelete,
 			},
@@ -326,9 +334,17 @@ func ensureWritable(dir string) error {
 // ---- user delete ----
 
 func runUserDelete(ctx context.Context, a *app, c *command, args []string) error {
+	return defaultPublishEnv().runUserDelete(ctx, a, c, args)
+}
+
+// runUserDelete is "user delete"; env builds the clients that republish the
+// fleet snapshot with --bucket.
+func (env *publishEnv) runUserDelete(ctx context.Context, a *app, c *command, args []string) error {
 	fs := a.flagSet(c)
 	dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
 	asJSON := fs.Bool("json", false, "print one JSON object (see the help) instead of text")
+	var rf republishFlags
+	rf.register(fs)
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
 		return err
@@ -344,11 +360,21 @@ func runUserDelete(ctx context.Context, a *app, c *command, args []string) error
 	if err := iamuser.ValidateUserName(name); err != nil {
 		return err
 	}
+	var opts []iamuser.Option
+	if !*dryRun {
+		opt, err := rf.option(ctx, a, c, env)
+		if err != nil {
+			return err
+		}
+		if opt != nil {
+			opts = append(opts, opt)
+		}
+	}
 	api, err := a.newIAM(ctx)
 	if err != nil {
 		return err
 	}
-	m := a.offboarder(api)
+	m := a.offboarder(api, opts...)
 	plan, err := m.PlanOffboard(ctx, name)
 	if *asJSON {
 		return deleteJSON(ctx, a, m, name, plan, err, *dryRun)
