@@ -67,8 +67,9 @@ type Principal struct {
 // and `iamkit fake serve`/`demo` call no AWS API and have none.
 var Principals = []Principal{
 	{Name: "iamkit-user-create", Who: "iamkit user create, iamkit user import", Uses: []Ref{{"iamuser", "OnboardAPI"}}},
-	{Name: "iamkit-user-delete", Who: "iamkit user delete", Uses: []Ref{{"iamuser", "OffboardAPI"}}},
-	{Name: "iamkit-mfa-session", Who: "iamkit mfa session (the person's own long-term keys)", Uses: []Ref{{"mfa", "STSAPI"}},
+	{Name: "iamkit-user-delete", Who: "iamkit user delete", Uses: []Ref{{"iamuser", "OffboardAPI"}},
+		Note: "With --bucket (republish the fleet snapshot at once) the caller also needs iamkit-hostsync-publish.json."},
+	{Name: "iamkit-mfa-session", Who: "iamkit mfa session, iamkit mfa credential-process (the person's own long-term keys)", Uses: []Ref{{"mfa", "STSAPI"}},
 		Note: "Any IAM user may call GetSessionToken; AssumeRole is needed only with --role-arn, and the role's trust policy must allow it."},
 	{Name: "iamkit-mfa-audit", Who: "iamkit mfa audit", Uses: []Ref{{"mfa", "AuditAPI"}}},
 	{Name: "iamkit-console", Who: "iamkit console", Uses: []Ref{{"examples/iamkit", "consoleSTS"}, {"federation", "CognitoBasicAPI"}},
@@ -88,7 +89,7 @@ var Principals = []Principal{
 	{Name: "lambda-mfaaudit", Who: "examples/lambda/mfaaudit", Uses: []Ref{{"mfa", "AuditAPI"}, {"examples/lambda/mfaaudit", "Publisher"}},
 		Note: "Narrow sns:Publish to the topic's ARN."},
 	{Name: "lambda-snapshotpublisher", Who: "examples/lambda/snapshotpublisher", Uses: []Ref{{"hostsync/iamsource", "IAMAPI"}, {"hostsync/s3snapshot", "SnapshotPublishAPI"}},
-		Note: "Narrow the S3 Resource to the snapshot object's ARN. iam:GetUser and iam:ListGroupsForUser serve a host's absence checks, which a publisher never makes: examples/cloudformation/hostsync-fleet.yaml leaves them out (a test checks that the template grants nothing beyond this file)."},
+		Note: "Narrow the S3 Resource to the snapshot object's ARN. iam:GetUser and iam:ListGroupsForUser confirm that a user the new snapshot drops is really gone (WithAbsenceConfirmer); examples/cloudformation/hostsync-fleet.yaml grants them (a test checks that the template grants nothing beyond this file)."},
 	{Name: "consolebroker", Who: "examples/consolebroker", Uses: []Ref{{"examples/consolebroker", "Clients"}},
 		Note: "Cognito actions only for BROKER_SOURCE=cognito; narrow sts:AssumeRole and the pool to those of the role map."},
 }
