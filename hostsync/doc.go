@@ -46,7 +46,10 @@
 // IAMAPI, LiveKeys, NewIAMClient, AssumeRoleCredentials, BuildSnapshot),
 // hostsync/s3snapshot (SnapshotSource, Publish, NewS3Client, ParseS3URL)
 // and hostsync/ec2tags (InstanceTags). Names below that this
-// package does not define are theirs.
+// package does not define are theirs. hostsync-keys does not even link this
+// package: hostsync/authkeys is the cache's read path alone (AuthorizedKeys
+// without the live fallback, in the standard library's smallest corner),
+// kept in step with this package by side-by-side tests.
 //
 //   - Sources: IAMSource reads live IAM through the narrow IAMAPI (GetGroup
 //     or ListUsers pages, one ListSSHPublicKeys per user, GetSSHPublicKey only

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit/hostsync/authkeys"
 )
 
 // DefaultKeyCacheDir is the directory of the key cache when KeyCache.Dir is
@@ -48,26 +50,27 @@ const (
 )
 
 // Errors of the key cache and of AuthorizedKeys, for callers (the
-// AuthorizedKeysCommand) to pick exit codes and messages.
+// AuthorizedKeysCommand) to pick exit codes and messages. They are the
+// values of package authkeys, hostsync-keys's read path.
 var (
 	// ErrNotManaged: the Linux user name maps back to no IAM user, or the
 	// user is not one hostsync manages (MarkerCheck said no).
-	ErrNotManaged = errors.New("hostsync: not a user hostsync manages")
+	ErrNotManaged = authkeys.ErrNotManaged
 	// ErrStale: the last complete sync is older than the maximum age (or
 	// lies in the future), and no live lookup answered: the cache is not
 	// trusted any more and no key is printed.
-	ErrStale = errors.New("hostsync: key cache is stale")
+	ErrStale = authkeys.ErrStale
 	// ErrNoCache: no complete sync was ever recorded (no heartbeat), and no
 	// live lookup answered.
-	ErrNoCache = errors.New("hostsync: no key cache (never synced)")
+	ErrNoCache = authkeys.ErrNoCache
 	// ErrUnsafeCache: the key cache directory or one of its files (or the
 	// state file, or the sudoers drop-in directory, which Linux checks the
 	// same way) is a symlink, not root-owned, group- or world-writable, or
 	// not a regular file or directory. Nothing is read from or written to
 	// it.
-	ErrUnsafeCache = errors.New("hostsync: unsafe path")
+	ErrUnsafeCache = authkeys.ErrUnsafeCache
 	// ErrCorruptKeyCache: a key cache file does not parse.
-	ErrCorruptKeyCache = errors.New("hostsync: corrupt key cache file")
+	ErrCorruptKeyCache = authkeys.ErrCorruptKeyCache
 )
 
 // KeyCache is the root-owned cache of each managed user's Active SSH keys
