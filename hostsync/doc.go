@@ -86,8 +86,8 @@
 //   - ParseConfig reads aws-ec2-ssh.conf (an unknown key is a warning in
 //     Config.Warnings; StrictConfig refuses it); InstanceTags and
 //     ResolveInstanceTags fill in the *_TAG keys from the instance's tags
-//     in the instance metadata (the adapter hostsync/ec2tags); the
-//     ec2:DescribeTags fallback aws-ec2-ssh had is not implemented.
+//     in the instance metadata, or with ec2:DescribeTags when metadata
+//     tags are off, as aws-ec2-ssh did (the adapter hostsync/ec2tags).
 //   - Migration from aws-ec2-ssh: its per-user sudoers files
 //     (LegacySudoersFileName, HostUser.LegacySudo) are adopted by an explicit
 //     ActAdoptSudo in the plan (System.AdoptSudo), and removed by
