@@ -742,6 +742,15 @@ func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
 	return h.impl.Rename(ctx, oldName, newName)
 }
 
+// RenameLoginOnly renames the account oldName to newName the way a rename
+// cut short after usermod -l leaves it: the login is renamed, but its
+// private group, sudoers drop-in and keys stay under oldName. It bypasses
+// faults and the call counters: the way a test sets up an interrupted
+// rename.
+func (h *Host) RenameLoginOnly(oldName, newName string) error {
+	return h.impl.RenameLoginOnly(oldName, newName)
+}
+
 // ResetLog clears the log and the write count.
 func (h *Host) ResetLog() {
 	h.impl.ResetLog()
@@ -1120,6 +1129,16 @@ func (f *IAM) UpdateLoginProfile(ctx context.Context, in *iam.UpdateLoginProfile
 // UpdateSSHPublicKey implements iam.Client.UpdateSSHPublicKey (Active/Inactive).
 func (f *IAM) UpdateSSHPublicKey(ctx context.Context, in *iam.UpdateSSHPublicKeyInput, optFns ...func(*iam.Options)) (*iam.UpdateSSHPublicKeyOutput, error) {
 	return f.impl.UpdateSSHPublicKey(ctx, in, optFns...)
+}
+
+// UpdateUser implements iam.Client.UpdateUser: NewUserName renames the user
+// and NewPath moves it, as IAM does — the user ID is kept, the ARN follows,
+// and so does everything that refers to the user: group memberships,
+// access, SSH and signing keys, service credentials, the login profile,
+// MFA devices and the AWS principals of role trust policies. A new name
+// another user holds (ignoring case) is EntityAlreadyExists.
+func (f *IAM) UpdateUser(ctx context.Context, in *iam.UpdateUserInput, optFns ...func(*iam.Options)) (*iam.UpdateUserOutput, error) {
+	return f.impl.UpdateUser(ctx, in, optFns...)
 }
 
 // UploadSSHPublicKey implements iam.Client.UploadSSHPublicKey: the body is
