@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"time"
+
+	"github.com/iamkit/iamkit/hostsync/internal/trustfs"
 )
 
 // The sentinel errors of the read path. hostsync re-exports them under the
@@ -19,7 +21,7 @@ var (
 	ErrNoCache = errors.New("hostsync: no key cache (never synced)")
 	// ErrUnsafeCache: a path of the key cache is a symlink, not root-owned,
 	// group- or world-writable, or not a regular file or directory.
-	ErrUnsafeCache = errors.New("hostsync: unsafe path")
+	ErrUnsafeCache = trustfs.ErrUnsafe
 	// ErrCorruptKeyCache: a key cache file does not parse.
 	ErrCorruptKeyCache = errors.New("hostsync: corrupt key cache file")
 )
@@ -103,7 +105,7 @@ func Lookup(r Request) ([]string, error) {
 }
 
 func readCache(dir, user string, now time.Time, maxAge time.Duration) ([]Key, error) {
-	root, err := openTrustedDir(dir)
+	root, err := trustfs.OpenDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errorf("%w: %s does not exist", ErrNoCache, dir)
 	}

@@ -5,12 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit/hostsync/internal/trustfs"
 )
 
 // Names of the key cache's own files and its header (hostsync's keycache.go).
@@ -30,54 +31,6 @@ type Key struct {
 	Fingerprint string
 }
 
-func unsafePath(format string, args ...any) error {
-	return errorf("%w: %s", ErrUnsafeCache, fmt.Sprintf(format, args...))
-}
-
-// checkTrusted checks that fi (from Lstat) is a root-owned directory or
-// regular file that neither group nor others may write.
-func checkTrusted(path string, fi fs.FileInfo, wantDir bool) error {
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return unsafePath("%s is a symlink", path)
-	case wantDir && !fi.IsDir():
-		return unsafePath("%s is not a directory", path)
-	case !wantDir && !fi.Mode().IsRegular():
-		return unsafePath("%s is not a regular file", path)
-	case fi.Mode().Perm()&0o022 != 0:
-		return unsafePath("%s is group- or world-writable (mode %04o)", path, fi.Mode().Perm())
-	}
-	uid, ok := fileOwner(fi)
-	if !ok {
-		return unsafePath("%s: cannot tell the owner of files on this system", path)
-	}
-	if uid != 0 {
-		return unsafePath("%s is owned by UID %d, not root", path, uid)
-	}
-	return nil
-}
-
-// openTrustedDir opens dir after checking it, and checks that the directory
-// opened is the one checked.
-func openTrustedDir(dir string) (*os.Root, error) {
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTrusted(dir, fi, true); err != nil {
-		return nil, err
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	if opened, err := root.Stat("."); err != nil || !os.SameFile(fi, opened) {
-		root.Close()
-		return nil, unsafePath("%s changed while it was opened", dir)
-	}
-	return root, nil
-}
-
 func lastSync(root *os.Root) (time.Time, error) {
 	path := filepath.Join(root.Name(), heartbeat)
 	fi, err := root.Lstat(heartbeat)
@@ -87,49 +40,14 @@ func lastSync(root *os.Root) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, errorf("%w", err)
 	}
-	if err := checkTrusted(path, fi, false); err != nil {
+	if err := trustfs.Check(path, fi, false); err != nil {
 		return time.Time{}, err
 	}
 	return fi.ModTime(), nil
 }
 
-// readTrusted reads a file of root without following a symlink; a missing
-// file is (nil, nil).
-func readTrusted(root *os.Root, name string) ([]byte, error) {
-	path := filepath.Join(root.Name(), name)
-	fi, err := root.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTrusted(path, fi, false); err != nil {
-		return nil, err
-	}
-	f, err := root.OpenFile(name, os.O_RDONLY|oNoFollow, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
-		return nil, unsafePath("%s changed while it was opened", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, errorf("%w: %s is larger than %d bytes", ErrCorruptKeyCache, path, MaxFileSize)
-	}
-	return data, nil
-}
-
 func readEntry(root *os.Root, user string) ([]Key, error) {
-	data, err := readTrusted(root, user)
+	data, err := trustfs.ReadFile(root, user, MaxFileSize, ErrCorruptKeyCache)
 	if err != nil {
 		return nil, errorf("reading cached keys of %q: %w", user, err)
 	}
