@@ -279,7 +279,7 @@ func keepRenamedFrom(intent *State, prev State, plans []*planned) {
 }
 
 // keepUnfinished rewrites the state an ActCommitState saves so that the
-// users whose ActRename failed stay recorded under their previous IAM name
+// users whose ActRename failed or was deferred stay recorded under their previous IAM name
 // (the old Linux name's, IAMName of From), for the next sync to finish the
 // rename. unfinished maps UIDs to the old Linux names.
 func keepUnfinished(a Action, unfinished map[int]string) Action {

@@ -147,3 +147,24 @@ func TestFailedRenameKeepsTheOldName(t *testing.T) {
 	_, ok := h.User("alice.smith")
 	assert.True(t, ok)
 }
+
+// TestDeferredThenInterruptedRenameIsFinished: a rename deferred while alice
+// had processes, then cut short after usermod on a later sync, is still
+// finished: the allocation keeps her old name until the rename has run.
+func TestDeferredThenInterruptedRenameIsFinished(t *testing.T) {
+	h, uid := startAlice(t)
+	h.StartSession("alice")
+	_, r := syncWith(t, h, renamed("a1"))
+	require.Equal(t, 1, r.Count(hostsync.StatusDeferred), "%s", r)
+	assert.Contains(t, string(h.State()), `"name": "alice"`, "a deferred rename keeps the old name recorded:\n%s", h.State())
+	require.NoError(t, h.EndSessions(t.Context(), "alice"))
+	require.NoError(t, h.RenameLoginOnly("alice", "alice.smith")) // the next try is killed after usermod -l
+
+	p, _ := syncWith(t, h, renamed("a1"))
+	assert.Contains(t, kinds(p), "rename alice.smith", "the rename is finished:\n%s", p)
+	u, ok := h.User("alice.smith")
+	require.True(t, ok)
+	assert.Equal(t, uid, u.UID)
+	assert.Equal(t, "alice.smith", u.Groups[0])
+	assert.Empty(t, h.Keys("alice"))
+}
