@@ -192,7 +192,8 @@ func (s *Server) ConfigWith(creds aws.CredentialsProvider) aws.Config {
 }
 
 // Serves reports whether operation op of the service with signing name
-// service ("iam", "sts", "cognito-identity", "s3") is served over the wire.
+// service ("iam", "sts", "cognito-identity", "s3", "ec2") is served over the
+// wire.
 func (s *Server) Serves(service, op string) bool {
 	if q, ok := queryServices[service]; ok {
 		_, ok := q.methods()[op]
