@@ -90,7 +90,7 @@ func newAbsenceFixture(t *testing.T, cfg hostsync.Config) *absenceFixture {
 	t.Helper()
 	f := &absenceFixture{srcSyncFixture: newSrcSyncFixture(t)}
 	f.cfg = cfg
-	f.w = &absenceIAM{IAMAPI: f.iam}
+	f.w = &absenceIAM{IAMAPI: f.IAM}
 	f.src = iamsource.NewIAMSource(f.w, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
 	for i := range 6 {
 		n := fmt.Sprintf("m%d", i+1)
@@ -98,7 +98,7 @@ func newAbsenceFixture(t *testing.T, cfg hostsync.Config) *absenceFixture {
 		if i == 2 {
 			groups = append(groups, "admins")
 		}
-		f.add(n, groups, "abs-"+n)
+		f.Add(n, groups, "abs-"+n)
 	}
 	f.mustSync()
 	require.Len(t, managedNames(f.host), 6)
@@ -117,7 +117,7 @@ func (f *absenceFixture) intact(t *testing.T, names ...string) {
 		u, ok := f.host.User(n)
 		require.True(t, ok, n)
 		assert.False(t, u.Locked, "%s locked", n)
-		assert.Equal(t, srcSorted(f.keys[n]...), srcKeyIDs(f.host, n), "%s keys", n)
+		assert.Equal(t, srcSorted(f.Keys[n]...), srcKeyIDs(f.host, n), "%s keys", n)
 		assert.Equal(t, 1, f.host.Sessions(n), "%s sessions", n)
 	}
 }
@@ -125,7 +125,7 @@ func (f *absenceFixture) intact(t *testing.T, names ...string) {
 // members returns the IAM users now in group "ssh".
 func (f *absenceFixture) members(t *testing.T) []string {
 	t.Helper()
-	out, err := f.iam.GetGroup(t.Context(), &iam.GetGroupInput{GroupName: aws.String("ssh")})
+	out, err := f.IAM.GetGroup(t.Context(), &iam.GetGroupInput{GroupName: aws.String("ssh")})
 	require.NoError(t, err)
 	var names []string
 	for _, u := range out.Users {
@@ -145,7 +145,7 @@ func TestSyncMemberRemovedMidListing(t *testing.T) {
 			return
 		}
 		removed = aws.ToString(out.Users[0].UserName)
-		_, err := f.iam.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("ssh")})
+		_, err := f.IAM.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("ssh")})
 		require.NoError(t, err)
 		// Which member page 2 will skip: the third of the original order.
 		all := slices.Concat([]string{removed}, f.members(t))
@@ -213,9 +213,9 @@ func TestSyncConfirmationFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newAbsenceFixture(t, tc.cfg)
-			f.remove("m2")
+			f.Remove("m2")
 			before, writes := snapshot(f.host), f.host.Writes()
-			f.acct.Inject(tc.op, fakes.Fault{Err: tc.err})
+			f.Acct.Inject(tc.op, fakes.Fault{Err: tc.err})
 			p, r, err := f.sync()
 			require.Error(t, err)
 			assert.ErrorIs(t, err, hostsync.ErrSourceUnknown)
@@ -230,7 +230,7 @@ func TestSyncConfirmationFaults(t *testing.T) {
 			assert.Equal(t, before, snapshot(f.host), "nothing locked or stripped")
 			assert.Equal(t, writes, f.host.Writes())
 
-			f.acct.ClearFaults()
+			f.Acct.ClearFaults()
 			p = f.mustSync()
 			assert.Contains(t, actionsFor(p, "m2"), hostsync.ActLock)
 			f.intact(t, "m1", "m3", "m4", "m5", "m6")
@@ -242,7 +242,7 @@ func TestSyncConfirmationFaults(t *testing.T) {
 // while the absence is being confirmed: nothing changes.
 func TestSyncContextEndsDuringConfirmation(t *testing.T) {
 	f := newAbsenceFixture(t, srcSyncCfg)
-	f.remove("m2")
+	f.Remove("m2")
 	ctx, cancel := context.WithCancelCause(t.Context())
 	defer cancel(nil)
 	f.w.groupsForUser = func(context.Context) error {
@@ -270,14 +270,14 @@ func TestSyncListingFaults(t *testing.T) {
 		} {
 			t.Run(op+" "+e.name, func(t *testing.T) {
 				f := newAbsenceFixture(t, srcSyncCfg)
-				f.remove("m2")
-				f.addKey("m5", "abs-new") // needs a GetSSHPublicKey
+				f.Remove("m2")
+				f.AddKey("m5", "abs-new") // needs a GetSSHPublicKey
 				before := snapshot(f.host)
 				skip := 1 // fail mid-listing
 				if op == "iam:GetSSHPublicKey" {
 					skip = 0 // the only body fetched
 				}
-				f.acct.Inject(op, fakes.Fault{Skip: skip, Err: e.err})
+				f.Acct.Inject(op, fakes.Fault{Skip: skip, Err: e.err})
 				p, _, err := f.sync()
 				require.Error(t, err)
 				assert.ErrorIs(t, err, hostsync.ErrSourceUnknown)
@@ -301,7 +301,7 @@ func TestSyncUserDeletedDuringRead(t *testing.T) {
 		f.w.beforeListKeys = func(user string) {
 			if user == "m3" && !done {
 				done = true
-				f.remove("m3")
+				f.Remove("m3")
 			}
 		}
 		p := f.mustSync()
@@ -314,12 +314,12 @@ func TestSyncUserDeletedDuringRead(t *testing.T) {
 	})
 	t.Run("deleted before GetSSHPublicKey", func(t *testing.T) {
 		f := newAbsenceFixture(t, srcSyncCfg)
-		f.addKey("m5", "abs-new")
+		f.AddKey("m5", "abs-new")
 		done := false
 		f.w.beforeGetKey = func(user string) {
 			if user == "m5" && !done {
 				done = true
-				f.remove("m5")
+				f.Remove("m5")
 			}
 		}
 		p := f.mustSync()
@@ -331,7 +331,7 @@ func TestSyncUserDeletedDuringRead(t *testing.T) {
 	t.Run("NoSuchEntity once for a user who exists", func(t *testing.T) {
 		f := newAbsenceFixture(t, srcSyncCfg)
 		before := snapshot(f.host)
-		f.acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Times: 1, Err: &types.NoSuchEntityException{Message: aws.String("gone?")},
+		f.Acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Times: 1, Err: &types.NoSuchEntityException{Message: aws.String("gone?")},
 			Match: func(in any) bool { return aws.ToString(in.(*iam.ListSSHPublicKeysInput).UserName) == "m4" }})
 		p := f.mustSync()
 		assert.True(t, p.Empty(), "plan:\n%s", p)
@@ -342,7 +342,7 @@ func TestSyncUserDeletedDuringRead(t *testing.T) {
 	t.Run("NoSuchEntity every time for a user who exists", func(t *testing.T) {
 		f := newAbsenceFixture(t, srcSyncCfg)
 		before := snapshot(f.host)
-		f.acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Err: &types.NoSuchEntityException{Message: aws.String("gone?")},
+		f.Acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Err: &types.NoSuchEntityException{Message: aws.String("gone?")},
 			Match: func(in any) bool { return aws.ToString(in.(*iam.ListSSHPublicKeysInput).UserName) == "m4" }})
 		_, _, err := f.sync()
 		require.ErrorIs(t, err, hostsync.ErrSourceUnknown)
@@ -358,7 +358,7 @@ func TestSyncAbsenceCostsOnlyDisappearances(t *testing.T) {
 	f := newAbsenceFixture(t, srcSyncCfg)
 	f.mustSync()
 	assert.Zero(t, f.w.confirms.Load())
-	f.remove("m6")
+	f.Remove("m6")
 	f.mustSync()
 	assert.Equal(t, int64(1), f.w.confirms.Load())
 	p := f.mustSync() // deletion is confirmed again
@@ -371,9 +371,9 @@ func TestSyncAbsenceCostsOnlyDisappearances(t *testing.T) {
 
 func TestConfirmDropped(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "cd-a")
-	f.add("bob", []string{"ssh"}, "cd-b")
-	src := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}})
+	f.Add("alice", []string{"ssh"}, "cd-a")
+	f.Add("bob", []string{"ssh"}, "cd-b")
+	src := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}})
 	prev := src.Desired(t.Context())
 	require.NoError(t, prev.Err)
 
@@ -383,11 +383,11 @@ func TestConfirmDropped(t *testing.T) {
 	err := hostsync.ConfirmDropped(t.Context(), src, prev, next)
 	assert.ErrorIs(t, err, hostsync.ErrNotAbsent)
 
-	f.remove("bob")
+	f.Remove("bob")
 	require.NoError(t, hostsync.ConfirmDropped(t.Context(), src, prev, next))
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	require.NoError(t, hostsync.ConfirmDropped(t.Context(), src, prev, prev))
-	assert.Zero(t, f.acct.CallsWithPrefix("iam:"), "nothing dropped: no call")
+	assert.Zero(t, f.Acct.CallsWithPrefix("iam:"), "nothing dropped: no call")
 }
 
 // BenchmarkSyncRemovals1000 syncs 1,000 users, removes 10 from the
@@ -426,11 +426,11 @@ func BenchmarkSyncRemovals1000(b *testing.B) {
 
 func TestSyncSudoerRemovedMidListing(t *testing.T) {
 	f := &absenceFixture{srcSyncFixture: newSrcSyncFixture(t)}
-	f.w = &absenceIAM{IAMAPI: f.iam}
+	f.w = &absenceIAM{IAMAPI: f.IAM}
 	f.src = iamsource.NewIAMSource(f.w, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
 	names := []string{"s1", "s2", "s3", "s4", "s5"}
 	for _, n := range names {
-		f.add(n, []string{"ssh", "admins"}, "sudo-"+n)
+		f.Add(n, []string{"ssh", "admins"}, "sudo-"+n)
 	}
 	f.mustSync()
 	for _, n := range names {
@@ -446,7 +446,7 @@ func TestSyncSudoerRemovedMidListing(t *testing.T) {
 			return
 		}
 		removed = aws.ToString(out.Users[0].UserName)
-		_, err := f.iam.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("admins")})
+		_, err := f.IAM.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("admins")})
 		require.NoError(t, err)
 	}
 	p := f.mustSync()
@@ -467,10 +467,10 @@ func TestSyncSudoerRemovedMidListing(t *testing.T) {
 func TestPublishConfirmsDroppedUsers(t *testing.T) {
 	f := newAbsenceFixture(t, srcSyncCfg)
 	ctx := t.Context()
-	s3api := f.acct.S3()
+	s3api := f.Acct.S3()
 	_, err := s3api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
 	require.NoError(t, err)
-	snap, err := iamsource.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	snap, err := iamsource.BuildSnapshot(ctx, f.src, f.Acct.ID(), f.Acct.Clock().Now())
 	require.NoError(t, err)
 	first, err := s3snapshot.Publish(ctx, s3api, "fleet", "hosts.json", snap, hostsync.WithAbsenceConfirmer(f.src))
 	require.NoError(t, err)
@@ -482,11 +482,11 @@ func TestPublishConfirmsDroppedUsers(t *testing.T) {
 			return
 		}
 		removed = aws.ToString(out.Users[0].UserName)
-		_, err := f.iam.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("ssh")})
+		_, err := f.IAM.RemoveUserFromGroup(context.Background(), &iam.RemoveUserFromGroupInput{UserName: aws.String(removed), GroupName: aws.String("ssh")})
 		require.NoError(t, err)
 	}
-	f.acct.Clock().Advance(time.Minute)
-	skipping, err := iamsource.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	f.Acct.Clock().Advance(time.Minute)
+	skipping, err := iamsource.BuildSnapshot(ctx, f.src, f.Acct.ID(), f.Acct.Clock().Now())
 	require.NoError(t, err)
 	require.NotEmpty(t, removed)
 	require.Len(t, skipping.Users, 5, "page 2 skipped a member who stayed (the one who left was on page 1)")
@@ -502,8 +502,8 @@ func TestPublishConfirmsDroppedUsers(t *testing.T) {
 
 	// The next, complete listing drops only the member who left: confirmed.
 	f.w.afterGetGroup = nil
-	f.acct.Clock().Advance(time.Minute)
-	next, err := iamsource.BuildSnapshot(ctx, f.src, f.acct.ID(), f.acct.Clock().Now())
+	f.Acct.Clock().Advance(time.Minute)
+	next, err := iamsource.BuildSnapshot(ctx, f.src, f.Acct.ID(), f.Acct.Clock().Now())
 	require.NoError(t, err)
 	res, err = s3snapshot.Publish(ctx, s3api, "fleet", "hosts.json", next, hostsync.WithAbsenceConfirmer(f.src))
 	require.NoError(t, err)

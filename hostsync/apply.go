@@ -145,9 +145,13 @@ func Apply(ctx context.Context, sys System, p SyncPlan) Report {
 	sort.SliceStable(actions, func(i, j int) bool { return actions[i].phase() < actions[j].phase() })
 	failed := map[string]bool{}
 	deferred := map[string]string{} // new name → old name of a deferred rename
+	unfinished := map[int]string{}  // UID → old name of a failed or deferred rename
 	for _, a := range actions {
 		if old, ok := deferred[a.User]; ok {
 			a.User = old
+		}
+		if a.Kind == ActCommitState {
+			a = keepUnfinished(a, unfinished)
 		}
 		if err := ctx.Err(); err != nil {
 			r.Results = append(r.Results, Result{Action: a, Status: StatusNotRun, Err: err})
@@ -160,10 +164,14 @@ func Apply(ctx context.Context, sys System, p SyncPlan) Report {
 		status, err := applyOne(ctx, sys, p.Guard, a)
 		if status == StatusDeferred {
 			deferred[a.User] = a.From
+			unfinished[a.UID] = a.From
 		} else if err != nil {
 			status = StatusFailed
 			if a.User != "" {
 				failed[a.User] = true
+			}
+			if a.Kind == ActRename {
+				unfinished[a.UID] = a.From
 			}
 		}
 		r.Results = append(r.Results, Result{Action: a, Status: status, Err: err})

@@ -46,7 +46,10 @@
 // IAMAPI, LiveKeys, NewIAMClient, AssumeRoleCredentials, BuildSnapshot),
 // hostsync/s3snapshot (SnapshotSource, Publish, NewS3Client, ParseS3URL)
 // and hostsync/ec2tags (InstanceTags). Names below that this
-// package does not define are theirs.
+// package does not define are theirs. hostsync-keys does not even link this
+// package: hostsync/authkeys is the cache's read path alone (AuthorizedKeys
+// without the live fallback, in the standard library's smallest corner),
+// kept in step with this package by side-by-side tests.
 //
 //   - Sources: IAMSource reads live IAM through the narrow IAMAPI (GetGroup
 //     or ListUsers pages, one ListSSHPublicKeys per user, GetSSHPublicKey only
@@ -83,8 +86,8 @@
 //   - ParseConfig reads aws-ec2-ssh.conf (an unknown key is a warning in
 //     Config.Warnings; StrictConfig refuses it); InstanceTags and
 //     ResolveInstanceTags fill in the *_TAG keys from the instance's tags
-//     in the instance metadata (the adapter hostsync/ec2tags); the
-//     ec2:DescribeTags fallback aws-ec2-ssh had is not implemented.
+//     in the instance metadata, or with ec2:DescribeTags when metadata
+//     tags are off, as aws-ec2-ssh did (the adapter hostsync/ec2tags).
 //   - Migration from aws-ec2-ssh: its per-user sudoers files
 //     (LegacySudoersFileName, HostUser.LegacySudo) are adopted by an explicit
 //     ActAdoptSudo in the plan (System.AdoptSudo), and removed by

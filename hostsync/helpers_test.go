@@ -2,31 +2,19 @@ package hostsync_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
-	"github.com/iamkit/iamkit/internal/fakes"
+	"github.com/iamkit/iamkit/hostsync/internal/hsfixture"
 )
 
 // pubKey returns a deterministic ed25519 public key line for seed s.
-func pubKey(s string) string {
-	seed := sha256.Sum256([]byte("hostsync-test-key:" + s))
-	priv := ed25519.NewKeyFromSeed(seed[:])
-	pub, err := ssh.NewPublicKey(priv.Public())
-	if err != nil {
-		panic(err)
-	}
-	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " " + s
-}
+var pubKey = hsfixture.PubKey
 
 // activeKey returns an Active key with a deterministic ID and body.
 func activeKey(s string) hostsync.Key {
@@ -114,22 +102,7 @@ func skipReason(p hostsync.SyncPlan, name string) string {
 }
 
 // managedNames lists the host's users in the default marker group.
-func managedNames(h *fakes.Host) []string {
-	var out []string
-	for _, u := range h.Users() {
-		if u.MemberOf(hostsync.DefaultMarkerGroup) {
-			out = append(out, u.Name)
-		}
-	}
-	return out
-}
+var managedNames = hsfixture.ManagedNames
 
 // snapshot renders the host for convergence comparisons.
-func snapshot(h *fakes.Host) string {
-	var b strings.Builder
-	for _, u := range h.Users() {
-		fmt.Fprintf(&b, "%s uid=%d groups=%v locked=%v sudo=%v keys=%d shell=%s\n", u.Name, u.UID, u.Groups, u.Locked, u.Sudo, len(u.Keys), h.Shell(u.Name))
-	}
-	fmt.Fprintf(&b, "state=%s", h.State())
-	return b.String()
-}
+var snapshot = hsfixture.HostSnapshot

@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit/hostsync/authkeys"
+	"github.com/iamkit/iamkit/hostsync/internal/trustfs"
 )
 
 // DefaultKeyCacheDir is the directory of the key cache when KeyCache.Dir is
@@ -48,26 +48,27 @@ const (
 )
 
 // Errors of the key cache and of AuthorizedKeys, for callers (the
-// AuthorizedKeysCommand) to pick exit codes and messages.
+// AuthorizedKeysCommand) to pick exit codes and messages. They are the
+// values of package authkeys, hostsync-keys's read path.
 var (
 	// ErrNotManaged: the Linux user name maps back to no IAM user, or the
 	// user is not one hostsync manages (MarkerCheck said no).
-	ErrNotManaged = errors.New("hostsync: not a user hostsync manages")
+	ErrNotManaged = authkeys.ErrNotManaged
 	// ErrStale: the last complete sync is older than the maximum age (or
 	// lies in the future), and no live lookup answered: the cache is not
 	// trusted any more and no key is printed.
-	ErrStale = errors.New("hostsync: key cache is stale")
+	ErrStale = authkeys.ErrStale
 	// ErrNoCache: no complete sync was ever recorded (no heartbeat), and no
 	// live lookup answered.
-	ErrNoCache = errors.New("hostsync: no key cache (never synced)")
+	ErrNoCache = authkeys.ErrNoCache
 	// ErrUnsafeCache: the key cache directory or one of its files (or the
 	// state file, or the sudoers drop-in directory, which Linux checks the
 	// same way) is a symlink, not root-owned, group- or world-writable, or
 	// not a regular file or directory. Nothing is read from or written to
 	// it.
-	ErrUnsafeCache = errors.New("hostsync: unsafe path")
+	ErrUnsafeCache = authkeys.ErrUnsafeCache
 	// ErrCorruptKeyCache: a key cache file does not parse.
-	ErrCorruptKeyCache = errors.New("hostsync: corrupt key cache file")
+	ErrCorruptKeyCache = authkeys.ErrCorruptKeyCache
 )
 
 // KeyCache is the root-owned cache of each managed user's Active SSH keys
@@ -103,31 +104,13 @@ func (c KeyCache) dir() string {
 	return c.Dir
 }
 
-func unsafeCache(format string, args ...any) error {
-	return errorf("%w: %s", ErrUnsafeCache, fmt.Sprintf(format, args...))
-}
+// oNoFollow is O_NOFOLLOW where the system has it (trustfs.ONoFollow).
+const oNoFollow = trustfs.ONoFollow
 
 // checkTrusted checks that fi (from Lstat) is a root-owned directory or
-// regular file that neither group nor others may write.
+// regular file that neither group nor others may write (trustfs.Check).
 func checkTrusted(path string, fi fs.FileInfo, wantDir bool) error {
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return unsafeCache("%s is a symlink", path)
-	case wantDir && !fi.IsDir():
-		return unsafeCache("%s is not a directory", path)
-	case !wantDir && !fi.Mode().IsRegular():
-		return unsafeCache("%s is not a regular file", path)
-	case fi.Mode().Perm()&0o022 != 0:
-		return unsafeCache("%s is group- or world-writable (mode %04o)", path, fi.Mode().Perm())
-	}
-	uid, ok := fileOwner(fi)
-	if !ok {
-		return unsafeCache("%s: cannot tell the owner of files on this system", path)
-	}
-	if uid != 0 {
-		return unsafeCache("%s is owned by UID %d, not root", path, uid)
-	}
-	return nil
+	return trustfs.Check(path, fi, wantDir)
 }
 
 // openDir opens the cache directory after checking it; see
@@ -145,29 +128,12 @@ func (c KeyCache) openDir(create bool) (*os.Root, error) {
 // create, a missing directory is created (mode 0755, parents too). A
 // missing directory without create is an error wrapping fs.ErrNotExist.
 func openTrustedDir(dir string, create bool) (*os.Root, error) {
-	fi, err := os.Lstat(dir)
-	if errors.Is(err, fs.ErrNotExist) && create {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) && create {
 		if err := mkdirAll0755(dir); err != nil {
 			return nil, err
 		}
-		fi, err = os.Lstat(dir)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTrusted(dir, fi, true); err != nil {
-		return nil, err
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	// The directory opened must be the one checked (no swap in between).
-	if opened, err := root.Stat("."); err != nil || !os.SameFile(fi, opened) {
-		root.Close()
-		return nil, unsafeCache("%s changed while it was opened", dir)
-	}
-	return root, nil
+	return trustfs.OpenDir(dir)
 }
 
 // mkdirAll0755 creates dir and its missing parents with mode 0755 whatever
@@ -194,36 +160,7 @@ func mkdirAll0755(dir string) error {
 // readTrusted reads a file of root without following a symlink; a missing
 // file is (nil, nil).
 func readTrusted(root *os.Root, name string, limit int64) ([]byte, error) {
-	path := filepath.Join(root.Name(), name)
-	fi, err := root.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTrusted(path, fi, false); err != nil {
-		return nil, err
-	}
-	f, err := root.OpenFile(name, os.O_RDONLY|oNoFollow, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
-		return nil, unsafeCache("%s changed while it was opened", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errorf("%w: %s is larger than %d bytes", ErrCorruptKeyCache, path, limit)
-	}
-	return data, nil
+	return trustfs.ReadFile(root, name, limit, ErrCorruptKeyCache)
 }
 
 // writeAtomic replaces root/name with data (mode perm) through a temporary
@@ -517,47 +454,21 @@ func checkKeyID(id string) error {
 // file is only ever written by FormatKeyCacheFile, so a file that differs was
 // damaged or tampered with.
 func ParseKeyCacheFile(data []byte) (linuxName string, keys []Key, err error) {
-	bad := func(line int, format string, args ...any) error {
-		return errorf("%w: line %d: %s", ErrCorruptKeyCache, line, fmt.Sprintf(format, args...))
+	// The file's structure is authkeys' (hostsync-keys's reader) to check,
+	// so that the two cannot drift apart; each key is then parsed in full.
+	name, cached, err := authkeys.ParseCacheFile(data)
+	if err != nil {
+		return "", nil, err
 	}
-	if len(data) > MaxKeyCacheFileSize {
-		return "", nil, errorf("%w: larger than %d bytes", ErrCorruptKeyCache, MaxKeyCacheFileSize)
-	}
-	s := string(data)
-	if !strings.HasSuffix(s, "\n") {
-		return "", nil, errorf("%w: empty or not ending in a newline", ErrCorruptKeyCache)
-	}
-	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-	name, ok := strings.CutPrefix(lines[0], keyCacheHeader)
-	if !ok {
-		return "", nil, bad(1, "not a version 1 key cache header")
-	}
-	if err := ValidLinuxName(name); err != nil {
-		return "", nil, bad(1, "%v", err)
-	}
-	prev := ""
-	for i, l := range lines[1:] {
-		n := i + 2
-		f := strings.Split(l, " ")
-		if len(f) != 3 {
-			return "", nil, bad(n, "want \"<ID> <type> <base64>\"")
-		}
-		if err := checkKeyID(f[0]); err != nil {
-			return "", nil, bad(n, "%v", err)
-		}
-		if f[0] <= prev {
-			return "", nil, bad(n, "key %s out of order or listed twice", f[0])
-		}
-		prev = f[0]
-		body := f[1] + " " + f[2]
-		pk, err := ParseKey(body)
+	for i, k := range cached {
+		pk, err := ParseKey(k.Body)
 		if err != nil {
-			return "", nil, bad(n, "%v", err)
+			return "", nil, errorf("%w: line %d: %v", ErrCorruptKeyCache, i+2, err)
 		}
-		if pk.Body != body {
-			return "", nil, bad(n, "key %s is not in canonical form", f[0])
+		if pk.Body != k.Body {
+			return "", nil, errorf("%w: line %d: key %s is not in canonical form", ErrCorruptKeyCache, i+2, k.ID)
 		}
-		keys = append(keys, Key{ID: f[0], Body: pk.Body, Fingerprint: pk.SHA256, Status: KeyActive})
+		keys = append(keys, Key{ID: k.ID, Body: pk.Body, Fingerprint: pk.SHA256, Status: KeyActive})
 	}
 	return name, keys, nil
 }

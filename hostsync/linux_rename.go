@@ -2,6 +2,7 @@ package hostsync
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 )
 
@@ -22,6 +23,11 @@ func (l *Linux) Rename(ctx context.Context, oldName, newName string) error {
 		return err
 	}
 	e, u, err := l.account(oldName)
+	if errors.Is(err, ErrNoSuchUser) {
+		if e, nu, nerr := l.account(newName); nerr == nil {
+			return l.finishRename(ctx, e, nu, oldName, newName)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -73,5 +79,29 @@ func (l *Linux) Rename(ctx context.Context, oldName, newName string) error {
 		return err
 	}
 	l.log().InfoContext(ctx, "hostsync: account renamed", "from", oldName, "to", newName, "uid", u.UID)
+	return nil
+}
+
+// finishRename ends a rename of oldName to u (newName) cut short after
+// usermod: groupmod -n when u's primary group is still named oldName and
+// no group is named newName; the drop-in and key cache entry of oldName
+// removed. (The sync writes newName's keys and sudo itself; copying the
+// old ones here could restore access IAM has taken away since.)
+func (l *Linux) finishRename(ctx context.Context, e *etc, u passwdEntry, oldName, newName string) error {
+	for _, g := range e.groups {
+		if g.GID == u.GID && g.Name == oldName && !e.groupExists(newName) {
+			if err := l.run(ctx, "groupmod", "-n", newName, oldName); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	if err := l.RevokeSudo(ctx, oldName); err != nil {
+		return err
+	}
+	if err := l.keys().Remove(oldName); err != nil {
+		return err
+	}
+	l.log().InfoContext(ctx, "hostsync: rename finished", "from", oldName, "to", newName, "uid", u.UID)
 	return nil
 }

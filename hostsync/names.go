@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/iamkit/iamkit/hostsync/authkeys"
 )
 
 // MaxLinuxNameLen is the longest Linux user name hostsync creates: 32
@@ -17,7 +19,7 @@ const MaxIAMNameLen = 64
 
 // ErrInvalidName is wrapped by every error LinuxName, IAMName and MapNames
 // return for a name that cannot be used.
-var ErrInvalidName = errors.New("hostsync: invalid user name")
+var ErrInvalidName = authkeys.ErrInvalidName
 
 // NameError explains why a user name cannot be used. It wraps ErrInvalidName.
 type NameError struct {

@@ -303,6 +303,9 @@ type planned struct {
 	// keptOld is set when the account keeps its old name, linux, because
 	// the IAM user's new name is taken.
 	keptOld bool
+	// finishFrom is the old name of an account renamed to linux by a
+	// rename that may not have finished (rename.go: unfinishedRename).
+	finishFrom string
 }
 
 // Plan computes, without side effects, what brings the host in line with
@@ -344,7 +347,10 @@ type planned struct {
 //     new name, those that take access away to the old one. If the new name
 //     is held by an account outside the marker group, or is refused,
 //     reserved or clashes in letter case, the account keeps its old name
-//     and is synced under it, with a skip saying why. An account
+//     and is synced under it, with a skip saying why; so it does when the
+//     new name is the managed account of another IAM user, which is then
+//     neither given to the renamed user nor deleted (keepHeld). A rename
+//     cut short is finished by the next sync (unfinishedRename). An account
 //     being renamed away from a name another IAM user now maps to is left to
 //     the rename; that user is created on a later sync.
 //
@@ -417,6 +423,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 
 	// 3. Per user: reserved names, existing accounts, renames.
 	renames := &renameIndex{host: host, cfg: cfg, reserved: reservedExtra}
+	held := map[string]bool{} // names renamed users are kept from (keepHeld)
 	var plans []*planned
 	desiredLinux := map[string]bool{}
 	var hostGroups map[string]string // read by groupTaken on first use
@@ -442,6 +449,12 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 			old = renames.source(u, linux)
 		}
 		if hu, ok := hostBy[linux]; ok {
+			if own := renames.heldByOther(u, linux, hu); own != nil {
+				// The new name is another managed account's: neither
+				// account is changed for the rename (heldByOther).
+				plans = p.keepHeld(plans, desiredLinux, held, own, hu, u, cfg)
+				continue
+			}
 			switch {
 			case !hu.MemberOf(cfg.MarkerGroup) && old != nil:
 				// The IAM user was renamed to a name an account hostsync
@@ -458,6 +471,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 			}
 			if !pl.exists {
 				pl.host, pl.exists = hu, true
+				pl.finishFrom = unfinishedRename(host, hostBy, u, hu)
 			}
 		} else if other, ok := hostFold[strings.ToLower(linux)]; old != nil && (!ok || other == old.Name) {
 			pl.host, pl.exists, pl.renameFrom = old, true, old.Name
@@ -495,6 +509,9 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 			actions = append(actions, p.rename(pl, cfg)...)
 			continue
 		}
+		if pl.finishFrom != "" {
+			actions = append(actions, finishRename(pl))
+		}
 		if pl.exists {
 			actions = append(actions, p.update(pl, cfg)...)
 			continue
@@ -521,6 +538,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 
 	// 5. Managed users the source does not list.
 	actions = append(actions, p.missing(host, cfg, desiredLinux, contested, reservedExtra, skip)...)
+	actions = p.spareHeld(actions, held)
 
 	// 6. Forget state for names that are gone.
 	for name := range p.Next.Missing {
@@ -543,6 +561,7 @@ func Plan(desired Desired, host HostState, cfg Config) SyncPlan {
 	// The allocations and lock records are saved before anything changes;
 	// the missing counts only when the run is over.
 	intent := p.Next.Clone()
+	keepRenamedFrom(&intent, host.State, plans)
 	intent.Missing = map[string]int{}
 	for name, c := range host.State.Missing {
 		if _, kept := p.Next.Missing[name]; kept {

@@ -38,7 +38,7 @@ func TestSyncRecordsTheHeartbeat(t *testing.T) {
 		{name: "complete sync", wantMark: true},
 		{name: "a sync that changes nothing", setup: func(f *srcSyncFixture) { f.mustSync(); f.host.ResetLog() }, wantMark: true},
 		{name: "dry run", opts: []hostsync.Option{hostsync.WithDryRun(true)}},
-		{name: "unknown source", setup: func(f *srcSyncFixture) { f.acct.Throttle("iam:ListSSHPublicKeys", 0) }, wantErr: hostsync.ErrSourceUnknown},
+		{name: "unknown source", setup: func(f *srcSyncFixture) { f.Acct.Throttle("iam:ListSSHPublicKeys", 0) }, wantErr: hostsync.ErrSourceUnknown},
 		{name: "DONOTSYNC", setup: func(f *srcSyncFixture) { f.cfg.DoNotSync = true }, wantErr: hostsync.ErrDoNotSync},
 		{name: "an action fails", setup: func(f *srcSyncFixture) { f.host.Inject("CreateUser", fakes.Fault{}) }, wantErr: fakes.ErrHostFault},
 		{name: "the heartbeat cannot be written", setup: func(f *srcSyncFixture) { f.host.Inject("MarkSynced", fakes.Fault{}) }, wantErr: fakes.ErrHostFault},
@@ -46,12 +46,12 @@ func TestSyncRecordsTheHeartbeat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newSrcSyncFixture(t)
-			f.add("alice", []string{"ssh"}, "s-alice")
+			f.Add("alice", []string{"ssh"}, "s-alice")
 			if tt.setup != nil {
 				tt.setup(f)
 			}
 			before := f.host.Calls("MarkSynced")
-			clock := f.acct.Clock()
+			clock := f.Acct.Clock()
 			clock.Advance(time.Hour)
 			opts := append(slices.Clip(tt.opts), hostsync.WithClock(clock))
 			_, _, err := hostsync.Sync(context.Background(), f.src, f.host, f.cfg, opts...)
@@ -84,8 +84,8 @@ func TestSyncRecordsTheHeartbeat(t *testing.T) {
 func TestSyncHeartbeatKeepsKeysAnswering(t *testing.T) {
 	f := newLinuxFixture(t, hostsync.Config{AuthorizedGroups: []string{"ssh"}})
 	acct := fakes.NewAccount()
-	fx := &srcIAMFixture{t: t, acct: acct, iam: acct.IAM(), ids: map[string]string{}, keys: map[string][]string{}}
-	fx.add("alice", []string{"ssh"}, "s-alice")
+	fx := srcIAMFixtureOn(t, acct)
+	fx.Add("alice", []string{"ssh"}, "s-alice")
 	clock := acct.Clock()
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
 	src := iamsource.NewIAMSource(acct.IAM(), cfg)
@@ -221,9 +221,9 @@ func TestReadOptionalConfigFile(t *testing.T) {
 // outside it (one key).
 func newLiveFixture(t *testing.T) *srcIAMFixture {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh", "admins"}, "l-alice1", "l-alice2")
-	f.add("bob", []string{"admins"}, "l-bob")
-	f.group("ssh")
+	f.Add("alice", []string{"ssh", "admins"}, "l-alice1", "l-alice2")
+	f.Add("bob", []string{"admins"}, "l-bob")
+	f.Group("ssh")
 	return f
 }
 
@@ -244,24 +244,24 @@ func TestLiveKeys(t *testing.T) {
 		{name: "no such user", cfg: sshOnly, user: "nobody-here", want: 0},
 		{name: "no such user, no groups", cfg: hostsync.Config{}, user: "nobody-here", want: 0},
 		{name: "one key Inactive", cfg: sshOnly, user: "alice", want: 1, setup: func(f *srcIAMFixture) {
-			f.setKey("alice", f.keys["alice"][0], false)
+			f.SetKey("alice", f.Keys["alice"][0], false)
 		}},
 		{name: "every key Inactive", cfg: sshOnly, user: "alice", want: 0, setup: func(f *srcIAMFixture) {
-			f.setKey("alice", f.keys["alice"][0], false)
-			f.setKey("alice", f.keys["alice"][1], false)
+			f.SetKey("alice", f.Keys["alice"][0], false)
+			f.SetKey("alice", f.Keys["alice"][1], false)
 		}},
 		{name: "removed from the authorized group", cfg: sshOnly, user: "alice", want: 0, setup: func(f *srcIAMFixture) {
-			_, err := f.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String("alice"), GroupName: aws.String("ssh")})
-			require.NoError(f.t, err)
+			_, err := f.IAM.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String("alice"), GroupName: aws.String("ssh")})
+			require.NoError(f.T, err)
 		}},
 		{name: "ListGroupsForUser fails", cfg: sshOnly, user: "alice", wantErr: errors.New("iam:ListGroupsForUser"), setup: func(f *srcIAMFixture) {
-			f.acct.Throttle("iam:ListGroupsForUser", 0)
+			f.Acct.Throttle("iam:ListGroupsForUser", 0)
 		}},
 		{name: "ListSSHPublicKeys fails", cfg: sshOnly, user: "alice", wantErr: errors.New("iam:ListSSHPublicKeys"), setup: func(f *srcIAMFixture) {
-			f.acct.Throttle("iam:ListSSHPublicKeys", 0)
+			f.Acct.Throttle("iam:ListSSHPublicKeys", 0)
 		}},
 		{name: "GetSSHPublicKey fails", cfg: sshOnly, user: "alice", wantErr: errors.New("iam:GetSSHPublicKey"), setup: func(f *srcIAMFixture) {
-			f.acct.Inject("iam:GetSSHPublicKey", fakes.Fault{Skip: 1})
+			f.Acct.Inject("iam:GetSSHPublicKey", fakes.Fault{Skip: 1})
 		}},
 		{name: "unresolved tags", cfg: hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}, user: "alice", wantErr: hostsync.ErrTagsUnresolved},
 		{name: "invalid configuration", cfg: hostsync.Config{AuthorizedGroups: []string{"bad group"}}, user: "alice", wantErr: hostsync.ErrInvalidConfig},
@@ -272,7 +272,7 @@ func TestLiveKeys(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			keys, err := iamsource.LiveKeys(ctx, f.iam, tt.cfg, tt.user)
+			keys, err := iamsource.LiveKeys(ctx, f.IAM, tt.cfg, tt.user)
 			if tt.wantErr != nil {
 				require.Error(t, err)
 				if errors.Is(tt.wantErr, hostsync.ErrTagsUnresolved) || errors.Is(tt.wantErr, hostsync.ErrInvalidConfig) {
@@ -289,7 +289,7 @@ func TestLiveKeys(t *testing.T) {
 			for _, k := range keys {
 				assert.Equal(t, hostsync.KeyActive, k.Status)
 				assert.NotEmpty(t, k.Fingerprint)
-				assert.Contains(t, f.keys[tt.user], k.ID)
+				assert.Contains(t, f.Keys[tt.user], k.ID)
 			}
 		})
 	}
@@ -304,7 +304,7 @@ func TestLiveKeysThroughAuthorizedKeys(t *testing.T) {
 		hostsync.WithKeyCache(hostsync.KeyCache{Dir: filepath.Join(t.TempDir(), "none")}), // never synced
 		hostsync.WithLive(iamsource.LiveKeysFunc(cfg, func(context.Context) (iamsource.LiveKeysAPI, error) {
 			built++
-			return f.iam, nil
+			return f.IAM, nil
 		})),
 	}
 	lines, err := hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
@@ -316,7 +316,7 @@ func TestLiveKeysThroughAuthorizedKeys(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, lines, "bob is not in an authorized group")
 
-	f.acct.Throttle("iam:ListGroupsForUser", 0)
+	f.Acct.Throttle("iam:ListGroupsForUser", 0)
 	lines, err = hostsync.AuthorizedKeys(ctx, "alice", "", opts...)
 	require.ErrorIs(t, err, hostsync.ErrNoCache)
 	assert.Empty(t, lines)
@@ -334,8 +334,8 @@ func TestLiveKeysThroughAuthorizedKeys(t *testing.T) {
 func TestErrorPrefixOnce(t *testing.T) {
 	ctx := context.Background()
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh"}, "s-alice")
-	f.acct.Throttle("iam:GetGroup", 0)
+	f.Add("alice", []string{"ssh"}, "s-alice")
+	f.Acct.Throttle("iam:GetGroup", 0)
 	_, _, syncErr := f.sync()
 
 	stale := hostsync.StaticSource{Err: errors.New("snapshot: stale")}
@@ -458,7 +458,7 @@ func TestLiveKeysFromConfigFile(t *testing.T) {
 			var gotCfg hostsync.Config
 			live := iamsource.LiveKeysFromConfigFile(path, tt.tags, func(_ context.Context, cfg hostsync.Config) (iamsource.LiveKeysAPI, error) {
 				gotCfg = cfg
-				return f.iam, nil
+				return f.IAM, nil
 			})
 			keys, err := live(ctx, tt.user)
 			if tt.wantErr != "" {

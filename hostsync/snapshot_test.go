@@ -19,80 +19,23 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/internal/hsfixture"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
 
-// snapCfg is the configuration of the snapshot tests' publisher and hosts.
-var snapCfg = hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-
-// snapFixture is a fake account with three IAM users — alice@corp.com (ssh,
-// admins; two keys, one Inactive), bob (ssh; one key), carol (no group) —
-// and an S3 bucket "fleet".
-type snapFixture struct {
-	*srcIAMFixture
-	s3  *fakes.S3
-	clk *fakes.Clock
-}
-
-func newSnapFixture(t testing.TB) *snapFixture {
-	t.Helper()
-	clk := fakes.NewClock(fakes.DefaultStart)
-	f := &snapFixture{srcIAMFixture: newSrcIAMFixture(t, fakes.WithClock(clk)), clk: clk}
-	f.add("alice@corp.com", []string{"ssh", "admins"}, "alice-1", "alice-2")
-	f.setKey("alice@corp.com", f.keys["alice@corp.com"][1], false)
-	f.add("bob", []string{"ssh"}, "bob-1")
-	f.add("carol", nil, "carol-1")
-	f.s3 = f.acct.S3()
-	_, err := f.s3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("fleet")})
-	require.NoError(t, err)
-	return f
-}
-
-// build builds a snapshot of the fixture's IAM state at the clock's time.
-func (f *snapFixture) build(src *iamsource.IAMSource) *hostsync.Snapshot {
-	f.t.Helper()
-	snap, err := iamsource.BuildSnapshot(context.Background(), src, f.acct.ID(), f.clk.Now())
-	require.NoError(f.t, err)
-	return snap
-}
-
-// publish builds and publishes a snapshot to s3://fleet/hosts.json.
-func (f *snapFixture) publish(src *iamsource.IAMSource, opts ...hostsync.Option) s3snapshot.PublishResult {
-	f.t.Helper()
-	res, err := s3snapshot.Publish(context.Background(), f.s3, "fleet", "hosts.json", f.build(src), opts...)
-	require.NoError(f.t, err)
-	return res
-}
-
-// source returns a host's source reading s3://fleet/hosts.json, for the
-// fixture's account and clock unless opts say otherwise.
-func (f *snapFixture) source(opts ...hostsync.Option) *s3snapshot.SnapshotSource {
-	opts = append([]hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}, opts...)
-	return s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, opts...)
-}
-
-// putRaw overwrites the snapshot object with data.
-func (f *snapFixture) putRaw(data []byte) {
-	f.t.Helper()
-	_, err := f.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json"), Body: bytes.NewReader(data)})
-	require.NoError(f.t, err)
-}
-
-// object returns the snapshot object's bytes.
-func (f *snapFixture) object() []byte {
-	f.t.Helper()
-	o, ok := f.s3.Object("fleet", "hosts.json")
-	require.True(f.t, ok)
-	return o.Body
-}
+// The snapshot fixture shared by hostsync's packages (internal/hsfixture).
+var (
+	snapCfg        = hsfixture.SnapConfig
+	newSnapFixture = hsfixture.NewSnap
+)
 
 func TestBuildSnapshotContent(t *testing.T) {
 	f := newSnapFixture(t)
-	snap := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
+	snap := f.Build(iamsource.NewIAMSource(f.IAM, snapCfg))
 	assert.Equal(t, hostsync.SnapshotFormat, snap.Format)
 	assert.Equal(t, hostsync.SnapshotVersion, snap.Version)
-	assert.Equal(t, f.acct.ID(), snap.Account)
+	assert.Equal(t, f.Acct.ID(), snap.Account)
 	assert.Equal(t, fakes.DefaultStart, snap.GeneratedAt)
 	assert.False(t, snap.AllUsers)
 	assert.Equal(t, []string{"ssh"}, snap.AuthorizedGroups)
@@ -101,13 +44,13 @@ func TestBuildSnapshotContent(t *testing.T) {
 
 	alice, bob := snap.Users[0], snap.Users[1]
 	assert.Equal(t, "alice@corp.com", alice.Name)
-	assert.Equal(t, f.ids["alice@corp.com"], alice.IAMUserID)
+	assert.Equal(t, f.IDs["alice@corp.com"], alice.IAMUserID)
 	assert.Equal(t, "alice.at.corp.com", alice.LinuxName)
 	assert.Equal(t, []string{"admins", "ssh"}, alice.Groups)
 	require.Len(t, alice.Keys, 1, "the Inactive key is left out")
 	pk, err := hostsync.ParseKey(pubKey("alice-1"))
 	require.NoError(t, err)
-	assert.Equal(t, hostsync.SnapshotKey{ID: f.keys["alice@corp.com"][0], Fingerprint: pk.SHA256, Body: pk.Body}, alice.Keys[0])
+	assert.Equal(t, hostsync.SnapshotKey{ID: f.Keys["alice@corp.com"][0], Fingerprint: pk.SHA256, Body: pk.Body}, alice.Keys[0])
 	assert.Equal(t, "bob", bob.LinuxName)
 	assert.Equal(t, []string{"ssh"}, bob.Groups)
 	assert.Equal(t, 2, snap.KeyCount())
@@ -117,7 +60,7 @@ func TestBuildSnapshotContent(t *testing.T) {
 func TestBuildSnapshotEveryUser(t *testing.T) {
 	f := newSnapFixture(t)
 	cfg := hostsync.Config{SudoersGroups: []string{"admins"}}
-	snap := f.build(iamsource.NewIAMSource(f.iam, cfg))
+	snap := f.Build(iamsource.NewIAMSource(f.IAM, cfg))
 	assert.True(t, snap.AllUsers)
 	assert.Empty(t, snap.AuthorizedGroups)
 	assert.Len(t, snap.Users, 3)
@@ -127,13 +70,13 @@ func TestBuildSnapshotEveryUser(t *testing.T) {
 
 func TestBuildSnapshotUnknownSourcePublishesNothing(t *testing.T) {
 	f := newSnapFixture(t)
-	f.acct.Throttle("iam:ListSSHPublicKeys", 1)
-	_, err := iamsource.BuildSnapshot(context.Background(), iamsource.NewIAMSource(f.iam, snapCfg), f.acct.ID(), f.clk.Now())
+	f.Acct.Throttle("iam:ListSSHPublicKeys", 1)
+	_, err := iamsource.BuildSnapshot(context.Background(), iamsource.NewIAMSource(f.IAM, snapCfg), f.Acct.ID(), f.Clk.Now())
 	var se *hostsync.SourceError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "iam:ListSSHPublicKeys", se.Op)
 
-	_, err = iamsource.BuildSnapshot(context.Background(), iamsource.NewIAMSource(f.iam, snapCfg), "12345", f.clk.Now())
+	_, err = iamsource.BuildSnapshot(context.Background(), iamsource.NewIAMSource(f.IAM, snapCfg), "12345", f.Clk.Now())
 	assert.ErrorContains(t, err, "12-digit")
 }
 
@@ -143,12 +86,12 @@ func TestBuildSnapshotUnknownSourcePublishesNothing(t *testing.T) {
 func TestSnapshotDeterministic(t *testing.T) {
 	f := newSnapFixture(t)
 	for i := range 20 {
-		f.add("user"+string(rune('a'+i)), []string{"ssh"}, "k"+string(rune('a'+i)))
+		f.Add("user"+string(rune('a'+i)), []string{"ssh"}, "k"+string(rune('a'+i)))
 	}
 	var first []byte
 	var digest string
 	for range 5 {
-		snap := f.build(iamsource.NewIAMSource(f.iam, snapCfg, hostsync.WithWorkers(8), hostsync.WithPageSize(3)))
+		snap := f.Build(iamsource.NewIAMSource(f.IAM, snapCfg, hostsync.WithWorkers(8), hostsync.WithPageSize(3)))
 		data, err := hostsync.MarshalSnapshot(snap)
 		require.NoError(t, err)
 		if first == nil {
@@ -157,8 +100,8 @@ func TestSnapshotDeterministic(t *testing.T) {
 		}
 		assert.Equal(t, string(first), string(data))
 	}
-	f.clk.Advance(time.Hour)
-	later := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
+	f.Clk.Advance(time.Hour)
+	later := f.Build(iamsource.NewIAMSource(f.IAM, snapCfg))
 	assert.Equal(t, digest, later.Digest())
 	data, err := hostsync.MarshalSnapshot(later)
 	require.NoError(t, err)
@@ -190,8 +133,8 @@ func mutate(t *testing.T, doc []byte, keepDigest bool, edit func(s *hostsync.Sna
 
 func TestParseSnapshotRefuses(t *testing.T) {
 	f := newSnapFixture(t)
-	f.add("dave", []string{"ssh"}, "dave-1", "dave-2")
-	doc, err := hostsync.MarshalSnapshot(f.build(iamsource.NewIAMSource(f.iam, snapCfg)))
+	f.Add("dave", []string{"ssh"}, "dave-1", "dave-2")
+	doc, err := hostsync.MarshalSnapshot(f.Build(iamsource.NewIAMSource(f.IAM, snapCfg)))
 	require.NoError(t, err)
 	_, err = hostsync.ParseSnapshot(doc)
 	require.NoError(t, err)
@@ -295,57 +238,57 @@ func TestSnapshotCovers(t *testing.T) {
 func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	src := iamsource.NewIAMSource(f.iam, snapCfg)
+	src := iamsource.NewIAMSource(f.IAM, snapCfg)
 
-	res := f.publish(src)
+	res := f.Publish(src)
 	assert.True(t, res.Written)
 	assert.Equal(t, "no object yet", res.Reason)
 	assert.Equal(t, 2, res.Users)
 	assert.Equal(t, 2, res.Keys)
-	obj, ok := f.s3.Object("fleet", "hosts.json")
+	obj, ok := f.S3.Object("fleet", "hosts.json")
 	require.True(t, ok)
 	assert.Equal(t, res.ETag, obj.ETag)
 	assert.Equal(t, "application/json", obj.ContentType)
 	assert.Equal(t, res.Digest, obj.Metadata[s3snapshot.SnapshotMetaDigest])
 	assert.Equal(t, "2026-01-15T09:00:00Z", obj.Metadata[s3snapshot.SnapshotMetaGeneratedAt])
 	assert.Equal(t, s3types.ServerSideEncryptionAes256, obj.ServerSideEncryption)
-	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
-	assert.Equal(t, 1, f.acct.Calls("s3:PutObject"))
+	assert.Equal(t, 1, f.Acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.Acct.Calls("s3:PutObject"))
 
 	// Ten minutes later, nothing changed in IAM: one GetObject, no write,
 	// the object keeps its bytes and ETag.
-	f.clk.Advance(10 * time.Minute)
-	f.acct.ResetCalls()
-	again := f.publish(src)
+	f.Clk.Advance(10 * time.Minute)
+	f.Acct.ResetCalls()
+	again := f.Publish(src)
 	assert.False(t, again.Written)
 	assert.Equal(t, "unchanged", again.Reason)
 	assert.Equal(t, res.ETag, again.ETag)
-	assert.Equal(t, map[string]int{"s3:GetObject": 1, "iam:GetGroup": 2, "iam:ListSSHPublicKeys": 2}, f.acct.CallCounts())
+	assert.Equal(t, map[string]int{"s3:GetObject": 1, "iam:GetGroup": 2, "iam:ListSSHPublicKeys": 2}, f.Acct.CallCounts())
 
 	// A key added in IAM: written.
-	f.clk.Advance(10 * time.Minute)
-	f.addKey("bob", "bob-2")
-	changed := f.publish(src)
+	f.Clk.Advance(10 * time.Minute)
+	f.AddKey("bob", "bob-2")
+	changed := f.Publish(src)
 	assert.True(t, changed.Written)
 	assert.Equal(t, "content changed", changed.Reason)
 	assert.NotEqual(t, res.ETag, changed.ETag)
 
 	// Unchanged but older than RefreshAfter: rewritten, so hosts can tell a
 	// quiet fleet from a dead publisher.
-	f.clk.Advance(s3snapshot.DefaultSnapshotRefresh)
-	refreshed := f.publish(src)
+	f.Clk.Advance(s3snapshot.DefaultSnapshotRefresh)
+	refreshed := f.Publish(src)
 	assert.True(t, refreshed.Written)
 	assert.Equal(t, "refresh: 1h0m0s old", refreshed.Reason)
 	assert.Equal(t, changed.Digest, refreshed.Digest)
 
 	// The same bytes copied in by hand (without metadata) are the same
 	// snapshot; an edited or broken object is replaced.
-	f.putRaw(f.object())
-	f.clk.Advance(time.Minute)
-	res = f.publish(src)
+	f.PutRaw(f.Object())
+	f.Clk.Advance(time.Minute)
+	res = f.Publish(src)
 	assert.False(t, res.Written, res.Reason)
-	f.putRaw(bytes.Replace(f.object(), []byte(`"bob"`), []byte(`"eve"`), -1))
-	res = f.publish(src)
+	f.PutRaw(bytes.Replace(f.Object(), []byte(`"bob"`), []byte(`"eve"`), -1))
+	res = f.Publish(src)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "not a valid snapshot")
 	assert.Contains(t, res.Reason, "does not match the content")
@@ -354,112 +297,112 @@ func TestPublishWritesOnlyWhenChanged(t *testing.T) {
 	// leads to a write only if there is no object (If-None-Match "*"): an
 	// object in place is never overwritten unread — the write fails 412,
 	// and the next round reads it.
-	f.acct.Throttle("s3:GetObject", 1)
-	f.acct.ResetCalls()
-	before := f.object()
-	res, err := s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	f.Acct.Throttle("s3:GetObject", 1)
+	f.Acct.ResetCalls()
+	before := f.Object()
+	res, err := s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json", f.Build(src))
 	require.NoError(t, err)
 	assert.False(t, res.Written)
 	assert.Equal(t, "unchanged", res.Reason)
-	assert.Equal(t, before, f.object())
-	assert.Equal(t, 2, f.acct.Calls("s3:GetObject"))
-	assert.Equal(t, 1, f.acct.Calls("s3:PutObject"))
-	_, err = f.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json")})
+	assert.Equal(t, before, f.Object())
+	assert.Equal(t, 2, f.Acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.Acct.Calls("s3:PutObject"))
+	_, err = f.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json")})
 	require.NoError(t, err)
-	f.acct.Throttle("s3:GetObject", 1)
-	res, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	f.Acct.Throttle("s3:GetObject", 1)
+	res, err = s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json", f.Build(src))
 	require.NoError(t, err)
 	assert.True(t, res.Written)
 	assert.Contains(t, res.Reason, "could not be read")
 
 	// A failed write is an error.
-	f.acct.Throttle("s3:PutObject", 1)
-	f.addKey("bob", "bob-3")
-	_, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", f.build(src))
+	f.Acct.Throttle("s3:PutObject", 1)
+	f.AddKey("bob", "bob-3")
+	_, err = s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json", f.Build(src))
 	assert.ErrorContains(t, err, "Throttling")
 }
 
 func TestPublishKMS(t *testing.T) {
 	f := newSnapFixture(t)
-	src := iamsource.NewIAMSource(f.iam, snapCfg)
+	src := iamsource.NewIAMSource(f.IAM, snapCfg)
 	const key = "1234abcd-12ab-34cd-56ef-1234567890ab"
-	res := f.publish(src, hostsync.WithKMSKey(key))
+	res := f.Publish(src, hostsync.WithKMSKey(key))
 	require.True(t, res.Written)
-	obj, _ := f.s3.Object("fleet", "hosts.json")
+	obj, _ := f.S3.Object("fleet", "hosts.json")
 	assert.Equal(t, s3types.ServerSideEncryptionAwsKms, obj.ServerSideEncryption)
 	assert.True(t, strings.HasSuffix(obj.SSEKMSKeyID, ":key/"+key), obj.SSEKMSKeyID)
 
-	res = f.publish(src, hostsync.WithKMSKey(key))
+	res = f.Publish(src, hostsync.WithKMSKey(key))
 	assert.False(t, res.Written)
-	res = f.publish(src, hostsync.WithKMSKey("alias/other"))
+	res = f.Publish(src, hostsync.WithKMSKey("alias/other"))
 	assert.True(t, res.Written)
 	assert.Equal(t, "encryption changed", res.Reason)
-	res = f.publish(src, hostsync.WithKMSKey("alias/other"))
+	res = f.Publish(src, hostsync.WithKMSKey("alias/other"))
 	assert.False(t, res.Written, "an alias is matched through the recorded metadata")
-	res = f.publish(src)
+	res = f.Publish(src)
 	assert.False(t, res.Written, "no key asked: any encryption will do")
 
 	// Hosts can insist on the key.
-	d := f.source(hostsync.WithKMSKey(key)).Desired(context.Background())
+	d := f.Source(hostsync.WithKMSKey(key)).Desired(context.Background())
 	assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotEncryption)
-	f.publish(src, hostsync.WithKMSKey(key))
-	d = f.source(hostsync.WithKMSKey(key)).Desired(context.Background())
+	f.Publish(src, hostsync.WithKMSKey(key))
+	d = f.Source(hostsync.WithKMSKey(key)).Desired(context.Background())
 	require.NoError(t, d.Err)
 	assert.True(t, d.Complete)
 	arn := obj.SSEKMSKeyID[:strings.LastIndex(obj.SSEKMSKeyID, "/")+1] + key
-	d = f.source(hostsync.WithKMSKey(arn)).Desired(context.Background())
+	d = f.Source(hostsync.WithKMSKey(arn)).Desired(context.Background())
 	assert.True(t, d.Complete, "%v", d.Err)
 }
 
 func TestSnapshotSourceConditionalGet(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
-	host := f.source()
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
+	host := f.Source()
 
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	d := host.Desired(ctx)
 	require.NoError(t, d.Err)
 	require.True(t, d.Complete)
 	require.Len(t, d.Users, 2)
 	assert.Equal(t, "alice.at.corp.com", d.Users[0].LinuxName)
 	assert.Equal(t, hostsync.KeyActive, d.Users[0].Keys[0].Status)
-	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.Acct.Calls("s3:GetObject"))
 
 	// Nothing changed: each read is one GetObject answered 304.
 	for range 3 {
-		f.clk.Advance(10 * time.Minute)
-		f.publish(pub)
+		f.Clk.Advance(10 * time.Minute)
+		f.Publish(pub)
 		d2 := host.Desired(ctx)
 		require.NoError(t, d2.Err)
 		assert.Equal(t, d, d2)
 	}
-	assert.Equal(t, 4+3, f.acct.Calls("s3:GetObject"), "the host's 4 reads and the publisher's 3")
-	assert.Equal(t, 0, f.acct.Calls("s3:PutObject"), "the publisher wrote nothing")
+	assert.Equal(t, 4+3, f.Acct.Calls("s3:GetObject"), "the host's 4 reads and the publisher's 3")
+	assert.Equal(t, 0, f.Acct.Calls("s3:PutObject"), "the publisher wrote nothing")
 
 	// A change reaches the host at its next read.
-	f.addKey("bob", "bob-2")
-	f.publish(pub)
+	f.AddKey("bob", "bob-2")
+	f.Publish(pub)
 	d = host.Desired(ctx)
 	require.NoError(t, d.Err)
 	assert.Len(t, d.Users[1].Keys, 2)
 	snap, etag := host.Current()
 	require.NotNil(t, snap)
-	obj, _ := f.s3.Object("fleet", "hosts.json")
+	obj, _ := f.S3.Object("fleet", "hosts.json")
 	assert.Equal(t, obj.ETag, etag)
 }
 
 func TestSnapshotSourceRefuses(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
-	good, err := hostsync.ParseSnapshot(f.object())
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
+	good, err := hostsync.ParseSnapshot(f.Object())
 	require.NoError(t, err)
 
 	t.Run("stale", func(t *testing.T) {
-		host := f.source(hostsync.WithMaxAge(time.Hour), hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(61*time.Minute))))
+		host := f.Source(hostsync.WithMaxAge(time.Hour), hostsync.WithClock(fakes.NewClock(f.Clk.Now().Add(61*time.Minute))))
 		d := host.Desired(ctx)
 		assert.False(t, d.Complete)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotStale)
@@ -467,46 +410,46 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		assert.Empty(t, d.Users)
 	})
 	t.Run("from the future", func(t *testing.T) {
-		host := f.source(hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(-time.Hour))))
+		host := f.Source(hostsync.WithClock(fakes.NewClock(f.Clk.Now().Add(-time.Hour))))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotStale)
 	})
 	t.Run("another account", func(t *testing.T) {
-		host := f.source(hostsync.WithAccount("999999999999"))
+		host := f.Source(hostsync.WithAccount("999999999999"))
 		d := host.Desired(ctx)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotAccount)
 		assert.False(t, d.Complete)
 	})
 	t.Run("groups not covered", func(t *testing.T) {
-		host := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", hostsync.Config{AuthorizedGroups: []string{"dev"}},
-			hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
+		host := s3snapshot.NewS3SnapshotSource(f.S3, "fleet", "hosts.json", hostsync.Config{AuthorizedGroups: []string{"dev"}},
+			hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotScope)
 		// The same source, viewed with a configuration it covers.
 		assert.True(t, host.ForConfig(snapCfg).Desired(ctx).Complete)
 	})
 	t.Run("unresolved tags", func(t *testing.T) {
-		host := f.source()
+		host := f.Source()
 		d := host.ForConfig(hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(ctx)
 		assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
 	})
 	t.Run("missing object", func(t *testing.T) {
-		host := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "nope.json", snapCfg, hostsync.WithClock(f.clk))
+		host := s3snapshot.NewS3SnapshotSource(f.S3, "fleet", "nope.json", snapCfg, hostsync.WithClock(f.Clk))
 		assert.ErrorIs(t, host.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	})
 	t.Run("throttled", func(t *testing.T) {
-		host := f.source()
-		f.acct.Throttle("s3:GetObject", 1)
+		host := f.Source()
+		f.Acct.Throttle("s3:GetObject", 1)
 		d := host.Desired(ctx)
 		assert.False(t, d.Complete)
 		assert.ErrorContains(t, d.Err, "Throttling")
 		assert.True(t, host.Desired(ctx).Complete, "the next read succeeds")
 	})
 	t.Run("tampered, then fixed", func(t *testing.T) {
-		host := f.source()
+		host := f.Source()
 		require.True(t, host.Desired(ctx).Complete)
-		tampered := bytes.Replace(f.object(), []byte(`"bob"`), []byte(`"eve"`), 2)
-		f.putRaw(tampered)
+		tampered := bytes.Replace(f.Object(), []byte(`"bob"`), []byte(`"eve"`), 2)
+		f.PutRaw(tampered)
 
-		f.acct.ResetCalls()
+		f.Acct.ResetCalls()
 		d := host.Desired(ctx)
 		assert.False(t, d.Complete)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotMalformed)
@@ -516,10 +459,10 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 		// The refused object is remembered by its ETag: 304, same error.
 		d = host.Desired(ctx)
 		assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotMalformed)
-		assert.Equal(t, 2, f.acct.Calls("s3:GetObject"))
+		assert.Equal(t, 2, f.Acct.Calls("s3:GetObject"))
 
-		f.clk.Advance(time.Minute)
-		f.publish(pub)
+		f.Clk.Advance(time.Minute)
+		f.Publish(pub)
 		assert.True(t, host.Desired(ctx).Complete)
 	})
 }
@@ -527,11 +470,11 @@ func TestSnapshotSourceRefuses(t *testing.T) {
 func TestSnapshotSourceCacheFile(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
 
-	host := f.source(hostsync.WithCacheFile(cache))
+	host := f.Source(hostsync.WithCacheFile(cache))
 	want := host.Desired(ctx)
 	require.True(t, want.Complete)
 	fi, err := os.Stat(cache)
@@ -540,49 +483,49 @@ func TestSnapshotSourceCacheFile(t *testing.T) {
 
 	// A restarted daemon starts from the file: its first GET is conditional
 	// and answered 304.
-	f.acct.ResetCalls()
-	restarted := f.source(hostsync.WithCacheFile(cache))
+	f.Acct.ResetCalls()
+	restarted := f.Source(hostsync.WithCacheFile(cache))
 	got := restarted.Desired(ctx)
 	assert.Equal(t, want, got)
-	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.Acct.Calls("s3:GetObject"))
 	snap, etag := restarted.Current()
 	require.NotNil(t, snap)
 	assert.NotEmpty(t, etag)
 
 	// While S3 is unreachable the restarted host changes nothing, even
 	// with a good cached snapshot: a failed read is an unknown source.
-	f.acct.Inject("s3:GetObject", fakes.Fault{Times: 1, Err: errors.New("dial tcp: connection refused")})
-	again := f.source(hostsync.WithCacheFile(cache))
+	f.Acct.Inject("s3:GetObject", fakes.Fault{Times: 1, Err: errors.New("dial tcp: connection refused")})
+	again := f.Source(hostsync.WithCacheFile(cache))
 	d := again.Desired(ctx)
 	assert.False(t, d.Complete)
 	assert.ErrorContains(t, d.Err, "connection refused")
 
 	// A cache file for another object, or a corrupt one, is ignored.
-	other := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "other.json", snapCfg, hostsync.WithCacheFile(cache), hostsync.WithClock(f.clk))
+	other := s3snapshot.NewS3SnapshotSource(f.S3, "fleet", "other.json", snapCfg, hostsync.WithCacheFile(cache), hostsync.WithClock(f.Clk))
 	assert.ErrorIs(t, other.Desired(ctx).Err, hostsync.ErrSnapshotNotFound)
 	require.NoError(t, os.WriteFile(cache, []byte("{garbage"), 0o600))
-	f.acct.ResetCalls()
-	fresh := f.source(hostsync.WithCacheFile(cache))
+	f.Acct.ResetCalls()
+	fresh := f.Source(hostsync.WithCacheFile(cache))
 	assert.True(t, fresh.Desired(ctx).Complete)
-	assert.Equal(t, 1, f.acct.Calls("s3:GetObject"))
+	assert.Equal(t, 1, f.Acct.Calls("s3:GetObject"))
 	data, err := os.ReadFile(cache)
 	require.NoError(t, err)
 	assert.True(t, json.Valid(data), "rewritten")
 
 	// A cached snapshot from another account is not trusted after a
 	// configuration change.
-	f.acct.ResetCalls()
-	strict := f.source(hostsync.WithCacheFile(cache), hostsync.WithAccount("999999999999"))
+	f.Acct.ResetCalls()
+	strict := f.Source(hostsync.WithCacheFile(cache), hostsync.WithAccount("999999999999"))
 	assert.ErrorIs(t, strict.Desired(ctx).Err, hostsync.ErrSnapshotAccount)
 }
 
 func TestFileSnapshotSource(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	data, err := hostsync.MarshalSnapshot(f.build(iamsource.NewIAMSource(f.iam, snapCfg)))
+	data, err := hostsync.MarshalSnapshot(f.Build(iamsource.NewIAMSource(f.IAM, snapCfg)))
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "hosts.json")
-	opts := []hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}
+	opts := []hostsync.Option{hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk)}
 	src := s3snapshot.NewFileSnapshotSource(path, snapCfg, opts...)
 	assert.Equal(t, path, src.Location())
 
@@ -601,7 +544,7 @@ func TestFileSnapshotSource(t *testing.T) {
 	assert.Nil(t, snap)
 
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	f.clk.Advance(s3snapshot.DefaultSnapshotMaxAge + time.Second)
+	f.Clk.Advance(s3snapshot.DefaultSnapshotMaxAge + time.Second)
 	assert.ErrorIs(t, src.Desired(ctx).Err, hostsync.ErrSnapshotStale)
 }
 
@@ -610,15 +553,15 @@ func TestFileSnapshotSource(t *testing.T) {
 func TestSnapshotSyncMatchesLiveSync(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	f.add("dave+ops", []string{"ssh", "admins"}, "dave-1")
-	f.add("root", []string{"ssh"}, "root-1") // refused by every host
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
+	f.Add("dave+ops", []string{"ssh", "admins"}, "dave-1")
+	f.Add("root", []string{"ssh"}, "root-1") // refused by every host
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
 
 	live, fromSnap := fakes.NewHost(), fakes.NewHost()
-	livePlan, _, err := hostsync.Sync(ctx, iamsource.NewIAMSource(f.iam, snapCfg), live, snapCfg)
+	livePlan, _, err := hostsync.Sync(ctx, iamsource.NewIAMSource(f.IAM, snapCfg), live, snapCfg)
 	require.NoError(t, err)
-	snapPlan, _, err := hostsync.Sync(ctx, f.source(), fromSnap, snapCfg)
+	snapPlan, _, err := hostsync.Sync(ctx, f.Source(), fromSnap, snapCfg)
 	require.NoError(t, err)
 	assert.Equal(t, snapshot(live), snapshot(fromSnap))
 	assert.Equal(t, livePlan.String(), snapPlan.String())
@@ -631,10 +574,10 @@ func TestSnapshotSyncMatchesLiveSync(t *testing.T) {
 func TestSnapshotUnknownChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
 	h := fakes.NewHost()
-	src := f.source()
+	src := f.Source()
 	_, _, err := hostsync.Sync(ctx, src, h, snapCfg)
 	require.NoError(t, err)
 	before, writes := snapshot(h), h.Writes()
@@ -655,17 +598,17 @@ func TestSnapshotUnknownChangesNothing(t *testing.T) {
 		assert.Equal(t, writes, h.Writes())
 	}
 	t.Run("empty document", func(t *testing.T) {
-		f.putRaw([]byte("{}"))
+		f.PutRaw([]byte("{}"))
 		check(t, hostsync.ErrSnapshotMalformed)
 	})
 	t.Run("bucket unreachable", func(t *testing.T) {
-		f.acct.Inject("s3:GetObject", fakes.Fault{Err: errors.New("dial tcp 127.0.0.1:9: connect: connection refused")})
-		defer f.acct.ClearFaults()
+		f.Acct.Inject("s3:GetObject", fakes.Fault{Err: errors.New("dial tcp 127.0.0.1:9: connect: connection refused")})
+		defer f.Acct.ClearFaults()
 		check(t, nil)
 	})
 	t.Run("stale", func(t *testing.T) {
-		f.publish(pub)
-		f.clk.Advance(s3snapshot.DefaultSnapshotMaxAge + time.Minute)
+		f.Publish(pub)
+		f.Clk.Advance(s3snapshot.DefaultSnapshotMaxAge + time.Minute)
 		check(t, hostsync.ErrSnapshotStale)
 	})
 }

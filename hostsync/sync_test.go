@@ -34,7 +34,7 @@ type srcSyncFixture struct {
 
 func newSrcSyncFixture(t testing.TB) *srcSyncFixture {
 	f := &srcSyncFixture{srcIAMFixture: newSrcIAMFixture(t), host: fakes.NewHost(), cfg: srcSyncCfg}
-	f.src = iamsource.NewIAMSource(f.iam, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
+	f.src = iamsource.NewIAMSource(f.IAM, f.cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(4))
 	return f
 }
 
@@ -43,9 +43,9 @@ func (f *srcSyncFixture) sync() (hostsync.SyncPlan, hostsync.Report, error) {
 }
 
 func (f *srcSyncFixture) mustSync() hostsync.SyncPlan {
-	f.t.Helper()
+	f.T.Helper()
 	p, r, err := f.sync()
-	require.NoError(f.t, err, "plan:\n%s\nreport:\n%s", p, r)
+	require.NoError(f.T, err, "plan:\n%s\nreport:\n%s", p, r)
 	return p
 }
 
@@ -67,17 +67,17 @@ func srcSorted(s ...string) []string {
 
 func TestSyncCreatesUsersFromIAM(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh", "admins"}, "s-alice")
-	f.add("bob@corp.com", []string{"ssh"}, "s-bob1", "s-bob2")
-	f.add("carol", []string{"admins"}, "s-carol")
+	f.Add("alice", []string{"ssh", "admins"}, "s-alice")
+	f.Add("bob@corp.com", []string{"ssh"}, "s-bob1", "s-bob2")
+	f.Add("carol", []string{"admins"}, "s-carol")
 	p := f.mustSync()
 	assert.Equal(t, []string{"alice", "bob.at.corp.com"}, managedNames(f.host), "plan:\n%s", p)
 	alice, _ := f.host.User("alice")
 	assert.True(t, alice.Sudo)
 	bob, _ := f.host.User("bob.at.corp.com")
 	assert.False(t, bob.Sudo)
-	assert.Equal(t, srcSorted(f.keys["bob@corp.com"]...), srcKeyIDs(f.host, "bob.at.corp.com"))
-	assert.Zero(t, f.acct.Calls("iam:ListGroupsForUser"))
+	assert.Equal(t, srcSorted(f.Keys["bob@corp.com"]...), srcKeyIDs(f.host, "bob.at.corp.com"))
+	assert.Zero(t, f.Acct.Calls("iam:ListGroupsForUser"))
 }
 
 func TestSyncUnknownSourceChangesNothing(t *testing.T) {
@@ -96,23 +96,23 @@ func TestSyncUnknownSourceChangesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newSrcSyncFixture(t)
 			for _, n := range []string{"u1", "u2", "u3", "u4", "u5", "u6"} {
-				f.add(n, []string{"ssh"}, "unk-"+n)
+				f.Add(n, []string{"ssh"}, "unk-"+n)
 			}
-			f.add("root-ish", []string{"ssh", "admins"}, "unk-admin")
+			f.Add("root-ish", []string{"ssh", "admins"}, "unk-admin")
 			f.mustSync()
 			require.Len(t, managedNames(f.host), 7)
 
 			// Changes in IAM that a complete read would act on: a user
 			// removed, a key deactivated, a key added, sudo revoked.
-			f.remove("u1")
-			f.setKey("u2", f.keys["u2"][0], false)
-			f.addKey("u3", "unk-new")
-			_, err := f.iam.RemoveUserFromGroup(t.Context(), &iam.RemoveUserFromGroupInput{UserName: aws.String("root-ish"), GroupName: aws.String("admins")})
+			f.Remove("u1")
+			f.SetKey("u2", f.Keys["u2"][0], false)
+			f.AddKey("u3", "unk-new")
+			_, err := f.IAM.RemoveUserFromGroup(t.Context(), &iam.RemoveUserFromGroupInput{UserName: aws.String("root-ish"), GroupName: aws.String("admins")})
 			require.NoError(t, err)
 
 			before := snapshot(f.host)
 			writes := f.host.Writes()
-			f.acct.Inject(tc.op, tc.fault)
+			f.Acct.Inject(tc.op, tc.fault)
 			for range 3 { // repeated unknown syncs count for nothing either
 				p, r, err := f.sync()
 				require.Error(t, err)
@@ -131,7 +131,7 @@ func TestSyncUnknownSourceChangesNothing(t *testing.T) {
 			assert.False(t, u1.Locked)
 
 			// Once IAM answers again, the removal counts from one.
-			f.acct.ClearFaults()
+			f.Acct.ClearFaults()
 			p := f.mustSync()
 			assert.Contains(t, actionsFor(p, "u1"), hostsync.ActLock)
 			assert.NotContains(t, actionsFor(p, "u1"), hostsync.ActDelete)
@@ -143,12 +143,12 @@ func TestSyncUnknownSourceChangesNothing(t *testing.T) {
 
 func TestSyncRemovedUserLockedThenDeleted(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh"}, "rm-alice")
-	f.add("bob", []string{"ssh", "admins"}, "rm-bob")
+	f.Add("alice", []string{"ssh"}, "rm-alice")
+	f.Add("bob", []string{"ssh", "admins"}, "rm-bob")
 	f.mustSync()
 	f.host.StartSession("bob")
 
-	f.remove("bob")
+	f.Remove("bob")
 
 	// Sync 1: bob is locked, loses his keys and sudo; the account stays.
 	p := f.mustSync()
@@ -160,7 +160,7 @@ func TestSyncRemovedUserLockedThenDeleted(t *testing.T) {
 	assert.Empty(t, f.host.Keys("bob"))
 
 	// An unknown sync in between neither counts nor resets the count.
-	f.acct.Throttle("iam:ListSSHPublicKeys", 1)
+	f.Acct.Throttle("iam:ListSSHPublicKeys", 1)
 	_, _, err := f.sync()
 	require.ErrorIs(t, err, hostsync.ErrSourceUnknown)
 	_, ok = f.host.User("bob")
@@ -184,26 +184,26 @@ func TestSyncRemovedUserLockedThenDeleted(t *testing.T) {
 
 func TestSyncInactiveKeys(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh"}, "ik-1", "ik-2", "ik-3")
-	k1, k2, k3 := f.keys["alice"][0], f.keys["alice"][1], f.keys["alice"][2]
-	f.setKey("alice", k2, false)
+	f.Add("alice", []string{"ssh"}, "ik-1", "ik-2", "ik-3")
+	k1, k2, k3 := f.Keys["alice"][0], f.Keys["alice"][1], f.Keys["alice"][2]
+	f.SetKey("alice", k2, false)
 
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	f.mustSync()
 	assert.Equal(t, srcSorted(k1, k3), srcKeyIDs(f.host, "alice"), "the Inactive key never reaches the key cache")
-	assert.Equal(t, 2, f.acct.Calls("iam:GetSSHPublicKey"), "an Inactive key's body is not even fetched")
+	assert.Equal(t, 2, f.Acct.Calls("iam:GetSSHPublicKey"), "an Inactive key's body is not even fetched")
 	for _, k := range f.host.Keys("alice") {
 		assert.NotEqual(t, srcCanonicalBody("ik-2"), k.Body)
 	}
 
 	// Deactivating a key removes it on the next sync.
-	f.setKey("alice", k1, false)
+	f.SetKey("alice", k1, false)
 	p := f.mustSync()
 	assert.Contains(t, p.String(), "remove "+k1)
 	assert.Equal(t, []string{k3}, srcKeyIDs(f.host, "alice"))
 
 	// Deactivating the last key removes the user's keys altogether.
-	f.setKey("alice", k3, false)
+	f.SetKey("alice", k3, false)
 	f.mustSync()
 	assert.Empty(t, f.host.Keys("alice"))
 	u, _ := f.host.User("alice")
@@ -212,17 +212,17 @@ func TestSyncInactiveKeys(t *testing.T) {
 	// Reactivating a key whose body was fetched once costs no
 	// GetSSHPublicKey: the body is cached by ID. k2 was never Active, so
 	// its body is fetched now.
-	f.setKey("alice", k1, true)
-	f.setKey("alice", k2, true)
-	f.acct.ResetCalls()
+	f.SetKey("alice", k1, true)
+	f.SetKey("alice", k2, true)
+	f.Acct.ResetCalls()
 	f.mustSync()
 	assert.Equal(t, srcSorted(k1, k2), srcKeyIDs(f.host, "alice"))
-	assert.Equal(t, 1, f.acct.Calls("iam:GetSSHPublicKey"))
+	assert.Equal(t, 1, f.Acct.Calls("iam:GetSSHPublicKey"))
 }
 
 func TestSyncSteadyStateCalls(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.src = iamsource.NewIAMSource(f.iam, f.cfg) // default page size
+	f.src = iamsource.NewIAMSource(f.IAM, f.cfg) // default page size
 	const n = 5
 	for i := range n {
 		groups := []string{"ssh"}
@@ -230,21 +230,21 @@ func TestSyncSteadyStateCalls(t *testing.T) {
 			groups = append(groups, "admins")
 		}
 		name := string(rune('a'+i)) + "-user"
-		f.add(name, groups, name+"-k1", name+"-k2")
+		f.Add(name, groups, name+"-k1", name+"-k2")
 	}
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	f.mustSync()
-	assert.Equal(t, 2*n, f.acct.Calls("iam:GetSSHPublicKey"))
+	assert.Equal(t, 2*n, f.Acct.Calls("iam:GetSSHPublicKey"))
 
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	f.host.ResetLog()
 	p := f.mustSync()
 	assert.True(t, p.Empty(), "plan:\n%s", p)
-	assert.Zero(t, f.acct.Calls("iam:GetSSHPublicKey"), "known keys cost nothing")
-	assert.Equal(t, n, f.acct.Calls("iam:ListSSHPublicKeys"), "one per user")
-	assert.Equal(t, 2, f.acct.Calls("iam:GetGroup"), "one page per configured group")
-	assert.Zero(t, f.acct.Calls("iam:ListGroupsForUser"))
-	assert.Equal(t, n+2, f.acct.CallsWithPrefix("iam:"), f.acct.CallSummary())
+	assert.Zero(t, f.Acct.Calls("iam:GetSSHPublicKey"), "known keys cost nothing")
+	assert.Equal(t, n, f.Acct.Calls("iam:ListSSHPublicKeys"), "one per user")
+	assert.Equal(t, 2, f.Acct.Calls("iam:GetGroup"), "one page per configured group")
+	assert.Zero(t, f.Acct.Calls("iam:ListGroupsForUser"))
+	assert.Equal(t, n+2, f.Acct.CallsWithPrefix("iam:"), f.Acct.CallSummary())
 	assert.Zero(t, f.host.Writes(), "a no-op sync writes nothing")
 }
 
@@ -252,7 +252,7 @@ func TestSyncNames(t *testing.T) {
 	f := newSrcSyncFixture(t)
 	long := strings.Repeat("a", 40)
 	for _, n := range []string{"root", "ubuntu", "bob@corp.com", "bob.at.corp.com", long, "..", "-rf", "Ec2-User", "alice"} {
-		f.add(n, []string{"ssh"}, "names-"+n)
+		f.Add(n, []string{"ssh"}, "names-"+n)
 	}
 	ubuntuBefore, ok := f.host.User("ubuntu")
 	require.True(t, ok)
@@ -277,7 +277,7 @@ func TestSyncNames(t *testing.T) {
 	}
 	bob, ok := f.host.User("bob.at.corp.com")
 	require.True(t, ok)
-	assert.Equal(t, f.keys["bob@corp.com"], srcKeyIDs(f.host, bob.Name), "the Linux account is bob@corp.com's, not bob.at.corp.com's")
+	assert.Equal(t, f.Keys["bob@corp.com"], srcKeyIDs(f.host, bob.Name), "the Linux account is bob@corp.com's, not bob.at.corp.com's")
 	ubuntuAfter, _ := f.host.User("ubuntu")
 	assert.Equal(t, ubuntuBefore, ubuntuAfter, "a pre-existing local account is never touched")
 	root, _ := f.host.User("root")
@@ -287,7 +287,7 @@ func TestSyncNames(t *testing.T) {
 
 func TestSyncDryRun(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh"}, "dry-a")
+	f.Add("alice", []string{"ssh"}, "dry-a")
 	p, r, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.WithDryRun(true))
 	require.NoError(t, err)
 	assert.Contains(t, kinds(p), "create-user alice")
@@ -298,8 +298,8 @@ func TestSyncDryRun(t *testing.T) {
 
 func TestSyncHaltsBeforeReadingIAM(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh"}, "halt-a")
-	f.acct.ResetCalls()
+	f.Add("alice", []string{"ssh"}, "halt-a")
+	f.Acct.ResetCalls()
 	for _, tc := range []struct {
 		cfg hostsync.Config
 		is  error
@@ -313,18 +313,18 @@ func TestSyncHaltsBeforeReadingIAM(t *testing.T) {
 		assert.ErrorIs(t, p.Halted, tc.is)
 		assert.ErrorIs(t, r.Halted, tc.is)
 	}
-	assert.Zero(t, f.acct.CallsWithPrefix("iam:"))
+	assert.Zero(t, f.Acct.CallsWithPrefix("iam:"))
 	assert.Zero(t, f.host.Writes())
 }
 
 func TestSyncHostErrors(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh"}, "hosterr-a")
+	f.Add("alice", []string{"ssh"}, "hosterr-a")
 	f.host.SetState([]byte("not json"))
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	_, _, err := f.sync()
 	assert.ErrorIs(t, err, hostsync.ErrCorruptState)
-	assert.Zero(t, f.acct.CallsWithPrefix("iam:"), "a host that cannot be read costs no IAM call")
+	assert.Zero(t, f.Acct.CallsWithPrefix("iam:"), "a host that cannot be read costs no IAM call")
 
 	f.host.SetState(nil)
 	f.host.Inject("CreateUser", fakes.Fault{})
@@ -337,7 +337,7 @@ func TestSyncHostErrors(t *testing.T) {
 
 func TestSyncLogs(t *testing.T) {
 	f := newSrcSyncFixture(t)
-	f.add("alice", []string{"ssh", "admins"}, "log-a1", "log-a2")
+	f.Add("alice", []string{"ssh", "admins"}, "log-a1", "log-a2")
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	_, _, err := hostsync.Sync(t.Context(), f.src, f.host, f.cfg, hostsync.WithLogger(log))
@@ -349,7 +349,7 @@ func TestSyncLogs(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(line), &rec), "structured: %s", line)
 		msgs = append(msgs, rec["msg"].(string))
 		if rec["action"] == string(hostsync.ActWriteKeys) {
-			assert.Contains(t, rec["keys"], f.keys["alice"][0], "key IDs are logged")
+			assert.Contains(t, rec["keys"], f.Keys["alice"][0], "key IDs are logged")
 			assert.Contains(t, rec["keys"], "SHA256:", "fingerprints are logged")
 		}
 	}
@@ -405,28 +405,28 @@ func (c *srcCredentialedIAM) GetSSHPublicKey(ctx context.Context, in *iam.GetSSH
 func TestSyncAssumeRoleOncePerCredentials(t *testing.T) {
 	// The SDK's credentials cache compares expiry with the real time.
 	f := newSrcIAMFixture(t, fakes.WithClock(fakes.NewClock(time.Now())))
-	role, err := f.iam.CreateRole(t.Context(), &iam.CreateRoleInput{
+	role, err := f.IAM.CreateRole(t.Context(), &iam.CreateRoleInput{
 		RoleName:                 aws.String("iamkit-hostsync-reader"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`),
 	})
 	require.NoError(t, err)
 	roleARN := aws.ToString(role.Role.Arn)
 	for i := range 3 {
-		f.add(string(rune('a'+i))+"-user", []string{"ssh"}, "ar-"+string(rune('a'+i)))
+		f.Add(string(rune('a'+i))+"-user", []string{"ssh"}, "ar-"+string(rune('a'+i)))
 	}
 	cfg := srcSyncCfg
 	cfg.AssumeRole = roleARN
 
-	api := &srcCredentialedIAM{IAMAPI: f.iam, t: t, acct: f.acct, role: "iamkit-hostsync-reader",
-		creds: iamsource.AssumeRoleCredentials(f.acct.STS(), cfg.AssumeRole, "hostsync-test-host")}
+	api := &srcCredentialedIAM{IAMAPI: f.IAM, t: t, acct: f.Acct, role: "iamkit-hostsync-reader",
+		creds: iamsource.AssumeRoleCredentials(f.Acct.STS(), cfg.AssumeRole, "hostsync-test-host")}
 	src := iamsource.NewIAMSource(api, cfg)
 	h := fakes.NewHost()
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	for range 5 {
 		_, _, err := hostsync.Sync(t.Context(), src, h, cfg)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 1, f.acct.Calls("sts:AssumeRole"), "the role is assumed once, not per call or per sync")
-	assert.Greater(t, f.acct.CallsWithPrefix("iam:"), 10)
+	assert.Equal(t, 1, f.Acct.Calls("sts:AssumeRole"), "the role is assumed once, not per call or per sync")
+	assert.Greater(t, f.Acct.CallsWithPrefix("iam:"), 10)
 	assert.Len(t, managedNames(h), 3)
 }

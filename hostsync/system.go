@@ -110,6 +110,12 @@ type System interface {
 	// is an error wrapping ErrNoSuchUser, a taken newName one wrapping
 	// ErrUserExists, and an account with running processes one wrapping
 	// ErrUserBusy; in those cases nothing changes.
+	//
+	// When oldName no longer exists but newName does (a rename cut short
+	// after the login was renamed), Rename finishes it: the primary group
+	// still named oldName is renamed, and the sudoers drop-in and key cache
+	// entry left under oldName are removed (the sync sets those of newName);
+	// nil when nothing is left.
 	Rename(ctx context.Context, oldName, newName string) error
 	// ReadKeys returns the user's keys from the key cache; none if the cache
 	// holds nothing for the user.

@@ -12,7 +12,8 @@ import (
 
 // Server is an account served on a loopback HTTP endpoint over AWS's wire
 // protocols: IAM, STS and SNS (query protocol, XML responses and errors),
-// Cognito Identity (JSON 1.1), S3 (REST-XML, path-style) and the console
+// Cognito Identity (JSON 1.1), S3 (REST-XML, path-style), EC2's
+// DescribeTags (EC2 query; hostsync/ec2tags's client) and the console
 // sign-in endpoint. Real SDK clients built from Config reach it unchanged.
 // Requests are authenticated with SigV4 against the credentials the
 // account issued; faults, latency and call counters behave as in process.

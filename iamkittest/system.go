@@ -362,6 +362,13 @@ func (c *sysCheck) rename(name, spare, taken, missing string, uid int, groups []
 		c.keys(from, nil)
 		c.expect(to, uid, groups, nil, false, true)
 		c.keys(to, keys)
+		// Again, as the next sync does after a rename cut short: with
+		// nothing left under the old name, nothing changes.
+		if err := sys.Rename(ctx, from, to); err != nil {
+			c.errorf("Rename(%s, %s) once %s is renamed (finishing a cut-short rename): %v, want nil", from, to, from, err)
+		}
+		c.expect(to, uid, groups, nil, false, true)
+		c.keys(to, keys)
 	}
 	if err := sys.RevokeSudo(ctx, name); err != nil {
 		c.errorf("RevokeSudo(%s): %v", name, err)

@@ -167,6 +167,11 @@ func (a *Account) CognitoLoginToken(provider, subject string) string {
 	return a.impl.CognitoLoginToken(provider, subject)
 }
 
+// EC2 returns the account's EC2 service.
+func (a *Account) EC2() *EC2 {
+	return fromFakesEC2(a.impl.EC2())
+}
+
 // IAM returns the account's IAM service.
 func (a *Account) IAM() *IAM {
 	return fromFakesIAM(a.impl.IAM())
@@ -476,6 +481,24 @@ const (
 	KindFederationToken CredentialKind = "federation-token"
 )
 
+// DescribeTagsRequest is ec2:DescribeTags' input.
+type DescribeTagsRequest struct {
+	// Filters all apply.
+	Filters []EC2Filter
+	// MaxResults is the page size, 5 to 1000; 0 means 1000.
+	MaxResults int
+	// NextToken is the token of the previous page.
+	NextToken string
+}
+
+// DescribeTagsResponse is ec2:DescribeTags' output.
+type DescribeTagsResponse struct {
+	// Tags is the page, sorted by resource ID and key.
+	Tags []EC2Tag
+	// NextToken is set when more pages follow.
+	NextToken string
+}
+
 // Directory links accounts the way AWS links every account: a trust policy in
 // one account may name a user or role of another, and IAM resolves it. Accounts
 // built with the same Directory (WithDirectory) see each other's users and
@@ -493,6 +516,49 @@ type Directory struct{ impl *fakes.Directory }
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
 	return fromFakesDirectory(fakes.NewDirectory())
+}
+
+// EC2 is the account's Amazon EC2, enough of it for an instance to read its
+// own tags: DescribeTags over the tags set with SetInstanceTags. Its shapes
+// are its own (DescribeTagsRequest...), not the SDK's service/ec2, whose
+// package would weigh on every test binary that links the fakes; the server
+// speaks EC2's query dialect for it (hostsync/ec2tags is the client).
+type EC2 struct{ impl *fakes.EC2 }
+
+// DescribeTags answers ec2:DescribeTags for instance tags (call counter,
+// faults and Disable under "ec2:DescribeTags"). An unknown filter name, a
+// MaxResults outside 5–1000 and a NextToken it did not hand out are
+// InvalidParameterValue.
+func (f *EC2) DescribeTags(ctx context.Context, in DescribeTagsRequest) (DescribeTagsResponse, error) {
+	res0, res1 := f.impl.DescribeTags(ctx, toFakesDescribeTagsRequest(in))
+	return fromFakesDescribeTagsResponse(res0), res1
+}
+
+// SetInstanceTags replaces the tags of an instance (none removes them),
+// bypassing faults and the call log: the way a test sets up an instance.
+func (f *EC2) SetInstanceTags(instanceID string, tags map[string]string) {
+	f.impl.SetInstanceTags(instanceID, tags)
+}
+
+// EC2Filter is one filter of DescribeTags: Name ("resource-id",
+// "resource-type", "key" or "value") and the values any of which matches.
+type EC2Filter struct {
+	// Name is the filter's name.
+	Name string
+	// Values are the accepted values.
+	Values []string
+}
+
+// EC2Tag is one tag of DescribeTags' answer.
+type EC2Tag struct {
+	// ResourceID is the instance ID.
+	ResourceID string
+	// ResourceType is "instance".
+	ResourceType string
+	// Key is the tag's key.
+	Key string
+	// Value is the tag's value.
+	Value string
 }
 
 // Fault describes failures injected into one operation.
@@ -695,6 +761,15 @@ func (h *Host) RemoveFromGroup(name, group string) {
 // and sessions follow.
 func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
 	return h.impl.Rename(ctx, oldName, newName)
+}
+
+// RenameLoginOnly renames the account oldName to newName the way a rename
+// cut short after usermod -l leaves it: the login is renamed, but its
+// private group, sudoers drop-in and keys stay under oldName. It bypasses
+// faults and the call counters: the way a test sets up an interrupted
+// rename.
+func (h *Host) RenameLoginOnly(oldName, newName string) error {
+	return h.impl.RenameLoginOnly(oldName, newName)
 }
 
 // ResetLog clears the log and the write count.
@@ -1090,6 +1165,16 @@ func (f *IAM) UpdateSSHPublicKey(ctx context.Context, in *iam.UpdateSSHPublicKey
 	return f.impl.UpdateSSHPublicKey(ctx, in, optFns...)
 }
 
+// UpdateUser implements iam.Client.UpdateUser: NewUserName renames the user
+// and NewPath moves it, as IAM does — the user ID is kept, the ARN follows,
+// and so does everything that refers to the user: group memberships,
+// access, SSH and signing keys, service credentials, the login profile,
+// MFA devices and the AWS principals of role trust policies. A new name
+// another user holds (ignoring case) is EntityAlreadyExists.
+func (f *IAM) UpdateUser(ctx context.Context, in *iam.UpdateUserInput, optFns ...func(*iam.Options)) (*iam.UpdateUserOutput, error) {
+	return f.impl.UpdateUser(ctx, in, optFns...)
+}
+
 // UploadSSHPublicKey implements iam.Client.UploadSSHPublicKey: the body is
 // validated, duplicates are refused and a user may hold at most five keys.
 func (f *IAM) UploadSSHPublicKey(ctx context.Context, in *iam.UploadSSHPublicKeyInput, optFns ...func(*iam.Options)) (*iam.UploadSSHPublicKeyOutput, error) {
@@ -1439,6 +1524,8 @@ func fakesOfGenerated(x any) (any, bool) {
 		return x.impl, true
 	case *Directory:
 		return x.impl, true
+	case *EC2:
+		return x.impl, true
 	case *Host:
 		return x.impl, true
 	case *IAM:
@@ -1461,6 +1548,7 @@ var generatedHandles = []struct{ kit, fakes any }{
 	{(*Clock)(nil), (*fakes.Clock)(nil)},
 	{(*Cognito)(nil), (*fakes.Cognito)(nil)},
 	{(*Directory)(nil), (*fakes.Directory)(nil)},
+	{(*EC2)(nil), (*fakes.EC2)(nil)},
 	{(*Host)(nil), (*fakes.Host)(nil)},
 	{(*IAM)(nil), (*fakes.IAM)(nil)},
 	{(*S3)(nil), (*fakes.S3)(nil)},
@@ -1480,6 +1568,8 @@ func kitOfGenerated(x any) (any, bool) {
 		return fromFakesCognito(x), true
 	case *fakes.Directory:
 		return fromFakesDirectory(x), true
+	case *fakes.EC2:
+		return fromFakesEC2(x), true
 	case *fakes.Host:
 		return fromFakesHost(x), true
 	case *fakes.IAM:
@@ -1517,11 +1607,22 @@ func fromFakesCognito(x *fakes.Cognito) *Cognito {
 	return &Cognito{impl: x}
 }
 
+func fromFakesDescribeTagsResponse(v fakes.DescribeTagsResponse) DescribeTagsResponse {
+	return DescribeTagsResponse{Tags: mapSlice(v.Tags, func(v fakes.EC2Tag) EC2Tag { return fromFakesEC2Tag(v) }), NextToken: v.NextToken}
+}
+
 func fromFakesDirectory(x *fakes.Directory) *Directory {
 	if x == nil {
 		return nil
 	}
 	return &Directory{impl: x}
+}
+
+func fromFakesEC2(x *fakes.EC2) *EC2 {
+	if x == nil {
+		return nil
+	}
+	return &EC2{impl: x}
 }
 
 func fromFakesHost(x *fakes.Host) *Host {
@@ -1611,6 +1712,10 @@ func toFakesClock(x *Clock) *fakes.Clock {
 	return x.impl
 }
 
+func toFakesDescribeTagsRequest(v DescribeTagsRequest) fakes.DescribeTagsRequest {
+	return fakes.DescribeTagsRequest{Filters: mapSlice(v.Filters, func(v EC2Filter) fakes.EC2Filter { return toFakesEC2Filter(v) }), MaxResults: v.MaxResults, NextToken: v.NextToken}
+}
+
 func toFakesDirectory(x *Directory) *fakes.Directory {
 	if x == nil {
 		return nil
@@ -1624,4 +1729,12 @@ func toFakesFault(v Fault) fakes.Fault {
 
 func toFakesHTTPError(v HTTPError) fakes.HTTPError {
 	return fakes.HTTPError{Status: v.Status, Body: v.Body}
+}
+
+func fromFakesEC2Tag(v fakes.EC2Tag) EC2Tag {
+	return EC2Tag{ResourceID: v.ResourceID, ResourceType: v.ResourceType, Key: v.Key, Value: v.Value}
+}
+
+func toFakesEC2Filter(v EC2Filter) fakes.EC2Filter {
+	return fakes.EC2Filter{Name: v.Name, Values: v.Values}
 }

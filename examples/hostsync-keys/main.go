@@ -1,7 +1,8 @@
 // Command hostsync-keys is a minimal AuthorizedKeysCommand for hostsync:
 // the cache-only part of "iamkit hostsync keys", in a binary that links
-// nothing but the hostsync package, for hosts where every millisecond of
-// an SSH login counts.
+// nothing but hostsync's read path (package hostsync/authkeys: no AWS SDK,
+// no x/crypto/ssh, no os/exec), for hosts where every millisecond of an SSH
+// login counts.
 //
 //	AuthorizedKeysCommand /usr/local/bin/hostsync-keys %u %f
 //	AuthorizedKeysCommandUser nobody
@@ -27,9 +28,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
 
-	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/authkeys"
 )
 
 func main() {
@@ -37,6 +40,7 @@ func main() {
 }
 
 const usage = `Usage: hostsync-keys [--state-dir DIR] [--config FILE] [--max-age DURATION] [--root DIR] USER [FINGERPRINT]
+       hostsync-keys --version
 
 Print USER's authorized_keys lines from hostsync's key cache (sshd's
 AuthorizedKeysCommand: hostsync-keys %u %f). No AWS call, ever.
@@ -44,13 +48,23 @@ AuthorizedKeysCommand: hostsync-keys %u %f). No AWS call, ever.
 Flags:
 `
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// version is the main module's version from the build information, or
+// "(devel)".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hostsync-keys", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")
-	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
-	maxAge := fs.Duration("max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync")
+	stateDir := fs.String("state-dir", authkeys.DefaultStateDir, "`DIR` whose keys/ is the key cache")
+	config := fs.String("config", authkeys.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
+	maxAge := fs.Duration("max-age", authkeys.DefaultMaxAge, "trust the cache for this `DURATION` after the last complete sync")
 	root := fs.String("root", "", "read `DIR`/etc/passwd and DIR/etc/group instead of /etc's")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, usage)
@@ -62,6 +76,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	pos := fs.Args()
+	if *showVersion {
+		if len(pos) > 0 {
+			fmt.Fprintln(stderr, "hostsync-keys: --version takes no USER; see --help")
+			return 2
+		}
+		fmt.Fprintf(stdout, "hostsync-keys %s\n", version())
+		return 0
+	}
 	if len(pos) < 1 || len(pos) > 2 || *maxAge <= 0 {
 		fmt.Fprintln(stderr, "hostsync-keys: want USER [FINGERPRINT] and a positive --max-age; see --help")
 		return 2
@@ -70,20 +92,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hostsync-keys: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
-	cfg, err := hostsync.ReadOptionalConfigFile(*config)
+	cfg, err := authkeys.ReadConfigFile(*config)
 	if err != nil {
 		return fail(err)
 	}
-	host := &hostsync.Linux{Config: cfg, Root: *root}
-	fingerprint := ""
-	if len(pos) == 2 {
-		fingerprint = pos[1]
+	if *stateDir == "" {
+		*stateDir = authkeys.DefaultStateDir
 	}
-	lines, err := hostsync.AuthorizedKeys(ctx, pos[0], fingerprint,
-		hostsync.WithKeyCache(hostsync.StateDir{Root: *stateDir}.KeyCache()),
-		hostsync.WithMaxAge(*maxAge),
-		hostsync.WithMarkerCheck(host.IsManaged))
-	if errors.Is(err, hostsync.ErrNotManaged) {
+	req := authkeys.Request{
+		User:     pos[0],
+		CacheDir: filepath.Join(*stateDir, authkeys.KeyCacheDirName),
+		Config:   cfg,
+		Root:     *root,
+		MaxAge:   *maxAge,
+	}
+	if len(pos) == 2 {
+		req.Fingerprint = pos[1]
+	}
+	lines, err := authkeys.Lookup(req)
+	if errors.Is(err, authkeys.ErrNotManaged) {
 		return 0
 	}
 	if err != nil {

@@ -119,3 +119,13 @@ func TestUsage(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "%q", args)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"--version"}, &stdout, &stderr))
+	assert.Regexp(t, `^hostsync-keys (\(devel\)|v\S+)\n$`, stdout.String())
+	assert.Empty(t, stderr.String())
+	stdout.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"--version", "alice"}, &stdout, &stderr))
+	assert.Empty(t, stdout.String())
+}

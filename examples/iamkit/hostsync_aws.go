@@ -43,7 +43,8 @@ func (a *app) loadSnapshotS3(ctx context.Context) (s3snapshot.SnapshotGetAPI, er
 
 // loadInstanceTags reads the instance's tags named keys from the instance
 // metadata, with the SDK's IMDS client (IMDSv2; AWS_EC2_METADATA_* settings
-// apply): ec2tags.FromConfig.
+// apply), or with ec2:DescribeTags when the metadata shows no tags:
+// ec2tags.FromConfig.
 func (a *app) loadInstanceTags(ctx context.Context, keys []string) (map[string]string, error) {
 	awsCfg, err := a.loadAWSConfig(ctx, "")
 	if err != nil {

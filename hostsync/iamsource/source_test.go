@@ -27,16 +27,16 @@ import (
 
 func TestIAMSourceReadsAuthorizedGroups(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	aliceID := f.add("alice", []string{"ssh", "admins"}, "alice-1", "alice-2")
-	f.setKey("alice", f.keys["alice"][1], false)
-	f.add("bob", []string{"ssh", "unrelated"}, "bob-1")
-	f.add("carol", []string{"admins"}, "carol-1") // sudoer, not authorized
-	f.add("dave", nil, "dave-1")                  // in no group
-	f.add("erin", []string{"SSH"})                // group names are case-insensitive; no keys
-	f.acct.ResetCalls()
+	aliceID := f.Add("alice", []string{"ssh", "admins"}, "alice-1", "alice-2")
+	f.SetKey("alice", f.Keys["alice"][1], false)
+	f.Add("bob", []string{"ssh", "unrelated"}, "bob-1")
+	f.Add("carol", []string{"admins"}, "carol-1") // sudoer, not authorized
+	f.Add("dave", nil, "dave-1")                  // in no group
+	f.Add("erin", []string{"SSH"})                // group names are case-insensitive; no keys
+	f.Acct.ResetCalls()
 
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}
-	d := iamsource.NewIAMSource(f.iam, cfg).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.IAM, cfg).Desired(t.Context())
 	require.NoError(t, d.Err)
 	require.True(t, d.Complete)
 
@@ -47,7 +47,7 @@ func TestIAMSourceReadsAuthorizedGroups(t *testing.T) {
 	assert.Equal(t, aliceID, alice.IAMUserID)
 	assert.Equal(t, []string{"admins", "ssh"}, alice.Groups, "groups of interest only, from GetGroup")
 	require.Len(t, alice.Keys, 1, "the Inactive key never reaches the Desired")
-	assert.Equal(t, hostsync.Key{ID: f.keys["alice"][0], Body: srcCanonicalBody("alice-1"), Status: hostsync.KeyActive}, alice.Keys[0])
+	assert.Equal(t, hostsync.Key{ID: f.Keys["alice"][0], Body: srcCanonicalBody("alice-1"), Status: hostsync.KeyActive}, alice.Keys[0])
 	assert.Equal(t, []string{"ssh"}, users["bob"].Groups, "groups outside the configuration are not listed")
 	assert.Empty(t, users["erin"].Keys)
 	for _, u := range d.Users {
@@ -56,30 +56,30 @@ func TestIAMSourceReadsAuthorizedGroups(t *testing.T) {
 		}
 	}
 
-	assert.Equal(t, 2, f.acct.Calls("iam:GetGroup"), "one page per group of interest")
-	assert.Equal(t, 3, f.acct.Calls("iam:ListSSHPublicKeys"), "one per authorized user")
-	assert.Equal(t, 2, f.acct.Calls("iam:GetSSHPublicKey"), "Active keys only")
-	assert.Zero(t, f.acct.Calls("iam:ListGroupsForUser"))
-	assert.Zero(t, f.acct.Calls("iam:ListUsers"))
-	assert.Equal(t, 7, f.acct.CallsWithPrefix("iam:"))
+	assert.Equal(t, 2, f.Acct.Calls("iam:GetGroup"), "one page per group of interest")
+	assert.Equal(t, 3, f.Acct.Calls("iam:ListSSHPublicKeys"), "one per authorized user")
+	assert.Equal(t, 2, f.Acct.Calls("iam:GetSSHPublicKey"), "Active keys only")
+	assert.Zero(t, f.Acct.Calls("iam:ListGroupsForUser"))
+	assert.Zero(t, f.Acct.Calls("iam:ListUsers"))
+	assert.Equal(t, 7, f.Acct.CallsWithPrefix("iam:"))
 }
 
 func TestIAMSourceEveryUserWithoutAuthorizedGroups(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"admins"}, "alice-1")
-	f.add("bob", nil, "bob-1")
-	f.acct.ResetCalls()
+	f.Add("alice", []string{"admins"}, "alice-1")
+	f.Add("bob", nil, "bob-1")
+	f.Acct.ResetCalls()
 
-	d := iamsource.NewIAMSource(f.iam, hostsync.Config{SudoersGroups: []string{"admins"}}, hostsync.WithPageSize(1)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.IAM, hostsync.Config{SudoersGroups: []string{"admins"}}, hostsync.WithPageSize(1)).Desired(t.Context())
 	require.NoError(t, d.Err)
 	users := srcByName(d)
 	require.Len(t, users, 2)
 	assert.Equal(t, []string{"admins"}, users["alice"].Groups)
 	assert.Empty(t, users["bob"].Groups)
-	assert.Equal(t, 2, f.acct.Calls("iam:ListUsers"), "two pages of one user")
-	assert.Equal(t, 1, f.acct.Calls("iam:GetGroup"))
-	assert.Equal(t, 2, f.acct.Calls("iam:ListSSHPublicKeys"))
-	assert.Zero(t, f.acct.Calls("iam:ListGroupsForUser"))
+	assert.Equal(t, 2, f.Acct.Calls("iam:ListUsers"), "two pages of one user")
+	assert.Equal(t, 1, f.Acct.Calls("iam:GetGroup"))
+	assert.Equal(t, 2, f.Acct.Calls("iam:ListSSHPublicKeys"))
+	assert.Zero(t, f.Acct.Calls("iam:ListGroupsForUser"))
 }
 
 func TestIAMSourcePagination(t *testing.T) {
@@ -90,9 +90,9 @@ func TestIAMSourcePagination(t *testing.T) {
 		if i%50 == 0 {
 			keys = []string{fmt.Sprintf("p%d", i)}
 		}
-		f.add(fmt.Sprintf("user%03d", i), []string{"ssh"}, keys...)
+		f.Add(fmt.Sprintf("user%03d", i), []string{"ssh"}, keys...)
 	}
-	f.add("boss", []string{"ssh", "admins"})
+	f.Add("boss", []string{"ssh", "admins"})
 	for _, tc := range []struct {
 		name     string
 		opts     []hostsync.Option
@@ -103,15 +103,15 @@ func TestIAMSourcePagination(t *testing.T) {
 		{"default (1000)", nil, 1 + 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f.acct.ResetCalls()
-			d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}, tc.opts...).Desired(t.Context())
+			f.Acct.ResetCalls()
+			d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"admins"}}, tc.opts...).Desired(t.Context())
 			require.NoError(t, d.Err)
 			require.Len(t, d.Users, n+1)
 			users := srcByName(d)
 			assert.Equal(t, []string{"admins", "ssh"}, users["boss"].Groups)
 			assert.Len(t, users["user200"].Keys, 1)
-			assert.Equal(t, tc.getGroup, f.acct.Calls("iam:GetGroup"))
-			assert.Equal(t, n+1, f.acct.Calls("iam:ListSSHPublicKeys"))
+			assert.Equal(t, tc.getGroup, f.Acct.Calls("iam:GetGroup"))
+			assert.Equal(t, n+1, f.Acct.Calls("iam:ListSSHPublicKeys"))
 		})
 	}
 }
@@ -148,15 +148,15 @@ func TestIAMSourceFailureMakesItUnknown(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newSrcIAMFixture(t)
 			for i := range 8 {
-				f.add(fmt.Sprintf("user%d", i), []string{"ssh"}, fmt.Sprintf("fail-k%d", i))
+				f.Add(fmt.Sprintf("user%d", i), []string{"ssh"}, fmt.Sprintf("fail-k%d", i))
 			}
-			f.add("root-admin", []string{"ssh", "admins"})
-			f.acct.Inject(tc.op, tc.fault)
+			f.Add("root-admin", []string{"ssh", "admins"})
+			f.Acct.Inject(tc.op, tc.fault)
 			cfg := tc.cfg
 			if cfg.AuthorizedGroups == nil && tc.op != "iam:ListUsers" {
 				cfg.AuthorizedGroups = []string{"ssh"}
 			}
-			d := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(2)).Desired(t.Context())
+			d := iamsource.NewIAMSource(f.IAM, cfg, hostsync.WithPageSize(2), hostsync.WithWorkers(2)).Desired(t.Context())
 			assert.False(t, d.Complete)
 			assert.Nil(t, d.Users, "never partial data")
 			require.Error(t, d.Err)
@@ -176,27 +176,27 @@ func TestIAMSourceFailureMakesItUnknown(t *testing.T) {
 
 func TestIAMSourceContextCanceled(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "a")
+	f.Add("alice", []string{"ssh"}, "a")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(ctx)
+	d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}}).Desired(ctx)
 	assert.False(t, d.Complete)
 	assert.ErrorIs(t, d.Err, context.Canceled)
 }
 
 func TestIAMSourceMissingGroups(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "a")
+	f.Add("alice", []string{"ssh"}, "a")
 
 	t.Run("authorized group missing: unknown", func(t *testing.T) {
-		d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh", "typo"}}).Desired(t.Context())
+		d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh", "typo"}}).Desired(t.Context())
 		assert.False(t, d.Complete)
 		var nse *types.NoSuchEntityException
 		assert.ErrorAs(t, d.Err, &nse)
 		assert.Contains(t, d.Err.Error(), `group "typo"`)
 	})
 	t.Run("sudoers group missing: no members", func(t *testing.T) {
-		d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"gone"}}).Desired(t.Context())
+		d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}, SudoersGroups: []string{"gone"}}).Desired(t.Context())
 		require.NoError(t, d.Err)
 		require.Len(t, d.Users, 1)
 		assert.Equal(t, []string{"ssh"}, d.Users[0].Groups)
@@ -205,15 +205,15 @@ func TestIAMSourceMissingGroups(t *testing.T) {
 
 func TestIAMSourceUnresolvedTagsReadNothing(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "a")
-	f.acct.ResetCalls()
-	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(t.Context())
+	f.Add("alice", []string{"ssh"}, "a")
+	f.Acct.ResetCalls()
+	d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroupsTag: "ssh-groups"}).Desired(t.Context())
 	assert.ErrorIs(t, d.Err, hostsync.ErrTagsUnresolved)
-	assert.Zero(t, f.acct.CallsWithPrefix("iam:"), "an unresolved tag must not turn into 'every IAM user'")
+	assert.Zero(t, f.Acct.CallsWithPrefix("iam:"), "an unresolved tag must not turn into 'every IAM user'")
 
-	d = iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"bad group"}}).Desired(t.Context())
+	d = iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"bad group"}}).Desired(t.Context())
 	assert.ErrorIs(t, d.Err, hostsync.ErrInvalidConfig)
-	assert.Zero(t, f.acct.CallsWithPrefix("iam:"))
+	assert.Zero(t, f.Acct.CallsWithPrefix("iam:"))
 }
 
 // srcTamperIAM wraps an IAMAPI and lets a test rewrite its answers.
@@ -260,7 +260,7 @@ func (w *srcTamperIAM) GetSSHPublicKey(ctx context.Context, in *iam.GetSSHPublic
 func TestIAMSourcePartialPages(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	for i := range 5 {
-		f.add(fmt.Sprintf("user%d", i), []string{"ssh"}, fmt.Sprintf("partial-%d", i))
+		f.Add(fmt.Sprintf("user%d", i), []string{"ssh"}, fmt.Sprintf("partial-%d", i))
 	}
 	for _, tc := range []struct {
 		name string
@@ -301,7 +301,7 @@ func TestIAMSourcePartialPages(t *testing.T) {
 			hostsync.ErrMalformedResponse, "iam:GetSSHPublicKey"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.api.IAMAPI = f.iam
+			tc.api.IAMAPI = f.IAM
 			d := iamsource.NewIAMSource(tc.api, tc.cfg, hostsync.WithPageSize(2)).Desired(t.Context())
 			assert.False(t, d.Complete)
 			assert.Nil(t, d.Users)
@@ -315,9 +315,9 @@ func TestIAMSourcePartialPages(t *testing.T) {
 
 func TestIAMSourceKeyDeactivatedBetweenListAndGet(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "race-1", "race-2")
-	api := &srcTamperIAM{IAMAPI: f.iam, getKey: func(in *iam.GetSSHPublicKeyInput, out *iam.GetSSHPublicKeyOutput) {
-		if aws.ToString(in.SSHPublicKeyId) == f.keys["alice"][1] {
+	f.Add("alice", []string{"ssh"}, "race-1", "race-2")
+	api := &srcTamperIAM{IAMAPI: f.IAM, getKey: func(in *iam.GetSSHPublicKeyInput, out *iam.GetSSHPublicKeyOutput) {
+		if aws.ToString(in.SSHPublicKeyId) == f.Keys["alice"][1] {
 			out.SSHPublicKey.Status = types.StatusTypeInactive
 		}
 	}}
@@ -325,7 +325,7 @@ func TestIAMSourceKeyDeactivatedBetweenListAndGet(t *testing.T) {
 	require.NoError(t, d.Err)
 	require.Len(t, d.Users, 1)
 	require.Len(t, d.Users[0].Keys, 1)
-	assert.Equal(t, f.keys["alice"][0], d.Users[0].Keys[0].ID)
+	assert.Equal(t, f.Keys["alice"][0], d.Users[0].Keys[0].ID)
 }
 
 // srcConcurrencyIAM records the most calls in flight at once.
@@ -358,11 +358,11 @@ func (c *srcConcurrencyIAM) GetSSHPublicKey(ctx context.Context, in *iam.GetSSHP
 func TestIAMSourceBoundedConcurrency(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	for i := range 60 {
-		f.add(fmt.Sprintf("user%02d", i), []string{"ssh"}, fmt.Sprintf("conc-%d", i))
+		f.Add(fmt.Sprintf("user%02d", i), []string{"ssh"}, fmt.Sprintf("conc-%d", i))
 	}
-	f.acct.SetLatency("*", 2*time.Millisecond)
+	f.Acct.SetLatency("*", 2*time.Millisecond)
 	for _, workers := range []int{1, 4} {
-		api := &srcConcurrencyIAM{IAMAPI: f.iam}
+		api := &srcConcurrencyIAM{IAMAPI: f.IAM}
 		d := iamsource.NewIAMSource(api, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(workers)).Desired(t.Context())
 		require.NoError(t, d.Err)
 		require.Len(t, d.Users, 60)
@@ -376,68 +376,68 @@ func TestIAMSourceBoundedConcurrency(t *testing.T) {
 func TestIAMSourceStopsAtFirstError(t *testing.T) {
 	f := newSrcIAMFixture(t)
 	for i := range 200 {
-		f.add(fmt.Sprintf("user%03d", i), []string{"ssh"})
+		f.Add(fmt.Sprintf("user%03d", i), []string{"ssh"})
 	}
-	f.acct.SetLatency("iam:ListSSHPublicKeys", time.Millisecond)
-	f.acct.ResetCalls()
-	f.acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Skip: 10, Times: 1})
-	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(4)).Desired(t.Context())
+	f.Acct.SetLatency("iam:ListSSHPublicKeys", time.Millisecond)
+	f.Acct.ResetCalls()
+	f.Acct.Inject("iam:ListSSHPublicKeys", fakes.Fault{Skip: 10, Times: 1})
+	d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithWorkers(4)).Desired(t.Context())
 	require.Error(t, d.Err)
-	assert.Less(t, f.acct.Calls("iam:ListSSHPublicKeys"), 40, "the first failure cancels the rest of the read")
+	assert.Less(t, f.Acct.Calls("iam:ListSSHPublicKeys"), 40, "the first failure cancels the rest of the read")
 }
 
 func TestIAMSourceKeyBodyCache(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "cache-a1", "cache-a2")
-	f.add("bob", []string{"ssh"}, "cache-b1")
+	f.Add("alice", []string{"ssh"}, "cache-a1", "cache-a2")
+	f.Add("bob", []string{"ssh"}, "cache-b1")
 	cache := hostsync.NewMemoryKeyBodyCache()
-	src := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(cache))
+	src := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(cache))
 	assert.Same(t, cache, src.KeyBodyCache())
 
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	first := src.Desired(t.Context())
 	require.NoError(t, first.Err)
-	assert.Equal(t, 3, f.acct.Calls("iam:GetSSHPublicKey"))
+	assert.Equal(t, 3, f.Acct.Calls("iam:GetSSHPublicKey"))
 	assert.Equal(t, 3, cache.Len())
 
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	second := src.Desired(t.Context())
 	require.NoError(t, second.Err)
 	assert.Equal(t, first, second, "cached bodies give the same result")
-	assert.Zero(t, f.acct.Calls("iam:GetSSHPublicKey"), "known keys cost no GetSSHPublicKey")
+	assert.Zero(t, f.Acct.Calls("iam:GetSSHPublicKey"), "known keys cost no GetSSHPublicKey")
 
 	// A deactivated key keeps its cached body, so reactivating it is free;
 	// a deleted key leaves the cache.
-	f.setKey("alice", f.keys["alice"][0], false)
-	_, err := f.iam.DeleteSSHPublicKey(t.Context(), &iam.DeleteSSHPublicKeyInput{UserName: aws.String("bob"), SSHPublicKeyId: aws.String(f.keys["bob"][0])})
+	f.SetKey("alice", f.Keys["alice"][0], false)
+	_, err := f.IAM.DeleteSSHPublicKey(t.Context(), &iam.DeleteSSHPublicKeyInput{UserName: aws.String("bob"), SSHPublicKeyId: aws.String(f.Keys["bob"][0])})
 	require.NoError(t, err)
 	d := src.Desired(t.Context())
 	require.NoError(t, d.Err)
 	assert.Len(t, srcByName(d)["alice"].Keys, 1)
 	assert.Empty(t, srcByName(d)["bob"].Keys)
 	assert.Equal(t, 2, cache.Len(), "the deleted key's body is pruned, the inactive one's kept")
-	f.setKey("alice", f.keys["alice"][0], true)
-	f.acct.ResetCalls()
+	f.SetKey("alice", f.Keys["alice"][0], true)
+	f.Acct.ResetCalls()
 	d = src.Desired(t.Context())
 	require.NoError(t, d.Err)
 	assert.Len(t, srcByName(d)["alice"].Keys, 2)
-	assert.Zero(t, f.acct.Calls("iam:GetSSHPublicKey"))
+	assert.Zero(t, f.Acct.Calls("iam:GetSSHPublicKey"))
 }
 
 func TestFileKeyBodyCache(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "key-bodies.json")
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "file-a1", "file-a2")
+	f.Add("alice", []string{"ssh"}, "file-a1", "file-a2")
 	cfg := hostsync.Config{AuthorizedGroups: []string{"ssh"}}
 
 	c, err := hostsync.OpenFileKeyBodyCache(path)
 	require.NoError(t, err, "a missing file is an empty cache")
 	assert.Equal(t, path, c.Path())
-	f.acct.ResetCalls()
-	d1 := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c)).Desired(t.Context())
+	f.Acct.ResetCalls()
+	d1 := iamsource.NewIAMSource(f.IAM, cfg, hostsync.WithKeyBodyCache(c)).Desired(t.Context())
 	require.NoError(t, d1.Err)
-	assert.Equal(t, 2, f.acct.Calls("iam:GetSSHPublicKey"))
+	assert.Equal(t, 2, f.Acct.Calls("iam:GetSSHPublicKey"))
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
@@ -446,21 +446,21 @@ func TestFileKeyBodyCache(t *testing.T) {
 	c2, err := hostsync.OpenFileKeyBodyCache(path)
 	require.NoError(t, err)
 	assert.Equal(t, 2, c2.Len())
-	f.acct.ResetCalls()
-	d2 := iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context())
+	f.Acct.ResetCalls()
+	d2 := iamsource.NewIAMSource(f.IAM, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context())
 	require.NoError(t, d2.Err)
 	assert.Equal(t, d1, d2)
-	assert.Zero(t, f.acct.Calls("iam:GetSSHPublicKey"))
+	assert.Zero(t, f.Acct.Calls("iam:GetSSHPublicKey"))
 
 	// Nothing changed: the file is not rewritten.
 	require.NoError(t, os.Remove(path))
-	require.NoError(t, iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
+	require.NoError(t, iamsource.NewIAMSource(f.IAM, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
 	_, err = os.Stat(path)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a steady-state read writes nothing")
 
 	// A change is written; no temporary file is left behind.
-	f.addKey("alice", "file-a3")
-	require.NoError(t, iamsource.NewIAMSource(f.iam, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
+	f.AddKey("alice", "file-a3")
+	require.NoError(t, iamsource.NewIAMSource(f.IAM, cfg, hostsync.WithKeyBodyCache(c2)).Desired(t.Context()).Err)
 	c3, err := hostsync.OpenFileKeyBodyCache(path)
 	require.NoError(t, err)
 	assert.Equal(t, 3, c3.Len())
@@ -503,12 +503,12 @@ func TestMemoryKeyBodyCacheConcurrent(t *testing.T) {
 
 func TestIAMSourceLogsAndSurvivesCacheSaveFailure(t *testing.T) {
 	f := newSrcIAMFixture(t)
-	f.add("alice", []string{"ssh"}, "log-src-1")
+	f.Add("alice", []string{"ssh"}, "log-src-1")
 	c, err := hostsync.OpenFileKeyBodyCache(filepath.Join(t.TempDir(), "missing-dir", "bodies.json"))
 	require.NoError(t, err)
 	var buf strings.Builder
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := iamsource.NewIAMSource(f.iam, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
+	d := iamsource.NewIAMSource(f.IAM, hostsync.Config{AuthorizedGroups: []string{"ssh"}}, hostsync.WithKeyBodyCache(c), hostsync.WithLogger(log)).Desired(t.Context())
 	require.NoError(t, d.Err, "the cache only saves calls: failing to save it does not fail the read")
 	assert.True(t, d.Complete)
 	assert.Contains(t, buf.String(), "saving the key body cache failed")

@@ -22,25 +22,25 @@ import (
 func TestGzipSnapshotOnTheWire(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	snap := f.build(pub)
-	res, err := s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json.gz", snap)
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	snap := f.Build(pub)
+	res, err := s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json.gz", snap)
 	require.NoError(t, err)
 	require.True(t, res.Written)
-	obj, ok := f.s3.Object("fleet", "hosts.json.gz")
+	obj, ok := f.S3.Object("fleet", "hosts.json.gz")
 	require.True(t, ok)
 	assert.True(t, hostsync.IsGzipSnapshot(obj.Body))
 	assert.Equal(t, len(obj.Body), res.Size)
 
-	again, err := s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json.gz", f.build(pub))
+	again, err := s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json.gz", f.Build(pub))
 	require.NoError(t, err)
 	assert.False(t, again.Written, "the gzip object in place is read and found unchanged")
 	assert.Equal(t, res.ETag, again.ETag)
 
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
-	api := &countingGets{api: f.s3}
+	api := &countingGets{api: f.S3}
 	src := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json.gz", snapCfg,
-		hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk), hostsync.WithCacheFile(cache))
+		hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk), hostsync.WithCacheFile(cache))
 	d := src.Desired(ctx)
 	require.NoError(t, d.Err)
 	assert.Len(t, d.Users, 2)
@@ -52,16 +52,16 @@ func TestGzipSnapshotOnTheWire(t *testing.T) {
 
 	// A restarted host reads its cache, and sends a conditional GET.
 	restarted := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json.gz", snapCfg,
-		hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk), hostsync.WithCacheFile(cache))
+		hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk), hostsync.WithCacheFile(cache))
 	require.NoError(t, restarted.Desired(ctx).Err)
 	assert.Equal(t, 2, api.n304s)
 
 	// The same reader takes the plain JSON an older publisher wrote.
-	_, err = s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", snap)
+	_, err = s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json", snap)
 	require.NoError(t, err)
-	plain := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.clk))
+	plain := s3snapshot.NewS3SnapshotSource(f.S3, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.Clk))
 	require.NoError(t, plain.Desired(ctx).Err)
-	out, err := f.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json.gz")})
+	out, err := f.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hosts.json.gz")})
 	require.NoError(t, err)
 	assert.Equal(t, "application/gzip", aws.ToString(out.ContentType))
 }

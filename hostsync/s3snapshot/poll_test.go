@@ -36,10 +36,10 @@ func (f *failingGets) GetObject(ctx context.Context, in *s3.GetObjectInput, o ..
 func TestSnapshotSourcePoll(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
-	api := &failingGets{countingGets: countingGets{api: f.s3}}
-	src := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json", snapCfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
+	api := &failingGets{countingGets: countingGets{api: f.S3}}
+	src := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json", snapCfg, hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk))
 
 	steps := []struct {
 		name        string
@@ -51,10 +51,10 @@ func TestSnapshotSourcePoll(t *testing.T) {
 	}{
 		{name: "first poll reads the object", changed: true, gets: 1, users: 2},
 		{name: "unchanged: a 304", gets: 2, n304s: 1, users: 2},
-		{name: "a new snapshot", before: func() { f.addKey("bob", "bob-2"); f.publish(pub) }, changed: true, gets: 3, n304s: 1, users: 2},
+		{name: "a new snapshot", before: func() { f.AddKey("bob", "bob-2"); f.Publish(pub) }, changed: true, gets: 3, n304s: 1, users: 2},
 		{name: "S3 fails: not a change", before: func() { api.err = errors.New("connection reset") }, err: true, gets: 4, n304s: 1, users: -1},
 		{name: "S3 back, unchanged", before: func() { api.err = nil }, gets: 5, n304s: 2, users: 2},
-		{name: "a refused object is a change", before: func() { f.putRaw([]byte("{garbage")) }, changed: true, err: true, gets: 6, n304s: 2, users: -1},
+		{name: "a refused object is a change", before: func() { f.PutRaw([]byte("{garbage")) }, changed: true, err: true, gets: 6, n304s: 2, users: -1},
 		{name: "the same refused object is not", err: true, gets: 7, n304s: 3, users: -1},
 	}
 	for _, st := range steps {
@@ -79,12 +79,12 @@ func TestSnapshotSourcePoll(t *testing.T) {
 	}
 
 	// Held before any read reads once; a stale held snapshot is refused.
-	fresh := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.clk), hostsync.WithMaxAge(time.Hour))
-	f.publish(pub, hostsync.WithRefreshAfter(time.Nanosecond))
+	fresh := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.Clk), hostsync.WithMaxAge(time.Hour))
+	f.Publish(pub, hostsync.WithRefreshAfter(time.Nanosecond))
 	before := api.gets
 	require.NoError(t, fresh.Held(snapCfg).Desired(ctx).Err)
 	assert.Equal(t, before+1, api.gets)
-	f.clk.Advance(2 * time.Hour)
+	f.Clk.Advance(2 * time.Hour)
 	assert.ErrorIs(t, fresh.Held(snapCfg).Desired(ctx).Err, hostsync.ErrSnapshotStale)
 	assert.Equal(t, before+1, api.gets)
 }
@@ -94,16 +94,16 @@ func TestSnapshotSourcePoll(t *testing.T) {
 func TestPoller(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	f.publish(pub)
-	api := &countingGets{api: f.s3}
-	src := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.clk))
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	f.Publish(pub)
+	api := &countingGets{api: f.S3}
+	src := s3snapshot.NewS3SnapshotSource(api, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.Clk))
 	half := func() float64 { return 0.5 }
 	p := s3snapshot.NewPoller(src, s3snapshot.WithRand(half),
 		s3snapshot.WithPollInterval(10*time.Second, 0.2), s3snapshot.WithFullSyncInterval(time.Minute, 0.5))
 	assert.Equal(t, 11*time.Second, p.Next(), "interval + jitter × rand")
 
-	now := f.clk.Now()
+	now := f.Clk.Now()
 	fail := errors.New("lock held")
 	steps := []struct {
 		name   string
@@ -114,7 +114,7 @@ func TestPoller(t *testing.T) {
 	}{
 		{name: "first", at: 0, reason: "first sync"},
 		{name: "quiet", at: 10 * time.Second},
-		{name: "changed", at: 20 * time.Second, before: func() { f.addKey("bob", "bob-2"); f.publish(pub) }, reason: "snapshot changed", result: fail},
+		{name: "changed", at: 20 * time.Second, before: func() { f.AddKey("bob", "bob-2"); f.Publish(pub) }, reason: "snapshot changed", result: fail},
 		{name: "retry waits the backoff (10 s)", at: 25 * time.Second},
 		{name: "retry", at: 30 * time.Second, reason: "retry after a failed sync", result: fail},
 		{name: "backoff doubled (20 s)", at: 45 * time.Second},
@@ -165,8 +165,8 @@ func (a *blockingPublishAPI) GetObject(ctx context.Context, in *s3.GetObjectInpu
 func TestRepublisherCoalesces(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	api := &blockingPublishAPI{SnapshotPublishAPI: f.s3, entered: make(chan struct{}), release: make(chan struct{})}
-	r := s3snapshot.NewRepublisher(iamsource.NewIAMSource(f.iam, snapCfg), snapCfg, f.acct.ID(), api, "fleet", "hosts.json", hostsync.WithClock(f.clk))
+	api := &blockingPublishAPI{SnapshotPublishAPI: f.S3, entered: make(chan struct{}), release: make(chan struct{})}
+	r := s3snapshot.NewRepublisher(iamsource.NewIAMSource(f.IAM, snapCfg), snapCfg, f.Acct.ID(), api, "fleet", "hosts.json", hostsync.WithClock(f.Clk))
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -174,7 +174,7 @@ func TestRepublisherCoalesces(t *testing.T) {
 		assert.NoError(t, err)
 	})
 	<-api.entered
-	f.addKey("bob", "bob-2") // changed while the first publish runs
+	f.AddKey("bob", "bob-2") // changed while the first publish runs
 	const burst = 1000
 	results := make(chan s3snapshot.PublishResult, burst)
 	for range burst {
@@ -203,27 +203,27 @@ func TestRepublisherCoalesces(t *testing.T) {
 func TestPollerTick(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	f.publish(iamsource.NewIAMSource(f.iam, snapCfg))
-	src := s3snapshot.NewS3SnapshotSource(f.s3, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.clk))
+	f.Publish(iamsource.NewIAMSource(f.IAM, snapCfg))
+	src := s3snapshot.NewS3SnapshotSource(f.S3, "fleet", "hosts.json", snapCfg, hostsync.WithClock(f.Clk))
 	p := s3snapshot.NewPoller(src, s3snapshot.WithRand(func() float64 { return 0 }))
 	var reasons []string
 	fail := errors.New("lock held")
 	sync := func(err error) func(context.Context, string) error {
 		return func(ctx context.Context, reason string) error {
 			reasons = append(reasons, reason)
-			f.clk.Advance(time.Second) // the sync takes a second
+			f.Clk.Advance(time.Second) // the sync takes a second
 			return err
 		}
 	}
-	d, err := p.Tick(ctx, f.clk, sync(fail))
+	d, err := p.Tick(ctx, f.Clk, sync(fail))
 	assert.ErrorIs(t, err, fail)
 	assert.Equal(t, "first sync", d.Reason)
-	f.clk.Advance(p.Next())
-	d, err = p.Tick(ctx, f.clk, sync(nil))
+	f.Clk.Advance(p.Next())
+	d, err = p.Tick(ctx, f.Clk, sync(nil))
 	require.NoError(t, err)
 	assert.Equal(t, "retry after a failed sync", d.Reason, "the backoff (one poll interval) ran from the end of the failed sync")
-	f.clk.Advance(p.Next())
-	d, err = p.Tick(ctx, f.clk, sync(nil))
+	f.Clk.Advance(p.Next())
+	d, err = p.Tick(ctx, f.Clk, sync(nil))
 	require.NoError(t, err)
 	assert.False(t, d.Sync)
 	assert.Equal(t, []string{"first sync", "retry after a failed sync"}, reasons)

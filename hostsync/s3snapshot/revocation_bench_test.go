@@ -16,6 +16,7 @@ import (
 
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/internal/hsfixture"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 	"github.com/iamkit/iamkit/internal/fakes"
 )
@@ -86,11 +87,11 @@ func simulateRevocation(b *testing.B, hosts int, eventDelay time.Duration, seed 
 	ctx := context.Background()
 	clk := fakes.NewClock(fakes.DefaultStart)
 	acct := fakes.NewAccount(fakes.WithClock(clk))
-	f := &srcIAMFixture{t: b, acct: acct, iam: acct.IAM(), ids: map[string]string{}, keys: map[string][]string{}}
+	f := hsfixture.OnAccount(b, acct)
 	for i := range revokeUsers {
-		f.add(fmt.Sprintf("user%02d", i), []string{"ssh"}, fmt.Sprintf("user%02d-1", i))
+		f.Add(fmt.Sprintf("user%02d", i), []string{"ssh"}, fmt.Sprintf("user%02d-1", i))
 	}
-	f.add("mallory", []string{"ssh"}, "mallory-1", "mallory-2")
+	f.Add("mallory", []string{"ssh"}, "mallory-1", "mallory-2")
 	if _, err := acct.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")}); err != nil {
 		b.Fatal(err)
 	}
@@ -131,11 +132,11 @@ func simulateRevocation(b *testing.B, hosts int, eventDelay time.Duration, seed 
 		if !changed && !e.at.Before(changeAt) {
 			changed = true
 			clk.Set(changeAt)
-			plan, err := iamsource.PlanRevoke(ctx, f.iam, "mallory", cfg)
+			plan, err := iamsource.PlanRevoke(ctx, f.IAM, "mallory", cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := iamsource.ApplyRevoke(ctx, f.iam, plan); err != nil {
+			if _, err := iamsource.ApplyRevoke(ctx, f.IAM, plan); err != nil {
 				b.Fatal(err)
 			}
 		}

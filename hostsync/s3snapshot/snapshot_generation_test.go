@@ -35,22 +35,22 @@ import (
 func TestSnapshotReplayRefused(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
 	h := fakes.NewHost()
-	src := f.source(hostsync.WithCacheFile(cache))
+	src := f.Source(hostsync.WithCacheFile(cache))
 
-	first := f.publish(pub)
+	first := f.Publish(pub)
 	require.True(t, first.Written)
-	old := f.object()
+	old := f.Object()
 	_, _, err := hostsync.Sync(ctx, src, h, snapCfg)
 	require.NoError(t, err)
 	require.Equal(t, []string{"alice.at.corp.com", "bob"}, managedNames(h))
 
-	f.clk.Advance(time.Hour)
-	_, err = f.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("ssh")})
+	f.Clk.Advance(time.Hour)
+	_, err = f.IAM.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String("bob"), GroupName: aws.String("ssh")})
 	require.NoError(t, err)
-	second := f.publish(pub)
+	second := f.Publish(pub)
 	require.True(t, second.Written)
 	assert.Greater(t, second.Generation, first.Generation)
 	_, _, err = hostsync.Sync(ctx, src, h, snapCfg)
@@ -60,10 +60,10 @@ func TestSnapshotReplayRefused(t *testing.T) {
 	require.True(t, bob.Locked)
 	before, writes := snapshot(h), h.Writes()
 
-	f.putRaw(old) // the T-1h object, byte for byte: within MaxAge, valid
+	f.PutRaw(old) // the T-1h object, byte for byte: within MaxAge, valid
 	for name, s := range map[string]*s3snapshot.SnapshotSource{
 		"running daemon":   src,
-		"restarted daemon": f.source(hostsync.WithCacheFile(cache)),
+		"restarted daemon": f.Source(hostsync.WithCacheFile(cache)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			for range 2 {
@@ -86,8 +86,8 @@ func TestSnapshotReplayRefused(t *testing.T) {
 	// The publisher's next run repairs the object, with a newer generation
 	// than any the hosts saw; they sync again (bob's second complete sync
 	// missing: his account goes).
-	f.clk.Advance(time.Minute)
-	third := f.publish(pub)
+	f.Clk.Advance(time.Minute)
+	third := f.Publish(pub)
 	require.True(t, third.Written)
 	assert.Equal(t, "content changed", third.Reason)
 	assert.Greater(t, third.Generation, second.Generation)
@@ -118,8 +118,8 @@ func genDoc(t *testing.T, snap *hostsync.Snapshot, gen uint64, at time.Time, wit
 // ordered among themselves by generated_at.
 func TestSnapshotGenerationOrder(t *testing.T) {
 	f := newSnapFixture(t)
-	base := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
-	t0 := f.clk.Now().Add(-time.Hour)
+	base := f.Build(iamsource.NewIAMSource(f.IAM, snapCfg))
+	t0 := f.Clk.Now().Add(-time.Hour)
 	type doc struct {
 		gen        uint64
 		at         time.Duration // after t0
@@ -151,10 +151,10 @@ func TestSnapshotGenerationOrder(t *testing.T) {
 				var src *s3snapshot.SnapshotSource
 				var put func([]byte)
 				if kind == "s3" {
-					src, put = f.source(), f.putRaw
+					src, put = f.Source(), f.PutRaw
 				} else {
 					path := filepath.Join(t.TempDir(), "hosts.json")
-					src = s3snapshot.NewFileSnapshotSource(path, snapCfg, hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk))
+					src = s3snapshot.NewFileSnapshotSource(path, snapCfg, hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk))
 					put = func(data []byte) { require.NoError(t, os.WriteFile(path, data, 0o644)) }
 				}
 				put(genDoc(t, base, tt.applied.gen, t0.Add(tt.applied.at), tt.applied.withoutBob))
@@ -185,15 +185,15 @@ func TestSnapshotGenerationOrder(t *testing.T) {
 func TestSnapshotGenerationPersisted(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	base := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
+	base := f.Build(iamsource.NewIAMSource(f.IAM, snapCfg))
 	cache := filepath.Join(t.TempDir(), "snapshot.json")
-	at := f.clk.Now()
+	at := f.Clk.Now()
 
-	f.putRaw(genDoc(t, base, 7, at, true))
-	require.NoError(t, f.source(hostsync.WithCacheFile(cache)).Desired(ctx).Err)
+	f.PutRaw(genDoc(t, base, 7, at, true))
+	require.NoError(t, f.Source(hostsync.WithCacheFile(cache)).Desired(ctx).Err)
 
-	f.putRaw(genDoc(t, base, 6, at.Add(time.Minute), false))
-	restarted := f.source(hostsync.WithCacheFile(cache))
+	f.PutRaw(genDoc(t, base, 6, at.Add(time.Minute), false))
+	restarted := f.Source(hostsync.WithCacheFile(cache))
 	d := restarted.Desired(ctx)
 	assert.ErrorIs(t, d.Err, hostsync.ErrSnapshotRollback)
 	assert.ErrorContains(t, d.Err, "generation 6")
@@ -203,13 +203,13 @@ func TestSnapshotGenerationPersisted(t *testing.T) {
 	assert.Equal(t, uint64(7), snap.Generation, "the cached snapshot stays the last good one")
 
 	// Without the cache file, a new source has nothing to compare with.
-	assert.NoError(t, f.source().Desired(ctx).Err)
+	assert.NoError(t, f.Source().Desired(ctx).Err)
 
-	f.putRaw(genDoc(t, base, 8, at.Add(time.Minute), false))
-	again := f.source(hostsync.WithCacheFile(cache))
+	f.PutRaw(genDoc(t, base, 8, at.Add(time.Minute), false))
+	again := f.Source(hostsync.WithCacheFile(cache))
 	require.NoError(t, again.Desired(ctx).Err)
-	f.putRaw(genDoc(t, base, 7, at, true))
-	assert.ErrorIs(t, f.source(hostsync.WithCacheFile(cache)).Desired(ctx).Err, hostsync.ErrSnapshotRollback,
+	f.PutRaw(genDoc(t, base, 7, at, true))
+	assert.ErrorIs(t, f.Source(hostsync.WithCacheFile(cache)).Desired(ctx).Err, hostsync.ErrSnapshotRollback,
 		"the newer generation was persisted in turn")
 }
 
@@ -220,39 +220,39 @@ func TestSnapshotGenerationPersisted(t *testing.T) {
 func TestPublishGenerations(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	unix := uint64(f.clk.Now().Unix())
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	unix := uint64(f.Clk.Now().Unix())
 
-	first := f.publish(pub)
+	first := f.Publish(pub)
 	assert.Equal(t, unix, first.Generation)
-	obj, _ := f.s3.Object("fleet", "hosts.json")
+	obj, _ := f.S3.Object("fleet", "hosts.json")
 	assert.Equal(t, strconv.FormatUint(unix, 10), obj.Metadata[s3snapshot.SnapshotMetaGeneration])
 	parsed, err := hostsync.ParseSnapshot(obj.Body)
 	require.NoError(t, err)
 	assert.Equal(t, unix, parsed.Generation)
 
-	unchanged := f.publish(pub)
+	unchanged := f.Publish(pub)
 	assert.False(t, unchanged.Written)
 	assert.Equal(t, first.Generation, unchanged.Generation)
 
-	f.addKey("bob", "bob-2") // same second: previous plus one
-	changed := f.publish(pub)
+	f.AddKey("bob", "bob-2") // same second: previous plus one
+	changed := f.Publish(pub)
 	assert.True(t, changed.Written)
 	assert.Equal(t, unix+1, changed.Generation)
 
 	// Someone restores an old version (generation 5): the next write is
 	// still above everything hosts applied.
-	f.putRaw(genDoc(t, f.build(pub), 5, f.clk.Now().Add(-time.Hour), true))
-	f.clk.Advance(time.Minute)
-	repaired := f.publish(pub)
+	f.PutRaw(genDoc(t, f.Build(pub), 5, f.Clk.Now().Add(-time.Hour), true))
+	f.Clk.Advance(time.Minute)
+	repaired := f.Publish(pub)
 	assert.True(t, repaired.Written)
 	assert.Greater(t, repaired.Generation, changed.Generation)
 
 	// A caller's floor.
-	f.addKey("bob", "bob-3")
-	snap := f.build(pub)
+	f.AddKey("bob", "bob-3")
+	snap := f.Build(pub)
 	snap.Generation = 1 << 40
-	res, err := s3snapshot.Publish(ctx, f.s3, "fleet", "hosts.json", snap)
+	res, err := s3snapshot.Publish(ctx, f.S3, "fleet", "hosts.json", snap)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1<<40), res.Generation)
 }
@@ -334,17 +334,17 @@ func (r *racingS3) chain(t *testing.T) []uint64 {
 func TestPublishRaceConditionalPut(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
-	api := &racingS3{SnapshotPublishAPI: f.s3}
-	first, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", f.build(pub))
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
+	api := &racingS3{SnapshotPublishAPI: f.S3}
+	first, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", f.Build(pub))
 	require.NoError(t, err)
 
 	// A read IAM with bob's new key; B read it a second later, without
 	// bob, and writes between A's read of the object and A's write.
-	f.addKey("bob", "bob-2")
-	snapA := f.build(pub)
-	f.clk.Advance(time.Second)
-	snapB := f.build(pub)
+	f.AddKey("bob", "bob-2")
+	snapA := f.Build(pub)
+	f.Clk.Advance(time.Second)
+	snapB := f.Build(pub)
 	snapB.Users = slices.DeleteFunc(snapB.Users, func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
 	var resB s3snapshot.PublishResult
 	api.beforePut = func() {
@@ -352,7 +352,7 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 		resB, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapB)
 		require.NoError(t, err)
 	}
-	f.acct.ResetCalls()
+	f.Acct.ResetCalls()
 	resA, err := s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapA)
 	require.NoError(t, err)
 	assert.True(t, resB.Written)
@@ -362,16 +362,16 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	assert.Contains(t, resA.Reason, "a newer snapshot is in place")
 	assert.Equal(t, resB.ETag, resA.ETag)
 	assert.Equal(t, resB.Generation, resA.Generation)
-	assert.Equal(t, map[string]int{"s3:GetObject": 3, "s3:PutObject": 2}, f.acct.CallCounts(), "A: 2 GETs, 1 PUT refused; B: 1 GET, 1 PUT")
+	assert.Equal(t, map[string]int{"s3:GetObject": 3, "s3:PutObject": 2}, f.Acct.CallCounts(), "A: 2 GETs, 1 PUT refused; B: 1 GET, 1 PUT")
 	assert.Equal(t, []uint64{first.Generation, resB.Generation}, api.chain(t))
 
 	// Now B loses to A, whose read is newer: B re-reads and keeps A's
 	// object.
-	f.clk.Advance(time.Second)
-	snapB = f.build(pub)
-	f.clk.Advance(time.Second)
-	f.addKey("bob", "bob-3")
-	snapA = f.build(pub)
+	f.Clk.Advance(time.Second)
+	snapB = f.Build(pub)
+	f.Clk.Advance(time.Second)
+	f.AddKey("bob", "bob-3")
+	snapA = f.Build(pub)
 	api.beforePut = func() {
 		var err error
 		resA, err = s3snapshot.Publish(ctx, api, "fleet", "hosts.json", snapA)
@@ -388,10 +388,10 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	// change): C loses, re-reads D's object and writes over it with the
 	// next generation (the newer read cannot be told; the next run
 	// converges either way).
-	f.clk.Advance(time.Second)
-	f.addKey("bob", "bob-4")
-	snapC := f.build(pub)
-	snapD := f.build(pub)
+	f.Clk.Advance(time.Second)
+	f.AddKey("bob", "bob-4")
+	snapC := f.Build(pub)
+	snapD := f.Build(pub)
 	snapD.Users = slices.DeleteFunc(snapD.Users, func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
 	var resD s3snapshot.PublishResult
 	api.beforePut = func() {
@@ -409,10 +409,10 @@ func TestPublishRaceConditionalPut(t *testing.T) {
 	assert.Equal(t, []uint64{resD.Generation, resC.Generation}, gens[len(gens)-2:])
 
 	// A publisher that loses every round reports it.
-	alwaysLose := &alwaysConflict{SnapshotPublishAPI: f.s3, s3: f.s3}
-	f.addKey("bob", "bob-5")
-	f.clk.Advance(time.Second)
-	_, err = s3snapshot.Publish(ctx, alwaysLose, "fleet", "hosts.json", f.build(pub))
+	alwaysLose := &alwaysConflict{SnapshotPublishAPI: f.S3, s3: f.S3}
+	f.AddKey("bob", "bob-5")
+	f.Clk.Advance(time.Second)
+	_, err = s3snapshot.Publish(ctx, alwaysLose, "fleet", "hosts.json", f.Build(pub))
 	assert.ErrorIs(t, err, hostsync.ErrSnapshotConflict)
 	assert.ErrorContains(t, err, "PreconditionFailed")
 	assert.Equal(t, 3, alwaysLose.rounds)
@@ -447,7 +447,7 @@ func TestPublishRaceOverTheWire(t *testing.T) {
 	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
 	require.NoError(t, err)
 	api := &racingS3{SnapshotPublishAPI: client}
-	base := f.build(iamsource.NewIAMSource(f.iam, snapCfg))
+	base := f.Build(iamsource.NewIAMSource(f.IAM, snapCfg))
 	withoutBob := *base
 	withoutBob.Users = slices.DeleteFunc(slices.Clone(base.Users), func(u hostsync.SnapshotUser) bool { return u.Name == "bob" })
 

@@ -112,16 +112,16 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	ctx := context.Background()
 	f := newSnapFixture(t)
 	s3s := newS3Server(t)
-	pub := iamsource.NewIAMSource(f.iam, snapCfg)
+	pub := iamsource.NewIAMSource(f.IAM, snapCfg)
 	publish := func() s3snapshot.PublishResult {
 		t.Helper()
-		res, err := s3snapshot.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
+		res, err := s3snapshot.Publish(ctx, s3s.client, "fleet", "hosts.json", f.Build(pub))
 		require.NoError(t, err)
 		return res
 	}
 	cache := filepath.Join(t.TempDir(), "snapshot-cache.json")
 	newHost := func(opts ...hostsync.Option) *s3snapshot.SnapshotSource {
-		opts = append([]hostsync.Option{hostsync.WithAccount(f.acct.ID()), hostsync.WithClock(f.clk)}, opts...)
+		opts = append([]hostsync.Option{hostsync.WithAccount(f.Acct.ID()), hostsync.WithClock(f.Clk)}, opts...)
 		return s3snapshot.NewS3SnapshotSource(s3s.client, "fleet", "hosts.json", snapCfg, opts...)
 	}
 
@@ -141,7 +141,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 
 	// No change: the publisher reads the object and writes nothing, each
 	// host read is one 304.
-	f.clk.Advance(10 * time.Minute)
+	f.Clk.Advance(10 * time.Minute)
 	res = publish()
 	assert.False(t, res.Written, res.Reason)
 	p, _, err := hostsync.Sync(ctx, host, h, snapCfg)
@@ -157,8 +157,8 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	assert.Equal(t, "GET 304=1", s3s.reqs.take())
 
 	// A change in IAM reaches the host at its next sync.
-	f.addKey("bob", "bob-2")
-	f.clk.Advance(10 * time.Minute)
+	f.AddKey("bob", "bob-2")
+	f.Clk.Advance(10 * time.Minute)
 	res = publish()
 	assert.True(t, res.Written)
 	_, _, err = hostsync.Sync(ctx, host, h, snapCfg)
@@ -184,7 +184,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 	}
 
 	t.Run("stale", func(t *testing.T) {
-		stale := newHost(hostsync.WithClock(fakes.NewClock(f.clk.Now().Add(s3snapshot.DefaultSnapshotMaxAge + time.Second))))
+		stale := newHost(hostsync.WithClock(fakes.NewClock(f.Clk.Now().Add(s3snapshot.DefaultSnapshotMaxAge + time.Second))))
 		unknown(t, stale, hostsync.ErrSnapshotStale)
 		s3s.reqs.take()
 	})
@@ -220,7 +220,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		unknown(t, host, hostsync.ErrSnapshotMalformed)
 
 		// The publisher repairs it at its next run.
-		f.clk.Advance(time.Minute)
+		f.Clk.Advance(time.Minute)
 		res := publish()
 		assert.True(t, res.Written, res.Reason)
 		p, _, err := hostsync.Sync(ctx, host, h, snapCfg)
@@ -244,7 +244,7 @@ func TestSnapshotOverS3Protocol(t *testing.T) {
 		assert.Empty(t, managedNames(empty))
 		assert.Zero(t, empty.Writes())
 
-		_, err = s3snapshot.Publish(ctx, s3s.client, "fleet", "hosts.json", f.build(pub))
+		_, err = s3snapshot.Publish(ctx, s3s.client, "fleet", "hosts.json", f.Build(pub))
 		assert.Error(t, err, "the publisher reports the failed write")
 	})
 }

@@ -146,6 +146,7 @@ type Account struct {
 	cognito *cognitoState // Cognito Identity (cognito.go)
 	s3      s3State       // S3 buckets (s3.go)
 	sns     snsState      // SNS topics (sns.go)
+	ec2     ec2State      // EC2 instance tags (ec2.go)
 	creds   credState     // the root's access key (credentials.go)
 }
 

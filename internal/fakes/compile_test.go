@@ -71,6 +71,7 @@ type iamAPI interface {
 	UpdateAccountPasswordPolicy(ctx context.Context, in *iam.UpdateAccountPasswordPolicyInput, optFns ...func(*iam.Options)) (*iam.UpdateAccountPasswordPolicyOutput, error)
 	UpdateLoginProfile(ctx context.Context, in *iam.UpdateLoginProfileInput, optFns ...func(*iam.Options)) (*iam.UpdateLoginProfileOutput, error)
 	UpdateSSHPublicKey(ctx context.Context, in *iam.UpdateSSHPublicKeyInput, optFns ...func(*iam.Options)) (*iam.UpdateSSHPublicKeyOutput, error)
+	UpdateUser(ctx context.Context, in *iam.UpdateUserInput, optFns ...func(*iam.Options)) (*iam.UpdateUserOutput, error)
 	UploadSSHPublicKey(ctx context.Context, in *iam.UploadSSHPublicKeyInput, optFns ...func(*iam.Options)) (*iam.UploadSSHPublicKeyOutput, error)
 	UploadSigningCertificate(ctx context.Context, in *iam.UploadSigningCertificateInput, optFns ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error)
 }

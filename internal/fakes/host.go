@@ -508,6 +508,10 @@ func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
 		return fmt.Errorf("fakes: usermod: %w", err)
 	}
 	u, err := h.account(oldName)
+	if nu, ok := h.users[newName]; err != nil && ok {
+		h.finishRename(nu, oldName, newName)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -534,6 +538,41 @@ func (h *Host) Rename(ctx context.Context, oldName, newName string) error {
 		h.keys[newName] = k
 	}
 	h.changed("Rename %s %s", oldName, newName)
+	return nil
+}
+
+// finishRename ends a rename cut short after the login was renamed, as
+// hostsync.System.Rename documents: the private group still named oldName
+// follows, the sudoers drop-in and keys left under oldName go.
+func (h *Host) finishRename(u *hostAccount, oldName, newName string) {
+	if len(u.groups) > 0 && u.groups[0] == oldName && !h.groups[newName] {
+		delete(h.groups, oldName)
+		h.groups[newName] = true
+		u.groups[0] = newName
+	}
+	delete(h.sudo, oldName)
+	delete(h.keys, oldName)
+	h.changed("Rename %s %s (finished)", oldName, newName)
+}
+
+// RenameLoginOnly renames the account oldName to newName the way a rename
+// cut short after usermod -l leaves it: the login is renamed, but its
+// private group, sudoers drop-in and keys stay under oldName. It bypasses
+// faults and the call counters: the way a test sets up an interrupted
+// rename.
+func (h *Host) RenameLoginOnly(oldName, newName string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	u, err := h.account(oldName)
+	if err != nil {
+		return err
+	}
+	if _, ok := h.users[newName]; ok {
+		return fmt.Errorf("fakes: usermod: user %q: %w", newName, hostsync.ErrUserExists)
+	}
+	delete(h.users, oldName)
+	u.name = newName
+	h.users[newName] = u
 	return nil
 }
 

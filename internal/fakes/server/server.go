@@ -192,7 +192,8 @@ func (s *Server) ConfigWith(creds aws.CredentialsProvider) aws.Config {
 }
 
 // Serves reports whether operation op of the service with signing name
-// service ("iam", "sts", "cognito-identity", "s3") is served over the wire.
+// service ("iam", "sts", "cognito-identity", "s3", "ec2") is served over the
+// wire.
 func (s *Server) Serves(service, op string) bool {
 	if q, ok := queryServices[service]; ok {
 		_, ok := q.methods()[op]
@@ -203,6 +204,8 @@ func (s *Server) Serves(service, op string) bool {
 		return servesCognito(op)
 	case "s3":
 		return servesS3(op)
+	case "ec2":
+		return op == "DescribeTags"
 	}
 	return false
 }
@@ -222,6 +225,7 @@ func (s *Server) Operations() []string {
 	for _, op := range s3Ops() {
 		ops = append(ops, "s3:"+op)
 	}
+	ops = append(ops, "ec2:DescribeTags")
 	sort.Strings(ops)
 	return ops
 }
@@ -329,6 +333,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.serveS3(w, r, body, who)
 	case service == "cognito-identity":
 		writeAPIError(w, "json", badRequest("UnknownOperationException", "Cognito Identity requests need an X-Amz-Target"), "")
+	case service == "ec2":
+		s.serveEC2(w, r, body, who)
 	case service != "":
 		q, ok := queryServices[service]
 		if !ok {
@@ -372,8 +378,8 @@ func routedService(target, scopeService string) string {
 		return "cognito-identity"
 	case target != "":
 		return ""
-	case scopeService == "s3":
-		return "s3"
+	case scopeService == "s3", scopeService == "ec2":
+		return scopeService
 	}
 	if _, ok := queryServices[scopeService]; ok {
 		return scopeService

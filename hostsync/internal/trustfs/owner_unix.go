@@ -1,19 +1,19 @@
 //go:build unix
 
-package hostsync
+package trustfs
 
 import (
 	"io/fs"
 	"syscall"
 )
 
-// oNoFollow is O_NOFOLLOW: opening a symlink fails. (os.Root resolves a
+// ONoFollow is O_NOFOLLOW: opening a symlink fails. (os.Root resolves a
 // symlink that stays inside the root by itself, so every open is also
 // checked against what Lstat saw.)
-const oNoFollow = syscall.O_NOFOLLOW
+const ONoFollow = syscall.O_NOFOLLOW
 
-// fileOwner returns the UID that owns a file.
-func fileOwner(fi fs.FileInfo) (int, bool) {
+// FileOwner returns the UID that owns a file.
+func FileOwner(fi fs.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, false
