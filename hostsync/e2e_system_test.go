@@ -181,7 +181,7 @@ func e2eSystemChild(t *testing.T) {
 	// The real tools ran, and TestSystem cleaned up after itself: its
 	// users are gone with their homes, key cache entries and drop-ins (its
 	// groups stay, as its doc says).
-	for _, tool := range []string{"groupadd ", "useradd ", "usermod -a -G ", "usermod -L -e 1 ", "usermod -e  -s ", "pkill -KILL -u ", "visudo -cf ", "userdel ", "usermod -l ", "groupmod -n "} {
+	for _, tool := range []string{"groupadd ", "useradd ", "usermod -a -G ", "usermod -L -e 1 ", "usermod -e  -s ", "pkill -HUP -u ", "pgrep -u ", "visudo -cf ", "userdel ", "usermod -l ", "groupmod -n "} {
 		ran := regexp.MustCompile(`cmd="(\S*/)?` + regexp.QuoteMeta(tool))
 		assert.True(t, ran.MatchString(logs.String()), "Linux ran %s", tool)
 	}

@@ -72,7 +72,8 @@ const (
 //     with the same shell.
 //   - EndSessions: loginctl terminate-user NAME where systemd runs (its
 //     failure is only logged), then pkill -HUP -u NAME and, if a process
-//     got it, pkill -KILL -u NAME after EndSessionsGrace (no process left is
+//     got it, pgrep -u NAME every EndSessionsPoll until none is left, or
+//     pkill -KILL -u NAME after EndSessionsGrace (no process left is
 //     success).
 //   - Delete: the key cache entry and the sudoers drop-in go first, so that
 //     access is gone even if the rest fails, then USERDEL_PROGRAM
@@ -841,6 +842,10 @@ func (l *Linux) systemdRunning() bool {
 // between SIGHUP and SIGKILL to the user's processes.
 const EndSessionsGrace = 5 * time.Second
 
+// EndSessionsPoll is how often, within EndSessionsGrace, Linux.EndSessions
+// checks (pgrep -u NAME) whether the user's processes are gone.
+const EndSessionsPoll = 250 * time.Millisecond
+
 // EndSessions implements System: loginctl terminate-user where systemd
 // (logind) runs (failures are logged only); then SIGHUP to every process
 // of the user (pkill -HUP -u: sshd's session processes and shells end on
@@ -866,8 +871,18 @@ func (l *Linux) EndSessions(ctx context.Context, name string) error {
 	if clk == nil {
 		clk = iamkit.SystemClock{}
 	}
-	if err := clk.Sleep(ctx, EndSessionsGrace); err != nil {
-		return err
+	// Wait for them to go (pgrep -u NAME exits 1 when none is left), at
+	// most EndSessionsGrace: a sync does not sit out the whole grace period
+	// for processes that ended at once.
+	for waited := time.Duration(0); waited < EndSessionsGrace; {
+		step := min(EndSessionsPoll, EndSessionsGrace-waited)
+		if err := clk.Sleep(ctx, step); err != nil {
+			return err
+		}
+		waited += step
+		if err := l.run(ctx, "pgrep", "-u", name); err != nil && exitCode(err) == exitPkillNoneMatched {
+			return nil
+		}
 	}
 	if err := l.run(ctx, "pkill", "-KILL", "-u", name); err != nil && exitCode(err) != exitPkillNoneMatched {
 		return err

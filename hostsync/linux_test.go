@@ -199,6 +199,10 @@ func (s *shadowTools) Run(_ context.Context, name string, args ...string) error 
 		}
 		groups[i][0] = args[1]
 		s.write("group", groups)
+	case "pgrep":
+		if !s.processes[args[len(args)-1]] {
+			return exitErr(1)
+		}
 	case "pkill":
 		user := args[len(args)-1]
 		if !s.processes[user] {
@@ -501,7 +505,7 @@ func TestLinuxSyncLifecycle(t *testing.T) {
 	mustRun(t, f.sys, complete(alice), cfg)
 	assert.Equal(t, []string{
 		"pkill -HUP -u bob.at.corp.com",
-		"pkill -KILL -u bob.at.corp.com",
+		"pgrep -u bob.at.corp.com",
 		"/usr/sbin/userdel --force --remove bob.at.corp.com",
 	}, f.tools.commands())
 	_, err = f.sys.LookupUser(context.Background(), "bob.at.corp.com")
@@ -657,10 +661,13 @@ func TestLinuxEndSessions(t *testing.T) {
 		wantAlive bool
 	}{
 		{name: "no process: pkill exits 1, which is fine", want: []string{"pkill -HUP -u ec2-user"}},
-		{name: "SIGHUP ends them; the SIGKILL sweep finds none", processes: true,
-			want: []string{"pkill -HUP -u ec2-user", "pkill -KILL -u ec2-user"}, wantSlept: hostsync.EndSessionsGrace},
+		{name: "SIGHUP ends them: the first check finds none, no SIGKILL", processes: true,
+			want: []string{"pkill -HUP -u ec2-user", "pgrep -u ec2-user"}, wantSlept: hostsync.EndSessionsPoll},
 		{name: "a process ignoring SIGHUP is killed after the grace period", processes: true, ignoreHUP: true,
-			want: []string{"pkill -HUP -u ec2-user", "pkill -KILL -u ec2-user"}, wantSlept: hostsync.EndSessionsGrace},
+			want: append(append([]string{"pkill -HUP -u ec2-user"},
+				slices.Repeat([]string{"pgrep -u ec2-user"}, int(hostsync.EndSessionsGrace/hostsync.EndSessionsPoll))...),
+				"pkill -KILL -u ec2-user"),
+			wantSlept: hostsync.EndSessionsGrace},
 		{name: "logind: loginctl first (its failure only logged)", logind: true,
 			want: []string{"loginctl terminate-user ec2-user", "pkill -HUP -u ec2-user"}},
 		{name: "pkill fails", processes: true, pkillExit: 3, want: []string{"pkill -HUP -u ec2-user"}, wantErr: true, wantAlive: true},
