@@ -49,6 +49,7 @@ type config struct {
 	delay       time.Duration
 	quota       int
 	dryRun      bool
+	force       bool
 	log         *slog.Logger
 	concurrency int
 }
@@ -91,6 +92,11 @@ func WithSizeQuota(n int) Option { return func(c *config) { c.quota = n } }
 // calling UpdateAssumeRolePolicy; changes are reported as WouldChange.
 func WithDryRun(dryRun bool) Option { return func(c *config) { c.dryRun = dryRun } }
 
+// WithForce lets an edit through that allows a principal an explicit Deny
+// of the same document names: the conflict is reported in Result.Warnings
+// instead of failing with a *DenyError.
+func WithForce(force bool) Option { return func(c *config) { c.force = force } }
+
 // WithLogger sets the logger for retries and decisions (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
@@ -119,6 +125,7 @@ type Result struct {
 	After    *Document // the edited document; nil when the edit failed
 	Diff     string    // Diff(Before, After); "" when nothing changed
 	Attempts int       // UpdateAssumeRolePolicy calls made
+	Warnings []string  // what WithForce let through
 	Err      error     // non-nil exactly when Status is Failed
 }
 
@@ -177,6 +184,16 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 		}
 		if err := after.Validate(cfg.quota); err != nil {
 			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
+		}
+		if conflicts := denyConflicts(before, after); len(conflicts) > 0 {
+			if !cfg.force {
+				return fail(errwrap.Wrap("trustpolicy", &DenyError{Conflicts: conflicts}, "role %s", roleName))
+			}
+			res.Warnings = res.Warnings[:0]
+			for _, c := range conflicts {
+				res.Warnings = append(res.Warnings, "forced: "+c.String()+"; the Deny wins over the new Allow")
+				cfg.log.WarnContext(ctx, "allowing a principal an explicit Deny names", "role", roleName, "conflict", c.String())
+			}
 		}
 		if cfg.dryRun {
 			res.Status = WouldChange

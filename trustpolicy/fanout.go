@@ -86,6 +86,9 @@ func WriteReport(w io.Writer, results []Result) error {
 		default:
 			fmt.Fprintf(&sb, "%s: %s\n", name, r.Status)
 		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&sb, "    warning: %s\n", w)
+		}
 		if r.Diff != "" && r.Status != Unchanged {
 			for _, l := range strings.SplitAfter(strings.TrimSuffix(r.Diff, "\n"), "\n") {
 				sb.WriteString("    ")

@@ -77,9 +77,14 @@ conditions (such as an MFA requirement); otherwise a new statement is added.
 
 ` + trustPrincipalHelp + `
 
-The edited policy is checked before it is sent (principal syntax, the 2,048
-character quota). Each account's diff is printed; with --dry-run nothing is
-changed. The exit code is 1 if any account failed.
+The edited policy is checked before it is sent: principal syntax, and the
+size quota (2,048 characters, counted without whitespace, or the raised quota
+given with --max-size, at most 4,096). Adding a principal that an explicit
+Deny of the policy names is refused, naming the Deny's Sid (the Deny would
+win); --force adds it anyway, with a warning. Principals, actions and
+condition values are compared regardless of order, so re-running is a no-op.
+Each account's diff is printed; with --dry-run nothing is changed. The exit
+code is 1 if any account failed.
 
 ` + trustTargetsHelp,
 				examples: []string{
@@ -165,6 +170,8 @@ type trustFlags struct {
 	roleARNs    []string
 	dryRun      bool
 	concurrency int
+	maxSize     int
+	force       bool
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -184,6 +191,10 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	fs.StringVar(&roleARNs, "role-arns", "", "work on each account whose role ARN is in `LIST` (comma-separated), assuming that role")
 	if op != trustShow {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print each account's diff and change nothing")
+		fs.IntVar(&f.maxSize, "max-size", trustpolicy.DefaultSizeQuota, "the trust-policy size quota `N` (characters without whitespace): 2048 unless raised through Service Quotas, at most 4096")
+	}
+	if op == trustAdd {
+		fs.BoolVar(&f.force, "force", false, "add a principal even when an explicit Deny of the policy names it (a warning instead of a refusal)")
 	}
 	fs.IntVar(&f.concurrency, "concurrency", trustpolicy.DefaultConcurrency, "work on `N` accounts at once")
 	pos, err := a.parse(c, fs, args)
@@ -200,6 +211,9 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 		return nil, c.usageError("invalid role name %q (IAM allows 1 to 64 letters, digits and +=,.@_-; give the name, not the ARN)", f.role)
 	case f.concurrency < 1:
 		return nil, c.usageError("--concurrency must be at least 1, not %d", f.concurrency)
+	case op != trustShow && (f.maxSize < trustpolicy.DefaultSizeQuota || f.maxSize > trustpolicy.MaxSizeQuota):
+		return nil, c.usageError("--max-size must be between %d (IAM's default quota) and %d (the highest it can be raised to), not %d",
+			trustpolicy.DefaultSizeQuota, trustpolicy.MaxSizeQuota, f.maxSize)
 	case profiles != "" && roleARNs != "":
 		return nil, c.usageError("--profiles and --role-arns cannot be combined")
 	}
@@ -390,6 +404,8 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	results := trustpolicy.ApplyAll(ctx, targets, f.role, edit,
 		trustpolicy.WithDryRun(f.dryRun),
 		trustpolicy.WithConcurrency(f.concurrency),
+		trustpolicy.WithSizeQuota(f.maxSize),
+		trustpolicy.WithForce(f.force),
 		trustpolicy.WithLogger(a.log),
 	)
 	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {

@@ -497,3 +497,28 @@ func TestDemoTrustChapters(t *testing.T) {
 func rootTrustList(id string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::` + id + `:root"]},"Action":"sts:AssumeRole"}]}`
 }
+
+func TestTrustAddDenyAndSize(t *testing.T) {
+	te := newTrustEnv(t, "staging")
+	ctx := context.Background()
+	acct := te.accounts["staging"]
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"},` +
+		`{"Sid":"NoAlice","Effect":"Deny","Principal":{"AWS":"` + trustAlice + `"},"Action":"sts:AssumeRole"}]}`
+	_, err := acct.IAM().UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("deploy"), PolicyDocument: aws.String(deny)})
+	require.NoError(t, err)
+	acct.ResetCalls()
+
+	assert.Equal(t, exitFailed, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice))
+	assert.Contains(t, te.stdout.String(), `Deny statement "NoAlice" names AWS:`+trustAlice)
+	assert.Zero(t, te.updates("staging"))
+
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--force"), te.stderr.String())
+	assert.Contains(t, te.stdout.String(), `warning: forced: Deny statement "NoAlice"`)
+	assert.Equal(t, 1, te.updates("staging"))
+
+	for _, bad := range []string{"2047", "4097", "0"} {
+		assert.Equal(t, exitUsage, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--max-size", bad))
+		assert.Contains(t, te.stderr.String(), "--max-size must be between 2048")
+	}
+	assert.Equal(t, exitUsage, te.run("trust", "remove", "--role", "deploy", "--principal", trustAlice, "--force"))
+}
