@@ -146,6 +146,7 @@ type Account struct {
 	s3      s3State       // S3 buckets (s3.go)
 	sns     snsState      // SNS topics (sns.go)
 	creds   credState     // the root's access key (credentials.go)
+	org     *orgState     // nil: not in an organization (organizations.go)
 }
 
 // NewAccount returns an empty account.
