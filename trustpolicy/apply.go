@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/iamkit/iamkit"
@@ -50,6 +51,8 @@ type config struct {
 	quota       int
 	dryRun      bool
 	force       bool
+	validator   Validator
+	allowFind   bool
 	log         *slog.Logger
 	concurrency int
 }
@@ -97,6 +100,19 @@ func WithDryRun(dryRun bool) Option { return func(c *config) { c.dryRun = dryRun
 // instead of failing with a *DenyError.
 func WithForce(force bool) Option { return func(c *config) { c.force = force } }
 
+// WithValidator makes Apply prove every changed document with IAM Access
+// Analyzer before sending it, and in a dry run (see CheckChange):
+// ValidatePolicy findings of type ERROR or SECURITY_WARNING fail the edit
+// with ErrFindings (unless WithAllowFindings), and a removal that
+// CheckNoNewAccess says grants new access fails with ErrNewAccess. The
+// outcome is in Result.Check. ApplyAll uses each Target's Validator and
+// falls back to this one.
+func WithValidator(v Validator) Option { return func(c *config) { c.validator = v } }
+
+// WithAllowFindings lets an edit through despite ERROR and SECURITY_WARNING
+// findings; they stay in Result.Check and Result.Warnings.
+func WithAllowFindings(allow bool) Option { return func(c *config) { c.allowFind = allow } }
+
 // WithLogger sets the logger for retries and decisions (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
@@ -125,7 +141,8 @@ type Result struct {
 	After    *Document // the edited document; nil when the edit failed
 	Diff     string    // Diff(Before, After); "" when nothing changed
 	Attempts int       // UpdateAssumeRolePolicy calls made
-	Warnings []string  // what WithForce let through
+	Warnings []string  // what WithForce and WithAllowFindings let through
+	Check    *Check    // what Access Analyzer said (WithValidator); nil when not checked
 	Err      error     // non-nil exactly when Status is Failed
 }
 
@@ -143,11 +160,11 @@ var invalidPrincipalRE = sync.OnceValue(func() *regexp.Regexp { return regexp.Mu
 // The error, when not nil, is also in Result.Err; the Result is never nil.
 func Apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, opts ...Option) (*Result, error) {
 	cfg := newConfig(opts)
-	res := apply(ctx, api, roleName, edit, &cfg)
+	res := apply(ctx, api, cfg.validator, roleName, edit, &cfg)
 	return res, res.Err
 }
 
-func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *config) *Result {
+func apply(ctx context.Context, api RoleAPI, validator Validator, roleName string, edit Edit, cfg *config) *Result {
 	res := &Result{Role: roleName}
 	fail := func(err error) *Result {
 		res.Status, res.Err = Failed, err
@@ -193,6 +210,29 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 			for _, c := range conflicts {
 				res.Warnings = append(res.Warnings, "forced: "+c.String()+"; the Deny wins over the new Allow")
 				cfg.log.WarnContext(ctx, "allowing a principal an explicit Deny names", "role", roleName, "conflict", c.String())
+			}
+		}
+		if validator != nil && res.Check == nil {
+			chk, err := CheckChange(ctx, validator, before, after, narrowing(edit))
+			res.Check = chk
+			if err != nil {
+				return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
+			}
+			if blocking := chk.Blocking(); len(blocking) > 0 {
+				if !cfg.allowFind {
+					parts := make([]string, len(blocking))
+					for i, f := range blocking {
+						parts[i] = f.String()
+					}
+					return fail(fmt.Errorf("trustpolicy: role %s: %w: %s", roleName, ErrFindings, strings.Join(parts, "; ")))
+				}
+				for _, f := range blocking {
+					res.Warnings = append(res.Warnings, "allowed finding: "+f.String())
+				}
+			}
+			if chk.ExpectNoNewAccess && chk.NoNewAccess == string(aatypes.CheckNoNewAccessResultFail) {
+				return fail(fmt.Errorf("trustpolicy: role %s: %w: Access Analyzer's CheckNoNewAccess FAILs the %s: %s",
+					roleName, ErrNewAccess, edit, strings.Join(chk.Reasons, "; ")))
 			}
 		}
 		if cfg.dryRun {
