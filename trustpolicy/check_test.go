@@ -30,7 +30,9 @@ func TestApplyWithAccessAnalyzer(t *testing.T) {
 		warningsIn string
 	}{
 		{name: "addition: iamkit states the new access beside FAIL", doc: rootTrust,
-			edit:   func(string) trustpolicy.Edit { return trustpolicy.AddPrincipals(trustpolicy.AWS("arn:aws:iam::111111111111:user/bob")) },
+			edit: func(string) trustpolicy.Edit {
+				return trustpolicy.AddPrincipals(trustpolicy.AWS("arn:aws:iam::111111111111:user/bob"))
+			},
 			status: trustpolicy.Changed, verdict: "FAIL", newAccess: "AWS:arn:aws:iam::111111111111:user/bob may now assume the role", updates: 1},
 		{name: "a user of an account already trusted: named, but no new access", doc: rootTrust,
 			edit:   func(a string) trustpolicy.Edit { return trustpolicy.AddPrincipals(trustpolicy.AWS(a)) },
