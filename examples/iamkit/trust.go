@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit/internal/awsname"
@@ -86,6 +87,8 @@ condition values are compared regardless of order, so re-running is a no-op.
 Each account's diff is printed; with --dry-run nothing is changed. The exit
 code is 1 if any account failed.
 
+` + trustCheckHelp + `
+
 ` + trustTargetsHelp,
 				examples: []string{
 					"iamkit trust add --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run",
@@ -110,6 +113,8 @@ principal is dropped; Deny statements are never touched.
 Each account's diff is printed; with --dry-run nothing is changed. The exit
 code is 1 if any account failed.
 
+` + trustCheckHelp + `
+
 ` + trustTargetsHelp,
 				examples: []string{
 					"iamkit trust remove --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run",
@@ -133,6 +138,8 @@ dropped.
 Each account's diff is printed; with --dry-run nothing is changed. The exit
 code is 1 if any account failed.
 
+` + trustCheckHelp + `
+
 ` + trustTargetsHelp,
 				examples: []string{
 					"iamkit trust prune --role deploy --dry-run",
@@ -145,6 +152,18 @@ code is 1 if any account failed.
 		},
 	}
 }
+
+const trustCheckHelp = `Every changed policy is proven with IAM Access Analyzer before it is sent,
+and in a --dry-run: ValidatePolicy (as a role trust policy) lists its
+findings, and ERROR or SECURITY_WARNING findings block the change unless
+--allow-findings; CheckNoNewAccess compares it with the current policy, and
+a removal or prune that would grant new access (deleting a Deny, say) is
+refused. For an addition iamkit states the new access itself (principals
+added, conditions loosened) beside Access Analyzer's PASS or FAIL. A
+CheckNoNewAccess call is a custom policy check, charged by AWS per call: one
+per changed document and account; the dry run says how many a run makes.
+The caller needs access-analyzer:ValidatePolicy and
+access-analyzer:CheckNoNewAccess.`
 
 const trustPrincipalHelp = `A principal P is written as on the AWS CLI, its kind inferred: an account ID,
 "*", an IAM user or role ARN or an STS session ARN is AWS; an OIDC or SAML
@@ -172,6 +191,7 @@ type trustFlags struct {
 	concurrency int
 	maxSize     int
 	force       bool
+	allowFind   bool
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -192,6 +212,9 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	if op != trustShow {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print each account's diff and change nothing")
 		fs.IntVar(&f.maxSize, "max-size", trustpolicy.DefaultSizeQuota, "the trust-policy size quota `N` (characters without whitespace): 2048 unless raised through Service Quotas, at most 4096")
+	}
+	if op != trustShow {
+		fs.BoolVar(&f.allowFind, "allow-findings", false, "apply despite Access Analyzer findings of type ERROR or SECURITY_WARNING (they are still shown)")
 	}
 	if op == trustAdd {
 		fs.BoolVar(&f.force, "force", false, "add a principal even when an explicit Deny of the policy names it (a warning instead of a refusal)")
@@ -300,7 +323,7 @@ func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string)
 			if err != nil {
 				return nil, err
 			}
-			targets = append(targets, trustpolicy.Target{Name: p, API: iam.NewFromConfig(cfg)})
+			targets = append(targets, trustpolicy.Target{Name: p, API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg)})
 		}
 	case len(roleARNs) > 0:
 		cfg, err := load("")
@@ -314,14 +337,14 @@ func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string)
 			})
 			roleCfg := cfg.Copy()
 			roleCfg.Credentials = aws.NewCredentialsCache(provider)
-			targets = append(targets, trustpolicy.Target{Name: arn, API: iam.NewFromConfig(roleCfg)})
+			targets = append(targets, trustpolicy.Target{Name: arn, API: iam.NewFromConfig(roleCfg), Validator: accessanalyzer.NewFromConfig(roleCfg)})
 		}
 	default:
 		cfg, err := load("")
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, trustpolicy.Target{Name: "default", API: iam.NewFromConfig(cfg)})
+		targets = append(targets, trustpolicy.Target{Name: "default", API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg)})
 	}
 	return targets, nil
 }
@@ -406,6 +429,7 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 		trustpolicy.WithConcurrency(f.concurrency),
 		trustpolicy.WithSizeQuota(f.maxSize),
 		trustpolicy.WithForce(f.force),
+		trustpolicy.WithAllowFindings(f.allowFind),
 		trustpolicy.WithLogger(a.log),
 	)
 	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
@@ -413,6 +437,10 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	}
 	if f.dryRun {
 		fmt.Fprintln(a.stdout, "Dry run: nothing was changed. Run again without --dry-run to apply.")
+		if n := trustpolicy.CustomChecks(results); n > 0 {
+			fmt.Fprintf(a.stdout, "Applying makes %d custom policy %s again (CheckNoNewAccess, one per changed document, charged per call).\n",
+				n, trustPlural(n, "check", "checks"))
+		}
 	}
 	if n := trustpolicy.Summary(results)[trustpolicy.Failed]; n > 0 {
 		msg := fmt.Sprintf("%d of %d %s failed (see above)", n, len(results), trustPlural(len(results), "account", "accounts"))

@@ -73,18 +73,18 @@ func newTrustEnv(t *testing.T, profiles ...string) *trustEnv {
 				if !ok {
 					return nil, errors.New("loading AWS configuration for profile " + p + ": no such profile")
 				}
-				targets = append(targets, trustpolicy.Target{Name: p, API: acct.IAM()})
+				targets = append(targets, trustpolicy.Target{Name: p, API: acct.IAM(), Validator: acct.AccessAnalyzer()})
 			}
 		case len(roleARNs) > 0:
 			for _, arn := range roleARNs {
 				for _, acct := range te.accounts {
 					if strings.Contains(arn, "::"+acct.ID()+":") {
-						targets = append(targets, trustpolicy.Target{Name: arn, API: acct.IAM()})
+						targets = append(targets, trustpolicy.Target{Name: arn, API: acct.IAM(), Validator: acct.AccessAnalyzer()})
 					}
 				}
 			}
 		default:
-			targets = append(targets, trustpolicy.Target{Name: "default", API: te.accounts[te.first].IAM()})
+			targets = append(targets, trustpolicy.Target{Name: "default", API: te.accounts[te.first].IAM(), Validator: te.accounts[te.first].AccessAnalyzer()})
 		}
 		return targets, nil
 	}
@@ -319,7 +319,9 @@ func TestTrustPrune(t *testing.T) {
 	out = te.stdout.String()
 	assert.Contains(t, out, "staging: deploy: would change")
 	assert.Regexp(t, `-\s+"AIDA[A-Z0-9]+"`, out)
-	assert.Contains(t, out, "2 would change\nDry run: nothing was changed.")
+	assert.Contains(t, out, "CheckNoNewAccess PASS")
+	assert.Contains(t, out, "2 would change\nAccess Analyzer: 2 changed documents validated; 2 custom policy checks")
+	assert.Contains(t, out, "Dry run: nothing was changed.")
 	assert.Equal(t, before, te.updates("staging")+te.updates("prod"))
 
 	require.Equal(t, exitOK, te.run("trust", "prune", "--role", "deploy", "--profiles", "staging,prod"), te.stderr.String())
@@ -348,13 +350,16 @@ func TestTrustDryRunChangesNothing(t *testing.T) {
 			}
 			require.Equal(t, exitOK, te.run("trust", op, "--role", "deploy", "--principal", trustAlice, "--profiles", "staging,prod", "--dry-run"), te.stderr.String())
 			out := te.stdout.String()
-			assert.Contains(t, out, "staging: deploy: would change\n    @@")
-			assert.Contains(t, out, "prod: deploy: would change\n    @@")
+			assert.Regexp(t, `staging: deploy: would change\n    Access Analyzer: 0 findings \(0 blocking\); CheckNoNewAccess (PASS|FAIL)\n(.*\n)*    @@`, out)
+			assert.Contains(t, out, "prod: deploy: would change\n")
 			assert.Contains(t, out, trustAlice)
-			assert.True(t, strings.HasSuffix(out, "2 would change\nDry run: nothing was changed. Run again without --dry-run to apply.\n"), out)
+			assert.True(t, strings.HasSuffix(out, "2 would change\nAccess Analyzer: 2 changed documents validated; 2 custom policy checks (CheckNoNewAccess, charged per call)\n"+
+				"Dry run: nothing was changed. Run again without --dry-run to apply.\n"+
+				"Applying makes 2 custom policy checks again (CheckNoNewAccess, one per changed document, charged per call).\n"), out)
 			for _, p := range []string{"staging", "prod"} {
 				assert.Equal(t, before[p], te.policy(p))
 				assert.Zero(t, te.accounts[p].Calls(updateOp), "a dry run sends nothing")
+				assert.Equal(t, 1, te.accounts[p].Calls("access-analyzer:CheckNoNewAccess"), "a dry run proves the change")
 				assert.Equal(t, 1, te.accounts[p].Calls("iam:GetRole"), "a dry run reads each role once")
 			}
 		})
@@ -456,10 +461,13 @@ func TestDemoTrustChapters(t *testing.T) {
 		"  [profile staging]\n  region = us-east-1\n  endpoint_url = " + d.profiles[1].srv.URL() + "\n",
 		"  [profile prod]\n  region = us-east-1\n  endpoint_url = " + d.profiles[2].srv.URL() + "\n",
 		"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --dry-run\n" +
-			"  staging: deploy: would change\n      @@",
-		"  prod: deploy: would change\n      @@",
+			"  staging: deploy: would change\n      Access Analyzer: 0 findings (0 blocking); CheckNoNewAccess FAIL\n",
+		"  prod: deploy: would change\n",
+		"      new access (iamkit, from the diff): AWS:arn:aws:iam::123456789012:user/alice may now assume the role (sts:AssumeRole)\n      @@",
 		`+          "arn:aws:iam::123456789012:user/alice"`,
-		"  2 would change\n  Dry run: nothing was changed. Run again without --dry-run to apply.\n\n" +
+		"  2 would change\n  Access Analyzer: 2 changed documents validated; 2 custom policy checks (CheckNoNewAccess, charged per call)\n" +
+			"  Dry run: nothing was changed. Run again without --dry-run to apply.\n" +
+			"  Applying makes 2 custom policy checks again (CheckNoNewAccess, one per changed document, charged per call).\n\n" +
 			"Nothing was sent (UpdateAssumeRolePolicy calls: 0). Now for real:\n" +
 			"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod\n" +
 			"  staging: deploy: changed (1 attempt)\n",
@@ -521,4 +529,16 @@ func TestTrustAddDenyAndSize(t *testing.T) {
 		assert.Contains(t, te.stderr.String(), "--max-size must be between 2048")
 	}
 	assert.Equal(t, exitUsage, te.run("trust", "remove", "--role", "deploy", "--principal", trustAlice, "--force"))
+}
+
+func TestTrustFindingsBlock(t *testing.T) {
+	te := newTrustEnv(t, "staging")
+	assert.Equal(t, exitFailed, te.run("trust", "add", "--role", "deploy", "--principal", "*"))
+	out := te.stdout.String()
+	assert.Contains(t, out, "Access Analyzer reports blocking findings: SECURITY_WARNING PUBLIC_ROLE_TRUST at Statement[0].Principal")
+	assert.Zero(t, te.updates("staging"))
+
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", "*", "--allow-findings"), te.stderr.String())
+	assert.Contains(t, te.stdout.String(), "warning: allowed finding: SECURITY_WARNING PUBLIC_ROLE_TRUST")
+	assert.Equal(t, 1, te.updates("staging"))
 }

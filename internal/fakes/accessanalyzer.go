@@ -469,7 +469,7 @@ var stsActions = []string{"sts:assumerole", "sts:assumerolewithsaml", "sts:assum
 // of prev not kept at least as broad in next while next allows what it
 // denied.
 func newAccess(prev, next *aaPolicy) []aatypes.ReasonSummary {
-	principals := map[string]bool{"*": true, "AWS:arn:aws:iam::999999999999:user/anyone": true}
+	principals := map[string]bool{"*": true}
 	actions := map[string]bool{}
 	for _, a := range stsActions {
 		actions[a] = true
