@@ -53,6 +53,10 @@ type config struct {
 	force       bool
 	validator   Validator
 	allowFind   bool
+	journal     *Journal
+	caller      CallerAPI
+	target      string
+	expect      *RollbackPlan // Rollback: the role must be this one
 	log         *slog.Logger
 	concurrency int
 }
@@ -113,6 +117,15 @@ func WithValidator(v Validator) Option { return func(c *config) { c.validator = 
 // findings; they stay in Result.Check and Result.Warnings.
 func WithAllowFindings(allow bool) Option { return func(c *config) { c.allowFind = allow } }
 
+// WithJournal records every change in j before it is sent (see Journal),
+// with the caller GetCallerIdentity names through caller (nil: not
+// recorded). ApplyAll uses each Target's Caller and falls back to this
+// one. A change that cannot be journalled is not sent. A dry run records
+// nothing.
+func WithJournal(j *Journal, caller CallerAPI) Option {
+	return func(c *config) { c.journal, c.caller = j, caller }
+}
+
 // WithLogger sets the logger for retries and decisions (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
@@ -136,6 +149,7 @@ type Result struct {
 	Target   string // the Target's name (ApplyAll); "" for Apply
 	Role     string
 	RoleARN  string // "" when GetRole failed
+	RoleID   string // the role's unique ID (AROA…); "" when GetRole failed
 	Status   Status
 	Before   *Document // the document read; nil when it could not be read
 	After    *Document // the edited document; nil when the edit failed
@@ -180,6 +194,10 @@ func apply(ctx context.Context, api RoleAPI, validator Validator, roleName strin
 			return fail(fmt.Errorf("trustpolicy: reading role %s: GetRole returned no role", roleName))
 		}
 		res.RoleARN = aws.ToString(out.Role.Arn)
+		res.RoleID = aws.ToString(out.Role.RoleId)
+		if err := checkExpected(cfg.expect, res.RoleID, res.RoleARN); err != nil {
+			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+		}
 		before, err := ParseRoleDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
 		if err != nil {
 			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
@@ -238,6 +256,15 @@ func apply(ctx context.Context, api RoleAPI, validator Validator, roleName strin
 		if cfg.dryRun {
 			res.Status = WouldChange
 			return res
+		}
+		if cfg.journal != nil && res.Attempts == 0 {
+			entry, err := journalEntry(ctx, cfg.caller, cfg.clock.Now(), cfg.target, res, edit)
+			if err == nil {
+				err = cfg.journal.Append(entry)
+			}
+			if err != nil {
+				return fail(errwrap.Wrap("trustpolicy", err, "role %s: nothing sent", roleName))
+			}
 		}
 		res.Attempts++
 		_, err = api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{

@@ -21,6 +21,9 @@ type Target struct {
 	// Validator, when set, proves each change in this account with IAM
 	// Access Analyzer before it is sent (see WithValidator).
 	Validator Validator
+	// Caller, when set, names who made a change in the journal
+	// (WithJournal).
+	Caller CallerAPI
 }
 
 // ApplyAll applies the same edit to the role named roleName in every target,
@@ -52,7 +55,12 @@ func ApplyAll(ctx context.Context, targets []Target, roleName string, edit Edit,
 				if v == nil {
 					v = cfg.validator
 				}
-				r = apply(ctx, t.API, v, roleName, edit, &cfg)
+				tcfg := cfg
+				tcfg.target = t.Name
+				if t.Caller != nil {
+					tcfg.caller = t.Caller
+				}
+				r = apply(ctx, t.API, v, roleName, edit, &tcfg)
 			}
 			r.Target = t.Name
 			results[i] = *r
