@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,7 +53,7 @@ func (d *demo) trustGrant(ctx context.Context) error {
 		fmt.Fprintf(d.w, "%s\n", indent(section))
 	}
 
-	add := []string{"trust", "add", "--role", demoTrustRole, "--principal", user, "--profiles", demoTrustProfiles}
+	add := []string{"trust", "add", "--role", demoTrustRole, "--principal", user, "--profiles", demoTrustProfiles, "--journal", d.trustJournal()}
 	fmt.Fprintf(d.w, "\nGrant alice the role in both. First a dry run, which shows every diff:\n")
 	if _, err := d.run(ctx, append(add, "--dry-run")...); err != nil {
 		return err
@@ -107,7 +108,7 @@ func (d *demo) trustPrune(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.w, "The ID grants nothing, but IAM refuses to save a policy that holds one: every\n"+
 		"later edit of the role would fail. Prune it, a dry run first:\n")
-	prune := []string{"trust", "prune", "--role", demoTrustRole, "--profiles", demoTrustProfiles}
+	prune := []string{"trust", "prune", "--role", demoTrustRole, "--profiles", demoTrustProfiles, "--journal", d.trustJournal()}
 	if _, err := d.run(ctx, append(prune, "--dry-run")...); err != nil {
 		return err
 	}
@@ -138,3 +139,6 @@ func (d *demo) trustUpdates() int {
 	}
 	return n
 }
+
+// trustJournal is the journal the demo's trust changes are recorded in.
+func (d *demo) trustJournal() string { return filepath.Join(d.dir, "trust-journal.jsonl") }

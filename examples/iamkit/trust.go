@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -50,7 +51,11 @@ the same-named role across many accounts: add and remove principals, prune
 the unique IDs (AIDA…, AROA…) that IAM leaves in place of deleted users and
 roles. The policy is edited as a document: what an edit does not touch
 (statement order, conditions, unknown fields) stays as it was. Nothing is
-sent when nothing changes, so re-running after a failure is safe.`,
+sent when nothing changes, so re-running after a failure is safe.
+
+Every change is proven with IAM Access Analyzer first (ValidatePolicy,
+CheckNoNewAccess) and recorded in a journal before it is sent; "rollback"
+undoes what a journal records.`,
 		subs: []*command{
 			{
 				name:    "show",
@@ -149,6 +154,30 @@ code is 1 if any account failed.
 					return runTrustEdit(ctx, a, c, args, trustPrune)
 				},
 			},
+			{
+				name:    "rollback",
+				summary: "undo the changes a journal records, role by role",
+				args:    "JOURNAL [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				help: `Every change iamkit trust makes is recorded, before it is sent, in a journal
+(--journal; JSON lines: time, role name, role ID, role ARN, caller, edit,
+old and new document). rollback restores each role the journal names to the
+document it had before its first recorded change: it reads the role, shows
+the diff (with --dry-run, only that), proves the change like any other, and
+sends it; a role already back sends nothing. A role found under the
+journalled name but with another role ID was deleted and created again: it
+is refused, since the old trust belongs to the old role. Each role is looked
+for in the target accounts by its ARN; the rollback itself is journalled.
+The exit code is 1 if any role failed.
+
+` + trustCheckHelp + `
+
+` + trustTargetsHelp,
+				examples: []string{
+					"iamkit trust rollback ~/.local/state/iamkit/trust-journal.jsonl --dry-run",
+					"iamkit trust rollback run.jsonl --profiles staging,prod",
+				},
+				run: runTrustRollback,
+			},
 		},
 	}
 }
@@ -179,6 +208,7 @@ const (
 	trustAdd
 	trustRemove
 	trustPrune
+	trustRollback
 )
 
 // trustFlags is a trust command's parsed command line.
@@ -192,6 +222,8 @@ type trustFlags struct {
 	maxSize     int
 	force       bool
 	allowFind   bool
+	journal     string // the journal changes are recorded in
+	rollbackOf  string // trust rollback: the journal to undo
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -203,7 +235,9 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 		principals         stringList
 		profiles, roleARNs string
 	)
-	fs.StringVar(&f.role, "role", "", "the role's `NAME` (required), the same in every account")
+	if op != trustRollback {
+		fs.StringVar(&f.role, "role", "", "the role's `NAME` (required), the same in every account")
+	}
 	if op == trustAdd || op == trustRemove {
 		fs.Var(&principals, "principal", "principal `P` to "+map[trustOp]string{trustAdd: "add", trustRemove: "remove"}[op]+" (repeatable; at least one)")
 	}
@@ -214,6 +248,7 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 		fs.IntVar(&f.maxSize, "max-size", trustpolicy.DefaultSizeQuota, "the trust-policy size quota `N` (characters without whitespace): 2048 unless raised through Service Quotas, at most 4096")
 	}
 	if op != trustShow {
+		fs.StringVar(&f.journal, "journal", "", "record every change in the journal `FILE` (JSON lines, mode 0600; default $XDG_STATE_HOME/iamkit/trust-journal.jsonl, else ~/.local/state/iamkit/trust-journal.jsonl)")
 		fs.BoolVar(&f.allowFind, "allow-findings", false, "apply despite Access Analyzer findings of type ERROR or SECURITY_WARNING (they are still shown)")
 	}
 	if op == trustAdd {
@@ -224,13 +259,25 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	if err != nil {
 		return nil, err
 	}
+	if op == trustRollback {
+		if len(pos) == 0 {
+			return nil, c.usageError("missing JOURNAL (the journal file whose changes to undo)")
+		}
+		f.rollbackOf, pos = pos[0], pos[1:]
+	}
 	if len(pos) > 0 {
 		return nil, c.usageError("unexpected argument %q", pos[0])
 	}
+	if op != trustShow && f.journal == "" {
+		f.journal = a.defaultTrustJournal()
+		if f.journal == "" && !f.dryRun {
+			return nil, c.usageError("no place for the journal of changes: neither XDG_STATE_HOME nor HOME is set; give --journal FILE")
+		}
+	}
 	switch {
-	case f.role == "":
+	case op != trustRollback && f.role == "":
 		return nil, c.usageError("missing --role NAME")
-	case !awsname.ValidName(f.role, 1, 64):
+	case op != trustRollback && !awsname.ValidName(f.role, 1, 64):
 		return nil, c.usageError("invalid role name %q (IAM allows 1 to 64 letters, digits and +=,.@_-; give the name, not the ARN)", f.role)
 	case f.concurrency < 1:
 		return nil, c.usageError("--concurrency must be at least 1, not %d", f.concurrency)
@@ -323,7 +370,7 @@ func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string)
 			if err != nil {
 				return nil, err
 			}
-			targets = append(targets, trustpolicy.Target{Name: p, API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg)})
+			targets = append(targets, trustpolicy.Target{Name: p, API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg), Caller: sts.NewFromConfig(cfg)})
 		}
 	case len(roleARNs) > 0:
 		cfg, err := load("")
@@ -337,14 +384,14 @@ func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string)
 			})
 			roleCfg := cfg.Copy()
 			roleCfg.Credentials = aws.NewCredentialsCache(provider)
-			targets = append(targets, trustpolicy.Target{Name: arn, API: iam.NewFromConfig(roleCfg), Validator: accessanalyzer.NewFromConfig(roleCfg)})
+			targets = append(targets, trustpolicy.Target{Name: arn, API: iam.NewFromConfig(roleCfg), Validator: accessanalyzer.NewFromConfig(roleCfg), Caller: sts.NewFromConfig(roleCfg)})
 		}
 	default:
 		cfg, err := load("")
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, trustpolicy.Target{Name: "default", API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg)})
+		targets = append(targets, trustpolicy.Target{Name: "default", API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg), Caller: sts.NewFromConfig(cfg)})
 	}
 	return targets, nil
 }
@@ -420,16 +467,22 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	default:
 		return errors.New("unknown trust operation")
 	}
+	journal, err := a.openTrustJournal(f)
+	if err != nil {
+		return err
+	}
 	targets, err := a.trustTargets(ctx, f)
 	if err != nil {
 		return err
 	}
 	results := trustpolicy.ApplyAll(ctx, targets, f.role, edit,
+		trustpolicy.WithJournal(journal, nil),
 		trustpolicy.WithDryRun(f.dryRun),
 		trustpolicy.WithConcurrency(f.concurrency),
 		trustpolicy.WithSizeQuota(f.maxSize),
 		trustpolicy.WithForce(f.force),
 		trustpolicy.WithAllowFindings(f.allowFind),
+		trustpolicy.WithClock(a.clock),
 		trustpolicy.WithLogger(a.log),
 	)
 	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
@@ -458,4 +511,105 @@ func trustPlural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// ---- the journal and trust rollback ----
+
+// trustJournalFile is the default journal's name under the state directory.
+const trustJournalFile = "iamkit/trust-journal.jsonl"
+
+// defaultTrustJournal is $XDG_STATE_HOME/iamkit/trust-journal.jsonl, else
+// $HOME/.local/state/iamkit/trust-journal.jsonl; "" when neither is set.
+func (a *app) defaultTrustJournal() string {
+	if d := a.getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, trustJournalFile)
+	}
+	if h := a.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", trustJournalFile)
+	}
+	return ""
+}
+
+// openTrustJournal opens the journal of a command that changes policies;
+// a dry run records nothing and opens none.
+func (a *app) openTrustJournal(f *trustFlags) (*trustpolicy.Journal, error) {
+	if f.dryRun {
+		return nil, nil
+	}
+	return trustpolicy.OpenJournal(f.journal)
+}
+
+func runTrustRollback(ctx context.Context, a *app, c *command, args []string) error {
+	f, err := a.parseTrust(c, trustRollback, args)
+	if err != nil {
+		return err
+	}
+	entries, err := trustpolicy.ReadJournalFile(f.rollbackOf)
+	if err != nil {
+		return c.usageError("%v", strings.TrimPrefix(err.Error(), "trustpolicy: "))
+	}
+	plans, err := trustpolicy.PlanRollback(entries)
+	if err != nil {
+		return c.usageError("%v", strings.TrimPrefix(err.Error(), "trustpolicy: "))
+	}
+	if len(plans) == 0 {
+		fmt.Fprintf(a.stdout, "%s records no change: nothing to roll back.\n", f.rollbackOf)
+		return nil
+	}
+	journal, err := a.openTrustJournal(f)
+	if err != nil {
+		return err
+	}
+	targets, err := a.trustTargets(ctx, f)
+	if err != nil {
+		return err
+	}
+	results := make([]trustpolicy.Result, len(plans))
+	sem := make(chan struct{}, f.concurrency)
+	var wg sync.WaitGroup
+	for i, plan := range plans {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = rollbackOne(ctx, a, f, journal, targets, plan)
+		}()
+	}
+	wg.Wait()
+	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
+		return err
+	}
+	if f.dryRun {
+		fmt.Fprintln(a.stdout, "Dry run: nothing was changed. Run again without --dry-run to roll back.")
+	}
+	if n := trustpolicy.Summary(results)[trustpolicy.Failed]; n > 0 {
+		return fmt.Errorf("%d of %d %s failed (see above)", n, len(results), trustPlural(len(results), "role", "roles"))
+	}
+	return nil
+}
+
+// rollbackOne restores one role in whichever target holds it (by ARN).
+func rollbackOne(ctx context.Context, a *app, f *trustFlags, journal *trustpolicy.Journal, targets []trustpolicy.Target, plan trustpolicy.RollbackPlan) trustpolicy.Result {
+	for _, t := range targets {
+		res, err := trustpolicy.Rollback(ctx, t.API, plan,
+			trustpolicy.WithDryRun(f.dryRun),
+			trustpolicy.WithValidator(t.Validator),
+			trustpolicy.WithJournal(journal, t.Caller),
+			trustpolicy.WithAllowFindings(f.allowFind),
+			trustpolicy.WithSizeQuota(f.maxSize),
+			trustpolicy.WithClock(a.clock),
+			trustpolicy.WithLogger(a.log),
+		)
+		if errors.Is(err, trustpolicy.ErrOtherAccount) {
+			continue
+		}
+		res.Target = t.Name
+		if res.RoleARN == "" {
+			res.RoleARN = plan.RoleARN
+		}
+		return *res
+	}
+	return trustpolicy.Result{Role: plan.RoleName, RoleARN: plan.RoleARN, Status: trustpolicy.Failed,
+		Err: fmt.Errorf("no target account holds %s (give the account with --profiles or --role-arns)", plan.RoleARN)}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,6 +33,8 @@ type trustEnv struct {
 	accounts map[string]*fakes.Account // by profile name
 	first    string                    // the profile the default configuration stands for
 
+	state    string // $XDG_STATE_HOME: the default journal is under it
+
 	built    int // how often the targets were built
 	profiles []string
 	roleARNs []string
@@ -46,6 +49,13 @@ func newTrustEnv(t *testing.T, profiles ...string) *trustEnv {
 		login:    fakes.NewAccount(fakes.WithAccountID("111111111111"), fakes.WithDirectory(dir)),
 		accounts: map[string]*fakes.Account{},
 		first:    profiles[0],
+		state:    t.TempDir(),
+	}
+	te.a.getenv = func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return te.state
+		}
+		return ""
 	}
 	_, err := te.login.IAM().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
 	require.NoError(t, err)
@@ -73,18 +83,18 @@ func newTrustEnv(t *testing.T, profiles ...string) *trustEnv {
 				if !ok {
 					return nil, errors.New("loading AWS configuration for profile " + p + ": no such profile")
 				}
-				targets = append(targets, trustpolicy.Target{Name: p, API: acct.IAM(), Validator: acct.AccessAnalyzer()})
+				targets = append(targets, trustpolicy.Target{Name: p, API: acct.IAM(), Validator: acct.AccessAnalyzer(), Caller: acct.STS()})
 			}
 		case len(roleARNs) > 0:
 			for _, arn := range roleARNs {
 				for _, acct := range te.accounts {
 					if strings.Contains(arn, "::"+acct.ID()+":") {
-						targets = append(targets, trustpolicy.Target{Name: arn, API: acct.IAM(), Validator: acct.AccessAnalyzer()})
+						targets = append(targets, trustpolicy.Target{Name: arn, API: acct.IAM(), Validator: acct.AccessAnalyzer(), Caller: acct.STS()})
 					}
 				}
 			}
 		default:
-			targets = append(targets, trustpolicy.Target{Name: "default", API: te.accounts[te.first].IAM(), Validator: te.accounts[te.first].AccessAnalyzer()})
+			targets = append(targets, trustpolicy.Target{Name: "default", API: te.accounts[te.first].IAM(), Validator: te.accounts[te.first].AccessAnalyzer(), Caller: te.accounts[te.first].STS()})
 		}
 		return targets, nil
 	}
@@ -119,11 +129,12 @@ func TestTrustHelp(t *testing.T) {
 		path []string
 		want []string
 	}{
-		{[]string{"trust"}, []string{"Usage: iamkit trust COMMAND --role NAME", "show", "add", "remove", "prune", "unique IDs"}},
+		{[]string{"trust"}, []string{"Usage: iamkit trust COMMAND --role NAME", "show", "add", "remove", "prune", "rollback", "undo the changes a journal records", "unique IDs"}},
 		{[]string{"trust", "show"}, []string{"Usage: iamkit trust show --role NAME", "--role NAME", "--profiles LIST", "--role-arns LIST", "--concurrency N", "(default 4)", `"default"`, "Examples:", "iamkit trust show --role deploy --profiles staging,prod"}},
 		{[]string{"trust", "add"}, []string{"Usage: iamkit trust add --role NAME --principal P", "--principal P", "--dry-run", "Service:ec2.amazonaws.com", "iamkit trust add --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run"}},
 		{[]string{"trust", "remove"}, []string{"Usage: iamkit trust remove --role NAME --principal P", "--principal P", "--dry-run", "A unique ID (AIDA…, AROA…) may be removed too", "Examples:"}},
 		{[]string{"trust", "prune"}, []string{"Usage: iamkit trust prune --role NAME", "--dry-run", "AIDA…", "iamkit trust prune --role deploy --profiles staging,prod"}},
+		{[]string{"trust", "rollback"}, []string{"Usage: iamkit trust rollback JOURNAL", "--dry-run", "--journal FILE", "another role ID", "iamkit trust rollback run.jsonl --profiles staging,prod"}},
 		{nil, []string{"trust", "show and edit a role's trust policy"}},
 	}
 	for _, c := range cases {
@@ -460,7 +471,7 @@ func TestDemoTrustChapters(t *testing.T) {
 		"  staging  arn:aws:iam::222222222222:role/deploy\n  prod     arn:aws:iam::333333333333:role/deploy\n",
 		"  [profile staging]\n  region = us-east-1\n  endpoint_url = " + d.profiles[1].srv.URL() + "\n",
 		"  [profile prod]\n  region = us-east-1\n  endpoint_url = " + d.profiles[2].srv.URL() + "\n",
-		"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --dry-run\n" +
+		"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --journal $DEMO/trust-journal.jsonl --dry-run\n" +
 			"  staging: deploy: would change\n      Access Analyzer: 0 findings (0 blocking); CheckNoNewAccess FAIL\n",
 		"  prod: deploy: would change\n",
 		"      new access (iamkit, from the diff): AWS:arn:aws:iam::123456789012:user/alice may now assume the role (sts:AssumeRole)\n      @@",
@@ -469,7 +480,7 @@ func TestDemoTrustChapters(t *testing.T) {
 			"  Dry run: nothing was changed. Run again without --dry-run to apply.\n" +
 			"  Applying makes 2 custom policy checks again (CheckNoNewAccess, one per changed document, charged per call).\n\n" +
 			"Nothing was sent (UpdateAssumeRolePolicy calls: 0). Now for real:\n" +
-			"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod\n" +
+			"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --journal $DEMO/trust-journal.jsonl\n" +
 			"  staging: deploy: changed (1 attempt)\n",
 		"  2 changed\n",
 		"  staging: deploy: unchanged\n  prod: deploy: unchanged\n  2 unchanged\n",
@@ -486,9 +497,9 @@ func TestDemoTrustChapters(t *testing.T) {
 		`"arn:aws:iam::222222222222:root",` + "\n            \"" + id + `"`,
 		"It names 1 unique ID of deleted users or roles (" + id + ")",
 		`-          "` + id + `"`,
-		"$ iamkit trust prune --role deploy --profiles staging,prod --dry-run\n",
+		"$ iamkit trust prune --role deploy --profiles staging,prod --journal $DEMO/trust-journal.jsonl --dry-run\n",
 		"  2 would change\n",
-		"$ iamkit trust prune --role deploy --profiles staging,prod\n  staging: deploy: changed (1 attempt)\n",
+		"$ iamkit trust prune --role deploy --profiles staging,prod --journal $DEMO/trust-journal.jsonl\n  staging: deploy: changed (1 attempt)\n",
 		"The clean policy:\n$ iamkit trust show --role deploy --profiles staging\n",
 	} {
 		assert.Contains(t, prune, want)
@@ -541,4 +552,87 @@ func TestTrustFindingsBlock(t *testing.T) {
 	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", "*", "--allow-findings"), te.stderr.String())
 	assert.Contains(t, te.stdout.String(), "warning: allowed finding: SECURITY_WARNING PUBLIC_ROLE_TRUST")
 	assert.Equal(t, 1, te.updates("staging"))
+}
+
+// journal returns the default journal's entries.
+func (te *trustEnv) journal() []trustpolicy.JournalEntry {
+	te.t.Helper()
+	entries, err := trustpolicy.ReadJournalFile(filepath.Join(te.state, "iamkit", "trust-journal.jsonl"))
+	require.NoError(te.t, err)
+	return entries
+}
+
+func TestTrustJournalAndRollback(t *testing.T) {
+	te := newTrustEnv(t, "staging", "prod")
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--profiles", "staging,prod"), te.stderr.String())
+	entries := te.journal()
+	require.Len(t, entries, 2)
+	for _, e := range entries {
+		assert.Equal(t, "deploy", e.RoleName)
+		assert.Regexp(t, `^AROA`, e.RoleID)
+		assert.Contains(t, e.Caller, ":root")
+		assert.Contains(t, string(e.After), trustAlice)
+	}
+	journalPath := filepath.Join(te.state, "iamkit", "trust-journal.jsonl")
+	st, err := os.Stat(journalPath)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	// Keep a copy of this run's journal to roll it back.
+	run := filepath.Join(t.TempDir(), "run.jsonl")
+	b, err := os.ReadFile(journalPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(run, b, 0o600))
+
+	require.Equal(t, exitOK, te.run("trust", "rollback", run, "--profiles", "staging,prod", "--dry-run"), te.stderr.String())
+	out := te.stdout.String()
+	assert.Contains(t, out, "staging: deploy: would change")
+	assert.Contains(t, out, `-          "`+trustAlice+`"`)
+	assert.Contains(t, out, "Dry run: nothing was changed. Run again without --dry-run to roll back.")
+	assert.Equal(t, 1, te.updates("staging"))
+
+	require.Equal(t, exitOK, te.run("trust", "rollback", run, "--profiles", "staging,prod"), te.stderr.String())
+	assert.Contains(t, te.stdout.String(), "2 changed")
+	assert.Equal(t, rootTrust("222222222222"), te.policy("staging"))
+	assert.Equal(t, rootTrust("333333333333"), te.policy("prod"))
+	assert.Len(t, te.journal(), 4, "the rollback is journalled")
+
+	require.Equal(t, exitOK, te.run("trust", "rollback", run, "--profiles", "staging,prod"), te.stderr.String())
+	assert.Contains(t, te.stdout.String(), "2 unchanged")
+
+	// The role in staging deleted and created again: refused there.
+	ctx := context.Background()
+	_, err = te.accounts["staging"].IAM().DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("deploy")})
+	require.NoError(t, err)
+	_, err = te.accounts["staging"].IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("deploy"), AssumeRolePolicyDocument: aws.String(rootTrustList("222222222222"))})
+	require.NoError(t, err)
+	assert.Equal(t, exitFailed, te.run("trust", "rollback", run, "--profiles", "staging,prod"))
+	assert.Contains(t, te.stdout.String(), "staging: deploy: failed: trustpolicy: role deploy: the role was replaced (different role ID)")
+	assert.Equal(t, rootTrustList("222222222222"), te.policy("staging"))
+
+	// A role no target holds.
+	assert.Equal(t, exitFailed, te.run("trust", "rollback", run, "--profiles", "prod"))
+	assert.Contains(t, te.stdout.String(), "no target account holds arn:aws:iam::222222222222:role/deploy")
+}
+
+func TestTrustRollbackUsage(t *testing.T) {
+	te := newTrustEnv(t, "staging")
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	require.NoError(t, os.WriteFile(bad, []byte("{\n"), 0o600))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"trust", "rollback"}, "missing JOURNAL"},
+		{[]string{"trust", "rollback", bad}, "trust journal: line 1"},
+		{[]string{"trust", "rollback", filepath.Join(t.TempDir(), "none")}, "no such file"},
+		{[]string{"trust", "rollback", bad, "extra"}, `unexpected argument "extra"`},
+	} {
+		assert.Equal(t, exitUsage, te.run(c.args...), c.args)
+		assert.Contains(t, te.stderr.String(), c.want)
+		assert.Zero(t, te.built)
+	}
+	te.a.getenv = func(string) string { return "" }
+	assert.Equal(t, exitUsage, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice))
+	assert.Contains(t, te.stderr.String(), "give --journal FILE")
 }
