@@ -33,7 +33,7 @@ type trustEnv struct {
 	accounts map[string]*fakes.Account // by profile name
 	first    string                    // the profile the default configuration stands for
 
-	state    string // $XDG_STATE_HOME: the default journal is under it
+	state string // $XDG_STATE_HOME: the default journal is under it
 
 	built    int // how often the targets were built
 	profiles []string
