@@ -146,7 +146,7 @@ func WriteReport(w io.Writer, results []Result) error {
 	}
 	s := Summary(results)
 	var parts []string
-	for _, st := range []Status{Changed, WouldChange, Unchanged, Failed} {
+	for _, st := range []Status{Changed, WouldChange, Unchanged, Skipped, Failed} {
 		if s[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", s[st], st))
 		}

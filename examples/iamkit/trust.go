@@ -132,13 +132,18 @@ code is 1 if any account failed.
 			{
 				name:    "prune",
 				summary: "remove the unique IDs of deleted users and roles, in each account",
-				args:    "--role NAME [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				args:    "--role NAME | --all-roles [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
 				help: `When a user or role named in a trust policy is deleted, IAM shows its unique
 ID (AIDA… for a user, AROA… for a role) in its place. The ID grants nothing
 (a new user of the same name is a different principal), and IAM refuses to
 save a policy that still holds one, so any later edit fails until it is
 gone. prune removes every such ID; a statement left with no principal is
 dropped.
+
+With --all-roles instead of --role, prune lists every role of each account
+(ListRoles) and prunes each one whose policy names such an ID: the dry run
+is the plan. Service-linked roles are reported as skipped (only their AWS
+service may change them).
 
 Each account's diff is printed; with --dry-run nothing is changed. The exit
 code is 1 if any account failed.
@@ -149,6 +154,7 @@ code is 1 if any account failed.
 				examples: []string{
 					"iamkit trust prune --role deploy --dry-run",
 					"iamkit trust prune --role deploy --profiles staging,prod",
+					"iamkit trust prune --all-roles --dry-run",
 				},
 				run: func(ctx context.Context, a *app, c *command, args []string) error {
 					return runTrustEdit(ctx, a, c, args, trustPrune)
@@ -224,6 +230,7 @@ type trustFlags struct {
 	allowFind   bool
 	journal     string // the journal changes are recorded in
 	rollbackOf  string // trust rollback: the journal to undo
+	allRoles    bool   // trust prune --all-roles
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -246,6 +253,9 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	if op != trustShow {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print each account's diff and change nothing")
 		fs.IntVar(&f.maxSize, "max-size", trustpolicy.DefaultSizeQuota, "the trust-policy size quota `N` (characters without whitespace): 2048 unless raised through Service Quotas, at most 4096")
+	}
+	if op == trustPrune {
+		fs.BoolVar(&f.allRoles, "all-roles", false, "prune every role of each account that names a unique ID (instead of --role); service-linked roles are skipped")
 	}
 	if op != trustShow {
 		fs.StringVar(&f.journal, "journal", "", "record every change in the journal `FILE` (JSON lines, mode 0600; default $XDG_STATE_HOME/iamkit/trust-journal.jsonl, else ~/.local/state/iamkit/trust-journal.jsonl)")
@@ -275,9 +285,11 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 		}
 	}
 	switch {
-	case op != trustRollback && f.role == "":
+	case f.allRoles && f.role != "":
+		return nil, c.usageError("--role and --all-roles cannot be combined")
+	case op != trustRollback && !f.allRoles && f.role == "":
 		return nil, c.usageError("missing --role NAME")
-	case op != trustRollback && !awsname.ValidName(f.role, 1, 64):
+	case op != trustRollback && !f.allRoles && !awsname.ValidName(f.role, 1, 64):
 		return nil, c.usageError("invalid role name %q (IAM allows 1 to 64 letters, digits and +=,.@_-; give the name, not the ARN)", f.role)
 	case f.concurrency < 1:
 		return nil, c.usageError("--concurrency must be at least 1, not %d", f.concurrency)
@@ -475,7 +487,7 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	if err != nil {
 		return err
 	}
-	results := trustpolicy.ApplyAll(ctx, targets, f.role, edit,
+	opts := []trustpolicy.Option{
 		trustpolicy.WithJournal(journal, nil),
 		trustpolicy.WithDryRun(f.dryRun),
 		trustpolicy.WithConcurrency(f.concurrency),
@@ -484,7 +496,16 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 		trustpolicy.WithAllowFindings(f.allowFind),
 		trustpolicy.WithClock(a.clock),
 		trustpolicy.WithLogger(a.log),
-	)
+	}
+	var results []trustpolicy.Result
+	if f.allRoles {
+		results = trustpolicy.PruneAllRoles(ctx, targets, opts...)
+		if len(results) == 0 {
+			fmt.Fprintln(a.stdout, "No role names a unique ID of a deleted user or role: nothing to prune.")
+		}
+	} else {
+		results = trustpolicy.ApplyAll(ctx, targets, f.role, edit, opts...)
+	}
 	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
 		return err
 	}
@@ -496,7 +517,11 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 		}
 	}
 	if n := trustpolicy.Summary(results)[trustpolicy.Failed]; n > 0 {
-		msg := fmt.Sprintf("%d of %d %s failed (see above)", n, len(results), trustPlural(len(results), "account", "accounts"))
+		one, many := "account", "accounts"
+		if f.allRoles {
+			one, many = "role", "roles"
+		}
+		msg := fmt.Sprintf("%d of %d %s failed (see above)", n, len(results), trustPlural(len(results), one, many))
 		if n < len(results) && !f.dryRun {
 			msg += "; fix the cause and re-run: the accounts done report unchanged"
 		}

@@ -636,3 +636,35 @@ func TestTrustRollbackUsage(t *testing.T) {
 	assert.Equal(t, exitUsage, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice))
 	assert.Contains(t, te.stderr.String(), "give --journal FILE")
 }
+
+func TestTrustPruneAllRoles(t *testing.T) {
+	te := newTrustEnv(t, "staging")
+	ctx := context.Background()
+	acct := te.accounts["staging"]
+	_, err := acct.IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ops"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"` + trustAlice + `"},"Action":"sts:AssumeRole"}]}`)})
+	require.NoError(t, err)
+	_, err = acct.IAM().CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("autoscaling.amazonaws.com")})
+	require.NoError(t, err)
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice), te.stderr.String())
+	te.deleteAlice()
+
+	require.Equal(t, exitOK, te.run("trust", "prune", "--all-roles", "--dry-run"), te.stdout.String())
+	out := te.stdout.String()
+	assert.Contains(t, out, "default: deploy: would change")
+	assert.Contains(t, out, "default: ops: would change")
+	assert.NotContains(t, out, "AWSServiceRoleFor")
+	assert.Contains(t, out, "2 would change")
+
+	require.Equal(t, exitOK, te.run("trust", "prune", "--all-roles"), te.stderr.String())
+	assert.Contains(t, te.stdout.String(), "2 changed")
+	assert.NotContains(t, te.policy("staging"), "AIDA")
+	assert.Len(t, te.journal(), 3)
+
+	require.Equal(t, exitOK, te.run("trust", "prune", "--all-roles"), te.stderr.String())
+	assert.Contains(t, te.stdout.String(), "No role names a unique ID")
+
+	assert.Equal(t, exitUsage, te.run("trust", "prune", "--all-roles", "--role", "deploy"))
+	assert.Contains(t, te.stderr.String(), "--role and --all-roles cannot be combined")
+	assert.Equal(t, exitUsage, te.run("trust", "add", "--all-roles", "--principal", trustAlice))
+}
