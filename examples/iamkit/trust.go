@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit/internal/awsname"
 
@@ -22,7 +23,22 @@ import (
 // per profile, or per role ARN, or the default configuration as "default".
 // app.newTrustTargets is one (nil: loadTrustTargets); tests hand in fake
 // accounts.
-type trustTargetsFunc func(ctx context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error)
+type trustTargetsFunc func(ctx context.Context, spec trustTargetSpec) ([]trustpolicy.Target, error)
+
+// trustTargetSpec is what the command line says about the target accounts.
+type trustTargetSpec struct {
+	profiles, roleARNs []string
+	// organization: every active account of the organization (ListAccounts
+	// with the default configuration), through the role roleName assumed in
+	// each but the caller's own.
+	organization bool
+	roleName     string
+}
+
+// defaultOrgRoleName is the role --organization assumes in each member
+// account unless --role-name says otherwise: the one Organizations creates
+// in the accounts it creates.
+const defaultOrgRoleName = "OrganizationAccountAccessRole"
 
 // trustSessionName is the role session name of the roles --role-arns
 // assumes: what CloudTrail shows in the target accounts.
@@ -30,9 +46,15 @@ const trustSessionName = "iamkit-trust"
 
 // trustTargetsHelp is the part of the trust commands' help on accounts.
 const trustTargetsHelp = `The role is looked up by name in each target account:
-  (neither flag)        the account of the standard configuration chain
+  (no flag)             the account of the standard configuration chain
                         (AWS_PROFILE, SSO, environment variables, instance
                         roles), reported as "default";
+  --organization        every ACTIVE account of the organization (listed with
+                        Organizations ListAccounts, which only the management
+                        account or a delegated administrator may call; the
+                        others are reported as skipped), through the role
+                        --role-name (default ` + defaultOrgRoleName + `)
+                        assumed in each but the caller's own;
   --profiles a,b,c      one account per shared-config profile;
   --role-arns ARN,...   one account per role, assumed (AssumeRole, session
                         name ` + trustSessionName + `) with the default credentials:
@@ -53,9 +75,11 @@ roles. The policy is edited as a document: what an edit does not touch
 (statement order, conditions, unknown fields) stays as it was. Nothing is
 sent when nothing changes, so re-running after a failure is safe.
 
-Every change is proven with IAM Access Analyzer first (ValidatePolicy,
-CheckNoNewAccess) and recorded in a journal before it is sent; "rollback"
-undoes what a journal records.`,
+The accounts are the default one, --profiles, --role-arns, or with
+--organization every active account of the organization (the role
+--role-name assumed in each). Every change is proven with IAM Access
+Analyzer first (ValidatePolicy, CheckNoNewAccess) and recorded in a journal
+before it is sent; "rollback" undoes what a journal records.`,
 		subs: []*command{
 			{
 				name:    "show",
@@ -219,18 +243,20 @@ const (
 
 // trustFlags is a trust command's parsed command line.
 type trustFlags struct {
-	role        string
-	principals  []trustpolicy.Principal
-	profiles    []string
-	roleARNs    []string
-	dryRun      bool
-	concurrency int
-	maxSize     int
-	force       bool
-	allowFind   bool
-	journal     string // the journal changes are recorded in
-	rollbackOf  string // trust rollback: the journal to undo
-	allRoles    bool   // trust prune --all-roles
+	role         string
+	principals   []trustpolicy.Principal
+	profiles     []string
+	roleARNs     []string
+	dryRun       bool
+	concurrency  int
+	maxSize      int
+	force        bool
+	allowFind    bool
+	journal      string // the journal changes are recorded in
+	rollbackOf   string // trust rollback: the journal to undo
+	allRoles     bool   // trust prune --all-roles
+	organization bool
+	roleName     string
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -248,6 +274,8 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	if op == trustAdd || op == trustRemove {
 		fs.Var(&principals, "principal", "principal `P` to "+map[trustOp]string{trustAdd: "add", trustRemove: "remove"}[op]+" (repeatable; at least one)")
 	}
+	fs.BoolVar(&f.organization, "organization", false, "work on every active account of the organization (Organizations ListAccounts; needs the management account or a delegated administrator)")
+	fs.StringVar(&f.roleName, "role-name", "", "with --organization, the role `NAME` to assume in each member account (default "+defaultOrgRoleName+")")
 	fs.StringVar(&profiles, "profiles", "", "work on the account of each shared-config profile in `LIST` (comma-separated)")
 	fs.StringVar(&roleARNs, "role-arns", "", "work on each account whose role ARN is in `LIST` (comma-separated), assuming that role")
 	if op != trustShow {
@@ -298,6 +326,15 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 			trustpolicy.DefaultSizeQuota, trustpolicy.MaxSizeQuota, f.maxSize)
 	case profiles != "" && roleARNs != "":
 		return nil, c.usageError("--profiles and --role-arns cannot be combined")
+	case f.organization && (profiles != "" || roleARNs != ""):
+		return nil, c.usageError("--organization cannot be combined with --profiles or --role-arns")
+	case f.roleName != "" && !f.organization:
+		return nil, c.usageError("--role-name goes with --organization")
+	case f.roleName != "" && !awsname.ValidName(f.roleName, 1, 64):
+		return nil, c.usageError("--role-name: invalid role name %q (give the name, not the ARN)", f.roleName)
+	}
+	if f.organization && f.roleName == "" {
+		f.roleName = defaultOrgRoleName
 	}
 	if f.profiles, err = splitTrustTargets("--profiles", profiles); err != nil {
 		return nil, c.usageError("%v", err)
@@ -354,7 +391,7 @@ func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Ta
 	if build == nil {
 		build = a.loadTrustTargets
 	}
-	return build(ctx, f.profiles, f.roleARNs)
+	return build(ctx, trustTargetSpec{profiles: f.profiles, roleARNs: f.roleARNs, organization: f.organization, roleName: f.roleName})
 }
 
 // loadTrustTargets builds one IAM client per profile (config.LoadDefaultConfig
@@ -363,7 +400,8 @@ func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Ta
 // cache); with neither, the default configuration is the one target
 // "default". IAM is a global service: when no region is configured,
 // us-east-1 is used.
-func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error) {
+func (a *app) loadTrustTargets(ctx context.Context, spec trustTargetSpec) ([]trustpolicy.Target, error) {
+	profiles, roleARNs := spec.profiles, spec.roleARNs
 	load := func(profile string) (aws.Config, error) {
 		cfg, err := a.loadAWSConfig(ctx, profile)
 		if err != nil {
@@ -376,6 +414,33 @@ func (a *app) loadTrustTargets(ctx context.Context, profiles, roleARNs []string)
 	}
 	var targets []trustpolicy.Target
 	switch {
+	case spec.organization:
+		cfg, err := load("")
+		if err != nil {
+			return nil, err
+		}
+		stsClient := sts.NewFromConfig(cfg)
+		me, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, fmt.Errorf("asking who the default credentials are: %w", err)
+		}
+		partition := "aws"
+		if arn, err := awsname.ParseARN(aws.ToString(me.Arn)); err == nil {
+			partition = arn.Partition
+		}
+		return a.organizationTargets(ctx, organizations.NewFromConfig(cfg), func(m trustpolicy.MemberAccount) (trustpolicy.Target, error) {
+			name := m.ID + " (" + m.Name + ")"
+			if m.ID == aws.ToString(me.Account) {
+				return trustpolicy.Target{Name: name, API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg), Caller: stsClient}, nil
+			}
+			arn := "arn:" + partition + ":iam::" + m.ID + ":role/" + spec.roleName
+			provider := stscreds.NewAssumeRoleProvider(stsClient, arn, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = trustSessionName
+			})
+			roleCfg := cfg.Copy()
+			roleCfg.Credentials = aws.NewCredentialsCache(provider)
+			return trustpolicy.Target{Name: name, API: iam.NewFromConfig(roleCfg), Validator: accessanalyzer.NewFromConfig(roleCfg), Caller: sts.NewFromConfig(roleCfg)}, nil
+		})
 	case len(profiles) > 0:
 		for _, p := range profiles {
 			cfg, err := load(p)
@@ -637,4 +702,22 @@ func rollbackOne(ctx context.Context, a *app, f *trustFlags, journal *trustpolic
 	}
 	return trustpolicy.Result{Role: plan.RoleName, RoleARN: plan.RoleARN, Status: trustpolicy.Failed,
 		Err: fmt.Errorf("no target account holds %s (give the account with --profiles or --role-arns)", plan.RoleARN)}
+}
+
+// organizationTargets discovers the organization's active accounts with
+// api and builds a target for each; it says which accounts it skips, and
+// what a refusal means.
+func (a *app) organizationTargets(ctx context.Context, api trustpolicy.OrganizationsAPI, build func(trustpolicy.MemberAccount) (trustpolicy.Target, error)) ([]trustpolicy.Target, error) {
+	targets, skipped, err := trustpolicy.OrganizationTargets(ctx, api, build)
+	if errors.Is(err, trustpolicy.ErrNotOrganizationAdmin) {
+		return nil, fmt.Errorf("--organization: Organizations refused to list the accounts: run it with the credentials of the "+
+			"organization's management account or of a delegated administrator (%w)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range skipped {
+		fmt.Fprintf(a.stdout, "%s (%s): skipped: the account is %s, not ACTIVE\n", m.ID, m.Name, m.State)
+	}
+	return targets, nil
 }

@@ -34,6 +34,7 @@ type trustEnv struct {
 	first    string                    // the profile the default configuration stands for
 
 	state string // $XDG_STATE_HOME: the default journal is under it
+	spec  trustTargetSpec
 
 	built    int // how often the targets were built
 	profiles []string
@@ -72,8 +73,23 @@ func newTrustEnv(t *testing.T, profiles ...string) *trustEnv {
 	}
 	// --profiles picks accounts by name, --role-arns by the ARN's account ID;
 	// the default configuration is the first account.
-	te.a.newTrustTargets = func(_ context.Context, profiles, roleARNs []string) ([]trustpolicy.Target, error) {
+	te.a.newTrustTargets = func(ctx context.Context, spec trustTargetSpec) ([]trustpolicy.Target, error) {
+		profiles, roleARNs := spec.profiles, spec.roleARNs
 		te.built++
+		te.spec = spec
+		if spec.organization {
+			// The login account manages the organization; each member
+			// is reached as its account (the role assumed in the real CLI).
+			return te.a.organizationTargets(ctx, te.login.Organizations(), func(m trustpolicy.MemberAccount) (trustpolicy.Target, error) {
+				acct := te.login
+				for _, a := range te.accounts {
+					if a.ID() == m.ID {
+						acct = a
+					}
+				}
+				return trustpolicy.Target{Name: m.ID + " (" + m.Name + ")", API: acct.IAM(), Validator: acct.AccessAnalyzer(), Caller: acct.STS()}, nil
+			})
+		}
 		te.profiles, te.roleARNs = profiles, roleARNs
 		var targets []trustpolicy.Target
 		switch {
@@ -129,8 +145,8 @@ func TestTrustHelp(t *testing.T) {
 		path []string
 		want []string
 	}{
-		{[]string{"trust"}, []string{"Usage: iamkit trust COMMAND --role NAME", "show", "add", "remove", "prune", "rollback", "undo the changes a journal records", "unique IDs"}},
-		{[]string{"trust", "show"}, []string{"Usage: iamkit trust show --role NAME", "--role NAME", "--profiles LIST", "--role-arns LIST", "--concurrency N", "(default 4)", `"default"`, "Examples:", "iamkit trust show --role deploy --profiles staging,prod"}},
+		{[]string{"trust"}, []string{"Usage: iamkit trust COMMAND --role NAME", "--organization", "show", "add", "remove", "prune", "rollback", "undo the changes a journal records", "unique IDs"}},
+		{[]string{"trust", "show"}, []string{"Usage: iamkit trust show --role NAME", "--role NAME", "--profiles LIST", "--role-arns LIST", "--organization", "--role-name NAME", "--concurrency N", "(default 4)", `"default"`, "Examples:", "iamkit trust show --role deploy --profiles staging,prod"}},
 		{[]string{"trust", "add"}, []string{"Usage: iamkit trust add --role NAME --principal P", "--principal P", "--dry-run", "Service:ec2.amazonaws.com", "iamkit trust add --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run"}},
 		{[]string{"trust", "remove"}, []string{"Usage: iamkit trust remove --role NAME --principal P", "--principal P", "--dry-run", "A unique ID (AIDA…, AROA…) may be removed too", "Examples:"}},
 		{[]string{"trust", "prune"}, []string{"Usage: iamkit trust prune --role NAME", "--dry-run", "AIDA…", "iamkit trust prune --role deploy --profiles staging,prod"}},
@@ -426,23 +442,23 @@ func TestLoadTrustTargets(t *testing.T) {
 	require.NoError(t, os.WriteFile(dir+"/credentials", nil, 0o600))
 	ctx := context.Background()
 
-	targets, err := newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, nil, nil)
+	targets, err := newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, trustTargetSpec{})
 	require.NoError(t, err)
 	require.Len(t, targets, 1)
 	assert.Equal(t, "default", targets[0].Name)
 
-	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, []string{"staging", "prod"}, nil)
+	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, trustTargetSpec{profiles: []string{"staging", "prod"}})
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	assert.Equal(t, "staging", targets[0].Name)
 	assert.Equal(t, "eu-west-1", targets[0].API.(*iam.Client).Options().Region)
 	assert.Equal(t, "us-east-1", targets[1].API.(*iam.Client).Options().Region, "IAM's region when none is configured")
 
-	_, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, []string{"missing"}, nil)
+	_, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, trustTargetSpec{profiles: []string{"missing"}})
 	assert.ErrorContains(t, err, "loading AWS configuration for profile missing")
 
 	arns := []string{"arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"}
-	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, nil, arns)
+	targets, err = newApp(nil, io.Discard, io.Discard).loadTrustTargets(ctx, trustTargetSpec{roleARNs: arns})
 	require.NoError(t, err)
 	require.Len(t, targets, 2)
 	for i, tg := range targets {
@@ -667,4 +683,48 @@ func TestTrustPruneAllRoles(t *testing.T) {
 	assert.Equal(t, exitUsage, te.run("trust", "prune", "--all-roles", "--role", "deploy"))
 	assert.Contains(t, te.stderr.String(), "--role and --all-roles cannot be combined")
 	assert.Equal(t, exitUsage, te.run("trust", "add", "--all-roles", "--principal", trustAlice))
+}
+
+func TestTrustOrganization(t *testing.T) {
+	te := newTrustEnv(t, "staging", "prod")
+	ctx := context.Background()
+
+	// Not the management account: refused, saying who may list.
+	te.login.SetOrganizationMember()
+	assert.Equal(t, exitFailed, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--organization"))
+	assert.Contains(t, te.stderr.String(), "run it with the credentials of the organization's management account or of a delegated administrator")
+	assert.Zero(t, te.updates("staging"))
+
+	te.login.SetOrganization(
+		fakes.OrganizationAccount{ID: te.accounts["staging"].ID(), Name: "staging"},
+		fakes.OrganizationAccount{ID: te.accounts["prod"].ID(), Name: "prod"},
+		fakes.OrganizationAccount{ID: "444444444444", Name: "old", State: "SUSPENDED"},
+	)
+	_, err := te.login.IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("deploy"), AssumeRolePolicyDocument: aws.String(rootTrust("111111111111"))})
+	require.NoError(t, err)
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--organization", "--role-name", "Admin"), te.stdout.String()+te.stderr.String())
+	out := te.stdout.String()
+	assert.Contains(t, out, "444444444444 (old): skipped: the account is SUSPENDED, not ACTIVE\n")
+	assert.Contains(t, out, "222222222222 (staging): deploy: changed")
+	assert.Contains(t, out, "333333333333 (prod): deploy: changed")
+	assert.Contains(t, out, "111111111111 (management): deploy: changed")
+	assert.Contains(t, out, "3 changed")
+	assert.Equal(t, "Admin", te.spec.roleName)
+	assert.Equal(t, 1, te.updates("staging"))
+	assert.Equal(t, 1, te.updates("prod"))
+
+	require.Equal(t, exitOK, te.run("trust", "show", "--role", "deploy", "--organization"))
+	assert.Equal(t, defaultOrgRoleName, te.spec.roleName)
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"trust", "show", "--role", "deploy", "--organization", "--profiles", "staging"}, "--organization cannot be combined with --profiles or --role-arns"},
+		{[]string{"trust", "show", "--role", "deploy", "--role-name", "Admin"}, "--role-name goes with --organization"},
+		{[]string{"trust", "show", "--role", "deploy", "--organization", "--role-name", "arn:aws:iam::1:role/x"}, "--role-name: invalid role name"},
+	} {
+		assert.Equal(t, exitUsage, te.run(c.args...))
+		assert.Contains(t, te.stderr.String(), c.want)
+	}
 }
