@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -33,6 +34,7 @@ type trustTargetSpec struct {
 	// each but the caller's own.
 	organization bool
 	roleName     string
+	json         bool
 }
 
 // defaultOrgRoleName is the role --organization assumes in each member
@@ -88,6 +90,8 @@ before it is sent; "rollback" undoes what a journal records.`,
 				help: `Print the role's trust policy, decoded and indented, for each account, and
 point out the unique IDs of deleted users and roles it still names.
 
+` + trustJSONShowHelp + `
+
 ` + trustTargetsHelp,
 				examples: []string{
 					"iamkit trust show --role deploy",
@@ -118,6 +122,8 @@ code is 1 if any account failed.
 
 ` + trustCheckHelp + `
 
+` + trustJSONResultHelp + `
+
 ` + trustTargetsHelp,
 				examples: []string{
 					"iamkit trust add --role deploy --principal arn:aws:iam::111111111111:user/alice --dry-run",
@@ -143,6 +149,8 @@ Each account's diff is printed; with --dry-run nothing is changed. The exit
 code is 1 if any account failed.
 
 ` + trustCheckHelp + `
+
+` + trustJSONResultHelp + `
 
 ` + trustTargetsHelp,
 				examples: []string{
@@ -174,6 +182,8 @@ code is 1 if any account failed.
 
 ` + trustCheckHelp + `
 
+` + trustJSONResultHelp + `
+
 ` + trustTargetsHelp,
 				examples: []string{
 					"iamkit trust prune --role deploy --dry-run",
@@ -200,6 +210,8 @@ for in the target accounts by its ARN; the rollback itself is journalled.
 The exit code is 1 if any role failed.
 
 ` + trustCheckHelp + `
+
+` + trustJSONResultHelp + `
 
 ` + trustTargetsHelp,
 				examples: []string{
@@ -257,6 +269,7 @@ type trustFlags struct {
 	allRoles     bool   // trust prune --all-roles
 	organization bool
 	roleName     string
+	json         bool
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -292,6 +305,7 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	if op == trustAdd {
 		fs.BoolVar(&f.force, "force", false, "add a principal even when an explicit Deny of the policy names it (a warning instead of a refusal)")
 	}
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per "+map[bool]string{true: "account", false: "role and account"}[op == trustShow]+" instead of text (the shape is below)")
 	fs.IntVar(&f.concurrency, "concurrency", trustpolicy.DefaultConcurrency, "work on `N` accounts at once")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {
@@ -391,7 +405,7 @@ func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Ta
 	if build == nil {
 		build = a.loadTrustTargets
 	}
-	return build(ctx, trustTargetSpec{profiles: f.profiles, roleARNs: f.roleARNs, organization: f.organization, roleName: f.roleName})
+	return build(ctx, trustTargetSpec{profiles: f.profiles, roleARNs: f.roleARNs, organization: f.organization, roleName: f.roleName, json: f.json})
 }
 
 // loadTrustTargets builds one IAM client per profile (config.LoadDefaultConfig
@@ -428,7 +442,7 @@ func (a *app) loadTrustTargets(ctx context.Context, spec trustTargetSpec) ([]tru
 		if arn, err := awsname.ParseARN(aws.ToString(me.Arn)); err == nil {
 			partition = arn.Partition
 		}
-		return a.organizationTargets(ctx, organizations.NewFromConfig(cfg), func(m trustpolicy.MemberAccount) (trustpolicy.Target, error) {
+		return a.organizationTargets(ctx, spec, organizations.NewFromConfig(cfg), func(m trustpolicy.MemberAccount) (trustpolicy.Target, error) {
 			name := m.ID + " (" + m.Name + ")"
 			if m.ID == aws.ToString(me.Account) {
 				return trustpolicy.Target{Name: name, API: iam.NewFromConfig(cfg), Validator: accessanalyzer.NewFromConfig(cfg), Caller: stsClient}, nil
@@ -499,6 +513,29 @@ func runTrustShow(ctx context.Context, a *app, c *command, args []string) error 
 	}
 	wg.Wait()
 
+	if f.json {
+		enc := json.NewEncoder(a.stdout)
+		var failed int
+		for i, t := range targets {
+			out := trustJSONShow{Target: t.Name, Role: f.role}
+			if errs[i] != nil {
+				failed++
+				out.Error = errs[i].Error()
+			} else {
+				rt := trusts[i]
+				out.RoleARN, out.Path, out.ServiceLinked = rt.ARN, rt.Path, rt.ServiceLinked()
+				out.Document = rt.Document.Bytes()
+				out.UniqueIDs = rt.Document.UniqueIDs()
+			}
+			if err := enc.Encode(out); err != nil {
+				return err
+			}
+		}
+		if failed > 0 {
+			return fmt.Errorf("%d of %d %s failed", failed, len(targets), trustPlural(len(targets), "account", "accounts"))
+		}
+		return nil
+	}
 	var failed int
 	for i, t := range targets {
 		if i > 0 {
@@ -565,16 +602,20 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	var results []trustpolicy.Result
 	if f.allRoles {
 		results = trustpolicy.PruneAllRoles(ctx, targets, opts...)
-		if len(results) == 0 {
+		if len(results) == 0 && !f.json {
 			fmt.Fprintln(a.stdout, "No role names a unique ID of a deleted user or role: nothing to prune.")
 		}
 	} else {
 		results = trustpolicy.ApplyAll(ctx, targets, f.role, edit, opts...)
 	}
-	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
+	if f.json {
+		if err := a.writeTrustJSON(results, f.dryRun); err != nil {
+			return err
+		}
+	} else if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
 		return err
 	}
-	if f.dryRun {
+	if f.dryRun && !f.json {
 		fmt.Fprintln(a.stdout, "Dry run: nothing was changed. Run again without --dry-run to apply.")
 		if n := trustpolicy.CustomChecks(results); n > 0 {
 			fmt.Fprintf(a.stdout, "Applying makes %d custom policy %s again (CheckNoNewAccess, one per changed document, charged per call).\n",
@@ -643,6 +684,9 @@ func runTrustRollback(ctx context.Context, a *app, c *command, args []string) er
 		return c.usageError("%v", strings.TrimPrefix(err.Error(), "trustpolicy: "))
 	}
 	if len(plans) == 0 {
+		if f.json {
+			return nil
+		}
 		fmt.Fprintf(a.stdout, "%s records no change: nothing to roll back.\n", f.rollbackOf)
 		return nil
 	}
@@ -667,10 +711,14 @@ func runTrustRollback(ctx context.Context, a *app, c *command, args []string) er
 		}()
 	}
 	wg.Wait()
-	if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
+	if f.json {
+		if err := a.writeTrustJSON(results, f.dryRun); err != nil {
+			return err
+		}
+	} else if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
 		return err
 	}
-	if f.dryRun {
+	if f.dryRun && !f.json {
 		fmt.Fprintln(a.stdout, "Dry run: nothing was changed. Run again without --dry-run to roll back.")
 	}
 	if n := trustpolicy.Summary(results)[trustpolicy.Failed]; n > 0 {
@@ -707,7 +755,7 @@ func rollbackOne(ctx context.Context, a *app, f *trustFlags, journal *trustpolic
 // organizationTargets discovers the organization's active accounts with
 // api and builds a target for each; it says which accounts it skips, and
 // what a refusal means.
-func (a *app) organizationTargets(ctx context.Context, api trustpolicy.OrganizationsAPI, build func(trustpolicy.MemberAccount) (trustpolicy.Target, error)) ([]trustpolicy.Target, error) {
+func (a *app) organizationTargets(ctx context.Context, spec trustTargetSpec, api trustpolicy.OrganizationsAPI, build func(trustpolicy.MemberAccount) (trustpolicy.Target, error)) ([]trustpolicy.Target, error) {
 	targets, skipped, err := trustpolicy.OrganizationTargets(ctx, api, build)
 	if errors.Is(err, trustpolicy.ErrNotOrganizationAdmin) {
 		return nil, fmt.Errorf("--organization: Organizations refused to list the accounts: run it with the credentials of the "+
@@ -717,7 +765,87 @@ func (a *app) organizationTargets(ctx context.Context, api trustpolicy.Organizat
 		return nil, err
 	}
 	for _, m := range skipped {
-		fmt.Fprintf(a.stdout, "%s (%s): skipped: the account is %s, not ACTIVE\n", m.ID, m.Name, m.State)
+		reason := fmt.Sprintf("the account is %s, not ACTIVE", m.State)
+		if spec.json {
+			if err := json.NewEncoder(a.stdout).Encode(trustJSONResult{Target: m.ID + " (" + m.Name + ")", Status: string(trustpolicy.Skipped), Error: reason}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		fmt.Fprintf(a.stdout, "%s (%s): skipped: %s\n", m.ID, m.Name, reason)
 	}
 	return targets, nil
+}
+
+// ---- --json ----
+
+// trustJSONShowHelp documents the shape of trust show --json.
+const trustJSONShowHelp = `With --json, one JSON object per account, one per line:
+  {"target": "staging", "role": "deploy", "role_arn": "arn:…", "path": "/",
+   "service_linked": false, "document": {…the policy…},
+   "unique_ids": ["AIDA…"], "error": "…only when it failed"}`
+
+// trustJSONResultHelp documents the shape of the changing commands' --json.
+const trustJSONResultHelp = `With --json, one JSON object per role and account, one per line, and
+nothing else on stdout (an account --organization skips is a line with
+status "skipped"):
+  {"target": "staging", "role": "deploy", "role_arn": "arn:…",
+   "role_id": "AROA…", "status": "changed|would change|unchanged|skipped|failed",
+   "dry_run": false, "attempts": 1, "before": {…}, "after": {…},
+   "diff": "@@ …", "warnings": ["…"],
+   "check": {"findings": [{"type": "…", "issue_code": "…", "details": "…",
+             "path": "…"}], "no_new_access": "PASS|FAIL", "reasons": ["…"],
+             "new_access": ["…"], "expect_no_new_access": false,
+             "custom_checks": 1, "validate_calls": 1},
+   "error": "…only when it failed"}`
+
+// trustJSONShow is one account's line of trust show --json.
+type trustJSONShow struct {
+	Target        string          `json:"target"`
+	Role          string          `json:"role"`
+	RoleARN       string          `json:"role_arn,omitempty"`
+	Path          string          `json:"path,omitempty"`
+	ServiceLinked bool            `json:"service_linked"`
+	Document      json.RawMessage `json:"document,omitempty"`
+	UniqueIDs     []string        `json:"unique_ids,omitempty"`
+	Error         string          `json:"error,omitempty"`
+}
+
+// trustJSONResult is one role's line of trust add|remove|prune|rollback --json.
+type trustJSONResult struct {
+	Target   string             `json:"target,omitempty"`
+	Role     string             `json:"role,omitempty"`
+	RoleARN  string             `json:"role_arn,omitempty"`
+	RoleID   string             `json:"role_id,omitempty"`
+	Status   string             `json:"status"`
+	DryRun   bool               `json:"dry_run"`
+	Attempts int                `json:"attempts"`
+	Before   json.RawMessage    `json:"before,omitempty"`
+	After    json.RawMessage    `json:"after,omitempty"`
+	Diff     string             `json:"diff,omitempty"`
+	Warnings []string           `json:"warnings,omitempty"`
+	Check    *trustpolicy.Check `json:"check,omitempty"`
+	Error    string             `json:"error,omitempty"`
+}
+
+// writeTrustJSON prints results as JSON lines.
+func (a *app) writeTrustJSON(results []trustpolicy.Result, dryRun bool) error {
+	enc := json.NewEncoder(a.stdout)
+	for _, r := range results {
+		out := trustJSONResult{Target: r.Target, Role: r.Role, RoleARN: r.RoleARN, RoleID: r.RoleID, Status: string(r.Status),
+			DryRun: dryRun, Attempts: r.Attempts, Diff: r.Diff, Warnings: r.Warnings, Check: r.Check}
+		if r.Before != nil {
+			out.Before = r.Before.Bytes()
+		}
+		if r.After != nil && r.Status != trustpolicy.Unchanged {
+			out.After = r.After.Bytes()
+		}
+		if r.Err != nil {
+			out.Error = r.Err.Error()
+		}
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -80,7 +81,7 @@ func newTrustEnv(t *testing.T, profiles ...string) *trustEnv {
 		if spec.organization {
 			// The login account manages the organization; each member
 			// is reached as its account (the role assumed in the real CLI).
-			return te.a.organizationTargets(ctx, te.login.Organizations(), func(m trustpolicy.MemberAccount) (trustpolicy.Target, error) {
+			return te.a.organizationTargets(ctx, spec, te.login.Organizations(), func(m trustpolicy.MemberAccount) (trustpolicy.Target, error) {
 				acct := te.login
 				for _, a := range te.accounts {
 					if a.ID() == m.ID {
@@ -726,5 +727,79 @@ func TestTrustOrganization(t *testing.T) {
 	} {
 		assert.Equal(t, exitUsage, te.run(c.args...))
 		assert.Contains(t, te.stderr.String(), c.want)
+	}
+}
+
+// --json: one object per line of the documented shape, nothing else.
+func TestTrustJSON(t *testing.T) {
+	te := newTrustEnv(t, "staging", "prod")
+	lines := func() []map[string]any {
+		t.Helper()
+		var out []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(te.stdout.String()), "\n") {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+			out = append(out, m)
+		}
+		return out
+	}
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--profiles", "staging,prod", "--dry-run", "--json"), te.stderr.String())
+	got := lines()
+	require.Len(t, got, 2)
+	assert.Equal(t, "staging", got[0]["target"])
+	assert.Equal(t, "would change", got[0]["status"])
+	assert.Equal(t, true, got[0]["dry_run"])
+	assert.Regexp(t, `^AROA`, got[0]["role_id"])
+	assert.Contains(t, got[0]["diff"], trustAlice)
+	chk := got[0]["check"].(map[string]any)
+	assert.Equal(t, "FAIL", chk["no_new_access"])
+	assert.EqualValues(t, 1, chk["custom_checks"])
+	assert.Contains(t, chk["new_access"].([]any)[0], trustAlice)
+	assert.Contains(t, got[0]["after"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Principal"].(map[string]any)["AWS"], trustAlice)
+
+	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", trustAlice, "--profiles", "staging", "--json"), te.stderr.String())
+	got = lines()
+	require.Len(t, got, 1)
+	assert.Equal(t, "changed", got[0]["status"])
+	assert.EqualValues(t, 1, got[0]["attempts"])
+
+	require.Equal(t, exitOK, te.run("trust", "show", "--role", "deploy", "--profiles", "staging,prod", "--json"), te.stderr.String())
+	got = lines()
+	require.Len(t, got, 2)
+	assert.Equal(t, "arn:aws:iam::222222222222:role/deploy", got[0]["role_arn"])
+	assert.Equal(t, false, got[0]["service_linked"])
+	assert.Contains(t, got[0]["document"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Principal"].(map[string]any)["AWS"], trustAlice)
+
+	te.deleteAlice()
+	require.Equal(t, exitOK, te.run("trust", "prune", "--all-roles", "--profiles", "staging,prod", "--json"), te.stderr.String())
+	got = lines()
+	require.Len(t, got, 1)
+	assert.Equal(t, "deploy", got[0]["role"])
+	assert.Equal(t, "changed", got[0]["status"])
+	assert.Equal(t, "PASS", got[0]["check"].(map[string]any)["no_new_access"])
+
+	run := filepath.Join(te.state, "iamkit", "trust-journal.jsonl")
+	copyTo := filepath.Join(t.TempDir(), "run.jsonl")
+	b, err := os.ReadFile(run)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(copyTo, b, 0o600))
+	require.Equal(t, exitOK, te.run("trust", "rollback", copyTo, "--profiles", "staging,prod", "--json", "--dry-run"), te.stderr.String())
+	got = lines()
+	require.Len(t, got, 1)
+	// Back to the first document: the role holds it already, in another
+	// form (["root"] for "root"), which is no change.
+	assert.Equal(t, "unchanged", got[0]["status"])
+	assert.Equal(t, true, got[0]["dry_run"])
+
+	// A failure is a line with an error; the exit code says it too.
+	assert.Equal(t, exitFailed, te.run("trust", "show", "--role", "nosuch", "--profiles", "staging", "--json"))
+	got = lines()
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0]["error"], "nosuch")
+
+	for _, cmd := range []string{"show", "add", "remove", "prune", "rollback"} {
+		require.Equal(t, exitOK, te.run("trust", cmd, "--help"))
+		assert.Contains(t, te.stdout.String(), "--json")
+		assert.Contains(t, te.stdout.String(), "With --json, one JSON object per")
 	}
 }
