@@ -26,7 +26,7 @@ var _ Validator = (*accessanalyzer.Client)(nil)
 // ErrFindings is matched (errors.Is) when Access Analyzer's ValidatePolicy
 // reports an ERROR or SECURITY_WARNING finding for the edited document and
 // the findings were not allowed (WithAllowFindings).
-var ErrFindings = errors.New("Access Analyzer reports blocking findings")
+var ErrFindings = errors.New("blocking findings of Access Analyzer")
 
 // ErrNewAccess is matched (errors.Is) when an edit meant to remove access
 // (RemovePrincipals, PruneUniqueIDs, RemoveStatement) grants new access

@@ -563,7 +563,7 @@ func TestTrustFindingsBlock(t *testing.T) {
 	te := newTrustEnv(t, "staging")
 	assert.Equal(t, exitFailed, te.run("trust", "add", "--role", "deploy", "--principal", "*"))
 	out := te.stdout.String()
-	assert.Contains(t, out, "Access Analyzer reports blocking findings: SECURITY_WARNING PUBLIC_ROLE_TRUST at Statement[0].Principal")
+	assert.Contains(t, out, "blocking findings of Access Analyzer: SECURITY_WARNING PUBLIC_ROLE_TRUST at Statement[0].Principal")
 	assert.Zero(t, te.updates("staging"))
 
 	require.Equal(t, exitOK, te.run("trust", "add", "--role", "deploy", "--principal", "*", "--allow-findings"), te.stderr.String())

@@ -199,7 +199,7 @@ func parseAAPolicy(text string) (*aaPolicy, error) {
 	case []any:
 		stmts = s
 	default:
-		return nil, errors.New("Statement must be an object or a list")
+		return nil, errors.New("the Statement element must be an object or a list")
 	}
 	for i, e := range stmts {
 		m, ok := e.(map[string]any)
