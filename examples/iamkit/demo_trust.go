@@ -53,7 +53,8 @@ func (d *demo) trustGrant(ctx context.Context) error {
 		fmt.Fprintf(d.w, "%s\n", indent(section))
 	}
 
-	add := []string{"trust", "add", "--role", demoTrustRole, "--principal", user, "--profiles", demoTrustProfiles, "--journal", d.trustJournal()}
+	d.useTrustJournal()
+	add := []string{"trust", "add", "--role", demoTrustRole, "--principal", user, "--profiles", demoTrustProfiles}
 	fmt.Fprintf(d.w, "\nGrant alice the role in both. First a dry run, which shows every diff:\n")
 	if _, err := d.run(ctx, append(add, "--dry-run")...); err != nil {
 		return err
@@ -108,7 +109,7 @@ func (d *demo) trustPrune(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.w, "The ID grants nothing, but IAM refuses to save a policy that holds one: every\n"+
 		"later edit of the role would fail. Prune it, a dry run first:\n")
-	prune := []string{"trust", "prune", "--role", demoTrustRole, "--profiles", demoTrustProfiles, "--journal", d.trustJournal()}
+	prune := []string{"trust", "prune", "--role", demoTrustRole, "--profiles", demoTrustProfiles}
 	if _, err := d.run(ctx, append(prune, "--dry-run")...); err != nil {
 		return err
 	}
@@ -140,5 +141,15 @@ func (d *demo) trustUpdates() int {
 	return n
 }
 
-// trustJournal is the journal the demo's trust changes are recorded in.
-func (d *demo) trustJournal() string { return filepath.Join(d.dir, "trust-journal.jsonl") }
+// useTrustJournal makes the CLI keep its journal of trust changes under
+// $DEMO/state (its XDG_STATE_HOME), never in the real home directory.
+func (d *demo) useTrustJournal() {
+	getenv := d.cli.getenv
+	state := filepath.Join(d.dir, "state")
+	d.cli.getenv = func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return getenv(k)
+	}
+}

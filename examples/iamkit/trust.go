@@ -86,7 +86,7 @@ before it is sent; "rollback" undoes what a journal records.`,
 			{
 				name:    "show",
 				summary: "print a role's trust policy, in each account",
-				args:    "--role NAME [--profiles a,b,c | --role-arns ARN,...]",
+				args:    "--role NAME [--profiles a,b,c | --role-arns ARN,... | --organization [--role-name NAME]] [--json]",
 				help: `Print the role's trust policy, decoded and indented, for each account, and
 point out the unique IDs of deleted users and roles it still names.
 
@@ -102,7 +102,7 @@ point out the unique IDs of deleted users and roles it still names.
 			{
 				name:    "add",
 				summary: "let principals assume a role, in each account",
-				args:    "--role NAME --principal P [--principal P]... [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				args:    "--role NAME --principal P [--principal P]... [--profiles a,b,c | --role-arns ARN,... | --organization [--role-name NAME]] [--json] [--dry-run]",
 				help: `Make the role trust each principal (sts:AssumeRole for AWS and Service
 principals, AssumeRoleWithWebIdentity or AssumeRoleWithSAML for federated
 ones), unless it already does. An AWS or Service principal joins the first
@@ -138,7 +138,7 @@ code is 1 if any account failed.
 			{
 				name:    "remove",
 				summary: "stop principals from assuming a role, in each account",
-				args:    "--role NAME --principal P [--principal P]... [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				args:    "--role NAME --principal P [--principal P]... [--profiles a,b,c | --role-arns ARN,... | --organization [--role-name NAME]] [--json] [--dry-run]",
 				help: `Remove each principal from every Allow statement of the role's trust policy
 (a bare account ID and its :root ARN alike). A statement left with no
 principal is dropped; Deny statements are never touched.
@@ -164,7 +164,7 @@ code is 1 if any account failed.
 			{
 				name:    "prune",
 				summary: "remove the unique IDs of deleted users and roles, in each account",
-				args:    "--role NAME | --all-roles [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				args:    "--role NAME | --all-roles [--profiles a,b,c | --role-arns ARN,... | --organization [--role-name NAME]] [--json] [--dry-run]",
 				help: `When a user or role named in a trust policy is deleted, IAM shows its unique
 ID (AIDA… for a user, AROA… for a role) in its place. The ID grants nothing
 (a new user of the same name is a different principal), and IAM refuses to
@@ -197,7 +197,7 @@ code is 1 if any account failed.
 			{
 				name:    "rollback",
 				summary: "undo the changes a journal records, role by role",
-				args:    "JOURNAL [--profiles a,b,c | --role-arns ARN,...] [--dry-run]",
+				args:    "JOURNAL [--profiles a,b,c | --role-arns ARN,... | --organization [--role-name NAME]] [--json] [--dry-run]",
 				help: `Every change iamkit trust makes is recorded, before it is sent, in a journal
 (--journal; JSON lines: time, role name, role ID, role ARN, caller, edit,
 old and new document). rollback restores each role the journal names to the
@@ -305,7 +305,7 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	if op == trustAdd {
 		fs.BoolVar(&f.force, "force", false, "add a principal even when an explicit Deny of the policy names it (a warning instead of a refusal)")
 	}
-	fs.BoolVar(&f.json, "json", false, "print one JSON object per "+map[bool]string{true: "account", false: "role and account"}[op == trustShow]+" instead of text (the shape is below)")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per "+map[bool]string{true: "account", false: "role and account"}[op == trustShow]+" instead of text (its shape is described above)")
 	fs.IntVar(&f.concurrency, "concurrency", trustpolicy.DefaultConcurrency, "work on `N` accounts at once")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {

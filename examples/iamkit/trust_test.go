@@ -488,7 +488,7 @@ func TestDemoTrustChapters(t *testing.T) {
 		"  staging  arn:aws:iam::222222222222:role/deploy\n  prod     arn:aws:iam::333333333333:role/deploy\n",
 		"  [profile staging]\n  region = us-east-1\n  endpoint_url = " + d.profiles[1].srv.URL() + "\n",
 		"  [profile prod]\n  region = us-east-1\n  endpoint_url = " + d.profiles[2].srv.URL() + "\n",
-		"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --journal $DEMO/trust-journal.jsonl --dry-run\n" +
+		"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --dry-run\n" +
 			"  staging: deploy: would change\n      Access Analyzer: 0 findings (0 blocking); CheckNoNewAccess FAIL\n",
 		"  prod: deploy: would change\n",
 		"      new access (iamkit, from the diff): AWS:arn:aws:iam::123456789012:user/alice may now assume the role (sts:AssumeRole)\n      @@",
@@ -497,7 +497,7 @@ func TestDemoTrustChapters(t *testing.T) {
 			"  Dry run: nothing was changed. Run again without --dry-run to apply.\n" +
 			"  Applying makes 2 custom policy checks again (CheckNoNewAccess, one per changed document, charged per call).\n\n" +
 			"Nothing was sent (UpdateAssumeRolePolicy calls: 0). Now for real:\n" +
-			"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod --journal $DEMO/trust-journal.jsonl\n" +
+			"$ iamkit trust add --role deploy --principal arn:aws:iam::123456789012:user/alice --profiles staging,prod\n" +
 			"  staging: deploy: changed (1 attempt)\n",
 		"  2 changed\n",
 		"  staging: deploy: unchanged\n  prod: deploy: unchanged\n  2 unchanged\n",
@@ -514,9 +514,9 @@ func TestDemoTrustChapters(t *testing.T) {
 		`"arn:aws:iam::222222222222:root",` + "\n            \"" + id + `"`,
 		"It names 1 unique ID of deleted users or roles (" + id + ")",
 		`-          "` + id + `"`,
-		"$ iamkit trust prune --role deploy --profiles staging,prod --journal $DEMO/trust-journal.jsonl --dry-run\n",
+		"$ iamkit trust prune --role deploy --profiles staging,prod --dry-run\n",
 		"  2 would change\n",
-		"$ iamkit trust prune --role deploy --profiles staging,prod --journal $DEMO/trust-journal.jsonl\n  staging: deploy: changed (1 attempt)\n",
+		"$ iamkit trust prune --role deploy --profiles staging,prod\n  staging: deploy: changed (1 attempt)\n",
 		"The clean policy:\n$ iamkit trust show --role deploy --profiles staging\n",
 	} {
 		assert.Contains(t, prune, want)
