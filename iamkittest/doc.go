@@ -2,7 +2,8 @@
 // imports iamkit — as net/http/httptest is to net/http.
 //
 // [NewAccount] builds the account in process: [Account.IAM], [Account.STS],
-// [Account.Cognito] and [Account.S3] return services whose methods have the
+// [Account.Cognito], [Account.S3], [Account.AccessAnalyzer] and
+// [Account.Organizations] return services whose methods have the
 // SDK clients' exact signatures, so they satisfy iamkit's narrow interfaces
 // (iamuser.OnboardAPI, hostsync's IAM source, ...) and any interface of your
 // own shaped after *iam.Client. They share one state, as AWS's services do:
@@ -23,8 +24,9 @@
 //	acct.Clock().Advance(24 * time.Hour)
 //
 // [NewServer] serves such an account on a loopback HTTP endpoint over AWS's
-// wire protocols (IAM, STS and SNS query, Cognito Identity JSON 1.1, S3 REST-XML,
-// the console sign-in endpoint), so real SDK clients work against it
+// wire protocols (IAM, STS and SNS query, Cognito Identity and Organizations
+// JSON 1.1, S3 REST-XML, IAM Access Analyzer REST-JSON, the console sign-in
+// endpoint), so real SDK clients work against it
 // unchanged — serialisation, retries, paging and error decoding included:
 //
 //	srv := iamkittest.NewServer(t)

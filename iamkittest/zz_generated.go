@@ -7,14 +7,35 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/internal/fakes"
+)
+
+// The issue codes of the findings ValidatePolicy reports for trust policies.
+const (
+	IssueJSONSyntax           = "JSON_SYNTAX_ERROR"
+	IssueMissingVersion       = "MISSING_VERSION"
+	IssueInvalidVersion       = "INVALID_VERSION"
+	IssueMissingStatement     = "MISSING_STATEMENT"
+	IssueInvalidEffect        = "INVALID_EFFECT"
+	IssueMissingPrincipal     = "MISSING_PRINCIPAL"
+	IssueMissingAction        = "MISSING_ACTION"
+	IssueUnsupportedResource  = "UNSUPPORTED_RESOURCE_ELEMENT"
+	IssueInvalidAction        = "INVALID_ACTION"
+	IssueInvalidPrincipal     = "INVALID_PRINCIPAL"
+	IssueAllowWithNotPrinc    = "ALLOW_WITH_NOT_PRINCIPAL"
+	IssuePublicTrust          = "PUBLIC_ROLE_TRUST"
+	IssueDuplicateSid         = "DUPLICATE_SID"
+	IssueMissingOIDCCondition = "MISSING_OIDC_AUDIENCE_OR_SUBJECT_CONDITION"
 )
 
 // Cognito Identity constants the fake shares with real AWS.
@@ -116,8 +137,42 @@ func ThrottlingError() error {
 	return fakes.ThrottlingError()
 }
 
+// AccessAnalyzer is the account's IAM Access Analyzer, the policy checks a
+// trust-policy edit is proven with: ValidatePolicy and CheckNoNewAccess.
+// It understands role trust policies (policyType RESOURCE_POLICY, resource
+// type AWS::IAM::AssumeRolePolicyDocument) faithfully enough to decide what
+// a trust edit changes: principal sets (an account's root covering every
+// principal of the account, "*" covering everyone), Allow and Deny (an
+// explicit Deny wins), NotPrincipal and NotAction, and conditions as
+// narrowing (a condition the new policy drops or loosens is new access).
+// Where it cannot tell, it answers FAIL, as a prover that must be sure
+// does. Other policy types are checked for JSON and basic grammar only.
+type AccessAnalyzer struct{ impl *fakes.AccessAnalyzer }
+
+// CheckNoNewAccess implements accessanalyzer.Client.CheckNoNewAccess: PASS
+// when the new policy grants nothing the existing one did not, FAIL with a
+// reason per new grant otherwise (the statement of the new policy that
+// grants it, or the Deny of the existing policy that no longer applies).
+// Both documents must be valid JSON policies of the same type.
+func (f *AccessAnalyzer) CheckNoNewAccess(ctx context.Context, in *accessanalyzer.CheckNoNewAccessInput, optFns ...func(*accessanalyzer.Options)) (*accessanalyzer.CheckNoNewAccessOutput, error) {
+	return f.impl.CheckNoNewAccess(ctx, in, optFns...)
+}
+
+// ValidatePolicy implements accessanalyzer.Client.ValidatePolicy: findings
+// of type ERROR, SECURITY_WARNING, WARNING and SUGGESTION, each with an
+// issue code (the Issue* constants), details and the path of the statement
+// it is about. MaxResults and NextToken page the findings.
+func (f *AccessAnalyzer) ValidatePolicy(ctx context.Context, in *accessanalyzer.ValidatePolicyInput, optFns ...func(*accessanalyzer.Options)) (*accessanalyzer.ValidatePolicyOutput, error) {
+	return f.impl.ValidatePolicy(ctx, in, optFns...)
+}
+
 // Account is one in-memory AWS account. Its methods are safe for concurrent use.
 type Account struct{ impl *fakes.Account }
+
+// AccessAnalyzer returns the account's IAM Access Analyzer.
+func (a *Account) AccessAnalyzer() *AccessAnalyzer {
+	return fromFakesAccessAnalyzer(a.impl.AccessAnalyzer())
+}
 
 // CallCounts returns a copy of the per-operation call counters.
 func (a *Account) CallCounts() map[string]int {
@@ -213,6 +268,11 @@ func (a *Account) LookupKey(accessKeyID string) (k Key, ok bool) {
 // person's phone, which kept the seed from the QR code).
 func (a *Account) MFASeed(serial string) (string, bool) {
 	return a.impl.MFASeed(serial)
+}
+
+// Organizations returns the account's AWS Organizations service.
+func (a *Account) Organizations() *Organizations {
+	return fromFakesOrganizations(a.impl.Organizations())
 }
 
 // Partition returns the account's partition.
@@ -312,6 +372,22 @@ func (a *Account) SetConsistencyWindow(d time.Duration) {
 // how benchmarks model network round trips; the call still honours its context.
 func (a *Account) SetLatency(op string, d time.Duration) {
 	a.impl.SetLatency(op, d)
+}
+
+// SetOrganization makes the account the management account (or a delegated
+// administrator) of an organization whose other accounts are members:
+// ListAccounts lists the account itself (ACTIVE, named "management") and
+// then members in the order given.
+func (a *Account) SetOrganization(members ...OrganizationAccount) {
+	a.impl.SetOrganization(mapSlice(members, func(v OrganizationAccount) fakes.OrganizationAccount { return toFakesOrganizationAccount(v) })...)
+}
+
+// SetOrganizationMember makes the account a plain member of an
+// organization: ListAccounts is refused with AccessDeniedException, as for
+// any account that is neither the management account nor a delegated
+// administrator.
+func (a *Account) SetOrganizationMember() {
+	a.impl.SetOrganizationMember()
 }
 
 // SetRootMFA sets whether the account root has an MFA device, as the
@@ -1257,6 +1333,29 @@ func WithRegion(region string) Option {
 	return fromFakesOption(fakes.WithRegion(region))
 }
 
+// OrganizationAccount is one member account of the organization an account
+// manages (Account.SetOrganization).
+type OrganizationAccount struct {
+	ID, Name, Email string
+	// State is the account's state as ListAccounts reports it in its
+	// current field, State (the deprecated Status is derived from it).
+	// Empty means ACTIVE.
+	State orgtypes.AccountState
+}
+
+// Organizations is the account's AWS Organizations, enough of it to find
+// the accounts of an organization: ListAccounts.
+type Organizations struct{ impl *fakes.Organizations }
+
+// ListAccounts implements organizations.Client.ListAccounts: every account
+// of the organization, the management account first, MaxResults (1 to 20,
+// default 20) at a time with NextToken. An account outside any
+// organization gets AWSOrganizationsNotInUseException, a plain member
+// AccessDeniedException.
+func (f *Organizations) ListAccounts(ctx context.Context, in *organizations.ListAccountsInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error) {
+	return f.impl.ListAccounts(ctx, in, optFns...)
+}
+
 // S3 is the account's S3 service: buckets of objects in memory, with the
 // behaviour of the operations iamkit calls, as the SDK client surfaces it:
 //
@@ -1516,6 +1615,8 @@ type SignInLogin struct {
 // fakesOfGenerated returns the fakes value behind a handle of this package.
 func fakesOfGenerated(x any) (any, bool) {
 	switch x := x.(type) {
+	case *AccessAnalyzer:
+		return x.impl, true
 	case *Account:
 		return x.impl, true
 	case *Clock:
@@ -1529,6 +1630,8 @@ func fakesOfGenerated(x any) (any, bool) {
 	case *Host:
 		return x.impl, true
 	case *IAM:
+		return x.impl, true
+	case *Organizations:
 		return x.impl, true
 	case *S3:
 		return x.impl, true
@@ -1544,6 +1647,7 @@ func fakesOfGenerated(x any) (any, bool) {
 
 // generatedHandles pairs every handle type with the fakes type it wraps.
 var generatedHandles = []struct{ kit, fakes any }{
+	{(*AccessAnalyzer)(nil), (*fakes.AccessAnalyzer)(nil)},
 	{(*Account)(nil), (*fakes.Account)(nil)},
 	{(*Clock)(nil), (*fakes.Clock)(nil)},
 	{(*Cognito)(nil), (*fakes.Cognito)(nil)},
@@ -1551,6 +1655,7 @@ var generatedHandles = []struct{ kit, fakes any }{
 	{(*EC2)(nil), (*fakes.EC2)(nil)},
 	{(*Host)(nil), (*fakes.Host)(nil)},
 	{(*IAM)(nil), (*fakes.IAM)(nil)},
+	{(*Organizations)(nil), (*fakes.Organizations)(nil)},
 	{(*S3)(nil), (*fakes.S3)(nil)},
 	{(*SNS)(nil), (*fakes.SNS)(nil)},
 	{(*STS)(nil), (*fakes.STS)(nil)},
@@ -1560,6 +1665,8 @@ var generatedHandles = []struct{ kit, fakes any }{
 // kitOfGenerated wraps a fakes value in this package's handle.
 func kitOfGenerated(x any) (any, bool) {
 	switch x := x.(type) {
+	case *fakes.AccessAnalyzer:
+		return fromFakesAccessAnalyzer(x), true
 	case *fakes.Account:
 		return fromFakesAccount(x), true
 	case *fakes.Clock:
@@ -1574,6 +1681,8 @@ func kitOfGenerated(x any) (any, bool) {
 		return fromFakesHost(x), true
 	case *fakes.IAM:
 		return fromFakesIAM(x), true
+	case *fakes.Organizations:
+		return fromFakesOrganizations(x), true
 	case *fakes.S3:
 		return fromFakesS3(x), true
 	case *fakes.SNS:
@@ -1584,6 +1693,13 @@ func kitOfGenerated(x any) (any, bool) {
 		return fromFakesSignIn(x), true
 	}
 	return nil, false
+}
+
+func fromFakesAccessAnalyzer(x *fakes.AccessAnalyzer) *AccessAnalyzer {
+	if x == nil {
+		return nil
+	}
+	return &AccessAnalyzer{impl: x}
 }
 
 func fromFakesAccount(x *fakes.Account) *Account {
@@ -1645,6 +1761,13 @@ func fromFakesIssued(v fakes.Issued) Issued {
 
 func fromFakesKey(v fakes.Key) Key {
 	return Key{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, UserName: v.UserName, Root: v.Root, Active: v.Active, Temporary: v.Temporary, Session: fromFakesIssued(v.Session)}
+}
+
+func fromFakesOrganizations(x *fakes.Organizations) *Organizations {
+	if x == nil {
+		return nil
+	}
+	return &Organizations{impl: x}
 }
 
 func fromFakesS3(x *fakes.S3) *S3 {
@@ -1729,6 +1852,10 @@ func toFakesFault(v Fault) fakes.Fault {
 
 func toFakesHTTPError(v HTTPError) fakes.HTTPError {
 	return fakes.HTTPError{Status: v.Status, Body: v.Body}
+}
+
+func toFakesOrganizationAccount(v OrganizationAccount) fakes.OrganizationAccount {
+	return fakes.OrganizationAccount{ID: v.ID, Name: v.Name, Email: v.Email, State: v.State}
 }
 
 func fromFakesEC2Tag(v fakes.EC2Tag) EC2Tag {

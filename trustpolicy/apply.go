@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/iamkit/iamkit"
@@ -49,6 +50,13 @@ type config struct {
 	delay       time.Duration
 	quota       int
 	dryRun      bool
+	force       bool
+	validator   Validator
+	allowFind   bool
+	journal     *Journal
+	caller      CallerAPI
+	target      string
+	expect      *RollbackPlan // Rollback: the role must be this one
 	log         *slog.Logger
 	concurrency int
 }
@@ -91,6 +99,33 @@ func WithSizeQuota(n int) Option { return func(c *config) { c.quota = n } }
 // calling UpdateAssumeRolePolicy; changes are reported as WouldChange.
 func WithDryRun(dryRun bool) Option { return func(c *config) { c.dryRun = dryRun } }
 
+// WithForce lets an edit through that allows a principal an explicit Deny
+// of the same document names: the conflict is reported in Result.Warnings
+// instead of failing with a *DenyError.
+func WithForce(force bool) Option { return func(c *config) { c.force = force } }
+
+// WithValidator makes Apply prove every changed document with IAM Access
+// Analyzer before sending it, and in a dry run (see CheckChange):
+// ValidatePolicy findings of type ERROR or SECURITY_WARNING fail the edit
+// with ErrFindings (unless WithAllowFindings), and a removal that
+// CheckNoNewAccess says grants new access fails with ErrNewAccess. The
+// outcome is in Result.Check. ApplyAll uses each Target's Validator and
+// falls back to this one.
+func WithValidator(v Validator) Option { return func(c *config) { c.validator = v } }
+
+// WithAllowFindings lets an edit through despite ERROR and SECURITY_WARNING
+// findings; they stay in Result.Check and Result.Warnings.
+func WithAllowFindings(allow bool) Option { return func(c *config) { c.allowFind = allow } }
+
+// WithJournal records every change in j before it is sent (see Journal),
+// with the caller GetCallerIdentity names through caller (nil: not
+// recorded). ApplyAll uses each Target's Caller and falls back to this
+// one. A change that cannot be journalled is not sent. A dry run records
+// nothing.
+func WithJournal(j *Journal, caller CallerAPI) Option {
+	return func(c *config) { c.journal, c.caller = j, caller }
+}
+
 // WithLogger sets the logger for retries and decisions (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
@@ -114,11 +149,14 @@ type Result struct {
 	Target   string // the Target's name (ApplyAll); "" for Apply
 	Role     string
 	RoleARN  string // "" when GetRole failed
+	RoleID   string // the role's unique ID (AROA…); "" when GetRole failed
 	Status   Status
 	Before   *Document // the document read; nil when it could not be read
 	After    *Document // the edited document; nil when the edit failed
 	Diff     string    // Diff(Before, After); "" when nothing changed
 	Attempts int       // UpdateAssumeRolePolicy calls made
+	Warnings []string  // what WithForce and WithAllowFindings let through
+	Check    *Check    // what Access Analyzer said (WithValidator); nil when not checked
 	Err      error     // non-nil exactly when Status is Failed
 }
 
@@ -136,11 +174,11 @@ var invalidPrincipalRE = sync.OnceValue(func() *regexp.Regexp { return regexp.Mu
 // The error, when not nil, is also in Result.Err; the Result is never nil.
 func Apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, opts ...Option) (*Result, error) {
 	cfg := newConfig(opts)
-	res := apply(ctx, api, roleName, edit, &cfg)
+	res := apply(ctx, api, cfg.validator, roleName, edit, &cfg)
 	return res, res.Err
 }
 
-func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *config) *Result {
+func apply(ctx context.Context, api RoleAPI, validator Validator, roleName string, edit Edit, cfg *config) *Result {
 	res := &Result{Role: roleName}
 	fail := func(err error) *Result {
 		res.Status, res.Err = Failed, err
@@ -156,6 +194,10 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 			return fail(fmt.Errorf("trustpolicy: reading role %s: GetRole returned no role", roleName))
 		}
 		res.RoleARN = aws.ToString(out.Role.Arn)
+		res.RoleID = aws.ToString(out.Role.RoleId)
+		if err := checkExpected(cfg.expect, res.RoleID, res.RoleARN); err != nil {
+			return fail(fmt.Errorf("trustpolicy: role %s: %w", roleName, err))
+		}
 		before, err := ParseRoleDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
 		if err != nil {
 			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
@@ -178,9 +220,51 @@ func apply(ctx context.Context, api RoleAPI, roleName string, edit Edit, cfg *co
 		if err := after.Validate(cfg.quota); err != nil {
 			return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
 		}
+		if conflicts := denyConflicts(before, after); len(conflicts) > 0 {
+			if !cfg.force {
+				return fail(errwrap.Wrap("trustpolicy", &DenyError{Conflicts: conflicts}, "role %s", roleName))
+			}
+			res.Warnings = res.Warnings[:0]
+			for _, c := range conflicts {
+				res.Warnings = append(res.Warnings, "forced: "+c.String()+"; the Deny wins over the new Allow")
+				cfg.log.WarnContext(ctx, "allowing a principal an explicit Deny names", "role", roleName, "conflict", c.String())
+			}
+		}
+		if validator != nil && res.Check == nil {
+			chk, err := CheckChange(ctx, validator, before, after, narrowing(edit))
+			res.Check = chk
+			if err != nil {
+				return fail(errwrap.Wrap("trustpolicy", err, "role %s", roleName))
+			}
+			if blocking := chk.Blocking(); len(blocking) > 0 {
+				if !cfg.allowFind {
+					parts := make([]string, len(blocking))
+					for i, f := range blocking {
+						parts[i] = f.String()
+					}
+					return fail(fmt.Errorf("trustpolicy: role %s: %w: %s", roleName, ErrFindings, strings.Join(parts, "; ")))
+				}
+				for _, f := range blocking {
+					res.Warnings = append(res.Warnings, "allowed finding: "+f.String())
+				}
+			}
+			if chk.ExpectNoNewAccess && chk.NoNewAccess == string(aatypes.CheckNoNewAccessResultFail) {
+				return fail(fmt.Errorf("trustpolicy: role %s: %w: Access Analyzer's CheckNoNewAccess FAILs the %s: %s",
+					roleName, ErrNewAccess, edit, strings.Join(chk.Reasons, "; ")))
+			}
+		}
 		if cfg.dryRun {
 			res.Status = WouldChange
 			return res
+		}
+		if cfg.journal != nil && res.Attempts == 0 {
+			entry, err := journalEntry(ctx, cfg.caller, cfg.clock.Now(), cfg.target, res, edit)
+			if err == nil {
+				err = cfg.journal.Append(entry)
+			}
+			if err != nil {
+				return fail(errwrap.Wrap("trustpolicy", err, "role %s: nothing sent", roleName))
+			}
 		}
 		res.Attempts++
 		_, err = api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{

@@ -230,7 +230,7 @@ func TestApplyFailures(t *testing.T) {
 	// Over a (lowered) size quota.
 	res, err = trustpolicy.Apply(ctx, api, "deploy", trustpolicy.AddPrincipals(trustpolicy.AWS("111122223333")), trustpolicy.WithSizeQuota(100))
 	require.ErrorIs(t, err, trustpolicy.ErrInvalid)
-	assert.Contains(t, err.Error(), "over the quota of 100")
+	assert.Contains(t, err.Error(), "over the size quota of 100")
 	assert.Equal(t, trustpolicy.Failed, res.Status)
 
 	// Throttling that outlasted the SDK's retryer is reported, not retried here.

@@ -15,9 +15,11 @@ const maxDiffCells = 4 << 20
 // Diff returns a readable line diff, in unified format, from before to after
 // as indented JSON (Document.Indent): hunks headed "@@ -l,n +l,n @@", lines
 // prefixed "-", "+" or " ", with three lines of context. It returns "" when
-// the two documents serialize the same.
+// the two documents are Equivalent: a change of order (of statements,
+// principals, actions or condition values) or of form alone is no change,
+// so re-running an edit is a no-op and Apply sends nothing.
 func Diff(before, after *Document) string {
-	if Equal(before, after) {
+	if Equal(before, after) || Equivalent(before, after) {
 		return ""
 	}
 	return unifiedDiff(strings.Split(before.Indent(), "\n"), strings.Split(after.Indent(), "\n"))

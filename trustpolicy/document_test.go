@@ -218,7 +218,7 @@ func TestValidate(t *testing.T) {
 		{name: "empty action", doc: stmt(`{"Effect":"Allow","Principal":"*","Action":[]}`), want: []string{"empty Action"}},
 		{name: "non-sts action", doc: stmt(`{"Effect":"Allow","Principal":"*","NotAction":"s3:*"}`), want: []string{`action "s3:*"`}},
 		{name: "duplicate sid", doc: stmt(`{"Sid":"A","Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Sid":"A","Effect":"Allow","Principal":"*","Action":"sts:TagSession"}`), want: []string{"statement 1 (A): duplicate Sid"}},
-		{name: "over quota", doc: rootTrust, quota: 100, want: []string{"over the quota of 100"}},
+		{name: "over quota", doc: rootTrust, quota: 100, want: []string{"over the size quota of 100"}},
 		{name: "at quota", doc: rootTrust, quota: len(rootTrust)},
 		{name: "whitespace is free", doc: string(fixture(t, "cross-account-mfa.json")), quota: len(compact(t, fixture(t, "cross-account-mfa.json")))},
 	}

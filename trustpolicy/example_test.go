@@ -2,8 +2,10 @@ package trustpolicy_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -179,4 +181,71 @@ func ExampleDocument_Validate() {
 	fmt.Println(d.Validate(0))
 	// Output:
 	// trustpolicy: invalid trust policy: statement 0: invalid principal AWS:arn:aws:iam::*:root: partial wildcards are not allowed in a principal; use "*" alone, with a condition; statement 0: invalid principal AWS:AIDAJQABLZS4A3QDU576Q: the unique ID of a deleted user or role; IAM refuses it (prune it)
+}
+
+// Prove a removal with Access Analyzer before it is sent: deleting a Deny
+// grants new access, so it is refused, and nothing is sent. With a real
+// account, pass an *accessanalyzer.Client.
+func ExampleWithValidator() {
+	ctx := context.Background()
+	acct := iamkittest.NewAccount()
+	api := acct.IAM()
+	_, _ = api.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName: aws.String("deploy"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` +
+			`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"},` +
+			`{"Sid":"NoContractors","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:role/contractor"},"Action":"sts:AssumeRole"}]}`),
+	})
+	res, err := trustpolicy.Apply(ctx, api, "deploy", trustpolicy.RemoveStatement("NoContractors"),
+		trustpolicy.WithValidator(acct.AccessAnalyzer()))
+	if res.Check == nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Status, res.Check.NoNewAccess, errors.Is(err, trustpolicy.ErrNewAccess))
+	fmt.Println(res.Check.NewAccess[0])
+	fmt.Println("updates sent:", acct.Calls("iam:UpdateAssumeRolePolicy"))
+	// Output:
+	// failed FAIL true
+	// Deny statement "NoContractors" removed or changed
+	// updates sent: 0
+}
+
+// Journal a change, then roll it back from the journal.
+func ExampleRollback() {
+	ctx := context.Background()
+	acct := iamkittest.NewAccount()
+	api := acct.IAM()
+	_, _ = api.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName:                 aws.String("deploy"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codebuild.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+	})
+	dir, _ := os.MkdirTemp("", "journal")
+	defer os.RemoveAll(dir)
+	journal, err := trustpolicy.OpenJournal(filepath.Join(dir, "trust.jsonl"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = trustpolicy.Apply(ctx, api, "deploy", trustpolicy.AddPrincipals(trustpolicy.Service("ec2.amazonaws.com")),
+		trustpolicy.WithJournal(journal, acct.STS()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	entries, _ := trustpolicy.ReadJournalFile(journal.Path())
+	fmt.Println(entries[0].Edit, "by", entries[0].Caller)
+	plans, _ := trustpolicy.PlanRollback(entries)
+	res, err := trustpolicy.Rollback(ctx, api, plans[0])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Status)
+	doc, _ := acct.TrustPolicy("deploy")
+	fmt.Println(doc)
+	// Output:
+	// add Service:ec2.amazonaws.com by arn:aws:iam::123456789012:root
+	// changed
+	// {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codebuild.amazonaws.com"},"Action":"sts:AssumeRole"}]}
 }

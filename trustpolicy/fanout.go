@@ -18,6 +18,12 @@ const DefaultConcurrency = 4
 type Target struct {
 	Name string
 	API  RoleAPI
+	// Validator, when set, proves each change in this account with IAM
+	// Access Analyzer before it is sent (see WithValidator).
+	Validator Validator
+	// Caller, when set, names who made a change in the journal
+	// (WithJournal).
+	Caller CallerAPI
 }
 
 // ApplyAll applies the same edit to the role named roleName in every target,
@@ -45,7 +51,16 @@ func ApplyAll(ctx context.Context, targets []Target, roleName string, edit Edit,
 			if err := ctx.Err(); err != nil {
 				r = &Result{Role: roleName, Status: Failed, Err: fmt.Errorf("trustpolicy: %s: %w", t.Name, err)}
 			} else {
-				r = apply(ctx, t.API, roleName, edit, &cfg)
+				v := t.Validator
+				if v == nil {
+					v = cfg.validator
+				}
+				tcfg := cfg
+				tcfg.target = t.Name
+				if t.Caller != nil {
+					tcfg.caller = t.Caller
+				}
+				r = apply(ctx, t.API, v, roleName, edit, &tcfg)
 			}
 			r.Target = t.Name
 			results[i] = *r
@@ -67,6 +82,18 @@ func Summary(results []Result) map[Status]int {
 	return m
 }
 
+// CustomChecks counts the CheckNoNewAccess calls (custom policy checks,
+// charged per call by AWS) the results made.
+func CustomChecks(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if r.Check != nil {
+			n += r.Check.CustomChecks
+		}
+	}
+	return n
+}
+
 // WriteReport writes one block per result for people: the target and role,
 // the status (with the reason when it failed), and the diff when the
 // document changed or would change; then a count per status. A frontend
@@ -86,6 +113,29 @@ func WriteReport(w io.Writer, results []Result) error {
 		default:
 			fmt.Fprintf(&sb, "%s: %s\n", name, r.Status)
 		}
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&sb, "    warning: %s\n", w)
+		}
+		if c := r.Check; c != nil {
+			verdict := c.NoNewAccess
+			if verdict == "" {
+				verdict = "not run"
+			}
+			fmt.Fprintf(&sb, "    Access Analyzer: %d %s (%d blocking); CheckNoNewAccess %s\n",
+				len(c.Findings), plural(len(c.Findings), "finding"), len(c.Blocking()), verdict)
+			for _, f := range c.Findings {
+				fmt.Fprintf(&sb, "      %s\n", f)
+			}
+			for _, reason := range c.Reasons {
+				fmt.Fprintf(&sb, "      reason: %s\n", reason)
+			}
+			if len(c.NewAccess) == 0 {
+				sb.WriteString("    new access (iamkit, from the diff): none\n")
+			}
+			for _, a := range c.NewAccess {
+				fmt.Fprintf(&sb, "    new access (iamkit, from the diff): %s\n", a)
+			}
+		}
 		if r.Diff != "" && r.Status != Unchanged {
 			for _, l := range strings.SplitAfter(strings.TrimSuffix(r.Diff, "\n"), "\n") {
 				sb.WriteString("    ")
@@ -96,13 +146,24 @@ func WriteReport(w io.Writer, results []Result) error {
 	}
 	s := Summary(results)
 	var parts []string
-	for _, st := range []Status{Changed, WouldChange, Unchanged, Failed} {
+	for _, st := range []Status{Changed, WouldChange, Unchanged, Skipped, Failed} {
 		if s[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", s[st], st))
 		}
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(&sb, "%s\n", strings.Join(parts, ", "))
+	}
+	checked := 0
+	for _, r := range results {
+		if r.Check != nil {
+			checked++
+		}
+	}
+	if checked > 0 {
+		n := CustomChecks(results)
+		fmt.Fprintf(&sb, "Access Analyzer: %d changed %s validated; %d custom policy %s (CheckNoNewAccess, charged per call)\n",
+			checked, plural(checked, "document"), n, plural(n, "check"))
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err

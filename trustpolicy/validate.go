@@ -11,6 +11,13 @@ import (
 // Service Quotas; pass the raised value to Validate or WithSizeQuota.
 const DefaultSizeQuota = 2048
 
+// MaxSizeQuota is the highest the trust-policy size quota can be raised to.
+const MaxSizeQuota = 4096
+
+// ErrTooLarge is matched (errors.Is) by a *ValidationError whose problems
+// include a document over the size quota.
+var ErrTooLarge = errors.New("trust policy over the size quota")
+
 // ErrInvalid is matched (errors.Is) by every *ValidationError.
 var ErrInvalid = errors.New("invalid trust policy")
 
@@ -19,6 +26,8 @@ type Problem struct {
 	Statement int    // index of the statement, -1 for the whole document
 	Sid       string // the statement's Sid, if any
 	Msg       string
+
+	tooLarge bool
 }
 
 func (p Problem) String() string {
@@ -44,8 +53,18 @@ func (e *ValidationError) Error() string {
 	return "trustpolicy: invalid trust policy: " + strings.Join(parts, "; ")
 }
 
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+// Is makes errors.Is(err, ErrInvalid) true, and errors.Is(err, ErrTooLarge)
+// when the document is over the size quota.
+func (e *ValidationError) Is(target error) bool {
+	if target == ErrTooLarge {
+		for _, p := range e.Problems {
+			if p.tooLarge {
+				return true
+			}
+		}
+	}
+	return target == ErrInvalid
+}
 
 // Validate checks what IAM would refuse, before anything is sent: a size over
 // sizeQuota characters without whitespace (DefaultSizeQuota when sizeQuota
@@ -64,7 +83,10 @@ func (d *Document) Validate(sizeQuota int) error {
 		probs = append(probs, Problem{Statement: -1, Msg: fmt.Sprintf(format, args...)})
 	}
 	if n := d.Size(); n > sizeQuota {
-		doc("%d characters without whitespace, over the quota of %d", n, sizeQuota)
+		probs = append(probs, Problem{Statement: -1, tooLarge: true, Msg: fmt.Sprintf(
+			"%d characters (IAM counts them without whitespace), over the size quota of %d by %d; "+
+				"IAM would refuse it (a quota raised through Service Quotas, at most %d, must be passed in)",
+			n, sizeQuota, n-sizeQuota, MaxSizeQuota)})
 	}
 	if v := d.root.get("Version"); v != nil {
 		if v.kind != kString || (v.str != "2012-10-17" && v.str != "2008-10-17") {

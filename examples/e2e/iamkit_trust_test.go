@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -165,4 +167,55 @@ func TestIAMKitErrors(t *testing.T) {
 	}
 	_, ok := acct.Password("bob")
 	assert.False(t, ok, "bob was never created")
+}
+
+// The binary proves a change with Access Analyzer over REST-JSON, records
+// it in the journal under $HOME (STS GetCallerIdentity names the caller),
+// and rolls it back; --organization lists the accounts over JSON 1.1 and
+// says what a refusal means.
+func TestIAMKitTrustChecksJournalRollback(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	acct := w.srv.Account()
+	w.createRole("deploy", map[string]any{"Service": "codebuild.amazonaws.com"})
+
+	acct.ResetCalls()
+	r := w.iamkit("trust", "add", "--role", "deploy", "--principal", "*", "--dry-run")
+	assert.Equal(t, 1, r.code, r)
+	assert.Contains(t, r.stdout, "SECURITY_WARNING PUBLIC_ROLE_TRUST", r)
+	assert.Equal(t, 1, acct.Calls("access-analyzer:ValidatePolicy"))
+	assert.Equal(t, 1, acct.Calls("access-analyzer:CheckNoNewAccess"))
+
+	r = w.iamkit("trust", "add", "--role", "deploy", "--principal", "Service:ec2.amazonaws.com", "--json")
+	require.Equal(t, 0, r.code, r)
+	var line struct {
+		Status string
+		Check  struct {
+			NoNewAccess string `json:"no_new_access"`
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &line), r.stdout)
+	assert.Equal(t, "changed", line.Status)
+	assert.Equal(t, "FAIL", line.Check.NoNewAccess)
+
+	journal := filepath.Join(w.home, ".local", "state", "iamkit", "trust-journal.jsonl")
+	b, err := os.ReadFile(journal)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"caller":"arn:aws:iam::`+acct.ID()+`:root"`)
+	run := filepath.Join(t.TempDir(), "run.jsonl")
+	require.NoError(t, os.WriteFile(run, b, 0o600))
+
+	r = w.iamkit("trust", "rollback", run)
+	require.Equal(t, 0, r.code, r)
+	assert.Contains(t, r.stdout, "deploy: changed", r)
+	stored, _ := acct.TrustPolicy("deploy")
+	assert.NotContains(t, stored, "ec2.amazonaws.com")
+
+	r = w.iamkit("trust", "show", "--role", "deploy", "--organization")
+	assert.Equal(t, 1, r.code, r)
+	assert.Contains(t, r.stderr, "management account or of a delegated administrator", r)
+	acct.SetOrganization()
+	r = w.iamkit("trust", "show", "--role", "deploy", "--organization")
+	require.Equal(t, 0, r.code, r)
+	assert.Contains(t, r.stdout, acct.ID()+" (management): deploy", r)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,6 +53,7 @@ func (d *demo) trustGrant(ctx context.Context) error {
 		fmt.Fprintf(d.w, "%s\n", indent(section))
 	}
 
+	d.useTrustJournal()
 	add := []string{"trust", "add", "--role", demoTrustRole, "--principal", user, "--profiles", demoTrustProfiles}
 	fmt.Fprintf(d.w, "\nGrant alice the role in both. First a dry run, which shows every diff:\n")
 	if _, err := d.run(ctx, append(add, "--dry-run")...); err != nil {
@@ -137,4 +139,17 @@ func (d *demo) trustUpdates() int {
 		n += p.srv.Account().Calls("iam:UpdateAssumeRolePolicy")
 	}
 	return n
+}
+
+// useTrustJournal makes the CLI keep its journal of trust changes under
+// $DEMO/state (its XDG_STATE_HOME), never in the real home directory.
+func (d *demo) useTrustJournal() {
+	getenv := d.cli.getenv
+	state := filepath.Join(d.dir, "state")
+	d.cli.getenv = func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return getenv(k)
+	}
 }

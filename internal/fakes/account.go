@@ -148,6 +148,7 @@ type Account struct {
 	sns     snsState      // SNS topics (sns.go)
 	ec2     ec2State      // EC2 instance tags (ec2.go)
 	creds   credState     // the root's access key (credentials.go)
+	org     *orgState     // nil: not in an organization (organizations.go)
 }
 
 // NewAccount returns an empty account.

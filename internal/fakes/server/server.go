@@ -7,6 +7,8 @@
 //     Version; XML responses and XML error bodies);
 //   - Cognito Identity: JSON 1.1 (X-Amz-Target AWSCognitoIdentityService.Op);
 //   - S3: REST-XML, path-style (/bucket/key);
+//   - IAM Access Analyzer: REST-JSON (ValidatePolicy, CheckNoNewAccess);
+//   - Organizations: JSON 1.1 (X-Amz-Target AWSOrganizationsV20161128.Op);
 //   - the sign-in endpoint: /federation and /oauth, as fakes.SignIn serves them.
 //
 // # Routing
@@ -206,6 +208,10 @@ func (s *Server) Serves(service, op string) bool {
 		return servesS3(op)
 	case "ec2":
 		return op == "DescribeTags"
+	case accessAnalyzerService:
+		return servesAccessAnalyzer(op)
+	case "organizations":
+		return servesOrganizations(op)
 	}
 	return false
 }
@@ -226,6 +232,12 @@ func (s *Server) Operations() []string {
 		ops = append(ops, "s3:"+op)
 	}
 	ops = append(ops, "ec2:DescribeTags")
+	for _, op := range accessAnalyzerOps() {
+		ops = append(ops, accessAnalyzerService+":"+op)
+	}
+	for _, op := range organizationsOps() {
+		ops = append(ops, "organizations:"+op)
+	}
 	sort.Strings(ops)
 	return ops
 }
@@ -327,10 +339,18 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveCognito(w, r, op, body, who)
+	case strings.HasPrefix(target, organizationsTargetPrefix):
+		if who == nil {
+			writeAPIError(w, "json", (&authFailure{kind: authMissing}).jsonError(), "")
+			return
+		}
+		serveJSON(w, r, s.organizationsService(), strings.TrimPrefix(target, organizationsTargetPrefix), body, true)
 	case target != "":
 		writeAPIError(w, "json", badRequest("UnknownOperationException", "unknown X-Amz-Target "+target), "")
 	case service == "s3":
 		s.serveS3(w, r, body, who)
+	case service == accessAnalyzerService:
+		s.serveAccessAnalyzer(w, r, body)
 	case service == "cognito-identity":
 		writeAPIError(w, "json", badRequest("UnknownOperationException", "Cognito Identity requests need an X-Amz-Target"), "")
 	case service == "ec2":
@@ -376,9 +396,11 @@ func routedService(target, scopeService string) string {
 	switch {
 	case strings.HasPrefix(target, cognitoTargetPrefix):
 		return "cognito-identity"
+	case strings.HasPrefix(target, organizationsTargetPrefix):
+		return "organizations"
 	case target != "":
 		return ""
-	case scopeService == "s3", scopeService == "ec2":
+	case scopeService == "s3", scopeService == "ec2", scopeService == accessAnalyzerService:
 		return scopeService
 	}
 	if _, ok := queryServices[scopeService]; ok {
@@ -400,6 +422,9 @@ func (s *Server) writeAuthFailure(w http.ResponseWriter, r *http.Request, servic
 		writeAPIError(w, "json", f.jsonError(), "")
 	case service == "s3":
 		writeAPIError(w, "s3", f.s3Error(), "")
+	case service == accessAnalyzerService:
+		e := f.jsonError()
+		writeRESTJSONError(w, e.Status, e.Code, e.Message, nil)
 	case service == "ec2":
 		writeEC2Error(w, f.queryError(), newRequestID())
 	default:

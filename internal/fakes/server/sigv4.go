@@ -199,7 +199,7 @@ func (s *Server) checkScope(auth sigv4Header, service string) *authFailure {
 		return &authFailure{authWrongService, fmt.Sprintf("Credential should be scoped to correct service: '%s'. ", service)}
 	}
 	region := s.acct.Region()
-	if auth.Region == region || (service == "iam" && auth.Region == iamSigningRegion) {
+	if auth.Region == region || ((service == "iam" || service == "organizations") && auth.Region == iamSigningRegion) {
 		return nil
 	}
 	if service == "s3" {
