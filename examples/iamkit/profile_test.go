@@ -199,4 +199,20 @@ func TestMFARoleProfilesInCommands(t *testing.T) {
 	code, out, errOut = run("", "trust", "show", "--role", "Admin", "--profiles", "admin-proc")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "aws:MultiFactorAuthPresent")
+
+	// trust --profiles with --mfa-token: one profile, a valid code.
+	code, out, errOut = run("", "trust", "show", "--role", "Admin", "--profiles", "admin", "--mfa-token", w.code())
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "aws:MultiFactorAuthPresent")
+	calls := w.srv.Account().Calls("sts:AssumeRole")
+	for _, bad := range [][]string{
+		{"--profiles", "admin,admin-proc", "--mfa-token", "123456"},
+		{"--mfa-token", "123456"},
+		{"--profiles", "admin", "--mfa-token", "12345"},
+	} {
+		code, _, errOut = run("", append([]string{"trust", "show", "--role", "Admin"}, bad...)...)
+		assert.Equal(t, exitUsage, code, errOut)
+		assert.Contains(t, errOut, "--mfa-token", bad)
+	}
+	assert.Equal(t, calls, w.srv.Account().Calls("sts:AssumeRole"), "nothing asked of STS on bad input")
 }

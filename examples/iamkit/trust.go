@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/iamkit/iamkit/internal/awsname"
+	"github.com/iamkit/iamkit/mfa"
 
 	"github.com/iamkit/iamkit/trustpolicy"
 )
@@ -29,6 +30,7 @@ type trustTargetsFunc func(ctx context.Context, spec trustTargetSpec) ([]trustpo
 // trustTargetSpec is what the command line says about the target accounts.
 type trustTargetSpec struct {
 	profiles, roleARNs []string
+	mfaToken           string // --mfa-token, for the one --profiles profile
 	// organization: every active account of the organization (ListAccounts
 	// with the default configuration), through the role roleName assumed in
 	// each but the caller's own.
@@ -270,6 +272,7 @@ type trustFlags struct {
 	organization bool
 	roleName     string
 	json         bool
+	mfaToken     string
 }
 
 // parseTrust parses and checks a trust command's command line: every usage
@@ -291,6 +294,7 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	fs.StringVar(&f.roleName, "role-name", "", "with --organization, the role `NAME` to assume in each member account (default "+defaultOrgRoleName+")")
 	fs.StringVar(&profiles, "profiles", "", "work on the account of each shared-config profile in `LIST` (comma-separated)")
 	fs.StringVar(&roleARNs, "role-arns", "", "work on each account whose role ARN is in `LIST` (comma-separated), assuming that role")
+	fs.StringVar(&f.mfaToken, "mfa-token", "", "MFA `CODE` for the one --profiles profile when it assumes its role with mfa_serial (default: the profile's mfa_process, else a prompt on the terminal; a code serves one sign-in, so with several profiles use those)")
 	if op != trustShow {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print each account's diff and change nothing")
 		fs.IntVar(&f.maxSize, "max-size", trustpolicy.DefaultSizeQuota, "the trust-policy size quota `N` (characters without whitespace): 2048 unless raised through Service Quotas, at most 4096")
@@ -342,6 +346,10 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 		return nil, c.usageError("--profiles and --role-arns cannot be combined")
 	case f.organization && (profiles != "" || roleARNs != ""):
 		return nil, c.usageError("--organization cannot be combined with --profiles or --role-arns")
+	case f.mfaToken != "" && (profiles == "" || strings.Contains(profiles, ",")):
+		return nil, c.usageError("--mfa-token goes with exactly one --profiles profile (a code serves one sign-in; with several, the profiles' mfa_process or the prompt asks for each)")
+	case f.mfaToken != "" && !mfa.ValidToken(f.mfaToken):
+		return nil, c.usageError("--mfa-token: %v", mfa.ErrInvalidToken)
 	case f.roleName != "" && !f.organization:
 		return nil, c.usageError("--role-name goes with --organization")
 	case f.roleName != "" && !awsname.ValidName(f.roleName, 1, 64):
@@ -405,7 +413,7 @@ func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Ta
 	if build == nil {
 		build = a.loadTrustTargets
 	}
-	return build(ctx, trustTargetSpec{profiles: f.profiles, roleARNs: f.roleARNs, organization: f.organization, roleName: f.roleName, json: f.json})
+	return build(ctx, trustTargetSpec{profiles: f.profiles, roleARNs: f.roleARNs, mfaToken: f.mfaToken, organization: f.organization, roleName: f.roleName, json: f.json})
 }
 
 // loadTrustTargets builds one IAM client per profile (config.LoadDefaultConfig
@@ -417,7 +425,7 @@ func (a *app) trustTargets(ctx context.Context, f *trustFlags) ([]trustpolicy.Ta
 func (a *app) loadTrustTargets(ctx context.Context, spec trustTargetSpec) ([]trustpolicy.Target, error) {
 	profiles, roleARNs := spec.profiles, spec.roleARNs
 	load := func(profile string) (aws.Config, error) {
-		cfg, err := a.loadAWSConfig(ctx, profile)
+		cfg, err := a.loadAWSConfig(ctx, profile, a.withProfileMFA(profile, spec.mfaToken))
 		if err != nil {
 			return aws.Config{}, err
 		}
