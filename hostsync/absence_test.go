@@ -309,7 +309,12 @@ func TestSyncUserDeletedDuringRead(t *testing.T) {
 		assert.Equal(t, []hostsync.ActionKind{hostsync.ActRevokeSudo, hostsync.ActWriteKeys, hostsync.ActLock}, actionsFor(p, "m3"), "plan:\n%s", p)
 		u, _ := f.host.User("m3")
 		assert.True(t, u.Locked)
-		assert.Equal(t, int64(1), f.w.confirms.Load())
+		// At least m3's direct read. The deletion races with the group's
+		// later pages (page size 2, 4 workers): when it lands before one,
+		// the fake's positional Marker skips another member, whose direct
+		// read contradicts the listing and costs a re-read — more reads,
+		// never a wrong lock (intact below).
+		assert.GreaterOrEqual(t, f.w.confirms.Load(), int64(1))
 		f.intact(t, "m1", "m2", "m4", "m5", "m6")
 	})
 	t.Run("deleted before GetSSHPublicKey", func(t *testing.T) {
