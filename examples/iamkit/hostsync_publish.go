@@ -33,6 +33,22 @@ type publishEnv struct {
 
 func defaultPublishEnv() *publishEnv { return &publishEnv{} }
 
+// target returns the account whose users are read (account, else the
+// role's or the caller's) and the IAM and S3 clients for it.
+func (env *publishEnv) target(ctx context.Context, account, assumeRole string) (string, iamsource.IAMAPI, s3snapshot.SnapshotPublishAPI, error) {
+	if account == "" {
+		var err error
+		if account, err = env.account(ctx, assumeRole); err != nil {
+			return "", nil, nil, fmt.Errorf("finding the account ID (or give --account): %w", err)
+		}
+	}
+	iamAPI, s3API, err := env.clients(ctx, assumeRole)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return account, iamAPI, s3API, nil
+}
+
 // resolve fills in env's nil fields from the app.
 func (env *publishEnv) resolve(a *app) *publishEnv {
 	e := *env
@@ -117,13 +133,7 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	if err := cfg.Validate(); err != nil {
 		return c.usageError("%v", err)
 	}
-	acct := *account
-	if acct == "" {
-		if acct, err = env.account(ctx, *assumeRole); err != nil {
-			return fmt.Errorf("finding the account ID (or give --account): %w", err)
-		}
-	}
-	iamAPI, s3API, err := env.clients(ctx, *assumeRole)
+	acct, iamAPI, s3API, err := env.target(ctx, *account, *assumeRole)
 	if err != nil {
 		return err
 	}

@@ -74,13 +74,7 @@ func (env *publishEnv) runRevoke(ctx context.Context, a *app, c *command, args [
 	if err := cfg.Validate(); err != nil {
 		return c.usageError("%v", err)
 	}
-	acct := *account
-	if acct == "" {
-		if acct, err = env.account(ctx, *assumeRole); err != nil {
-			return fmt.Errorf("finding the account ID (or give --account): %w", err)
-		}
-	}
-	iamAPI, s3API, err := env.clients(ctx, *assumeRole)
+	acct, iamAPI, s3API, err := env.target(ctx, *account, *assumeRole)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ func (f *republishFlags) option(ctx context.Context, a *app, c *command, env *pu
 		return nil, c.usageError("%v", err)
 	}
 	env = env.resolve(a)
-	acct, err := env.account(ctx, "")
-	if err != nil {
-		return nil, fmt.Errorf("finding the account ID for the snapshot: %w", err)
-	}
-	iamAPI, s3API, err := env.clients(ctx, "")
+	acct, iamAPI, s3API, err := env.target(ctx, "", "")
 	if err != nil {
 		return nil, err
 	}
