@@ -138,11 +138,8 @@ func (d *daemon) run(ctx context.Context) int {
 			slog.Time("at", d.clock.Now().Add(delay)))
 		// A stop that arrived during the sync wins over a timer or a
 		// SIGHUP that are ready too.
-		select {
-		case sig := <-d.stop:
-			d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped", slog.String("signal", sig.String()))
+		if d.stopPending(ctx) {
 			return exitOK
-		default:
 		}
 		select {
 		case sig := <-d.stop:
@@ -152,14 +149,7 @@ func (d *daemon) run(ctx context.Context) int {
 			d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped", slog.String("reason", ctx.Err().Error()))
 			return exitOK
 		case <-d.hup:
-			next, err := d.load(ctx)
-			if err != nil {
-				d.log.LogAttrs(ctx, slog.LevelError, "hostsyncd: SIGHUP: reloading the configuration failed; keeping the previous one",
-					slog.String("error", err.Error()))
-			} else {
-				s = next
-				d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: SIGHUP: configuration reloaded")
-			}
+			s = d.reload(ctx, s)
 			// Sync now, with the new configuration or the old one.
 		case <-d.after(delay):
 		}
@@ -169,6 +159,31 @@ func (d *daemon) run(ctx context.Context) int {
 // delay returns the time until the next sync: the interval, plus or minus
 // up to jitter × interval, spread evenly, so that a fleet started at once
 // does not call IAM in step.
+// stopPending reports (and logs) a stop signal that has already arrived,
+// so that it wins over a timer or a SIGHUP that are ready too.
+func (d *daemon) stopPending(ctx context.Context) bool {
+	select {
+	case sig := <-d.stop:
+		d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped", slog.String("signal", sig.String()))
+		return true
+	default:
+		return false
+	}
+}
+
+// reload answers SIGHUP: the configuration loaded anew, or s kept (and
+// the failure logged) when it does not load.
+func (d *daemon) reload(ctx context.Context, s setup) setup {
+	next, err := d.load(ctx)
+	if err != nil {
+		d.log.LogAttrs(ctx, slog.LevelError, "hostsyncd: SIGHUP: reloading the configuration failed; keeping the previous one",
+			slog.String("error", err.Error()))
+		return s
+	}
+	d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: SIGHUP: configuration reloaded")
+	return next
+}
+
 func (d *daemon) delay() time.Duration {
 	off := (2*d.rand() - 1) * d.jitter * float64(d.interval)
 	return max(d.interval+time.Duration(off), time.Second)

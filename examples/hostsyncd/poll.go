@@ -51,11 +51,8 @@ func (d *daemon) runPolling(ctx context.Context, s setup) int {
 			}
 			return exitOK
 		}
-		select {
-		case sig := <-d.stop:
-			d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped", slog.String("signal", sig.String()))
+		if d.stopPending(ctx) {
 			return exitOK
-		default:
 		}
 		select {
 		case sig := <-d.stop:
@@ -65,14 +62,7 @@ func (d *daemon) runPolling(ctx context.Context, s setup) int {
 			d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: stopped", slog.String("reason", ctx.Err().Error()))
 			return exitOK
 		case <-d.hup:
-			next, err := d.load(ctx)
-			if err != nil {
-				d.log.LogAttrs(ctx, slog.LevelError, "hostsyncd: SIGHUP: reloading the configuration failed; keeping the previous one",
-					slog.String("error", err.Error()))
-			} else {
-				s = next
-				d.log.LogAttrs(ctx, slog.LevelInfo, "hostsyncd: SIGHUP: configuration reloaded")
-			}
+			s = d.reload(ctx, s)
 			d.poller.Force("SIGHUP") // sync now, after one poll
 		case <-d.after(d.poller.Next()):
 		}
