@@ -61,6 +61,7 @@ func TestOnboardLoginProfileAfterAnInterruptedRun(t *testing.T) {
 		{"delivered, then a later step failed: kept", "iam:EnableMFADevice", false, true, iamuser.StepExisting, false},
 		{"lost reply of a later step: the password was delivered, kept", "iam:EnableMFADevice", true, true, iamuser.StepExisting, false},
 		{"a finished run, then a normal re-run: kept", "", false, false, iamuser.StepExisting, false},
+		{"a finished run whose record could not be removed: kept", "iam:UntagUser", false, false, iamuser.StepExisting, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -139,8 +139,11 @@ func (o *onboarding) failRecord(ctx context.Context) {
 	}
 }
 
-// finishRecord removes the record once the run succeeded. A failure is
-// logged: the record then only holds items already handed back.
+// finishRecord removes the record once the run succeeded. If it cannot,
+// it writes what the run handed back into the record instead (as
+// failRecord does), so that a re-run does not take a delivered password or
+// access key for a lost reply and reset or delete it; a failure of both is
+// logged.
 func (o *onboarding) finishRecord(ctx context.Context) {
 	if !o.rec.present {
 		return
@@ -148,6 +151,7 @@ func (o *onboarding) finishRecord(ctx context.Context) {
 	_, err := o.m.api.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(o.spec.UserName), TagKeys: []string{OnboardingTag}})
 	if err != nil {
 		o.m.log.WarnContext(ctx, "could not remove the onboarding record", "user", o.spec.UserName, "tag", OnboardingTag, "error", err)
+		o.failRecord(ctx)
 		return
 	}
 	o.rec = runRecord{}
