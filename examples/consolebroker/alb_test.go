@@ -73,6 +73,11 @@ func TestALBAuthWiring(t *testing.T) {
 	conf, err := LoadConfig(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	assert.Equal(t, "email", conf.ALBClaim)
+	assert.Empty(t, conf.ALBIssuer)
+	env["BROKER_ALB_ISSUER"] = "https://idp.example.com"
+	conf, err = LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	assert.Equal(t, "https://idp.example.com", conf.ALBIssuer)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String("http://127.0.0.1:1")}
 	h, err := NewHandler(t.Context(), conf, awsClients(cfg, conf), nil)
 	require.NoError(t, err)
