@@ -33,7 +33,7 @@ func TestALBHandler(t *testing.T) {
 	resp, err := serve(t.Context(), events.ALBTargetGroupRequest{
 		HTTPMethod: "GET", Path: "/console",
 		QueryStringParameters: map[string]string{"role": "admin", "destination": "https%3A%2F%2Fconsole.aws.amazon.com%2Fec2%2Fhome%3Fregion%3Deu-west-1"},
-		Headers:               map[string]string{"x-amzn-oidc-data": "jwt", "host": "broker.example.com", "x-forwarded-for": "192.0.2.7, 10.0.0.1"},
+		Headers:               map[string]string{"x-amzn-oidc-data": "jwt", "host": "broker.example.com", "x-forwarded-for": "203.0.113.66, 192.0.2.7"},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
@@ -46,7 +46,7 @@ func TestALBHandler(t *testing.T) {
 	assert.Equal(t, "https://console.aws.amazon.com/ec2/home?region=eu-west-1", got.URL.Query().Get("destination"), "decoded once")
 	assert.Equal(t, "jwt", got.Header.Get("X-Amzn-Oidc-Data"))
 	assert.Equal(t, "broker.example.com", got.Host)
-	assert.Equal(t, "192.0.2.7:0", got.RemoteAddr)
+	assert.Equal(t, "192.0.2.7:0", got.RemoteAddr, "the address the ALB appended, not the one the client sent")
 
 	resp, err = serve(t.Context(), events.ALBTargetGroupRequest{
 		HTTPMethod: "POST", Path: "/x",
