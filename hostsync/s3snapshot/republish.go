@@ -109,8 +109,13 @@ func (r *Republisher) Publishes() int {
 }
 
 func (r *Republisher) publish(ctx context.Context) (PublishResult, error) {
+	// The snapshot is dated when the read begins (as BuildSnapshot's
+	// callers date it): Publish keeps an object generated later, and a
+	// read that began before a change another publisher has already
+	// published must not pass for newer than it because it ended later.
+	readAt := r.clock.Now()
 	d := r.src.Desired(ctx)
-	snap, err := hostsync.SnapshotFromDesired(d, r.cfg, r.account, r.clock.Now())
+	snap, err := hostsync.SnapshotFromDesired(d, r.cfg, r.account, readAt)
 	if err != nil {
 		return PublishResult{}, hserr.Errorf("republish: %w", err)
 	}
