@@ -19,8 +19,9 @@ import (
 // (in CreateUser's tags for a new user) and removed when the run succeeds,
 // so a user carrying it was left by an interrupted run. A re-run decides
 // from it what a lost reply made: a login profile or an access key created
-// since the run began whose secret was never handed back. Spec.Tags may not
-// use it.
+// since the run began (within an hour of it: a credential made later was
+// made by other means, and is kept) whose secret was never handed back.
+// Spec.Tags may not use it.
 //
 // A tag, rather than a file beside the bundle, because the record must
 // travel with the user: a re-run from another machine, another output
@@ -41,10 +42,15 @@ func (r *runRecord) value() string {
 	return strings.Join(parts, " ")
 }
 
+// maxRunLength bounds how long after its start an onboarding run can have
+// made a credential: one made later is not an interrupted run's lost
+// reply, even if unused (an admin made it by other means), and is kept.
+const maxRunLength = time.Hour
+
 // since reports whether t is at or after the recorded start (IAM's dates
-// have whole seconds, as the record has).
+// have whole seconds, as the record has) and within maxRunLength of it.
 func (r *runRecord) since(t *time.Time) bool {
-	return r.present && t != nil && !t.Before(r.started)
+	return r.present && t != nil && !t.Before(r.started) && t.Before(r.started.Add(maxRunLength))
 }
 
 // parseRunRecord reads the OnboardingTag among tags; ok is false when it is
