@@ -74,7 +74,7 @@ const (
 //     failure is only logged), then pkill -HUP -u NAME and, if a process
 //     got it, pgrep -u NAME every EndSessionsPoll until none is left, or
 //     pkill -KILL -u NAME after EndSessionsGrace (no process left is
-//     success).
+//     success). Never for an account with a UID below MinManagedUID.
 //   - Delete: the key cache entry and the sudoers drop-in go first, so that
 //     access is gone even if the rest fails, then USERDEL_PROGRAM
 //     USERDEL_ARGS NAME.
@@ -850,17 +850,24 @@ const EndSessionsPoll = 250 * time.Millisecond
 // (logind) runs (failures are logged only); then SIGHUP to every process
 // of the user (pkill -HUP -u: sshd's session processes and shells end on
 // it, as on a dropped connection) and, if any got it, SIGKILL to what is
-// left after EndSessionsGrace on the Clock (pkill -KILL -u).
+// left after EndSessionsGrace on the Clock (pkill -KILL -u). An account
+// whose UID is below MinManagedUID (root, "toor", a daemon) is refused with
+// ErrNotManaged and nothing is run: pkill -u matches the UID, so it would
+// reach every process of a system user.
 func (l *Linux) EndSessions(ctx context.Context, name string) error {
-	if _, _, err := l.account(name); err != nil {
+	_, u, err := l.account(name)
+	if err != nil {
 		return err
+	}
+	if u.UID < MinManagedUID {
+		return errorf("%w: local user %q has UID %d, below %d: its processes are not signalled", ErrNotManaged, name, u.UID, MinManagedUID)
 	}
 	if l.systemdRunning() {
 		if err := l.run(ctx, "loginctl", "terminate-user", name); err != nil {
 			l.log().DebugContext(ctx, "hostsync: loginctl terminate-user failed (no session?)", "user", name, "err", err)
 		}
 	}
-	err := l.run(ctx, "pkill", "-HUP", "-u", name)
+	err = l.run(ctx, "pkill", "-HUP", "-u", name)
 	switch {
 	case err != nil && exitCode(err) == exitPkillNoneMatched:
 		return nil // no process left

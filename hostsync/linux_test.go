@@ -708,6 +708,15 @@ func TestLinuxEndSessions(t *testing.T) {
 	}
 	f := newLinuxFixture(t, hostsync.Config{})
 	assert.ErrorIs(t, f.sys.EndSessions(context.Background(), "nosuch"), hostsync.ErrNoSuchUser)
+
+	// pkill -u matches the UID: a system account (root, or a UID-0 alias
+	// such as toor) is refused before anything runs.
+	f.tools.write("passwd", append(f.tools.file("passwd"), []string{"toor", "x", "0", "0", "", "/root", "/bin/sh"}))
+	for _, name := range []string{"root", "toor", "daemon", "sshd"} {
+		f.tools.reset()
+		assert.ErrorIs(t, f.sys.EndSessions(context.Background(), name), hostsync.ErrNotManaged, name)
+		assert.Empty(t, f.tools.commands(), name)
+	}
 }
 
 func TestLinuxDelete(t *testing.T) {

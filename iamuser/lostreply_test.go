@@ -61,6 +61,7 @@ func TestOnboardLoginProfileAfterAnInterruptedRun(t *testing.T) {
 		{"delivered, then a later step failed: kept", "iam:EnableMFADevice", false, true, iamuser.StepExisting, false},
 		{"lost reply of a later step: the password was delivered, kept", "iam:EnableMFADevice", true, true, iamuser.StepExisting, false},
 		{"a finished run, then a normal re-run: kept", "", false, false, iamuser.StepExisting, false},
+		{"a finished run whose record could not be removed: kept", "iam:UntagUser", false, false, iamuser.StepExisting, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -336,4 +337,40 @@ func TestOnboardWhenTheEndpointLacksTagUser(t *testing.T) {
 	_, err = c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("ivy")})
 	var nse *types.NoSuchEntityException
 	assert.ErrorAs(t, err, &nse, "no credential made")
+}
+
+// A credential made long after the interrupted run began is not that run's
+// lost reply, even if nobody has used it yet: an admin made it by other
+// means and handed it over. It is kept; the run's own orphan still goes.
+func TestOnboardKeepsCredentialsMadeLongAfterTheInterruptedRun(t *testing.T) {
+	e := newEnv(t)
+	spec := iamuser.Spec{UserName: "fay", NoMFA: true, AccessKey: true}
+	e.acct.Inject("iam:CreateAccessKey", fakes.Fault{Times: 1, Err: errLost, LoseReply: true})
+	_, err := e.m.Onboard(t.Context(), spec)
+	require.ErrorIs(t, err, errLost)
+	keys, err := e.iam.ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String("fay")})
+	require.NoError(t, err)
+	require.Len(t, keys.AccessKeyMetadata, 1)
+	orphan := aws.ToString(keys.AccessKeyMetadata[0].AccessKeyId)
+
+	// Days later, an admin gives fay a key by hand (not used yet), then
+	// someone re-runs the onboarding.
+	e.acct.Clock().Advance(72 * time.Hour)
+	handed, err := e.iam.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("fay")})
+	require.NoError(t, err)
+	e.acct.Clock().Advance(time.Minute)
+
+	res, err := e.m.Onboard(t.Context(), spec)
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(handed.AccessKey.AccessKeyId), res.AccessKeyID, "the key handed over by hand is kept")
+	assert.Equal(t, iamuser.StepExisting, stepOf(t, res, "access key").Status)
+	assert.Empty(t, res.SecretAccessKey)
+	keys, err = e.iam.ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String("fay")})
+	require.NoError(t, err)
+	var ids []string
+	for _, k := range keys.AccessKeyMetadata {
+		ids = append(ids, aws.ToString(k.AccessKeyId))
+	}
+	assert.NotContains(t, ids, orphan, "the interrupted run's own orphan is removed")
+	assert.Contains(t, ids, aws.ToString(handed.AccessKey.AccessKeyId))
 }

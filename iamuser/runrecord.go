@@ -19,8 +19,9 @@ import (
 // (in CreateUser's tags for a new user) and removed when the run succeeds,
 // so a user carrying it was left by an interrupted run. A re-run decides
 // from it what a lost reply made: a login profile or an access key created
-// since the run began whose secret was never handed back. Spec.Tags may not
-// use it.
+// since the run began (within an hour of it: a credential made later was
+// made by other means, and is kept) whose secret was never handed back.
+// Spec.Tags may not use it.
 //
 // A tag, rather than a file beside the bundle, because the record must
 // travel with the user: a re-run from another machine, another output
@@ -41,10 +42,15 @@ func (r *runRecord) value() string {
 	return strings.Join(parts, " ")
 }
 
+// maxRunLength bounds how long after its start an onboarding run can have
+// made a credential: one made later is not an interrupted run's lost
+// reply, even if unused (an admin made it by other means), and is kept.
+const maxRunLength = time.Hour
+
 // since reports whether t is at or after the recorded start (IAM's dates
-// have whole seconds, as the record has).
+// have whole seconds, as the record has) and within maxRunLength of it.
 func (r *runRecord) since(t *time.Time) bool {
-	return r.present && t != nil && !t.Before(r.started)
+	return r.present && t != nil && !t.Before(r.started) && t.Before(r.started.Add(maxRunLength))
 }
 
 // parseRunRecord reads the OnboardingTag among tags; ok is false when it is
@@ -139,8 +145,11 @@ func (o *onboarding) failRecord(ctx context.Context) {
 	}
 }
 
-// finishRecord removes the record once the run succeeded. A failure is
-// logged: the record then only holds items already handed back.
+// finishRecord removes the record once the run succeeded. If it cannot,
+// it writes what the run handed back into the record instead (as
+// failRecord does), so that a re-run does not take a delivered password or
+// access key for a lost reply and reset or delete it; a failure of both is
+// logged.
 func (o *onboarding) finishRecord(ctx context.Context) {
 	if !o.rec.present {
 		return
@@ -148,6 +157,7 @@ func (o *onboarding) finishRecord(ctx context.Context) {
 	_, err := o.m.api.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(o.spec.UserName), TagKeys: []string{OnboardingTag}})
 	if err != nil {
 		o.m.log.WarnContext(ctx, "could not remove the onboarding record", "user", o.spec.UserName, "tag", OnboardingTag, "error", err)
+		o.failRecord(ctx)
 		return
 	}
 	o.rec = runRecord{}

@@ -46,7 +46,9 @@ func TestHostTemplateInstallsHostsync(t *testing.T) {
 	tpl := string(data)
 	for _, want := range []string{
 		"AWS::EC2::LaunchTemplate", "AWS::AutoScaling::AutoScalingGroup", "AWS::IAM::InstanceProfile",
-		"/usr/local/bin/hostsyncd --config /etc/aws-ec2-ssh.conf --state-dir /var/lib/iamkit --snapshot s3://${SnapshotBucket}/${SnapshotKey} --snapshot-account ${SnapshotAccount}",
+		"/usr/local/bin/hostsyncd --config /etc/aws-ec2-ssh.conf --state-dir /var/lib/iamkit --snapshot s3://${SnapshotBucket}/${SnapshotKey} --snapshot-account ${SnapshotAccount} --snapshot-bucket-owner ${SnapshotAccount}",
+		// Root runs the binaries: only from a bucket of the expected owner.
+		`aws s3 cp --only-show-errors --expected-bucket-owner ${ArtifactsOwner} "s3://${ArtifactsBucket}/`,
 		"systemctl enable --now hostsyncd.service",
 		"/etc/ssh/sshd_config.d/50-iamkit-hostsync.conf",
 		"HttpTokens: required",

@@ -70,8 +70,11 @@ func albHandler(h http.Handler) func(ctx context.Context, ev events.ALBTargetGro
 			}
 		}
 		req.Host = req.Header.Get("Host")
-		if ip := req.Header.Get("X-Forwarded-For"); ip != "" {
-			req.RemoteAddr = strings.TrimSpace(strings.Split(ip, ",")[0]) + ":0"
+		// The ALB appends the address it saw to X-Forwarded-For: the last
+		// entry. What comes before is the client's own word, so a client
+		// could put any address in the broker's logs through it.
+		if xff := strings.Join(req.Header.Values("X-Forwarded-For"), ","); strings.TrimSpace(xff) != "" {
+			req.RemoteAddr = strings.TrimSpace(xff[strings.LastIndexByte(xff, ',')+1:]) + ":0"
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

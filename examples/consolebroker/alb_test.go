@@ -33,7 +33,7 @@ func TestALBHandler(t *testing.T) {
 	resp, err := serve(t.Context(), events.ALBTargetGroupRequest{
 		HTTPMethod: "GET", Path: "/console",
 		QueryStringParameters: map[string]string{"role": "admin", "destination": "https%3A%2F%2Fconsole.aws.amazon.com%2Fec2%2Fhome%3Fregion%3Deu-west-1"},
-		Headers:               map[string]string{"x-amzn-oidc-data": "jwt", "host": "broker.example.com", "x-forwarded-for": "192.0.2.7, 10.0.0.1"},
+		Headers:               map[string]string{"x-amzn-oidc-data": "jwt", "host": "broker.example.com", "x-forwarded-for": "203.0.113.66, 192.0.2.7"},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
@@ -46,7 +46,7 @@ func TestALBHandler(t *testing.T) {
 	assert.Equal(t, "https://console.aws.amazon.com/ec2/home?region=eu-west-1", got.URL.Query().Get("destination"), "decoded once")
 	assert.Equal(t, "jwt", got.Header.Get("X-Amzn-Oidc-Data"))
 	assert.Equal(t, "broker.example.com", got.Host)
-	assert.Equal(t, "192.0.2.7:0", got.RemoteAddr)
+	assert.Equal(t, "192.0.2.7:0", got.RemoteAddr, "the address the ALB appended, not the one the client sent")
 
 	resp, err = serve(t.Context(), events.ALBTargetGroupRequest{
 		HTTPMethod: "POST", Path: "/x",
@@ -73,6 +73,11 @@ func TestALBAuthWiring(t *testing.T) {
 	conf, err := LoadConfig(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	assert.Equal(t, "email", conf.ALBClaim)
+	assert.Empty(t, conf.ALBIssuer)
+	env["BROKER_ALB_ISSUER"] = "https://idp.example.com"
+	conf, err = LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	assert.Equal(t, "https://idp.example.com", conf.ALBIssuer)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), BaseEndpoint: aws.String("http://127.0.0.1:1")}
 	h, err := NewHandler(t.Context(), conf, awsClients(cfg, conf), nil)
 	require.NoError(t, err)

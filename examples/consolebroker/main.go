@@ -25,6 +25,8 @@
 //	                             authentication; as a Lambda function, its target) or "token-file"
 //	BROKER_ALB_ARN               alb auth: the load balancer's ARN (the JWT's signer)
 //	BROKER_ALB_CLAIM             alb auth: the claim naming the person (default email)
+//	BROKER_ALB_ISSUER            alb auth: the IdP's issuer URL the JWT must name (its iss);
+//	                             set it when the ALB has rules with other IdPs
 //	BROKER_USER_HEADER           header auth: the header naming the person (X-Forwarded-Email)
 //	BROKER_PROXY_SECRET_HEADER   header auth: the header carrying the proxy's secret (X-Broker-Secret)
 //	BROKER_PROXY_SECRET          header auth: the secret (16+ characters)
@@ -116,6 +118,7 @@ type Config struct {
 	TokenFile       string
 	ALBARN          string
 	ALBClaim        string
+	ALBIssuer       string
 	Source          string // "cognito" or "assume-role"
 	PoolID          string
 	DevProvider     string
@@ -151,7 +154,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		RolesFile: getenv("BROKER_ROLES_FILE"), Auth: get("BROKER_AUTH", "header"),
 		UserHeader: get("BROKER_USER_HEADER", "X-Forwarded-Email"), SecretHeader: get("BROKER_PROXY_SECRET_HEADER", "X-Broker-Secret"),
 		ProxySecret: getenv("BROKER_PROXY_SECRET"), TokenFile: getenv("BROKER_TOKEN_FILE"),
-		ALBARN: getenv("BROKER_ALB_ARN"), ALBClaim: get("BROKER_ALB_CLAIM", "email"),
+		ALBARN: getenv("BROKER_ALB_ARN"), ALBClaim: get("BROKER_ALB_CLAIM", "email"), ALBIssuer: getenv("BROKER_ALB_ISSUER"),
 		Source: get("BROKER_SOURCE", "cognito"), PoolID: getenv("BROKER_POOL_ID"), DevProvider: getenv("BROKER_DEVELOPER_PROVIDER"),
 		Region: get("BROKER_REGION", getenv("AWS_REGION")), Issuer: getenv("BROKER_ISSUER"), Addr: get("BROKER_ADDR", DefaultAddr),
 		TLSCert: getenv("BROKER_TLS_CERT"), TLSKey: getenv("BROKER_TLS_KEY"),
@@ -337,7 +340,7 @@ func NewHandler(ctx context.Context, c *Config, clients Clients, log *slog.Logge
 	case "token-file":
 		auth, err = broker.LoadTokenFile(c.TokenFile)
 	case "alb":
-		auth, err = broker.NewALBAuth(c.ALBARN, c.ALBClaim)
+		auth, err = broker.NewALBAuth(c.ALBARN, c.ALBClaim, broker.WithALBIssuer(c.ALBIssuer))
 	default:
 		auth, err = broker.NewHeaderAuth(c.UserHeader, c.SecretHeader, c.ProxySecret)
 	}

@@ -28,6 +28,8 @@ func TestTemplateEnvironment(t *testing.T) {
 		switch {
 		case k == "BROKER_ALB_ARN":
 			env[k] = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/broker/50dc6c495c0c9188"
+		case k == "BROKER_ALB_ISSUER":
+			env[k] = "https://idp.example.com"
 		case k == "BROKER_ROLES_FILE":
 			// the role file of files()
 		case v.Tag == "!Ref":

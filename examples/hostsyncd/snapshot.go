@@ -24,6 +24,7 @@ import (
 // publish') instead of reading IAM.
 type snapshotOptions struct {
 	url, account, kmsKey string
+	bucketOwner          string // --snapshot-bucket-owner
 	maxAge               time.Duration
 	bucket, key, path    string // from url
 }
@@ -34,13 +35,14 @@ func (s *snapshotOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.account, "snapshot-account", "", "accept only a snapshot of this AWS `ACCOUNT` ID's users")
 	fs.DurationVar(&s.maxAge, "snapshot-max-age", 0, "refuse a snapshot older than this `DURATION` (default 3h)")
 	fs.StringVar(&s.kmsKey, "snapshot-kms-key", "", "accept only a snapshot object encrypted with this KMS `KEY` (key ID or ARN)")
+	fs.StringVar(&s.bucketOwner, "snapshot-bucket-owner", "", "read the snapshot only if its bucket belongs to this AWS `ACCOUNT` ID (S3's expected-bucket-owner check: a bucket deleted and re-created by someone else is refused)")
 }
 
 // check validates the flags and splits the URL.
 func (s *snapshotOptions) check() error {
 	if s.url == "" {
-		if s.account != "" || s.kmsKey != "" || s.maxAge != 0 {
-			return errors.New("--snapshot-account, --snapshot-max-age and --snapshot-kms-key need --snapshot")
+		if s.account != "" || s.kmsKey != "" || s.maxAge != 0 || s.bucketOwner != "" {
+			return errors.New("--snapshot-account, --snapshot-max-age, --snapshot-kms-key and --snapshot-bucket-owner need --snapshot")
 		}
 		return nil
 	}
@@ -53,14 +55,17 @@ func (s *snapshotOptions) check() error {
 		s.bucket, s.key = b, k
 	case filepath.IsAbs(s.url):
 		s.path = s.url
-		if s.kmsKey != "" {
-			return errors.New("--snapshot-kms-key applies to an s3:// snapshot only")
+		if s.kmsKey != "" || s.bucketOwner != "" {
+			return errors.New("--snapshot-kms-key and --snapshot-bucket-owner apply to an s3:// snapshot only")
 		}
 	default:
 		return fmt.Errorf("--snapshot %q: want s3://BUCKET/KEY or an absolute file path", s.url)
 	}
 	if s.maxAge < 0 {
 		return errors.New("--snapshot-max-age must be positive")
+	}
+	if s.bucketOwner != "" && !isAccountID(s.bucketOwner) {
+		return fmt.Errorf("--snapshot-bucket-owner %q: want a 12-digit AWS account ID", s.bucketOwner)
 	}
 	return nil
 }
@@ -75,7 +80,8 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 	if s.url == "" {
 		return
 	}
-	opts := []hostsync.Option{hostsync.WithAccount(s.account), hostsync.WithMaxAge(s.maxAge), hostsync.WithKMSKey(s.kmsKey), hostsync.WithLogger(log)}
+	opts := []hostsync.Option{hostsync.WithAccount(s.account), hostsync.WithMaxAge(s.maxAge), hostsync.WithKMSKey(s.kmsKey),
+		hostsync.WithExpectedBucketOwner(s.bucketOwner), hostsync.WithLogger(log)}
 	if !o.dryRun {
 		opts = append(opts, hostsync.WithCacheFile(o.stateDirLayout().SnapshotFile())) // a dry run writes nothing
 	}
@@ -87,6 +93,9 @@ func useSnapshot(d *daemon, o options, log *slog.Logger) {
 	}
 	if s.account == "" {
 		log.Warn("hostsyncd: --snapshot without --snapshot-account accepts a snapshot of any account's users")
+	}
+	if s.path == "" && s.bucketOwner == "" && s.kmsKey == "" {
+		log.Warn("hostsyncd: an s3:// --snapshot without --snapshot-bucket-owner or --snapshot-kms-key trusts whoever owns the bucket (its name could be re-created by another account)")
 	}
 	d.newSource = func(_ iamsource.IAMAPI, cfg hostsync.Config) hostsync.Source { return src.ForConfig(cfg) }
 	if o.pollInterval > 0 && !o.once {
@@ -128,3 +137,16 @@ func (l *lazyS3) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ..
 }
 
 var _ s3snapshot.SnapshotGetAPI = (*lazyS3)(nil)
+
+// isAccountID reports whether s is a 12-digit AWS account ID.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -52,12 +53,15 @@ func TestParseSnapshotFlags(t *testing.T) {
 	assert.Equal(t, "/etc/iamkit/snapshot.json", o.snap.path)
 
 	for args, want := range map[string]string{
-		"--snapshot fleet/key":                           "want s3://BUCKET/KEY or an absolute file path",
-		"--snapshot s3://fleet":                          "not an s3://bucket/key URL",
-		"--snapshot-account 123456789012":                "need --snapshot",
-		"--snapshot /x.json --snapshot-kms-key k":        "s3:// snapshot only",
-		"--snapshot s3://b/k --snapshot-max-age -1h":     "must be positive",
-		"--snapshot s3://b/k --snapshot-max-age forever": "invalid value",
+		"--snapshot fleet/key":                                    "want s3://BUCKET/KEY or an absolute file path",
+		"--snapshot s3://fleet":                                   "not an s3://bucket/key URL",
+		"--snapshot-account 123456789012":                         "need --snapshot",
+		"--snapshot /x.json --snapshot-kms-key k":                 "s3:// snapshot only",
+		"--snapshot /x.json --snapshot-bucket-owner 123456789012": "s3:// snapshot only",
+		"--snapshot-bucket-owner 123456789012":                    "need --snapshot",
+		"--snapshot s3://b/k --snapshot-bucket-owner 12345":       "12-digit AWS account ID",
+		"--snapshot s3://b/k --snapshot-max-age -1h":              "must be positive",
+		"--snapshot s3://b/k --snapshot-max-age forever":          "invalid value",
 	} {
 		_, err := parseFlags(strings.Fields(args), nil)
 		assert.ErrorContains(t, err, want, args)
@@ -160,4 +164,51 @@ func TestDaemonSyncsFromAnS3Snapshot(t *testing.T) {
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, logs, "IAM source unknown")
 	assert.Zero(t, host.Writes(), "S3 unreachable: nothing changes")
+}
+
+// With --snapshot-bucket-owner, every GET says which account must own the
+// bucket (x-amz-expected-bucket-owner), and S3 refuses the request when
+// another does: a bucket name re-created by someone else after the fleet's
+// bucket was deleted decides nothing on the host.
+func TestDaemonChecksTheSnapshotBucketOwner(t *testing.T) {
+	newAWSServer(t)
+	const owner = "111111111111"
+	s3srv := gofakes3.New(s3mem.New()).Server()
+	var sawOwner []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// S3's check: a request naming another owner is denied.
+		if got := r.Header.Get("X-Amz-Expected-Bucket-Owner"); got != "" {
+			sawOwner = append(sawOwner, got)
+			if got != owner {
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`))
+				return
+			}
+		}
+		s3srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+	ctx := context.Background()
+	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("fleet")})
+	require.NoError(t, err)
+	doc, acct := fleetSnapshot(t)
+	_, err = client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fleet"), Key: aws.String("hostsync/snapshot.json"), Body: bytes.NewReader(doc)})
+	require.NoError(t, err)
+
+	host, logs, code := runSnapshotDaemon(t, t.TempDir(), "--snapshot", "s3://fleet/hostsync/snapshot.json", "--snapshot-account", acct.ID(),
+		"--snapshot-bucket-owner", "222222222222")
+	assert.Equal(t, exitFailed, code, logs)
+	assert.Zero(t, host.Writes(), "a bucket of another owner: nothing changes")
+	assert.Contains(t, sawOwner, "222222222222")
+
+	host, logs, code = runSnapshotDaemon(t, t.TempDir(), "--snapshot", "s3://fleet/hostsync/snapshot.json", "--snapshot-account", acct.ID(),
+		"--snapshot-bucket-owner", owner)
+	require.Equal(t, exitOK, code, logs)
+	_, ok := host.User("alice")
+	assert.True(t, ok, logs)
+	assert.NotContains(t, logs, "trusts whoever owns the bucket")
 }

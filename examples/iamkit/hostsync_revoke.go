@@ -12,6 +12,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
+	"github.com/iamkit/iamkit/iamuser"
 )
 
 func revokeCommand() *command { return revokeCommandWith(defaultPublishEnv()) }
@@ -70,6 +71,10 @@ func (env *publishEnv) runRevoke(ctx context.Context, a *app, c *command, args [
 		return c.usageError("--groups is required: the authorized groups the snapshot covers")
 	}
 	user := pos[0]
+	if iamuser.ValidateUserName(user) != nil {
+		// Before any AWS call: bad input is exit 2 even without credentials.
+		return c.usageError("%q is not a valid IAM user name (1 to 64 letters, digits and _+=,.@-)", user)
+	}
 	cfg := hostsync.Config{AuthorizedGroups: splitGroups(*groups), SudoersGroups: splitGroups(*sudoers)}
 	if err := cfg.Validate(); err != nil {
 		return c.usageError("%v", err)

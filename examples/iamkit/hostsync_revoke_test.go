@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/hostsync/iamsource"
+	"github.com/iamkit/iamkit/hostsync/s3snapshot"
 )
 
 func (p *pubEnv) revoke(args ...string) int {
@@ -89,4 +92,13 @@ func TestHostsyncRevokeBadInput(t *testing.T) {
 			assert.Regexp(t, `^(iam|s3):(Get|List)`, op, "nothing changed")
 		}
 	}
+
+	// A USER that is not an IAM user name is bad input even where no
+	// credentials are at hand: it is refused before any AWS call.
+	p.pe.account = func(context.Context, string) (string, error) { return "", errors.New("no credentials") }
+	p.pe.clients = func(context.Context, string) (iamsource.IAMAPI, s3snapshot.SnapshotPublishAPI, error) {
+		return nil, nil, errors.New("no credentials")
+	}
+	assert.Equal(t, exitUsage, p.revoke("bad name!", "--bucket", "acme-fleet", "--groups", "devs"))
+	assert.Contains(t, p.stderr.String(), "bad name!")
 }

@@ -44,6 +44,7 @@ type ALBKeys func(ctx context.Context, kid string) (*ecdsa.PublicKey, error)
 type ALBAuth struct {
 	albARN string
 	claim  string
+	issuer string // "": any
 	keys   ALBKeys
 	clock  iamkit.Clock
 
@@ -58,12 +59,21 @@ type ALBOption func(*ALBAuth)
 // region).
 func WithALBKeys(k ALBKeys) ALBOption { return func(a *ALBAuth) { a.keys = k } }
 
+// WithALBIssuer requires the JWT's iss (the OIDC identity provider that
+// authenticated the person, which the ALB names in the JWT's header) to be
+// issuer. Set it when the ALB has listener rules with other identity
+// providers: without it, a token the same ALB signed after a sign-in with
+// any of them names a person the broker trusts.
+func WithALBIssuer(issuer string) ALBOption { return func(a *ALBAuth) { a.issuer = issuer } }
+
 // WithALBClock sets the clock expirations are checked against.
 func WithALBClock(c iamkit.Clock) ALBOption { return func(a *ALBAuth) { a.clock = c } }
 
 var (
 	albKidRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`) })
 	albClaimRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_:.-]{1,64}$`) })
+	// albRegionRE: the region goes into the key endpoint's host name.
+	albRegionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`) })
 )
 
 // NewALBAuth returns an ALBAuth for the load balancer albARN
@@ -72,7 +82,7 @@ var (
 // subject).
 func NewALBAuth(albARN, claim string, opts ...ALBOption) (*ALBAuth, error) {
 	a, err := arn.Parse(albARN)
-	if err != nil || a.Service != "elasticloadbalancing" || a.Region == "" || !strings.HasPrefix(a.Resource, "loadbalancer/app/") {
+	if err != nil || a.Service != "elasticloadbalancing" || !albRegionRE().MatchString(a.Region) || !strings.HasPrefix(a.Resource, "loadbalancer/app/") {
 		return nil, invalid("ALB auth: %q is not an Application Load Balancer ARN", albARN)
 	}
 	if claim == "" {
@@ -143,8 +153,9 @@ func albSegment(s string) ([]byte, error) {
 }
 
 // Authenticate implements Authenticator: exactly one x-amzn-oidc-data
-// header, a JWT with alg ES256, a kid, the configured signer, an exp in
-// the future, a valid signature, and a non-empty claim.
+// header, a JWT with alg ES256, a kid, the configured signer (and issuer,
+// WithALBIssuer), an exp in the future, a valid signature, and a non-empty
+// claim.
 func (a *ALBAuth) Authenticate(r *http.Request) (string, error) {
 	vals := r.Header.Values(ALBDataHeader)
 	if len(vals) != 1 {
@@ -161,8 +172,8 @@ func (a *ALBAuth) Authenticate(r *http.Request) (string, error) {
 		return "", fmt.Errorf("%w: %s: %v", ErrUnauthenticated, ALBDataHeader, err)
 	}
 	var hdr struct {
-		Alg, Kid, Signer string
-		Exp              int64
+		Alg, Kid, Signer, Iss string
+		Exp                   int64
 	}
 	if err := json.Unmarshal(hb, &hdr); err != nil {
 		return "", fmt.Errorf("%w: %s header: %v", ErrUnauthenticated, ALBDataHeader, err)
@@ -172,6 +183,8 @@ func (a *ALBAuth) Authenticate(r *http.Request) (string, error) {
 		return "", fmt.Errorf("%w: %s: algorithm %q", ErrUnauthenticated, ALBDataHeader, hdr.Alg)
 	case hdr.Signer != a.albARN:
 		return "", fmt.Errorf("%w: %s signed by %q, not this broker's ALB", ErrUnauthenticated, ALBDataHeader, hdr.Signer)
+	case a.issuer != "" && hdr.Iss != a.issuer:
+		return "", fmt.Errorf("%w: %s issued by %q, not %q", ErrUnauthenticated, ALBDataHeader, hdr.Iss, a.issuer)
 	case !albKidRE().MatchString(hdr.Kid):
 		return "", fmt.Errorf("%w: %s: key ID %q", ErrUnauthenticated, ALBDataHeader, hdr.Kid)
 	case len(sig) != 64:

@@ -31,6 +31,7 @@ const testALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalance
 type albSigner struct {
 	key *ecdsa.PrivateKey
 	kid string
+	iss string // the header's iss ("": https://idp.example.com)
 }
 
 func newALBSigner(t testing.TB) *albSigner {
@@ -52,7 +53,11 @@ func (s *albSigner) jwt(t testing.TB, signer string, exp time.Time, claims map[s
 		require.NoError(t, err)
 		return base64.URLEncoding.EncodeToString(b) // padded, as the ALB does
 	}
-	head := enc(map[string]any{"alg": "ES256", "kid": s.kid, "signer": signer, "iss": "https://idp.example.com", "client": "c", "exp": exp.Unix()})
+	iss := s.iss
+	if iss == "" {
+		iss = "https://idp.example.com"
+	}
+	head := enc(map[string]any{"alg": "ES256", "kid": s.kid, "signer": signer, "iss": iss, "client": "c", "exp": exp.Unix()})
 	body := enc(claims)
 	d := sha256.Sum256([]byte(head + "." + body))
 	r, ss, err := ecdsa.Sign(rand.Reader, s.key, d[:])
@@ -103,7 +108,10 @@ func TestALBAuth(t *testing.T) {
 	_, err = auth.Authenticate(req(good))
 	assert.ErrorIs(t, err, broker.ErrUnauthenticated, "expired since")
 
-	for _, bad := range []string{"", "arn:aws:iam::123456789012:role/x", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/x/y"} {
+	for _, bad := range []string{"", "arn:aws:iam::123456789012:role/x", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/x/y",
+		// The region makes the key endpoint's host name.
+		"arn:aws:elasticloadbalancing:evil.example.com/x:123456789012:loadbalancer/app/broker/50dc6c495c0c9188",
+		"arn:aws:elasticloadbalancing:eu-west-1.evil.example.com#:123456789012:loadbalancer/app/broker/50dc6c495c0c9188"} {
 		_, err := broker.NewALBAuth(bad, "")
 		assert.ErrorIs(t, err, broker.ErrInvalidConfig, bad)
 	}
@@ -169,4 +177,43 @@ func FuzzParseALBPublicKey(f *testing.F) {
 			t.Fatalf("a %s key", key.Curve.Params().Name)
 		}
 	})
+}
+
+// With WithALBIssuer, a token the same ALB signed after a sign-in with
+// another identity provider (another listener rule) is refused.
+func TestALBAuthIssuer(t *testing.T) {
+	clock := fakes.NewClock(fakes.DefaultStart)
+	s := newALBSigner(t)
+	exp := clock.Now().Add(time.Minute)
+	claims := map[string]any{"email": "alice@example.com"}
+	tests := []struct {
+		name, want, iss string
+		ok              bool
+	}{
+		{"no issuer configured: any", "", "https://other-idp.example.com", true},
+		{"the configured issuer", "https://idp.example.com", "https://idp.example.com", true},
+		{"another issuer", "https://idp.example.com", "https://other-idp.example.com", false},
+		{"a prefix of it", "https://idp.example.com", "https://idp.example.co", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := []broker.ALBOption{broker.WithALBKeys(s.keys), broker.WithALBClock(clock)}
+			if tt.want != "" {
+				opts = append(opts, broker.WithALBIssuer(tt.want))
+			}
+			auth, err := broker.NewALBAuth(testALB, "", opts...)
+			require.NoError(t, err)
+			signer := *s
+			signer.iss = tt.iss
+			r := httptest.NewRequest(http.MethodGet, "/console", nil)
+			r.Header.Set(broker.ALBDataHeader, signer.jwt(t, testALB, exp, claims))
+			person, err := auth.Authenticate(r)
+			if !tt.ok {
+				require.ErrorIs(t, err, broker.ErrUnauthenticated)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "alice@example.com", person)
+		})
+	}
 }

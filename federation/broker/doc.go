@@ -56,8 +56,9 @@
 //     of their SHA-256 hashes ([ParseTokens], [LoadTokenFile],
 //     [HashToken]). [ALBAuth] trusts an Application Load Balancer's OIDC
 //     authentication: the person is a claim of the x-amzn-oidc-data JWT
-//     the ALB signs, checked against the ALB's public key. Any other
-//     scheme can be plugged in.
+//     the ALB signs, checked against the ALB's public key (and, with
+//     [WithALBIssuer], naming the identity provider expected, when the ALB
+//     has rules with others). Any other scheme can be plugged in.
 //   - a [RoleMap] says which roles each person may use: "person role-name
 //     role-ARN" lines, "*" for everyone ([ParseRoleMap], [LoadRoleMap]).
 //     Its partition picks the sign-in endpoint.

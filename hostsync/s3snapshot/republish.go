@@ -70,12 +70,24 @@ func NewRepublisher(src hostsync.Source, cfg hostsync.Config, account string, ap
 // Republish reads the source and publishes the snapshot (only written when
 // it changed; see Publish), coalescing with concurrent calls (see
 // Republisher). A read that fails publishes nothing and returns its error.
+// A call whose ctx ends while it waits returns ctx's error; a publish cut
+// short by the ctx of the call running it answers that call only: the
+// calls waiting on it publish again.
 func (r *Republisher) Republish(ctx context.Context) (PublishResult, error) {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requested++
 	mine := r.requested
 	for r.covered < mine {
+		if err := ctx.Err(); err != nil {
+			return PublishResult{}, err
+		}
 		if r.running {
 			r.cond.Wait()
 			continue
@@ -86,8 +98,12 @@ func (r *Republisher) Republish(ctx context.Context) (PublishResult, error) {
 		res, err := r.publish(ctx)
 		r.mu.Lock()
 		r.running = false
-		r.covered, r.res, r.err = covers, res, err
 		r.publishes++
+		if err != nil && ctx.Err() != nil {
+			r.cond.Broadcast() // the others do not take this caller's end for theirs
+			return res, err
+		}
+		r.covered, r.res, r.err = covers, res, err
 		r.cond.Broadcast()
 	}
 	return r.res, r.err
@@ -109,8 +125,13 @@ func (r *Republisher) Publishes() int {
 }
 
 func (r *Republisher) publish(ctx context.Context) (PublishResult, error) {
+	// The snapshot is dated when the read begins (as BuildSnapshot's
+	// callers date it): Publish keeps an object generated later, and a
+	// read that began before a change another publisher has already
+	// published must not pass for newer than it because it ended later.
+	readAt := r.clock.Now()
 	d := r.src.Desired(ctx)
-	snap, err := hostsync.SnapshotFromDesired(d, r.cfg, r.account, r.clock.Now())
+	snap, err := hostsync.SnapshotFromDesired(d, r.cfg, r.account, readAt)
 	if err != nil {
 		return PublishResult{}, hserr.Errorf("republish: %w", err)
 	}
