@@ -64,15 +64,19 @@ func hostsyncCommandWith(env *hostsyncEnv) *command {
 		args:    "COMMAND [ARGS]",
 		help: `Sync the IAM users the aws-ec2-ssh configuration selects to Linux users on
 this host: accounts in a marker group, local groups, sudo, and a root-owned
-cache of their Active SSH keys that sshd asks through 'iamkit hostsync keys'.
-A drop-in replacement for aws-ec2-ssh: it reads /etc/aws-ec2-ssh.conf as it
-is, and EC2 tags (IAM_AUTHORIZED_GROUPS_TAG, SUDOERS_GROUPS_TAG) from the
-instance metadata.
+cache of their Active SSH keys that sshd asks through hostsync-keys (or
+'iamkit hostsync keys'). A drop-in replacement for aws-ec2-ssh: it reads
+/etc/aws-ec2-ssh.conf as it is, and EC2 tags (IAM_AUTHORIZED_GROUPS_TAG,
+SUDOERS_GROUPS_TAG) from the instance metadata, or with ec2:DescribeTags when
+metadata tags are off.
 
-Every sync plans first. It never deletes on a failed or throttled IAM read,
-touches only users in the marker group, locks a user that left IAM at once and
-deletes the account only after it was missing from several complete syncs, a
-few accounts per run at most.
+Every sync plans first. It never deletes on a failed or throttled IAM read and
+touches only users in the marker group. A user missing from IAM's listing is
+locked once a direct read confirms it is gone (their sessions and processes
+end with it, unless IAMKIT_END_SESSIONS_ON_LOCK=0), and the account is deleted
+only after it was missing from several complete syncs, a few accounts per run
+at most. A user renamed in IAM (same user ID) keeps the account, renamed in
+place: same UID, home and keys.
 
 With --snapshot s3://BUCKET/KEY a sync reads the fleet snapshot that
 'iamkit hostsync publish' keeps in S3 (one conditional GET; the last good
