@@ -18,6 +18,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/iamkittest"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // diskHost is the fake host with a real key cache on disk: accounts,
@@ -89,9 +90,7 @@ func writeEtc(t *testing.T, sys hostsync.System, root string) {
 func TestHostsyncKeys(t *testing.T) {
 	t.Parallel()
 	bin(t, hostsyncKeysBin) // skips under -short
-	if os.Geteuid() != 0 {
-		t.Skip("hostsync's key cache must be owned by root: run as root (CI does)")
-	}
+	testenv.RequireRoot(t, "hostsync's key cache must be owned by root")
 	w := newWorld(t)
 	ctx := t.Context()
 	acct := w.srv.Account()

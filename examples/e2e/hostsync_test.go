@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // fleetUser is an IAM user seeded for the host-sync tests, with one SSH key.
@@ -225,9 +226,7 @@ func TestHostsyncdDaemon(t *testing.T) {
 func TestHostsyncdDryRunWithoutRoot(t *testing.T) {
 	t.Parallel()
 	bin(t, hostsyncdBin)
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to start hostsyncd as another user (as non-root, TestHostsyncPublishAndDaemon covers it)")
-	}
+	testenv.RequireRoot(t, "to start hostsyncd as another user; as non-root, TestHostsyncPublishAndDaemon covers it")
 	w := newWorld(t)
 	acct := w.srv.Account()
 	w.seedFleet()

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/iamkit/iamkit/hostsync"
+	"github.com/iamkit/iamkit/internal/testenv"
 )
 
 // The AuthorizedKeysCommand as sshd runs it: a new process for every key
@@ -65,7 +66,7 @@ func newKeysFixture(tb testing.TB) *keysFixture {
 	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		tb.Skip("no go command to build the binaries with")
+		testenv.Skip(tb, "no go command to build the binaries with")
 	}
 	f := &keysFixture{dir: tb.TempDir(), bin: map[string]string{}}
 	// The AuthorizedKeysCommandUser (nobody) must reach everything.
@@ -74,7 +75,7 @@ func newKeysFixture(tb testing.TB) *keysFixture {
 	}
 	for d := filepath.Dir(f.dir); ; d = filepath.Dir(d) {
 		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
-			tb.Skipf("nobody cannot reach the temporary directory through %s: set TMPDIR elsewhere", d)
+			testenv.Skipf(tb, "nobody cannot reach the temporary directory through %s: set TMPDIR elsewhere", d)
 		}
 		if d == "/" {
 			break
