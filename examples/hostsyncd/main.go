@@ -80,8 +80,9 @@ type options struct {
 const minPollInterval = 5 * time.Second
 
 const usageText = `Usage: hostsyncd [--once] [--dry-run] [--strict] [--config FILE] [--state-dir DIR]
-                 [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
-                 [--snapshot s3://BUCKET/KEY --snapshot-account ID] [--poll-interval DURATION]
+                 [--lock-file FILE] [--interval DURATION] [--jitter PERCENT] [--log-level LEVEL]
+                 [--snapshot s3://BUCKET/KEY --snapshot-account ID [--snapshot-bucket-owner ID]
+                  [--snapshot-kms-key KEY] [--snapshot-max-age DURATION] [--poll-interval DURATION]]
                  [--end-sessions=false]
        hostsyncd --version
 
