@@ -83,7 +83,7 @@ type revocationResult struct {
 // change made through iamkit, which republishes at once). Each host's
 // latency is from the IAM change to the first moment its key cache holds
 // no key of the victim and the victim has no session left.
-func simulateRevocation(b *testing.B, hosts int, eventDelay time.Duration, seed uint64) revocationResult {
+func simulateRevocation(b testing.TB, hosts int, eventDelay time.Duration, seed uint64) revocationResult {
 	ctx := context.Background()
 	clk := fakes.NewClock(fakes.DefaultStart)
 	acct := fakes.NewAccount(fakes.WithClock(clk))
