@@ -17,7 +17,7 @@ import (
 
 // wireCorpus returns the snapshot document of the 10,000-user corpus
 // (benchDesired: 10,000 users × 2 ed25519 keys).
-func wireCorpus(b *testing.B) []byte {
+func wireCorpus(b testing.TB) []byte {
 	b.Helper()
 	snap, err := hostsync.SnapshotFromDesired(wireDesired(10000), hostsync.Config{AuthorizedGroups: []string{"ssh"}},
 		"123456789012", time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
