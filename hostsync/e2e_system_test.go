@@ -154,6 +154,7 @@ func e2eSystemChild(t *testing.T) {
 		assert.Greater(t, time.Since(last), hostsync.DefaultMaxCacheAge, "so old that the key cache does not trust it")
 	})
 	t.Run("AdoptAWSEC2SSHSudoers", func(t *testing.T) { e2eAdoptSudo(t, sd, log) })
+	t.Run("RenameBusy", func(t *testing.T) { e2eRenameBusy(t, sd, log) })
 
 	t.Run("RenameKeepsHome", func(t *testing.T) {
 		ctx := context.Background()
