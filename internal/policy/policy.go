@@ -77,15 +77,17 @@ var Principals = []Principal{
 	{Name: "iamkit-trust", Who: "iamkit trust show/add/remove/prune/rollback", Uses: []Ref{{"trustpolicy", "RoleAPI"}, {"trustpolicy", "ListRolesAPI"}, {"trustpolicy", "GetRoleAPI"}},
 		Note: "In each target account; with --role-arns the caller also needs sts:AssumeRole on those roles. Narrow Resource to the roles edited."},
 	{Name: "iamkit-hostsync", Who: "iamkit hostsync plan/apply/keys from live IAM", Uses: []Ref{{"examples/iamkit", "hostsyncIAM"}},
-		Note: "With ASSUMEROLE the host's own role needs only sts:AssumeRole on that role, which holds this policy."},
+		Note: "With ASSUMEROLE the host's own role needs only sts:AssumeRole on that role, which holds this policy. " + describeTagsNote},
 	{Name: "iamkit-hostsync-snapshot", Who: "iamkit hostsync plan/apply --snapshot s3://…", Uses: []Ref{{"hostsync/s3snapshot", "SnapshotGetAPI"}},
-		Note: "Narrow Resource to the snapshot object's ARN."},
+		Note: "Narrow Resource to the snapshot object's ARN. " + describeTagsNote},
 	{Name: "iamkit-hostsync-publish", Who: "iamkit hostsync publish", Uses: []Ref{{"hostsync/iamsource", "IAMAPI"}, {"hostsync/s3snapshot", "SnapshotPublishAPI"}},
 		Note: "Narrow the S3 Resource to the snapshot object's ARN. sts:GetCallerIdentity (who publishes) needs no permission."},
+	{Name: "iamkit-hostsync-revoke", Who: "iamkit hostsync revoke", Uses: []Ref{{"hostsync/iamsource", "RevokeAPI"}, {"hostsync/iamsource", "IAMAPI"}, {"hostsync/s3snapshot", "SnapshotPublishAPI"}},
+		Note: "Deactivates keys and removes group memberships, then republishes: narrow the S3 Resource to the snapshot object's ARN, and iam:UpdateSSHPublicKey and iam:RemoveUserFromGroup to the users and groups it may cut off."},
 	{Name: "hostsyncd", Who: "examples/hostsyncd reading live IAM", Uses: []Ref{{"hostsync/iamsource", "IAMAPI"}},
-		Note: "With ASSUMEROLE the instance role needs only sts:AssumeRole on that role, which holds this policy."},
+		Note: "With ASSUMEROLE the instance role needs only sts:AssumeRole on that role, which holds this policy. " + describeTagsNote},
 	{Name: "hostsyncd-snapshot", Who: "examples/hostsyncd with HOSTSYNC_SNAPSHOT=s3://…", Uses: []Ref{{"hostsync/s3snapshot", "SnapshotGetAPI"}},
-		Note: "Narrow Resource to the snapshot object's ARN."},
+		Note: "Narrow Resource to the snapshot object's ARN. " + describeTagsNote},
 	{Name: "lambda-mfaaudit", Who: "examples/lambda/mfaaudit", Uses: []Ref{{"mfa", "AuditAPI"}, {"examples/lambda/mfaaudit", "Publisher"}},
 		Note: "Narrow sns:Publish to the topic's ARN."},
 	{Name: "lambda-snapshotpublisher", Who: "examples/lambda/snapshotpublisher", Uses: []Ref{{"hostsync/iamsource", "IAMAPI"}, {"hostsync/s3snapshot", "SnapshotPublishAPI"}},
@@ -93,6 +95,10 @@ var Principals = []Principal{
 	{Name: "consolebroker", Who: "examples/consolebroker", Uses: []Ref{{"examples/consolebroker", "Clients"}},
 		Note: "Cognito actions only for BROKER_SOURCE=cognito; narrow sts:AssumeRole and the pool to those of the role map."},
 }
+
+// describeTagsNote is the permission hostsync's *_TAG keys may need: its
+// EC2 client (hostsync/ec2tags) has no SDK signatures to generate it from.
+const describeTagsNote = "With IAM_AUTHORIZED_GROUPS_TAG or SUDOERS_GROUPS_TAG on an instance whose metadata tags are off, the instance role also needs ec2:DescribeTags (as aws-ec2-ssh did)."
 
 // Renames are the operations whose IAM action is not service:Method.
 var Renames = map[string]string{
