@@ -13,7 +13,7 @@ import (
 // refuses the victim's keys and has ended their sessions within 60 s at the
 // 99th percentile, for at most 240 requests per host per hour.
 func TestRevocationTargets(t *testing.T) {
-	hosts := 200
+	hosts := 100
 	if testing.Short() {
 		hosts = 50
 	}
