@@ -20,9 +20,11 @@
 // standard system group (DefaultSystemGroups) or of a local group hostsync
 // does not manage; while two IAM user IDs claim one Linux name neither is
 // created and the managed account of that name is left exactly as it is; a
-// user missing from the source is locked at once but deleted only after
-// several consecutive complete syncs, and at most a capped number of
-// accounts are deleted per run. An IAM user renamed (same user ID, recorded
+// user missing from the source is locked at once (from an AbsenceConfirmer
+// source such as IAMSource, once a direct read confirmed the absence; its
+// sessions end with the lock unless EndSessionsOnLock is off) but deleted
+// only after several consecutive complete syncs, and at most a capped
+// number of accounts are deleted per run. An IAM user renamed (same user ID, recorded
 // with its UID in the State) has its account renamed in place (ActRename,
 // System.Rename): UID, home, keys and sudo kept, never locked or deleted
 // for it; a new name taken by an account hostsync does not manage is
