@@ -322,6 +322,11 @@ func (f *consoleFlags) check(c *command) (string, error) {
 	if f.pool != "" && !strings.Contains(f.pool, ":") {
 		return "", c.usageError("--cognito-pool %q is not an identity pool ID (region:guid)", f.pool)
 	}
+	if f.region != "" {
+		if _, err := federation.PartitionOfRegion(f.region); errors.Is(err, federation.ErrInvalidRequest) {
+			return "", c.usageError("--region %q is not a region name (like eu-west-1)", f.region)
+		}
+	}
 	if f.switchRole && (f.roleARN == "" || f.pool != "" || f.federationToken) {
 		return "", c.usageError("--switch-role needs --role-arn (the role to switch into) and no --cognito-pool or --federation-token")
 	}

@@ -43,6 +43,9 @@ func TestInvalidInputExitsTwo(t *testing.T) {
 		{"import: missing group", []string{"user", "import", "groups.csv"}, "nothing was created"},
 		{"console: duration junk", []string{"console", "-d", "1hjunk"}, `"1hjunk": want a number of seconds`},
 		{"console: negative duration", []string{"console", "--duration", "-1h"}, "cannot be negative"},
+		{"console: bad region", []string{"console", "--role-arn", "arn:aws:iam::123456789012:role/RO", "--region", "us east"}, `--region "us east" is not a region name`},
+		{"trust: unusable journal", []string{"trust", "add", "--role", "RO", "--principal", "123456789012", "--journal", "/proc/iamkit/journal"}, "--journal:"},
+		{"trust prune: neither --role nor --all-roles", []string{"trust", "prune", "--journal", "j.jsonl"}, "missing --role NAME (or --all-roles)"},
 		{"credential-process: bad margin", []string{"mfa", "credential-process", "--profile", "dev", "--margin", "5x"}, `"5x": want a number of seconds`},
 	}
 	for _, c := range cases {
