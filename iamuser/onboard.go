@@ -161,11 +161,13 @@ func (m *Manager) onboard(ctx context.Context, spec Spec, cache *runCache) (*Res
 	}
 	for _, s := range steps {
 		if err := s.run(ctx); err != nil {
-			m.log.WarnContext(ctx, "onboarding step failed", "user", spec.UserName, "step", s.name, "error", err)
 			var ve *ValidationError
 			if errors.As(err, &ve) {
+				// Nothing was created: the caller reports the input error.
+				m.log.DebugContext(ctx, "onboarding refused", "user", spec.UserName, "step", s.name, "error", err)
 				return nil, err
 			}
+			m.log.WarnContext(ctx, "onboarding step failed", "user", spec.UserName, "step", s.name, "error", err)
 			o.failRecord(ctx)
 			return o.res, &StepError{UserName: spec.UserName, Step: s.name, Err: err}
 		}

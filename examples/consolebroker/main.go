@@ -398,10 +398,14 @@ func main() {
 		version.Print(os.Stdout, "consolebroker")
 		return
 	}
+	if helpRequested(os.Args[1:]) {
+		printUsage(os.Stdout)
+		return
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
 		log.Error("consolebroker", "error", err.Error())
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -410,12 +414,12 @@ func run(log *slog.Logger) error {
 	defer stop()
 	c, err := LoadConfig(os.Getenv)
 	if err != nil {
-		return err
+		return configError{err}
 	}
 	lambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
 	if !lambda {
 		if err := ParseFlags(c, os.Args[1:]); err != nil {
-			return err
+			return configError{err}
 		}
 	}
 	// Each attempt of each AWS call times out; the handler bounds each step.

@@ -179,8 +179,8 @@ func runConsole(ctx context.Context, a *app, c *command, args []string, deps con
 	fs.StringVar(&f.profile, "profile", "", "use the credentials and region of `PROFILE` (default: AWS_PROFILE, the standard chain)")
 	fs.StringVar(&f.roleARN, "role-arn", "", "assume the role `ARN` (with --cognito-pool: the role the identity assumes)")
 	fs.StringVar(&f.pool, "cognito-pool", "", "Cognito identity pool `ID` (region:guid) to obtain the credentials from")
-	fs.DurationVar(&f.duration, "duration", 0, "role and console session `DURATION`, 15m to 12h; chained roles 1h; federation tokens 15m to 36h (default: STS's and the console's own)")
-	fs.DurationVar(&f.duration, "d", 0, aliasPrefix+"-duration")
+	fs.Var(duration{&f.duration}, "duration", "role and console session `DURATION` (like 1h, or seconds), 15m to 12h; chained roles 1h; federation tokens 15m to 36h (default: STS's and the console's own)")
+	fs.Var(duration{&f.duration}, "d", aliasPrefix+"-duration")
 	fs.StringVar(&f.destination, "destination", "", "console `URL` to land on (default: the console home of the region)")
 	fs.StringVar(&f.region, "region", "", "console `REGION` (default: the profile's)")
 	fs.StringVar(&f.sessionName, "session-name", "", "role session `NAME`, who you are in CloudTrail (default: iamkit-LOCALUSER)")
@@ -321,6 +321,11 @@ func (f *consoleFlags) check(c *command) (string, error) {
 	}
 	if f.pool != "" && !strings.Contains(f.pool, ":") {
 		return "", c.usageError("--cognito-pool %q is not an identity pool ID (region:guid)", f.pool)
+	}
+	if f.region != "" {
+		if _, err := federation.PartitionOfRegion(f.region); errors.Is(err, federation.ErrInvalidRequest) {
+			return "", c.usageError("--region %q is not a region name (like eu-west-1)", f.region)
+		}
 	}
 	if f.switchRole && (f.roleARN == "" || f.pool != "" || f.federationToken) {
 		return "", c.usageError("--switch-role needs --role-arn (the role to switch into) and no --cognito-pool or --federation-token")

@@ -26,7 +26,8 @@ Identity, S3 and the console sign-in endpoint.`,
 				args:    "[--addr 127.0.0.1:PORT]",
 				help: `Start a fresh, empty account (ID ` + iamkittest.DefaultAccountID + `) on --addr and print, on stdout,
 the shell 'export' lines that point the AWS SDKs, the AWS CLI and iamkit at it:
-AWS_ENDPOINT_URL, the account root's access key (fake, and valid only here),
+AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_STS, which the SDK's assume-role
+profiles read), the account root's access key (fake, and valid only here),
 the region, IAMKIT_SIGNIN_ENDPOINT for 'iamkit console', and
 AWS_EC2_METADATA_DISABLED. Then serve until SIGINT or SIGTERM; everything
 lives in memory and is gone when it stops. Requests are SigV4-checked
@@ -84,7 +85,12 @@ func runFakeServe(ctx context.Context, a *app, c *command, args []string) error 
 func fakeEnv(srv *iamkittest.Server) map[string]string {
 	id, secret := srv.Account().RootAccessKey()
 	return map[string]string{
-		"AWS_ENDPOINT_URL":          srv.URL(),
+		"AWS_ENDPOINT_URL": srv.URL(),
+		// The SDK builds the assume-role provider of a profile with
+		// role_arn (source_profile, credential_source) before it applies
+		// AWS_ENDPOINT_URL: without the STS one, such a profile would call
+		// the real STS.
+		"AWS_ENDPOINT_URL_STS":      srv.URL(),
 		"AWS_ACCESS_KEY_ID":         id,
 		"AWS_SECRET_ACCESS_KEY":     secret,
 		"AWS_REGION":                srv.Account().Region(),
@@ -97,7 +103,7 @@ func fakeEnv(srv *iamkittest.Server) map[string]string {
 // fakeEnvOrder is the order the export lines are printed in: the metadata
 // switch last, so a reader can wait for it.
 var fakeEnvOrder = []string{
-	"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
 	signinEndpointEnv, "AWS_EC2_METADATA_DISABLED",
 }
 

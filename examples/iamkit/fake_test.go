@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -234,4 +235,38 @@ func TestWriteFakeEnvQuotes(t *testing.T) {
 	writeFakeEnv(&b, map[string]string{"ZED": "1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1", "ALPHA": "2"})
 	assert.Equal(t, "export AWS_REGION='us-east-1'\nexport AWS_EC2_METADATA_DISABLED='true'\nexport ALPHA='2'\nexport ZED='1'\n", b.String(),
 		"the known variables in their order, others sorted after them")
+}
+
+// TestFakeServeEnvServesAssumeRoleProfiles: with only what 'fake serve'
+// prints in the environment, a profile that assumes a role (role_arn with
+// credential_source or source_profile) is served by the fake too: the SDK
+// builds that profile's STS client before it applies AWS_ENDPOINT_URL, so
+// AWS_ENDPOINT_URL_STS must be printed as well.
+func TestFakeServeEnvServesAssumeRoleProfiles(t *testing.T) {
+	env := serveFake(t)
+	require.Equal(t, env["AWS_ENDPOINT_URL"], env["AWS_ENDPOINT_URL_STS"])
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		t.Setenv(k, "")
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	dir := t.TempDir()
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte(
+		"[profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/deploy\ncredential_source = Environment\nregion = us-east-1\n"), 0o600))
+
+	client := iam.NewFromConfig(aws.Config{
+		Region: env["AWS_REGION"], BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
+		Credentials: credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""),
+	})
+	_, err := client.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("deploy"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)})
+	require.NoError(t, err)
+
+	var stdout, stderr bytes.Buffer
+	a := newApp(strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitOK, a.run(t.Context(), []string{"trust", "show", "--role", "deploy", "--profiles", "deployer"}), stderr.String())
+	assert.Contains(t, stdout.String(), "arn:aws:iam::123456789012:root")
 }

@@ -160,7 +160,8 @@ func runMFASession(ctx context.Context, a *app, c *command, args []string) error
 	token := fs.String("token", "", "the MFA `CODE` (default: mfa_process, else read from stdin)")
 	fs.StringVar(token, "mfa-token", "", aliasPrefix+"-token")
 	fs.StringVar(&o.Region, "region", "", "STS `REGION` (default the profile's region)")
-	fs.DurationVar(&margin, "margin", mfa.DefaultRefreshMargin, "refresh credentials that expire within `DURATION`")
+	margin = mfa.DefaultRefreshMargin
+	fs.Var(duration{&margin}, "margin", "refresh credentials that expire within `DURATION` (like 5m, or seconds)")
 	fs.BoolVar(&storedSeed, "use-stored-seed", false, "compute the code from aws_mfa_seed in the long-term section (weaker than a device)")
 	dryRun := fs.Bool("dry-run", false, "print what would be done and do nothing")
 	var setup setupFlags

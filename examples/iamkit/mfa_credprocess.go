@@ -110,7 +110,8 @@ func runMFACredentialProcess(ctx context.Context, a *app, c *command, args []str
 	fs.StringVar(&o.LongTermSuffix, "long-term-suffix", "", "long-term section is PROFILE-`SUFFIX` (default long-term; none: PROFILE)")
 	fs.StringVar(&o.ShortTermSuffix, "short-term-suffix", "", "short-term section is PROFILE-`SUFFIX` (default none: PROFILE)")
 	fs.StringVar(&o.Region, "region", "", "STS `REGION` (default the profile's region)")
-	fs.DurationVar(&margin, "margin", mfa.DefaultRefreshMargin, "refresh credentials that expire within `DURATION`")
+	margin = mfa.DefaultRefreshMargin
+	fs.Var(duration{&margin}, "margin", "refresh credentials that expire within `DURATION` (like 5m, or seconds)")
 	fs.BoolVar(&storedSeed, "use-stored-seed", false, "compute the code from aws_mfa_seed in the long-term section (weaker than a device)")
 	pos, err := a.parse(c, fs, args)
 	if err != nil {

@@ -39,11 +39,20 @@ func TestInvalidInputExitsTwo(t *testing.T) {
 		{"import: bad --out", []string{"user", "import", "people.csv", "--out", "/proc/iamkit-out"}, "--out:"},
 		{"create: bad --out", []string{"user", "create", "-u", "zed", "--out", "/proc/iamkit-out"}, "--out:"},
 		{"version with a command", []string{"--version", "user"}, "--version takes no command"},
+		{"create: missing group", []string{"user", "create", "-u", "zed", "-g", "nosuch"}, `"nosuch": no such IAM group`},
+		{"import: missing group", []string{"user", "import", "groups.csv"}, "nothing was created"},
+		{"console: duration junk", []string{"console", "-d", "1hjunk"}, `"1hjunk": want a number of seconds`},
+		{"console: negative duration", []string{"console", "--duration", "-1h"}, "cannot be negative"},
+		{"console: bad region", []string{"console", "--role-arn", "arn:aws:iam::123456789012:role/RO", "--region", "us east"}, `--region "us east" is not a region name`},
+		{"trust: unusable journal", []string{"trust", "add", "--role", "RO", "--principal", "123456789012", "--journal", "/proc/iamkit/journal"}, "--journal:"},
+		{"trust prune: neither --role nor --all-roles", []string{"trust", "prune", "--journal", "j.jsonl"}, "missing --role NAME (or --all-roles)"},
+		{"credential-process: bad margin", []string{"mfa", "credential-process", "--profile", "dev", "--margin", "5x"}, `"5x": want a number of seconds`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Chdir(t.TempDir())
 			require.NoError(t, os.WriteFile("people.csv", []byte("user_name\nzed\n"), 0o600))
+			require.NoError(t, os.WriteFile("groups.csv", []byte("user_name,groups\nzed,\nyan,nosuch\n"), 0o600))
 			e := newMFAEnv(t)
 			before, err := os.ReadFile(e.credPath)
 			require.NoError(t, err)
@@ -60,6 +69,7 @@ func TestInvalidInputExitsTwo(t *testing.T) {
 			assert.Equal(t, string(before), string(after), "the credentials file is untouched")
 			assert.NoDirExists(t, "iamkit-out")
 			assert.False(t, e.userExists("zed"))
+			assert.False(t, e.userExists("yan"))
 		})
 	}
 }

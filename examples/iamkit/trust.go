@@ -333,6 +333,8 @@ func (a *app) parseTrust(c *command, op trustOp, args []string) (*trustFlags, er
 	switch {
 	case f.allRoles && f.role != "":
 		return nil, c.usageError("--role and --all-roles cannot be combined")
+	case op == trustPrune && !f.allRoles && f.role == "":
+		return nil, c.usageError("missing --role NAME (or --all-roles)")
 	case op != trustRollback && !f.allRoles && f.role == "":
 		return nil, c.usageError("missing --role NAME")
 	case op != trustRollback && !f.allRoles && !awsname.ValidName(f.role, 1, 64):
@@ -589,7 +591,7 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	default:
 		return errors.New("unknown trust operation")
 	}
-	journal, err := a.openTrustJournal(f)
+	journal, err := a.openTrustJournal(c, f)
 	if err != nil {
 		return err
 	}
@@ -671,11 +673,16 @@ func (a *app) defaultTrustJournal() string {
 
 // openTrustJournal opens the journal of a command that changes policies;
 // a dry run records nothing and opens none.
-func (a *app) openTrustJournal(f *trustFlags) (*trustpolicy.Journal, error) {
+func (a *app) openTrustJournal(c *command, f *trustFlags) (*trustpolicy.Journal, error) {
 	if f.dryRun {
 		return nil, nil
 	}
-	return trustpolicy.OpenJournal(f.journal)
+	j, err := trustpolicy.OpenJournal(f.journal)
+	if err != nil {
+		// Nothing was sent: the journal is opened first.
+		return nil, c.usageError("--journal: %s", strings.TrimPrefix(err.Error(), "trustpolicy: "))
+	}
+	return j, nil
 }
 
 func runTrustRollback(ctx context.Context, a *app, c *command, args []string) error {
@@ -698,7 +705,7 @@ func runTrustRollback(ctx context.Context, a *app, c *command, args []string) er
 		fmt.Fprintf(a.stdout, "%s records no change: nothing to roll back.\n", f.rollbackOf)
 		return nil
 	}
-	journal, err := a.openTrustJournal(f)
+	journal, err := a.openTrustJournal(c, f)
 	if err != nil {
 		return err
 	}

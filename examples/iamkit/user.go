@@ -204,12 +204,14 @@ func runUserCreate(ctx context.Context, a *app, c *command, args []string) error
 		dir = filepath.Join("iamkit-out", spec.UserName)
 	}
 	// Make sure the secrets will have somewhere to go before creating them.
+	made := missingDirs(dir)
 	if dir, err = iamuser.NextBundleDir(dir, spec.UserName); err != nil {
 		return c.usageError("--out: %v", err)
 	}
 	res, onboardErr := a.manager(api).Onboard(ctx, spec)
 	if res == nil {
 		_ = os.Remove(dir) // empty: nothing was made
+		removeEmptyDirs(made)
 		if *asJSON {
 			if err := writeJSON(a.stdout, newOnboardJSON(spec.UserName, nil, onboardErr)); err != nil {
 				return errors.Join(onboardErr, err)
@@ -473,6 +475,7 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 	if err != nil {
 		return err
 	}
+	made := missingDirs(*out)
 	if err := ensureWritable(*out); err != nil {
 		return c.usageError("--out: %v", err)
 	}
@@ -500,6 +503,9 @@ func runUserImport(ctx context.Context, a *app, c *command, args []string) error
 			}
 			bar.update(done, total, r, bundleErrs[r.Row.Line])
 		}))
+	if notStarted(results) {
+		removeEmptyDirs(made) // nobody was created: leave no empty --out behind
+	}
 
 	if *asJSON {
 		j := importJSON{File: pos[0], Rows: make([]onboardJSON, 0, len(results)), NothingCreated: notStarted(results)}

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -48,6 +50,8 @@ func TestActionsAreSDKOperations(t *testing.T) {
 		"s3":              reflect.TypeFor[*s3.Client](),
 		"sns":             reflect.TypeFor[*sns.Client](),
 		"cognitoidentity": reflect.TypeFor[*cognitoidentity.Client](),
+		"accessanalyzer":  reflect.TypeFor[*accessanalyzer.Client](),
+		"organizations":   reflect.TypeFor[*organizations.Client](),
 	}
 	renamed := map[string]bool{}
 	for _, a := range policy.Renames {
@@ -106,6 +110,7 @@ import (
 	"net/http"
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/iamkit/iamkit/lib"
@@ -181,4 +186,18 @@ func FuzzValidate(f *testing.F) {
 			assert.True(t, bytes.Contains(data, []byte("2012-10-17")))
 		}
 	})
+}
+
+// iamkit trust calls through trustpolicy.Target (IAM, Access Analyzer's
+// checks before every apply, STS for the journal) and, with
+// --organization, Organizations: its policy has what each needs.
+func TestTrustPolicyHasTheChecks(t *testing.T) {
+	got := generated(t, "iamkit-trust")
+	for _, a := range []string{
+		"iam:GetRole", "iam:UpdateAssumeRolePolicy", "iam:ListRoles",
+		"access-analyzer:ValidatePolicy", "access-analyzer:CheckNoNewAccess",
+		"organizations:ListAccounts",
+	} {
+		assert.True(t, got[a], "iamkit-trust.json lacks %s", a)
+	}
 }

@@ -47,23 +47,40 @@ func generated(t *testing.T, name string) map[string]bool {
 	return m
 }
 
-// The shipped template grants its roles nothing the code does not declare
-// (KMS for an encrypted snapshot aside: the S3 client's, not an interface's).
+// The shipped templates grant their roles nothing the code does not declare
+// (KMS for an encrypted snapshot aside: the S3 client's, not an interface's),
+// and where a template runs the whole frontend (complete), everything it
+// declares.
 func TestTemplateGrantsNoMoreThanTheGeneratedPolicies(t *testing.T) {
-	tests := []struct{ resource, policy string }{
-		{"PublisherRole", "lambda-snapshotpublisher"},
-		{"HostRole", "hostsyncd-snapshot"},
+	tests := []struct {
+		template, resource, policy string
+		complete                   bool
+	}{
+		{"hostsync-fleet.yaml", "PublisherRole", "lambda-snapshotpublisher", false},
+		{"hostsync-fleet.yaml", "HostRole", "hostsyncd-snapshot", false},
+		{"hostsync-host.yaml", "HostRole", "hostsyncd-snapshot", false},
+		{"mfa-audit.yaml", "AuditRole", "lambda-mfaaudit", true},
+		// The broker as a Lambda function assumes roles only: no Cognito
+		// pool, and GetFederationToken needs an IAM user's keys.
+		{"consolebroker.yaml", "BrokerRole", "consolebroker", false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.resource, func(t *testing.T) {
+		t.Run(tt.template+"/"+tt.resource, func(t *testing.T) {
 			allowed := generated(t, tt.policy)
-			actions := templateRoleActions(t, "examples/cloudformation/hostsync-fleet.yaml", tt.resource)
+			actions := templateRoleActions(t, "examples/cloudformation/"+tt.template, tt.resource)
 			require.NotEmpty(t, actions)
+			granted := map[string]bool{}
 			for _, a := range actions {
+				granted[a] = true
 				if strings.HasPrefix(a, "kms:") {
 					continue
 				}
 				assert.True(t, allowed[a], "%s grants %s, which %s.json does not have", tt.resource, a, tt.policy)
+			}
+			if tt.complete {
+				for a := range allowed {
+					assert.True(t, granted[a], "%s lacks %s, which %s.json has", tt.resource, a, tt.policy)
+				}
 			}
 		})
 	}
