@@ -313,6 +313,21 @@ func TestSessionNeverSendsACodeTwice(t *testing.T) {
 		assert.NotContains(t, string(state), fakes.TOTP(w.seed, start), "the state file never holds a code")
 	})
 
+	t.Run("a source that cannot answer fails before the wait", func(t *testing.T) {
+		w := newWorld(t)
+		w.writeCreds(w.longTerm("dev") + w.longTerm("prod"))
+		_, err := mfa.Session(ctx, w.req("dev"), w.options()...)
+		require.NoError(t, err)
+		noTTY := errors.New("no terminal")
+		req := w.req("prod")
+		req.Token = notReady{TokenSource: w.phone(), err: noTTY}
+		at, calls := w.acct.Clock().Now(), w.stsCalls()
+		_, err = mfa.Session(ctx, req, w.options()...)
+		require.ErrorIs(t, err, noTTY)
+		assert.Equal(t, at, w.acct.Clock().Now(), "no wait for the next step")
+		assert.Equal(t, calls, w.stsCalls())
+	})
+
 	t.Run("without the state the fake refuses the reused code", func(t *testing.T) {
 		w := newWorld(t)
 		w.writeCreds(w.longTerm("dev") + w.longTerm("prod"))
@@ -816,3 +831,11 @@ func TestParseExpiration(t *testing.T) {
 		assert.Error(t, err, s)
 	}
 }
+
+// notReady is a token source whose Ready (mfa.ReadyChecker) fails.
+type notReady struct {
+	mfa.TokenSource
+	err error
+}
+
+func (n notReady) Ready(context.Context) error { return n.err }

@@ -62,6 +62,11 @@ func useCode(ctx context.Context, e sessionEnv, p *SessionPlan, src TokenSource,
 		called  bool
 	)
 	_, fixed := src.(fixedSource)
+	if r, ok := src.(ReadyChecker); ok {
+		if err := r.Ready(ctx); err != nil {
+			return 0, errwrap.Wrap("mfa", err, "session for profile %s: getting the MFA code", p.Profile)
+		}
+	}
 	wait := func(until time.Time) error {
 		now := e.clk.Now()
 		if !now.Before(until) {

@@ -80,6 +80,14 @@ type WaitNotifier interface {
 	Waiting(device string, d time.Duration)
 }
 
+// ReadyChecker is implemented by token sources that can tell at once that
+// they cannot yield a code (a prompt with no terminal to ask on). Session
+// asks before it waits for the next 30-second step, so such a failure is
+// reported immediately rather than after up to a minute's wait.
+type ReadyChecker interface {
+	Ready(ctx context.Context) error
+}
+
 // fixed marks a source whose answer does not depend on time.
 func (StaticToken) fixed() {}
 

@@ -63,13 +63,17 @@ func TestIAMKitCredentialProcess(t *testing.T) {
 
 	acct.ResetCalls()
 	cfg := load()
+	before := acct.Clock().Now() // the server's clock runs: bracket the issue time
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	require.NoError(t, err)
+	after := acct.Clock().Now()
 	assert.Equal(t, "ProcessProvider", creds.Source)
 	assert.True(t, strings.HasPrefix(creds.AccessKeyID, "ASIA"), creds.AccessKeyID)
 	assert.NotEmpty(t, creds.SessionToken)
 	assert.True(t, creds.CanExpire)
-	assert.WithinDuration(t, acct.Clock().Now().Add(12*time.Hour), creds.Expires, time.Second)
+	// Expiration is ISO 8601 to the second: issued between before and after.
+	assert.False(t, creds.Expires.Before(before.Add(12*time.Hour).Truncate(time.Second)), "expires %v, issued after %v", creds.Expires, before)
+	assert.False(t, creds.Expires.After(after.Add(12*time.Hour)), "expires %v, issued before %v", creds.Expires, after)
 	issued, ok := acct.Issued(creds.AccessKeyID)
 	require.True(t, ok)
 	assert.True(t, issued.MFA)

@@ -84,6 +84,13 @@ func (p *ttyPrompt) Token(ctx context.Context, req mfa.TokenRequest) (string, er
 	return pr.Token(ctx, req)
 }
 
+// Ready reports at once that there is no terminal to ask on, before the
+// session waits for a fresh 30-second step.
+func (p *ttyPrompt) Ready(context.Context) error {
+	_, err := p.get()
+	return err
+}
+
 // Waiting tells the person at the terminal why nothing happens.
 func (p *ttyPrompt) Waiting(device string, d time.Duration) {
 	if pr, err := p.get(); err == nil {
