@@ -73,7 +73,12 @@ func TestRepublisherContexts(t *testing.T) {
 		cancelB()
 		close(second.release)
 		wg.Wait()
-		assert.ErrorIs(t, errB, context.Canceled, "b's own context ended")
+		// b either ran the second publish (cut short by its context) or
+		// waited on c's; woken by its context's end, it reports that —
+		// unless c's publish, which covers b's call, finished first.
+		if errB != nil {
+			assert.ErrorIs(t, errB, context.Canceled, "b's own context ended")
+		}
 		require.NoError(t, errC, "c is not failed by b's context")
 		assert.NotZero(t, resC.Generation, "c has the snapshot in place")
 	})
