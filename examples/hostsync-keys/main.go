@@ -29,10 +29,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/iamkit/iamkit/hostsync/authkeys"
+	"github.com/iamkit/iamkit/internal/durflag"
+	"github.com/iamkit/iamkit/internal/version"
 )
 
 func main() {
@@ -48,21 +49,12 @@ AuthorizedKeysCommand: hostsync-keys %u %f). No AWS call, ever.
 Flags:
 `
 
-// version is the main module's version from the build information, or
-// "(devel)".
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
 func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hostsync-keys", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	stateDir := fs.String("state-dir", authkeys.DefaultStateDir, "`DIR` whose keys/ is the key cache")
 	config := fs.String("config", authkeys.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`, for its marker group (optional)")
-	maxAge := fs.Duration("max-age", authkeys.DefaultMaxAge, "trust the cache for this `DURATION` after the last complete sync")
+	maxAge := durflag.Duration(fs, "max-age", authkeys.DefaultMaxAge, "trust the cache for this `DURATION` after the last complete sync")
 	root := fs.String("root", "", "read `DIR`/etc/passwd and DIR/etc/group instead of /etc's")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -81,7 +73,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hostsync-keys: --version takes no USER; see --help")
 			return 2
 		}
-		fmt.Fprintf(stdout, "hostsync-keys %s\n", version())
+		version.Print(stdout, "hostsync-keys")
 		return 0
 	}
 	if len(pos) < 1 || len(pos) > 2 || *maxAge <= 0 {

@@ -123,7 +123,7 @@ func TestUsage(t *testing.T) {
 func TestVersion(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, 0, run(context.Background(), []string{"--version"}, &stdout, &stderr))
-	assert.Regexp(t, `^hostsync-keys (\(devel\)|v\S+)\n$`, stdout.String())
+	assert.Regexp(t, `^hostsync-keys (\(devel\)|v\S+) .*go1\.\d+.*\n$`, stdout.String(), "version and Go version, as the other binaries")
 	assert.Empty(t, stderr.String())
 	stdout.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"--version", "alice"}, &stdout, &stderr))

@@ -53,6 +53,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync/ec2tags"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
+	"github.com/iamkit/iamkit/internal/durflag"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -114,7 +115,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.config, "config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE`")
 	fs.StringVar(&o.stateDir, "state-dir", hostsync.DefaultStateDir, "`DIR` of hostsync's state and key cache (root-owned, mode 0755)")
 	fs.StringVar(&o.lockFile, "lock-file", hostsync.DefaultLockFile, "the sync lock `FILE`, shared with 'iamkit hostsync apply'")
-	fs.DurationVar(&o.interval, "interval", 10*time.Minute, "time between syncs")
+	durflag.Var(fs, &o.interval, "interval", 10*time.Minute, "time between syncs")
 	fs.Func("jitter", "spread each interval by up to ± this `PERCENT` of it (\"10%\" or 0.1; default 10%)", func(s string) error {
 		v, err := parseJitter(s)
 		o.jitter = v
@@ -124,7 +125,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "plan only: log what a sync would change, change nothing")
 	fs.BoolVar(&o.strict, "strict", false, "refuse a configuration with an unknown key (default: log a warning and ignore the key, as aws-ec2-ssh's bash did)")
 	fs.BoolVar(&o.endSessions, "end-sessions", true, "end a user's sessions and processes when the account is locked (revoked); --end-sessions=false, or IAMKIT_END_SESSIONS_ON_LOCK=0 in the configuration, leaves them running")
-	fs.DurationVar(&o.pollInterval, "poll-interval", o.pollInterval, "with --snapshot: poll the snapshot (one conditional GET, a 304 while unchanged) every `DURATION` plus up to 10%, and sync as soon as it changed; full syncs still run every --interval. 0: no polling, sync every --interval only")
+	durflag.Var(fs, &o.pollInterval, "poll-interval", o.pollInterval, "with --snapshot: poll the snapshot (one conditional GET, a 304 while unchanged) every `DURATION` plus up to 10%, and sync as soon as it changed; full syncs still run every --interval. 0: no polling, sync every --interval only")
 	fs.TextVar(&o.level, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	o.snap.register(fs)
 	showVersion := fs.Bool("version", false, "print the version (module version, VCS revision, Go version) and exit")

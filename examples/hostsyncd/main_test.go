@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -185,4 +186,16 @@ func TestRunVersion(t *testing.T) {
 	assert.Equal(t, exitOK, run(context.Background(), []string{"--version"}, &stdout, &stderr, nil, nil))
 	assert.Equal(t, "hostsyncd "+version.Read().String()+"\n", stdout.String())
 	assert.Empty(t, stderr.String())
+}
+
+// Durations take seconds or Go's syntax, as everywhere in iamkit.
+func TestDurationFlagsTakeSeconds(t *testing.T) {
+	o, err := parseFlags([]string{"--interval", "600", "--snapshot", "s3://b/k", "--snapshot-account", "123456789012", "--poll-interval", "30", "--snapshot-max-age", "2h"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Minute, o.interval)
+	assert.Equal(t, 30*time.Second, o.pollInterval)
+	assert.Equal(t, 2*time.Hour, o.snap.maxAge)
+	_, err = parseFlags([]string{"--interval", "10 minutes"}, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "want a number of seconds (3600) or a duration (1h)")
 }

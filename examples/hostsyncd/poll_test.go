@@ -96,7 +96,8 @@ func TestParsePollFlags(t *testing.T) {
 	assert.True(t, o.endSessions)
 	for args, want := range map[string]string{
 		"--snapshot s3://b/k --poll-interval 1s":  "too short",
-		"--snapshot s3://b/k --poll-interval -5s": "too short",
+		"--snapshot s3://b/k --poll-interval -5s": "cannot be negative",
+		"--snapshot s3://b/k --poll-interval 2":   "too short",
 		"--poll-interval 30s":                     "needs --snapshot",
 	} {
 		_, err := parseFlags(strings.Fields(args), nil)

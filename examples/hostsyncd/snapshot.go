@@ -17,6 +17,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
+	"github.com/iamkit/iamkit/internal/durflag"
 )
 
 // snapshotOptions are the --snapshot flags: sync from the fleet snapshot a
@@ -33,7 +34,7 @@ type snapshotOptions struct {
 func (s *snapshotOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.url, "snapshot", "", "sync from the fleet snapshot at `URL` (s3://BUCKET/KEY, or an absolute file path) instead of reading IAM")
 	fs.StringVar(&s.account, "snapshot-account", "", "accept only a snapshot of this AWS `ACCOUNT` ID's users")
-	fs.DurationVar(&s.maxAge, "snapshot-max-age", 0, "refuse a snapshot older than this `DURATION` (default 3h)")
+	durflag.Var(fs, &s.maxAge, "snapshot-max-age", 0, "refuse a snapshot older than this `DURATION` (default 3h)")
 	fs.StringVar(&s.kmsKey, "snapshot-kms-key", "", "accept only a snapshot object encrypted with this KMS `KEY` (key ID or ARN)")
 	fs.StringVar(&s.bucketOwner, "snapshot-bucket-owner", "", "read the snapshot only if its bucket belongs to this AWS `ACCOUNT` ID (S3's expected-bucket-owner check: a bucket deleted and re-created by someone else is refused)")
 }

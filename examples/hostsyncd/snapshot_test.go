@@ -60,7 +60,7 @@ func TestParseSnapshotFlags(t *testing.T) {
 		"--snapshot /x.json --snapshot-bucket-owner 123456789012": "s3:// snapshot only",
 		"--snapshot-bucket-owner 123456789012":                    "need --snapshot",
 		"--snapshot s3://b/k --snapshot-bucket-owner 12345":       "12-digit AWS account ID",
-		"--snapshot s3://b/k --snapshot-max-age -1h":              "must be positive",
+		"--snapshot s3://b/k --snapshot-max-age -1h":              "cannot be negative",
 		"--snapshot s3://b/k --snapshot-max-age forever":          "invalid value",
 	} {
 		_, err := parseFlags(strings.Fields(args), nil)

@@ -2,8 +2,9 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"time"
+
+	"github.com/iamkit/iamkit/internal/durflag"
 )
 
 // duration is a duration flag given in Go's syntax ("1h", "90m") or as a
@@ -22,13 +23,5 @@ func (f duration) String() string {
 }
 
 func (f duration) Set(v string) error {
-	d, err := parseSeconds(v)
-	if err != nil {
-		return err
-	}
-	if d < 0 {
-		return fmt.Errorf("%q: a duration cannot be negative", v)
-	}
-	*f.d = d
-	return nil
+	return durflag.Value{D: f.d}.Set(v)
 }

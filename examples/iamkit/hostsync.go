@@ -12,6 +12,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
+	"github.com/iamkit/iamkit/internal/durflag"
 )
 
 // hostsyncIAM is the IAM client of the hostsync commands: what a sync
@@ -371,9 +372,9 @@ func (env *hostsyncEnv) runKeys(ctx context.Context, a *app, c *command, args []
 	fs := a.flagSet(c)
 	config := fs.String("config", hostsync.DefaultConfigFile, "the aws-ec2-ssh configuration `FILE` (its marker group and ASSUMEROLE; optional)")
 	stateDir := fs.String("state-dir", hostsync.DefaultStateDir, "`DIR` whose keys/ is the key cache")
-	maxAge := fs.Duration("max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync, then fail closed")
+	maxAge := durflag.Duration(fs, "max-age", hostsync.DefaultMaxCacheAge, "trust the cache for this `DURATION` after the last complete sync, then fail closed")
 	live := fs.Bool("live-fallback", false, "ask IAM when the cache is missing or older than --max-age")
-	timeout := fs.Duration("timeout", hostsync.DefaultLiveTimeout, "give the live lookup at most this `DURATION`")
+	timeout := durflag.Duration(fs, "timeout", hostsync.DefaultLiveTimeout, "give the live lookup at most this `DURATION`")
 	root := fs.String("root", "", "read `DIR`/etc/passwd and DIR/etc/group instead of /etc's (a chroot, a test)")
 	// Flags come first: nothing after USER is parsed as a flag. (A USER
 	// starting with '-', which no Linux account can be named, is a usage

@@ -15,6 +15,7 @@ import (
 	"github.com/iamkit/iamkit/hostsync"
 	"github.com/iamkit/iamkit/hostsync/iamsource"
 	"github.com/iamkit/iamkit/hostsync/s3snapshot"
+	"github.com/iamkit/iamkit/internal/durflag"
 )
 
 // publishEnv is what 'iamkit hostsync publish' takes from outside the
@@ -114,7 +115,7 @@ func (env *publishEnv) runPublish(ctx context.Context, a *app, c *command, args 
 	kmsKey := fs.String("kms-key", "", "encrypt the object with SSE-KMS under this `KEY` (ID, ARN or alias)")
 	assumeRole := fs.String("assume-role", "", "read IAM in another account through this role `ARN` (ASSUMEROLE)")
 	account := fs.String("account", "", "the `ID` of the account whose users are read (default: the role's, or the caller's)")
-	refresh := fs.Duration("refresh-after", s3snapshot.DefaultSnapshotRefresh, "rewrite an unchanged snapshot once it is this `DURATION` old")
+	refresh := durflag.Duration(fs, "refresh-after", s3snapshot.DefaultSnapshotRefresh, "rewrite an unchanged snapshot once it is this `DURATION` old")
 	dryRun := fs.Bool("dry-run", false, "read IAM and S3 and say what would be written; write nothing")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object (see the help) instead of text")
 	pos, err := a.parse(c, fs, args)

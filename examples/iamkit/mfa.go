@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/iamkit/iamkit/internal/durflag"
 	"github.com/iamkit/iamkit/mfa"
 )
 
@@ -125,21 +123,8 @@ func (s seconds) Set(v string) error {
 }
 
 // parseSeconds reads a whole number of seconds ("3600") or a Go duration
-// ("1h"); the whole string must be one or the other.
-func parseSeconds(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 || n > int64(math.MaxInt64/int64(time.Second)) {
-			return 0, fmt.Errorf("%q is out of range", v)
-		}
-		return time.Duration(n) * time.Second, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%q: want a number of seconds (3600) or a duration (1h)", v)
-	}
-	return d, nil
-}
+// ("1h"): internal/durflag, shared by every binary.
+func parseSeconds(v string) (time.Duration, error) { return durflag.Parse(v) }
 
 func runMFASession(ctx context.Context, a *app, c *command, args []string) error {
 	var o mfa.SessionRequest
