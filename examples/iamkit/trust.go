@@ -618,11 +618,7 @@ func runTrustEdit(ctx context.Context, a *app, c *command, args []string, op tru
 	} else {
 		results = trustpolicy.ApplyAll(ctx, targets, f.role, edit, opts...)
 	}
-	if f.json {
-		if err := a.writeTrustJSON(results, f.dryRun); err != nil {
-			return err
-		}
-	} else if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
+	if err := a.writeTrustResults(f, results); err != nil {
 		return err
 	}
 	if f.dryRun && !f.json {
@@ -726,11 +722,7 @@ func runTrustRollback(ctx context.Context, a *app, c *command, args []string) er
 		}()
 	}
 	wg.Wait()
-	if f.json {
-		if err := a.writeTrustJSON(results, f.dryRun); err != nil {
-			return err
-		}
-	} else if err := trustpolicy.WriteReport(a.stdout, results); err != nil {
+	if err := a.writeTrustResults(f, results); err != nil {
 		return err
 	}
 	if f.dryRun && !f.json {
@@ -740,6 +732,14 @@ func runTrustRollback(ctx context.Context, a *app, c *command, args []string) er
 		return fmt.Errorf("%d of %d %s failed (see above)", n, len(results), trustPlural(len(results), "role", "roles"))
 	}
 	return nil
+}
+
+// writeTrustResults prints results as --json lines or as the report.
+func (a *app) writeTrustResults(f *trustFlags, results []trustpolicy.Result) error {
+	if f.json {
+		return a.writeTrustJSON(results, f.dryRun)
+	}
+	return trustpolicy.WriteReport(a.stdout, results)
 }
 
 // rollbackOne restores one role in whichever target holds it (by ARN).
